@@ -1,0 +1,73 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One settings array for every Swift target (swift-nio's habit): Swift 6 mode, strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "swvpnd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "swvpnd", targets: ["swvpnd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // libcrypto from the system (Debian: libssl-dev), found through pkg-config.
+        .systemLibrary(
+            name: "CLibcrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Thin C shim for Linux syscalls Swift cannot call directly (ioctls, cmsg macros). No logic.
+        .target(name: "CSwvpnLinux"),
+
+        // Pure layers: no Foundation, Dispatch or Glibc.
+        .target(name: "SwvpnCrypto", dependencies: ["CLibcrypto"], swiftSettings: swiftSettings),
+        .target(name: "SwvpnProtocol", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
+        .target(name: "SwvpnConfig", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
+
+        // Linux I/O: TUN, sockets, netlink, packet loop, timers, signals, systemd notify.
+        .target(
+            name: "SwvpnLinux",
+            dependencies: [
+                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The daemon: argv, wiring, nothing else.
+        .executableTarget(
+            name: "swvpnd",
+            dependencies: [
+                "SwvpnLinux", "SwvpnConfig", "SwvpnProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "SwvpnCryptoTests", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwvpnProtocolTests",
+            dependencies: ["SwvpnProtocol"],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwvpnConfigTests",
+            dependencies: ["SwvpnConfig"],
+            resources: [.copy("Corpus")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux"], swiftSettings: swiftSettings),
+        // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
+        .testTarget(name: "IntegrationTests", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,4 @@
+#include "CSwvpnLinux.h"
+#ifdef __linux__
+int swvpn_shim_version(void) { return 1; }
+#endif
