@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests of the pure core, Linux I/O tests and the root-only network-namespace
+# tests against the real openvpn 2.6. Run as root on Debian. Installs what the tests need.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "test.sh: must run as root (TUN devices, network namespaces, routes)" >&2
+    exit 1
+fi
+
+need=(libssl-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd)
+missing=()
+for p in "${need[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "test.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+[[ -c /dev/net/tun ]] || { echo "test.sh: /dev/net/tun is missing" >&2; exit 1; }
+
+# Pure layers must stay pure: no Foundation, Dispatch or Glibc in the protocol core.
+if grep -rnE '^\s*(@preconcurrency\s+)?import\s+(Foundation|FoundationEssentials|Dispatch|Glibc|Musl)\b' \
+    Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig; then
+    echo "test.sh: a pure target imports an OS/Foundation module (see above)" >&2
+    exit 1
+fi
+
+swift build --build-tests
+export SWVPND_BIN="$PWD/.build/debug/swvpnd"
+swift test --skip-build "$@"
