@@ -60,12 +60,14 @@ for unit in swvpnd@vpc1-to-vpc3.service swvpnd@vpc1-to-vpc2.service swvpnd.targe
     echo "check-units: ok $unit"
 done
 
-# The drop-in must really be in effect (a typo in its name would be ignored).
-eff=$(cd "$units" && SYSTEMD_UNIT_PATH="$units:" systemd-analyze cat-config \
-    "swvpnd@vpc1-to-vpc2.service" 2>/dev/null || true)
-case $eff in
-    *"/etc/openvpn/%i.conf"*) echo "check-units: ok use-etc-openvpn drop-in" ;;
-    *) echo "check-units: FAIL use-etc-openvpn drop-in not loaded" >&2; exit 1 ;;
+# The drop-in must really be loaded (verify ignores a directory it does not
+# find): a probe key in a copy of it has to draw systemd's "Unknown key" warning.
+printf '[Service]\nSwvpndDropInProbe=1\n' > "$units/swvpnd@vpc1-to-vpc2.service.d/zz-probe.conf"
+probe=$(cd "$units" && SYSTEMD_UNIT_PATH="$units:" MANPATH="$root/usr/local/share/man" \
+    systemd-analyze verify ./swvpnd@vpc1-to-vpc2.service 2>&1 || true)
+case $probe in
+    *SwvpndDropInProbe*) echo "check-units: ok use-etc-openvpn drop-in is loaded" ;;
+    *) echo "check-units: FAIL drop-in directory not loaded by systemd-analyze" >&2; exit 1 ;;
 esac
 
 # The sysctl drop-in: only "key = value" lines and comments.
