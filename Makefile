@@ -12,9 +12,9 @@ SYSCTLDIR ?= /usr/lib/sysctl.d
 CONFDIR   ?= /etc/swvpnd
 BINARY    ?= .build/release/swvpnd
 
-# The Swift runtime is linked in statically, so the binary needs only libc,
-# libcrypto (OpenSSL 3) and the other system libraries it links, nothing from
-# the Swift toolchain.
+# The Swift runtime is linked in statically: the binary needs nothing from the
+# Swift toolchain, only libcrypto (OpenSSL 3) and base system libraries (libc,
+# libm, and libstdc++/libgcc_s, which the static Swift runtime still links).
 SWIFT_BUILD = swift build -c release --static-swift-stdlib --product swvpnd
 
 INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" UNITDIR="$(UNITDIR)" \
