@@ -1,0 +1,48 @@
+# swvpnd: build, test, demo, install. Install logic lives in scripts/install.sh
+# (one implementation for hosts with and without make).
+#
+#   make build                      release binary at .build/release/swvpnd
+#   make install [DESTDIR=..] [PREFIX=/usr/local]
+#   make uninstall [DESTDIR=..] [PREFIX=/usr/local]
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+UNITDIR   ?= /usr/lib/systemd/system
+SYSCTLDIR ?= /usr/lib/sysctl.d
+CONFDIR   ?= /etc/swvpnd
+BINARY    ?= .build/release/swvpnd
+
+# The Swift runtime is linked in statically: the binary needs nothing from the
+# Swift toolchain, only libcrypto (OpenSSL 3) and base system libraries (libc,
+# libm, and libstdc++/libgcc_s, which the static Swift runtime still links).
+SWIFT_BUILD = swift build -c release --static-swift-stdlib --product swvpnd
+
+INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" UNITDIR="$(UNITDIR)" \
+	SYSCTLDIR="$(SYSCTLDIR)" CONFDIR="$(CONFDIR)" BINARY="$(BINARY)"
+
+.PHONY: all build test demo install uninstall check-units
+
+all: build
+
+build:
+	$(SWIFT_BUILD)
+
+# install builds only when no binary exists yet, so "make build" as a user and
+# then "make install" as root does not recompile as root.
+$(BINARY):
+	$(SWIFT_BUILD)
+
+test:
+	./scripts/test.sh
+
+demo:
+	./scripts/demo.sh
+
+install: $(BINARY)
+	$(INSTALL_ENV) ./scripts/install.sh install
+
+uninstall:
+	$(INSTALL_ENV) ./scripts/install.sh uninstall
+
+check-units:
+	./scripts/check-units.sh
