@@ -183,12 +183,24 @@ public struct RemoteEndpoint: Sendable, Hashable {
     /// Third argument of `remote`, overriding `proto` for this remote.
     public var transport: Transport?
     public var addressFamily: AddressFamily?
-}
+
+
+    public init(host: String, port: UInt16, transport: Transport? = nil, addressFamily: AddressFamily? = nil) {
+        self.host = host
+        self.port = port
+        self.transport = transport
+        self.addressFamily = addressFamily
+    }}
 
 public struct ConnectRetry: Sendable, Hashable {
     public var seconds: Int
     public var maxSeconds: Int
-}
+
+
+    public init(seconds: Int, maxSeconds: Int) {
+        self.seconds = seconds
+        self.maxSeconds = maxSeconds
+    }}
 
 public enum MSSFix: Sendable, Hashable {
     /// No `mssfix`: OpenVPN's default (1492 counted with outer headers at tun-mtu 1500, else tun-mtu − 40 fixed).
@@ -243,7 +255,12 @@ public struct IPv4Ifconfig: Sendable, Hashable {
     public var local: IPv4Address
     /// The peer address (net30/p2p) or the netmask (subnet topology).
     public var remoteOrNetmask: IPv4Address
-}
+
+
+    public init(local: IPv4Address, remoteOrNetmask: IPv4Address) {
+        self.local = local
+        self.remoteOrNetmask = remoteOrNetmask
+    }}
 
 public struct IPv6Ifconfig: Sendable, Hashable {
     /// Address literal as written (without the prefix).
@@ -282,7 +299,12 @@ public struct RouteIPv6: Sendable, Hashable {
 public struct RouteDelay: Sendable, Hashable {
     public var seconds: Int
     public var windowSeconds: Int
-}
+
+
+    public init(seconds: Int, windowSeconds: Int) {
+        self.seconds = seconds
+        self.windowSeconds = windowSeconds
+    }}
 
 public enum ReplayProtection: Sendable, Hashable {
     /// `replay-window size seconds`; size 0 is strict in-order mode.
@@ -310,16 +332,32 @@ public enum PingTimeoutAction: Sendable, Hashable {
 public struct StatusFile: Sendable, Hashable {
     public var path: String
     public var intervalSeconds: Int
-}
+
+
+    public init(path: String, intervalSeconds: Int) {
+        self.path = path
+        self.intervalSeconds = intervalSeconds
+    }}
 
 public struct LogFile: Sendable, Hashable {
     public var path: String
     public var append: Bool
-}
+
+
+    public init(path: String, append: Bool) {
+        self.path = path
+        self.append = append
+    }}
 
 public struct EnvironmentSetting: Sendable, Hashable {
     public var name: String
     public var value: String
     /// True for `setenv-opt` (OpenVPN ignores unknown options named there).
     public var optional: Bool
-}
+
+
+    public init(name: String, value: String, optional: Bool) {
+        self.name = name
+        self.value = value
+        self.optional = optional
+    }}
