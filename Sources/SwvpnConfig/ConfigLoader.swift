@@ -31,7 +31,8 @@ extension TunnelConfig {
                             fileSystem: some ConfigFileSystem) throws(ConfigError) -> TunnelConfig {
         var arguments = arguments
         if arguments.count == 1, !arguments[0].hasPrefix("--") { arguments = ["--config", arguments[0]] }
-        let top = path ?? (arguments.count == 2 && arguments[0] == "--config" ? arguments[1] : ConfigLocation.commandLineSource)
+        // The config file named first gives the tunnel its name (systemd's instance name).
+        let top = path ?? (arguments.count >= 2 && arguments[0] == "--config" ? arguments[1] : ConfigLocation.commandLineSource)
         var loader = Loader(fileSystem: fileSystem, builder: ConfigBuilder(sourceName: top))
         if let path {
             try loader.include(path, from: ConfigLocation(source: path, line: nil), directive: nil, depth: 0)

@@ -267,6 +267,12 @@ public struct IPv6Ifconfig: Sendable, Hashable {
     public var address: String
     public var prefixLength: Int
     public var remote: String
+
+    public init(address: String, prefixLength: Int, remote: String) {
+        self.address = address
+        self.prefixLength = prefixLength
+        self.remote = remote
+    }
 }
 
 public struct Route: Sendable, Hashable {
