@@ -60,6 +60,19 @@ import Testing
         }
     }
 
+    @Test func packetsHexListsTheSameWirePacketsAsPacketsJSON() throws {
+        var total = 0
+        for set in try VectorFixtures.sets() {
+            let lines = try String(
+                contentsOf: VectorFixtures.directory().appendingPathComponent(set.name).appendingPathComponent("packets.hex"),
+                encoding: .utf8
+            ).split(whereSeparator: \.isNewline).map { $0.lowercased() }
+            #expect(lines == set.packets.map(\.wireHex), "\(set.name)")
+            total += lines.count
+        }
+        #expect(total == 140)
+    }
+
     @Test func tcpRecordsMatchPacketsWithLengthPrefix() throws {
         let set = try #require(try VectorFixtures.sets().first { $0.transport == "tcp" })
         let records = try String(
