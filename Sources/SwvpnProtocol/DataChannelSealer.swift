@@ -1,0 +1,117 @@
+import SwvpnCrypto
+
+/// Turns framed payloads into static-key wire packets, in place (spec §3.1–3.2):
+/// `HMAC ‖ IV ‖ CBC(packet-id ‖ time ‖ payload ‖ PKCS#7)`.
+///
+/// One per transmit queue: it owns the packet-id counter and the encrypt context. Not thread-safe
+/// (`@unchecked Sendable` only so it can be handed to the queue that owns it). Sealing allocates
+/// nothing: IVs come from a pool refilled in bulk from `RAND_bytes`.
+public final class DataChannelSealer: @unchecked Sendable {
+    public let layout: FrameLayout
+    /// Packet-id state; settable so a test can resume a captured session.
+    public var packetID = PacketIDSender()
+
+    private let cipher: CBCCipher?
+    private let hmac: HMACContext?
+    private let ivPool: UnsafeMutableRawPointer
+    private let ivPoolBytes: Int
+    private var ivPoolUsed: Int
+
+    /// IVs drawn per `RAND_bytes` call.
+    static let ivPoolCount = 64
+
+    /// Sends with `direction.sendSlot` of `key`.
+    public init(key: StaticKey, direction: KeyDirection, layout: FrameLayout) throws(CryptoError) {
+        self.layout = layout
+        cipher = try DataChannelKeys.cipher(layout.cipher, key: key, slot: direction.sendSlot, operation: .encrypt)
+        hmac = try DataChannelKeys.hmac(layout.digest, key: key, slot: direction.sendSlot)
+        ivPoolBytes = max(layout.cipher.ivLength * Self.ivPoolCount, 1)
+        ivPool = UnsafeMutableRawPointer.allocate(byteCount: ivPoolBytes, alignment: 16)
+        ivPoolUsed = ivPoolBytes  // empty: filled on first use
+    }
+
+    deinit {
+        // IVs are not secret, but there is no reason to leave them lying around either.
+        ivPool.initializeMemory(as: UInt8.self, repeating: 0, count: ivPoolBytes)
+        ivPool.deallocate()
+    }
+
+    /// Restart: the next packet gets id 1 and a new session time.
+    public func resetSession() {
+        packetID = PacketIDSender()
+    }
+
+    /// Seals with a fresh random IV. See `seal(_:payloadOffset:payloadLength:capacity:now:iv:)`.
+    public func seal(
+        _ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, capacity: Int, now: UInt32
+    ) -> SealResult {
+        guard let cipher else {
+            return sealCore(buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now, iv: nil)
+        }
+        let ivLength = cipher.ivLength
+        if ivPoolUsed + ivLength > ivPoolBytes {
+            do throws(CryptoError) {
+                try SecureRandom.fill(UnsafeMutableRawBufferPointer(start: ivPool, count: ivPoolBytes))
+            } catch {
+                return .dropped(.randomFailure)
+            }
+            ivPoolUsed = 0
+        }
+        let iv = UnsafeRawPointer(ivPool + ivPoolUsed)
+        let result = sealCore(buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now, iv: iv)
+        if case .sealed = result { ivPoolUsed += ivLength }  // never reuse an IV that went on the wire
+        return result
+    }
+
+    /// Seals the payload at `buffer[payloadOffset ..< payloadOffset + payloadLength]` in place.
+    ///
+    /// Requires `payloadOffset >= layout.cryptoHeadroom` and
+    /// `capacity >= payloadOffset + payloadLength + layout.tailroom`. The wire packet starts at
+    /// `payloadOffset - layout.cryptoHeadroom`. `now` is Unix seconds; the first call of a session
+    /// fixes the session time. `iv` (`layout.cipher.ivLength` bytes, ignored for `cipher none`) is
+    /// supplied by the caller: tests use it to re-encode captured packets byte for byte.
+    public func seal(
+        _ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, capacity: Int, now: UInt32,
+        iv: UnsafeRawPointer
+    ) -> SealResult {
+        sealCore(buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now, iv: iv)
+    }
+
+    @inline(__always)
+    private func sealCore(
+        _ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, capacity: Int, now: UInt32,
+        iv: UnsafeRawPointer?
+    ) -> SealResult {
+        let start = payloadOffset - layout.cryptoHeadroom
+        guard start >= 0, payloadLength >= 0, payloadLength <= capacity,
+            payloadOffset <= capacity - payloadLength - layout.tailroom
+        else { return .dropped(.noRoom) }
+
+        // Plaintext to encrypt: [packet-id ‖ time] ‖ payload.
+        var plainStart = payloadOffset
+        if layout.replayProtection {
+            guard let next = packetID.next(now: now) else { return .dropped(.packetIDRollOver) }
+            plainStart -= WireFormat.packetIDLength
+            storeBigEndian(next.id, at: buffer + plainStart)
+            storeBigEndian(next.time, at: buffer + plainStart + 4)
+        }
+        var bodyStart = plainStart
+        var bodyLength = payloadOffset + payloadLength - plainStart
+        if let cipher, let iv {
+            guard let encrypted = cipher.encrypt(buffer + plainStart, length: bodyLength, iv: iv) else {
+                return .dropped(.cryptoFailure)
+            }
+            bodyStart -= cipher.ivLength
+            (buffer + bodyStart).copyMemory(from: iv, byteCount: cipher.ivLength)
+            bodyLength = cipher.ivLength + encrypted
+        }
+        if let hmac {
+            // HMAC covers everything after itself: IV ‖ ciphertext (or id ‖ time ‖ payload).
+            guard hmac.authenticate(buffer + bodyStart, count: bodyLength, into: buffer + start) else {
+                return .dropped(.cryptoFailure)
+            }
+            bodyLength += hmac.length
+        }
+        return .sealed(start: start, length: bodyLength)
+    }
+}

@@ -1,0 +1,20 @@
+func hexBytes(_ hex: String) -> [UInt8] {
+    let digits = Array(hex.utf8)
+    precondition(digits.count % 2 == 0, "odd hex length")
+    func nibble(_ c: UInt8) -> UInt8 {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x61...0x66: return c - 0x61 + 10
+        case 0x41...0x46: return c - 0x41 + 10
+        default: preconditionFailure("bad hex digit")
+        }
+    }
+    return stride(from: 0, to: digits.count, by: 2).map { nibble(digits[$0]) << 4 | nibble(digits[$0 + 1]) }
+}
+
+func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    let table = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    for b in bytes { out.append(table[Int(b >> 4)]); out.append(table[Int(b & 15)]) }
+    return String(decoding: out, as: UTF8.self)
+}
