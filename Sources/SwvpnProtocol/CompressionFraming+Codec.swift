@@ -3,7 +3,7 @@
 
 /// Why an inbound payload's framing was rejected. The description matches openvpn's log text
 /// where openvpn has one.
-public enum CompressionDropReason: Sendable, Hashable, CustomStringConvertible {
+public enum CompressionDropReason: Error, Sendable, Hashable, CustomStringConvertible {
     case badLZOHeaderByte(UInt8)
     /// `0x66`: real LZO data from a peer with `allow-compression yes`; we do not decompress.
     case lzoCompressedUnsupported

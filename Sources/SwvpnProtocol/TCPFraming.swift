@@ -17,6 +17,10 @@ public enum TCPFraming {
 public struct TCPFramingError: Error, Sendable, Hashable, CustomStringConvertible {
     public let length: Int
     public let maximum: Int
+    public init(length: Int, maximum: Int) {
+        self.length = length
+        self.maximum = maximum
+    }
     public var description: String {
         "Bad encapsulated packet length from peer (\(length)), which must be > 0 and <= \(maximum)"
             + " -- please ensure that --tun-mtu or --link-mtu is equal on both peers"
