@@ -1,0 +1,106 @@
+/// In-place compression framing (spec §8). swvpnd never compresses: it writes the "uncompressed"
+/// markers and rejects compressed packets with a reason instead of decompressing them.
+
+/// Why an inbound payload's framing was rejected. The description matches openvpn's log text
+/// where openvpn has one.
+public enum CompressionDropReason: Error, Sendable, Hashable, CustomStringConvertible {
+    case badLZOHeaderByte(UInt8)
+    /// `0x66`: real LZO data from a peer with `allow-compression yes`; we do not decompress.
+    case lzoCompressedUnsupported
+    case badStubSwapHeaderByte(UInt8)
+    /// `0x69` (swap framing) or `0x50 0x01` (v2): LZ4 data; we do not decompress.
+    case lz4CompressedUnsupported
+    case badStubV2HeaderByte(UInt8)
+    /// A v2 escape byte with nothing after it.
+    case truncatedV2Header
+
+    public var description: String {
+        switch self {
+        case .badLZOHeaderByte(let b): "Bad LZO decompression header byte: \(b)"
+        case .lzoCompressedUnsupported:
+            "LZO-compressed packet (header byte 0x66) dropped: decompression is not supported; "
+                + "remove 'allow-compression yes' on the peer"
+        case .badStubSwapHeaderByte(let b): "Bad compression stub (swap) decompression header byte: \(b)"
+        case .lz4CompressedUnsupported:
+            "LZ4-compressed packet dropped: decompression is not supported; "
+                + "remove 'allow-compression yes' on the peer"
+        case .badStubV2HeaderByte(let b): "Bad compression stub v2 decompression header byte: \(b)"
+        case .truncatedV2Header: "Truncated compression stub v2 header"
+        }
+    }
+}
+
+public enum CompressionUnframeResult: Sendable, Hashable {
+    /// The packet without framing, still in the caller's buffer.
+    case packet(offset: Int, length: Int)
+    case drop(CompressionDropReason)
+}
+
+extension CompressionFraming {
+    static let lzoUncompressed: UInt8 = 0xFA
+    static let lzoCompressed: UInt8 = 0x66
+    static let swapUncompressed: UInt8 = 0xFB
+    static let lz4Compressed: UInt8 = 0x69
+    static let v2Indicator: UInt8 = 0x50
+    static let v2Uncompressed: UInt8 = 0x00
+    static let v2LZ4: UInt8 = 0x01
+
+    /// Bytes that framing may write after the packet (the swap moves the first byte to the end).
+    public var maxTailroom: Int { self == .stubSwap ? 1 : 0 }
+
+    /// Frames the packet at `buffer[offset..<offset+length]` in place and returns the new extent.
+    /// Needs `maxOverhead` bytes of headroom and `maxTailroom` bytes of tailroom. Empty packets are
+    /// left alone, as openvpn does.
+    @inline(__always)
+    public func frame(_ buffer: UnsafeMutableRawBufferPointer, offset: Int, length: Int) -> (offset: Int, length: Int) {
+        guard length > 0 else { return (offset, length) }
+        switch self {
+        case .none:
+            return (offset, length)
+        case .lzoPrefix:
+            precondition(offset >= 1, "no headroom for compression framing")
+            buffer[offset - 1] = Self.lzoUncompressed
+            return (offset - 1, length + 1)
+        case .stubSwap:
+            precondition(offset + length < buffer.count, "no tailroom for compression framing")
+            buffer[offset + length] = buffer[offset]
+            buffer[offset] = Self.swapUncompressed
+            return (offset, length + 1)
+        case .stubV2:
+            guard buffer[offset] == Self.v2Indicator else { return (offset, length) }
+            precondition(offset >= 2, "no headroom for compression framing")
+            buffer[offset - 2] = Self.v2Indicator
+            buffer[offset - 1] = Self.v2Uncompressed
+            return (offset - 2, length + 2)
+        }
+    }
+
+    /// Removes framing in place. An empty payload stays empty (the caller drops it as "nothing left").
+    @inline(__always)
+    public func unframe(_ buffer: UnsafeMutableRawBufferPointer, offset: Int, length: Int) -> CompressionUnframeResult {
+        guard length > 0 else { return .packet(offset: offset, length: 0) }
+        let first = buffer[offset]
+        switch self {
+        case .none:
+            return .packet(offset: offset, length: length)
+        case .lzoPrefix:
+            if first == Self.lzoUncompressed { return .packet(offset: offset + 1, length: length - 1) }
+            if first == Self.lzoCompressed { return .drop(.lzoCompressedUnsupported) }
+            return .drop(.badLZOHeaderByte(first))
+        case .stubSwap:
+            if first == Self.swapUncompressed {
+                buffer[offset] = buffer[offset + length - 1]
+                return .packet(offset: offset, length: length - 1)
+            }
+            if first == Self.lz4Compressed { return .drop(.lz4CompressedUnsupported) }
+            return .drop(.badStubSwapHeaderByte(first))
+        case .stubV2:
+            guard first == Self.v2Indicator else { return .packet(offset: offset, length: length) }
+            guard length >= 2 else { return .drop(.truncatedV2Header) }
+            let second = buffer[offset + 1]
+            if second == Self.v2Uncompressed { return .packet(offset: offset + 2, length: length - 2) }
+            if second == Self.v2LZ4 { return .drop(.lz4CompressedUnsupported) }
+            return .drop(.badStubV2HeaderByte(second))
+        }
+    }
+}
