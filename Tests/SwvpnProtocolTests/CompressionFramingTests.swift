@@ -81,7 +81,7 @@ struct CompressionFramingTests {
     }
 
     @Test func unframeSurvivesRandomInput() {
-        var rng = SeededRandom(seed: 0xc0)
+        var rng = SeededGenerator(seed: 0xc0)
         for _ in 0..<3000 {
             let payload = rng.bytes(Int.random(in: 0...20, using: &rng))
             for f: CompressionFraming in [.none, .lzoPrefix, .stubSwap, .stubV2] {

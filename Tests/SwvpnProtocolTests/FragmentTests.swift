@@ -119,7 +119,7 @@ struct FragmentTests {
 
     @Test func survivesRandomInput() {
         let r = FragmentReassembler(capacity: 1600)
-        var rng = SeededRandom(seed: 0xf4a9)
+        var rng = SeededGenerator(seed: 0xf4a9)
         for i in 0..<5000 {
             var payload = rng.bytes(Int.random(in: 0...80, using: &rng))
             if payload.count >= 4 && i % 2 == 0 { payload[0] = 0; payload[1] &= 0x01 }  // plausible headers

@@ -130,7 +130,7 @@ struct MSSClampTests {
     @Test func survivesRandomAndTruncatedPackets() throws {
         let syn = try #require(try Vectors.packets("aes-256-cbc-sha256-keydir-udp").first { $0.frame == 18 }?.innerPacket)
         for n in 0...syn.count { _ = clamped(Array(syn[..<n]), 500) }
-        var rng = SeededRandom(seed: 0x55)
+        var rng = SeededGenerator(seed: 0x55)
         for _ in 0..<5000 {
             var p = rng.bytes(Int.random(in: 0...80, using: &rng))
             if p.count >= 40 {  // make many of them look like TCP SYNs with garbage options

@@ -221,7 +221,7 @@ struct OCCTests {
     @Test func decoderSurvivesTruncatedAndRandomInput() throws {
         let reply = OCCMessage.reply(Self.seed().localString).bytes
         for n in 0...reply.count { _ = OCCMessage.decode(Array(reply[..<n])) }
-        var rng = SeededRandom(seed: 0x0cc)
+        var rng = SeededGenerator(seed: 0x0cc)
         for _ in 0..<2000 {
             let n = Int.random(in: 0...40, using: &rng)
             _ = OCCMessage.decode(WireFormat.occMagic + rng.bytes(n))

@@ -139,7 +139,7 @@ struct StaticKeyFileTests {
         for n in 0..<good.count - 1 {  // only the final newline may go
             #expect(throws: KeyFileError.self) { try StaticKey.parse(good[..<n], source: "k") }
         }
-        var rng = SeededRandom(seed: 0x5eed)
+        var rng = SeededGenerator(seed: 0x5eed)
         for _ in 0..<300 {
             var mutated = good
             for _ in 0..<Int.random(in: 1...4, using: &rng) {

@@ -49,7 +49,7 @@ struct TCPFramingTests {
     @Test func reassemblesByteByByteAndRandomChunks() throws {
         let (bytes, records) = try stream()
         #expect(reassemble(bytes.indices.map { bytes[$0...$0] }).records == records)
-        var rng = SeededRandom(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         for _ in 0..<50 {
             var chunks: [ArraySlice<UInt8>] = []
             var i = 0
@@ -89,7 +89,7 @@ struct TCPFramingTests {
     }
 
     @Test func survivesRandomStreams() {
-        var rng = SeededRandom(seed: 99)
+        var rng = SeededGenerator(seed: 99)
         for _ in 0..<500 {
             _ = reassemble([rng.bytes(Int.random(in: 0...3000, using: &rng))[...]], max: Int.random(in: 1...1600, using: &rng))
         }
