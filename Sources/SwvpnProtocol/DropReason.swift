@@ -19,6 +19,8 @@ public enum DropReason: Sendable, Hashable, CaseIterable {
     case replayed
     /// libcrypto refused an operation it should not refuse (not expected on good input).
     case cryptoFailure
+    /// Larger than any packet the configured MTU allows (OpenVPN drops these too).
+    case tooLong
 
     /// The text OpenVPN logs after `Authenticate/Decrypt packet error: `.
     public var openVPNText: String {
@@ -32,6 +34,7 @@ public enum DropReason: Sendable, Hashable, CaseIterable {
         case .shortPacketID: "error reading CBC packet-id"
         case .replayed: "bad packet ID (may be a replay)"
         case .cryptoFailure: "packet decryption failed"
+        case .tooLong: "packet larger than the tunnel MTU allows"
         }
     }
 }

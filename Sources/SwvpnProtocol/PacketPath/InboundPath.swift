@@ -1,0 +1,89 @@
+/// Link → tunnel: open (HMAC, decrypt, replay), fragment reassembly, compression unframing, then
+/// classification into tunnel packet, ping or OCC message (spec §3.5).
+///
+/// Owned by one queue (the RX queue): it holds the opener and its replay window. Not thread-safe.
+public final class InboundPath: @unchecked Sendable {
+    public let settings: PacketPathSettings
+    public let opener: DataChannelOpener
+    private let reassembler: FragmentReassembler?
+
+    public init(settings: PacketPathSettings, opener: DataChannelOpener) {
+        self.settings = settings
+        self.opener = opener
+        reassembler = settings.maxFragmentSize != nil ? FragmentReassembler(capacity: settings.maxTunnelPacket + 8) : nil
+    }
+
+    /// A new session (restart): fresh replay window.
+    public func resetSession() { opener.resetSession() }
+
+    /// Opens the wire packet at `buffer[0 ..< length]` (`buffer` has `capacity` bytes).
+    /// A delivered tunnel packet points into `buffer`, or into reassembly storage that stays valid
+    /// until the next call.
+    @inline(__always)
+    public func open(_ buffer: UnsafeMutableRawPointer, length: Int, capacity: Int, now: Int64) -> InboundResult {
+        guard length <= settings.maxWirePacket else { return .dropped(.crypto(.tooLong)) }
+        var payload: UnsafeMutableRawBufferPointer
+        switch opener.open(buffer, length: length, now: now) {
+        case .dropped(let why): return .dropped(.crypto(why))
+        case .payload(let offset, let len, _, _):
+            payload = UnsafeMutableRawBufferPointer(start: buffer + offset, count: len)
+        }
+        if let reassembler {
+            switch reassembler.receive(payload, offset: 0, length: payload.count, now: now) {
+            case .packet(let o, let l): payload = UnsafeMutableRawBufferPointer(rebasing: payload[o..<o + l])
+            case .reassembled(let whole): payload = whole
+            case .pending: return .pending
+            case .drop(let why): return .dropped(.fragment(why))
+            }
+        }
+        switch settings.compression.unframe(payload, offset: 0, length: payload.count) {
+        case .drop(let why): return .dropped(.compression(why))
+        case .packet(let o, let l): payload = UnsafeMutableRawBufferPointer(rebasing: payload[o..<o + l])
+        }
+        guard payload.count > 0 else { return .dropped(.empty) }
+        let view = UnsafeRawBufferPointer(payload)
+        if payload.count == Ping.length && Ping.isPing(view) { return .ping }
+        if OCCMessage.hasMagic(view) { return OCCMessage.decode(view).map { .occ($0) } ?? .dropped(.empty) }
+        if let limit = settings.mssLimit { _ = MSSClamp.clamp(ipPacket: payload, maxMSS: limit) }
+        return .tunnelPacket(payload)
+    }
+
+    /// Forgets partial fragments older than their 10 s lifetime; call from a timer.
+    public func expireFragments(now: Int64) { reassembler?.expire(now: now) }
+}
+
+public enum InboundResult {
+    /// An IP packet for the TUN device.
+    case tunnelPacket(UnsafeMutableRawBufferPointer)
+    /// A keepalive ping: authenticated traffic, nothing to deliver.
+    case ping
+    /// An OCC message for the control plane.
+    case occ(OCCMessage)
+    /// A fragment was stored; the datagram is not complete yet.
+    case pending
+    case dropped(InboundDrop)
+
+    /// Everything but a crypto/replay drop came from the peer's key: it proves the peer is alive
+    /// and may move the peer address (`float`).
+    public var isAuthenticated: Bool {
+        if case .dropped(.crypto) = self { return false }
+        return true
+    }
+}
+
+public enum InboundDrop: Sendable, Hashable, CustomStringConvertible {
+    case crypto(DropReason)
+    case fragment(FragmentDropReason)
+    case compression(CompressionDropReason)
+    /// Authenticated but nothing left after framing (or an OCC message too short to read).
+    case empty
+
+    public var description: String {
+        switch self {
+        case .crypto(let r): r.openVPNText
+        case .fragment(let r): r.description
+        case .compression(let r): r.description
+        case .empty: "empty payload"
+        }
+    }
+}
