@@ -32,6 +32,17 @@ extension String {
     }
 }
 
+/// Starts `p` with an empty signal mask. Swift's worker threads block most signals and spawned children
+/// inherit the spawning thread's mask, which would make SIGTERM a no-op for every peer we start.
+func runWithDefaultSignalMask(_ p: Process) throws {
+    var empty = sigset_t()
+    var saved = sigset_t()
+    sigemptyset(&empty)
+    pthread_sigmask(SIG_SETMASK, &empty, &saved)
+    defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+    try p.run()
+}
+
 enum Shell {
     /// Runs a short command to completion; it is killed (by its own PID) when `timeout` expires, so no
     /// test can hang on a stuck child. Output goes through files, not pipes, so large output cannot
@@ -58,7 +69,7 @@ enum Shell {
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
-        try p.run()
+        try runWithDefaultSignalMask(p)
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(10_000) }
         var timedOut = false
@@ -103,7 +114,7 @@ final class Daemon {
         process.standardOutput = logHandle
         process.standardError = logHandle
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try runWithDefaultSignalMask(process)
     }
 
     deinit { try? logHandle.close() }
