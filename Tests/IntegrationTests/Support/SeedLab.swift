@@ -112,9 +112,21 @@ final class SeedLab {
     }
 
     /// Both peers finished start-up and each has authenticated a packet from the other.
+    /// openvpn completes its start-up only once it hears from the peer, so every peer is polled together:
+    /// a peer that dies fails the wait at once instead of after the other's timeout.
     func waitUp(_ peers: [Daemon], timeout: Double = 15) throws {
-        for p in peers { try p.waitForLog("Initialization Sequence Completed", timeout: timeout) }
-        for p in peers { try p.waitForLog("Peer Connection Initiated with", timeout: timeout) }
+        let deadline = Date().addingTimeInterval(timeout)
+        for needle in ["Initialization Sequence Completed", "Peer Connection Initiated with"] {
+            while !peers.allSatisfy({ $0.log().contains(needle) }) {
+                for p in peers where !p.isRunning && !p.log().contains(needle) {
+                    try p.waitForLog(needle, timeout: 0)  // throws the exit status and log tail
+                }
+                if Date() >= deadline {
+                    for p in peers { try p.waitForLog(needle, timeout: 0) }
+                }
+                usleep(50_000)
+            }
+        }
     }
 
     /// Starts a tunnel between the two VPN instances and waits until it is up.
