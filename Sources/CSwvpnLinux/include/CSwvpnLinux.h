@@ -1,7 +1,87 @@
 #ifndef CSWVPN_LINUX_H
 #define CSWVPN_LINUX_H
 #ifdef __linux__
-/* Placeholder until the TUN/netlink/socket shim lands; symbols are prefixed swvpn_. */
-int swvpn_shim_version(void);
-#endif
+/*
+ * Thin wrappers for Linux calls Swift cannot reach directly (ioctls, variadic prctl, CMSG macros,
+ * recvmmsg/sendmmsg). No logic lives here. Every function returns -errno on failure so the Swift
+ * side reads the error code before any ARC traffic can clobber errno.
+ */
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+/* Our own mmsghdr: Swift's Glibc module may be built without _GNU_SOURCE, which hides the libc one.
+   Layout is identical to struct mmsghdr (checked by a static assert in socket.c). */
+struct swvpn_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+
+/* ---- TUN ---- */
+#define SWVPN_TUN_MULTI_QUEUE 0x1
+#define SWVPN_TUN_VNET_HDR 0x2
+#define SWVPN_IFNAMSIZ 16
+/* Opens /dev/net/tun nonblocking + close-on-exec and attaches it with IFF_TUN|IFF_NO_PI (+ options).
+   name_in may be "tun%d" or "" for a kernel-chosen name; the kernel's name is copied to name_out
+   (SWVPN_IFNAMSIZ bytes). Returns the fd or -errno. */
+int swvpn_tun_open(const char *name_in, char *name_out, int options);
+/* TUNSETOFFLOAD with TUN_F_* flags. */
+int swvpn_tun_set_offload(int fd, unsigned int flags);
+/* TUNSETVNETHDRSZ. */
+int swvpn_tun_set_vnet_hdr_size(int fd, int size);
+extern const unsigned int swvpn_TUN_F_CSUM;
+extern const unsigned int swvpn_TUN_F_TSO4;
+extern const unsigned int swvpn_TUN_F_TSO6;
+extern const unsigned int swvpn_TUN_F_USO4;
+extern const unsigned int swvpn_TUN_F_USO6;
+
+/* if_nametoindex; returns the index or -errno. */
+int swvpn_ifindex(const char *name);
+/* if_indextoname into SWVPN_IFNAMSIZ bytes; returns 0 or -errno. */
+int swvpn_ifname(unsigned int index, char *name_out);
+
+/* ---- plain I/O returning -errno ---- */
+ssize_t swvpn_read(int fd, void *buf, size_t len);
+ssize_t swvpn_write(int fd, const void *buf, size_t len);
+int swvpn_recvmmsg(int fd, struct swvpn_mmsghdr *msgs, unsigned int count, int flags);
+int swvpn_sendmmsg(int fd, struct swvpn_mmsghdr *msgs, unsigned int count, int flags);
+ssize_t swvpn_recvmsg(int fd, struct msghdr *msg, int flags);
+ssize_t swvpn_sendmsg(int fd, const struct msghdr *msg, int flags);
+
+/* ---- socket options and UDP offload ---- */
+int swvpn_setsockopt_int(int fd, int level, int name, int value);
+int swvpn_getsockopt_int(int fd, int level, int name, int *value);
+extern const int swvpn_SO_RCVBUFFORCE;
+extern const int swvpn_SO_SNDBUFFORCE;
+extern const int swvpn_SOL_UDP;
+extern const int swvpn_UDP_SEGMENT;
+extern const int swvpn_UDP_GRO;
+/* 1 if the running kernel accepts UDP_SEGMENT (GSO) / UDP_GRO on a UDP socket, else 0. */
+int swvpn_udp_gso_supported(void);
+int swvpn_udp_gro_supported(void);
+
+/* ---- control messages (CMSG_* macros) ---- */
+struct cmsghdr *swvpn_cmsg_firsthdr(const struct msghdr *msg);
+struct cmsghdr *swvpn_cmsg_nxthdr(const struct msghdr *msg, const struct cmsghdr *cmsg);
+void *swvpn_cmsg_data(const struct cmsghdr *cmsg);
+size_t swvpn_cmsg_space(size_t payload);
+size_t swvpn_cmsg_len(size_t payload);
+
+/* ---- namespaces and capabilities ---- */
+/* unshare(CLONE_NEWNET) for the calling thread. */
+int swvpn_unshare_netns(void);
+/* prctl(PR_SET_KEEPCAPS, on). */
+int swvpn_set_keepcaps(int on);
+/* capset: permitted = effective = the given capability bit mask (e.g. 1 << CAP_NET_ADMIN), inheritable = 0. */
+int swvpn_capset(uint64_t caps);
+/* capget of the effective set into *effective; returns 0 or -errno. */
+int swvpn_capget(uint64_t *effective, uint64_t *permitted);
+extern const int swvpn_CAP_NET_ADMIN;
+
+#endif /* __linux__ */
 #endif

@@ -1,0 +1,109 @@
+#define _GNU_SOURCE
+#include "CSwvpnLinux.h"
+#ifdef __linux__
+#include <errno.h>
+#include <sched.h>
+#include <unistd.h>
+#include <netinet/udp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+_Static_assert(sizeof(struct swvpn_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
+_Static_assert(offsetof(struct swvpn_mmsghdr, msg_len) == offsetof(struct mmsghdr, msg_len), "mmsghdr layout");
+
+const int swvpn_SO_RCVBUFFORCE = SO_RCVBUFFORCE;
+const int swvpn_SO_SNDBUFFORCE = SO_SNDBUFFORCE;
+const int swvpn_SOL_UDP = SOL_UDP;
+const int swvpn_UDP_SEGMENT = UDP_SEGMENT;
+const int swvpn_UDP_GRO = UDP_GRO;
+const int swvpn_CAP_NET_ADMIN = CAP_NET_ADMIN;
+
+ssize_t swvpn_read(int fd, void *buf, size_t len) {
+    ssize_t n = read(fd, buf, len);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t swvpn_write(int fd, const void *buf, size_t len) {
+    ssize_t n = write(fd, buf, len);
+    return n < 0 ? -errno : n;
+}
+
+int swvpn_recvmmsg(int fd, struct swvpn_mmsghdr *msgs, unsigned int count, int flags) {
+    int n = recvmmsg(fd, (struct mmsghdr *)msgs, count, flags, NULL);
+    return n < 0 ? -errno : n;
+}
+
+int swvpn_sendmmsg(int fd, struct swvpn_mmsghdr *msgs, unsigned int count, int flags) {
+    int n = sendmmsg(fd, (struct mmsghdr *)msgs, count, flags);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t swvpn_recvmsg(int fd, struct msghdr *msg, int flags) {
+    ssize_t n = recvmsg(fd, msg, flags);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t swvpn_sendmsg(int fd, const struct msghdr *msg, int flags) {
+    ssize_t n = sendmsg(fd, msg, flags);
+    return n < 0 ? -errno : n;
+}
+
+int swvpn_setsockopt_int(int fd, int level, int name, int value) {
+    return setsockopt(fd, level, name, &value, sizeof value) < 0 ? -errno : 0;
+}
+
+int swvpn_getsockopt_int(int fd, int level, int name, int *value) {
+    socklen_t len = sizeof *value;
+    return getsockopt(fd, level, name, value, &len) < 0 ? -errno : 0;
+}
+
+static int probe_udp_option(int name, int value) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    int ok = setsockopt(fd, SOL_UDP, name, &value, sizeof value) == 0;
+    close(fd);
+    return ok;
+}
+
+int swvpn_udp_gso_supported(void) { return probe_udp_option(UDP_SEGMENT, 1200); }
+int swvpn_udp_gro_supported(void) { return probe_udp_option(UDP_GRO, 1); }
+
+struct cmsghdr *swvpn_cmsg_firsthdr(const struct msghdr *msg) { return CMSG_FIRSTHDR(msg); }
+struct cmsghdr *swvpn_cmsg_nxthdr(const struct msghdr *msg, const struct cmsghdr *cmsg) {
+    return CMSG_NXTHDR((struct msghdr *)msg, (struct cmsghdr *)cmsg);
+}
+void *swvpn_cmsg_data(const struct cmsghdr *cmsg) { return CMSG_DATA((struct cmsghdr *)cmsg); }
+size_t swvpn_cmsg_space(size_t payload) { return CMSG_SPACE(payload); }
+size_t swvpn_cmsg_len(size_t payload) { return CMSG_LEN(payload); }
+
+int swvpn_unshare_netns(void) { return unshare(CLONE_NEWNET) < 0 ? -errno : 0; }
+
+int swvpn_set_keepcaps(int on) {
+    return prctl(PR_SET_KEEPCAPS, (unsigned long)on, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+int swvpn_capset(uint64_t caps) {
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2] = {{0}};
+    data[0].effective = data[0].permitted = (uint32_t)caps;
+    data[1].effective = data[1].permitted = (uint32_t)(caps >> 32);
+    return syscall(SYS_capset, &header, data) < 0 ? -errno : 0;
+}
+
+int swvpn_capget(uint64_t *effective, uint64_t *permitted) {
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2] = {{0}};
+    if (syscall(SYS_capget, &header, data) < 0) return -errno;
+    *effective = (uint64_t)data[0].effective | ((uint64_t)data[1].effective << 32);
+    *permitted = (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
+    return 0;
+}
+#endif

@@ -1,0 +1,184 @@
+import CSwvpnLinux
+import Glibc
+
+/// A fixed set of packet buffers plus the `mmsghdr`/`iovec`/`sockaddr_storage`/control arrays that move them
+/// in one `recvmmsg`/`sendmmsg` call. Everything is allocated once, in `init`; per-batch work only rewrites the
+/// header fields.
+///
+/// Memory: one slab of `capacity × stride` bytes, slot `i` at `slab + i × stride`. A packet is the byte range
+/// `offset(at:) ..< offset(at:) + length(at:)` of its slot; receives land at `headroom`, so headers can be
+/// written in front of the payload and trailers behind it without copying:
+///
+///     slot i: [ headroom ........ | payload (length) ........ | tailroom ]
+///             ^ buffer(at: i)     ^ offset(at: i)
+///
+/// Not thread-safe: one batch belongs to one queue (the RX or the TX loop).
+public final class PacketBatch {
+    public let capacity: Int
+    public let stride: Int
+    /// Where `receive`/`read` place the first byte of each packet.
+    public let headroom: Int
+    /// Number of valid packets, set by the last receive/read or by the caller before a send/write.
+    public var count: Int = 0
+
+    @usableFromInline let slab: UnsafeMutableRawPointer
+    @usableFromInline let offsets: UnsafeMutablePointer<Int>
+    @usableFromInline let lengths: UnsafeMutablePointer<Int>
+    @usableFromInline let segmentSizes: UnsafeMutablePointer<Int>
+    @usableFromInline let addresses: UnsafeMutablePointer<sockaddr_storage>
+    @usableFromInline let messages: UnsafeMutablePointer<swvpn_mmsghdr>
+    @usableFromInline let iovecs: UnsafeMutablePointer<iovec>
+    @usableFromInline let controls: UnsafeMutableRawPointer
+    @usableFromInline let controlStride: Int
+
+    /// - Parameters:
+    ///   - capacity: packets per batch (wireguard-go uses 128).
+    ///   - stride: bytes per slot: headroom + largest payload + tailroom.
+    ///   - headroom: bytes reserved in front of each received packet.
+    public init(capacity: Int, stride: Int, headroom: Int = 0) {
+        precondition(capacity > 0 && stride > headroom && headroom >= 0, "PacketBatch: bad geometry")
+        self.capacity = capacity
+        self.stride = stride
+        self.headroom = headroom
+        slab = UnsafeMutableRawPointer.allocate(byteCount: capacity * stride, alignment: 64)
+        slab.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * stride)
+        offsets = .allocate(capacity: capacity)
+        offsets.initialize(repeating: headroom, count: capacity)
+        lengths = .allocate(capacity: capacity)
+        lengths.initialize(repeating: 0, count: capacity)
+        segmentSizes = .allocate(capacity: capacity)
+        segmentSizes.initialize(repeating: 0, count: capacity)
+        addresses = .allocate(capacity: capacity)
+        addresses.initialize(repeating: sockaddr_storage(), count: capacity)
+        messages = .allocate(capacity: capacity)
+        messages.initialize(repeating: swvpn_mmsghdr(), count: capacity)
+        iovecs = .allocate(capacity: capacity)
+        iovecs.initialize(repeating: iovec(), count: capacity)
+        // Room for one int-sized control message: UDP_GRO delivers an int, UDP_SEGMENT takes a uint16.
+        controlStride = swvpn_cmsg_space(MemoryLayout<Int32>.size)
+        controls = UnsafeMutableRawPointer.allocate(byteCount: capacity * controlStride, alignment: 16)
+        controls.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * controlStride)
+    }
+
+    deinit {
+        slab.deallocate()
+        offsets.deallocate()
+        lengths.deallocate()
+        segmentSizes.deallocate()
+        addresses.deallocate()
+        messages.deallocate()
+        iovecs.deallocate()
+        controls.deallocate()
+    }
+
+    /// The whole slot `i` (stride bytes), for writing headers into the headroom.
+    @inlinable
+    public func buffer(at index: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: slab + index * stride, count: stride)
+    }
+
+    /// The packet bytes of slot `i`.
+    @inlinable
+    public func packet(at index: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: slab + index * stride + offsets[index], count: lengths[index])
+    }
+
+    @inlinable public func offset(at index: Int) -> Int { offsets[index] }
+    @inlinable public func length(at index: Int) -> Int { lengths[index] }
+
+    /// Marks bytes `offset ..< offset + length` of slot `i` as its packet (after an in-place transform).
+    @inlinable
+    public func setPacket(at index: Int, offset: Int, length: Int) {
+        precondition(offset >= 0 && length >= 0 && offset + length <= stride, "packet outside its slot")
+        offsets[index] = offset
+        lengths[index] = length
+    }
+
+    /// Source address of a received datagram, or the destination set for a send; nil if none.
+    @inlinable
+    public func address(at index: Int) -> SocketAddress? {
+        SocketAddress(UnsafePointer(addresses + index))
+    }
+
+    /// Destination for `send`; nil sends to the connected peer.
+    @inlinable
+    public func setAddress(_ address: SocketAddress?, at index: Int) {
+        if let address {
+            _ = address.write(to: addresses + index)
+        } else {
+            addresses[index].ss_family = sa_family_t(AF_UNSPEC)
+        }
+    }
+
+    /// UDP GRO: after a receive, the size of the coalesced segments in slot `i` (0 = a single datagram).
+    /// UDP GSO: before a send, the segment size the kernel splits slot `i` into (0 = send as one datagram).
+    @inlinable public func segmentSize(at index: Int) -> Int { segmentSizes[index] }
+    @inlinable public func setSegmentSize(_ size: Int, at index: Int) { segmentSizes[index] = size }
+
+    /// Points every message at its slot (from `headroom` to the end) for one `recvmmsg`.
+    @inlinable
+    func prepareReceive(count: Int) {
+        for i in 0..<count {
+            iovecs[i].iov_base = slab + i * stride + headroom
+            iovecs[i].iov_len = stride - headroom
+            let control = controls + i * controlStride
+            messages[i].msg_hdr = msghdr(
+                msg_name: UnsafeMutableRawPointer(addresses + i),
+                msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),
+                msg_iov: iovecs + i, msg_iovlen: 1,
+                msg_control: control, msg_controllen: controlStride, msg_flags: 0)
+            messages[i].msg_len = 0
+        }
+    }
+
+    /// Reads lengths, offsets and GRO sizes back after `recvmmsg` returned `received`.
+    @inlinable
+    func finishReceive(received: Int) {
+        for i in 0..<received {
+            offsets[i] = headroom
+            lengths[i] = Int(messages[i].msg_len)
+            var gro = 0
+            withUnsafePointer(to: &messages[i].msg_hdr) { header in
+                var cmsg = swvpn_cmsg_firsthdr(header)
+                while let current = cmsg {
+                    if current.pointee.cmsg_level == swvpn_SOL_UDP, current.pointee.cmsg_type == swvpn_UDP_GRO {
+                        gro = Int(swvpn_cmsg_data(current).loadUnaligned(as: Int32.self))
+                    }
+                    cmsg = swvpn_cmsg_nxthdr(header, current)
+                }
+            }
+            segmentSizes[i] = gro
+        }
+        count = received
+    }
+
+    /// Points messages `start ..< start + count` at their packets and destinations for one `sendmmsg`.
+    @inlinable
+    func prepareSend(start: Int, count: Int) {
+        for i in start..<(start + count) {
+            iovecs[i].iov_base = slab + i * stride + offsets[i]
+            iovecs[i].iov_len = lengths[i]
+            let family = Int32(addresses[i].ss_family)
+            let nameLength =
+                family == AF_INET
+                ? MemoryLayout<sockaddr_in>.size : family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : 0
+            var controlLength = 0
+            let control = controls + i * controlStride
+            if segmentSizes[i] > 0 {
+                controlLength = swvpn_cmsg_space(MemoryLayout<UInt16>.size)
+                control.withMemoryRebound(to: cmsghdr.self, capacity: 1) { cmsg in
+                    cmsg.pointee.cmsg_level = swvpn_SOL_UDP
+                    cmsg.pointee.cmsg_type = swvpn_UDP_SEGMENT
+                    cmsg.pointee.cmsg_len = swvpn_cmsg_len(MemoryLayout<UInt16>.size)
+                    swvpn_cmsg_data(cmsg).storeBytes(of: UInt16(segmentSizes[i]), as: UInt16.self)
+                }
+            }
+            messages[i].msg_hdr = msghdr(
+                msg_name: nameLength == 0 ? nil : UnsafeMutableRawPointer(addresses + i),
+                msg_namelen: socklen_t(nameLength),
+                msg_iov: iovecs + i, msg_iovlen: 1,
+                msg_control: controlLength == 0 ? nil : control, msg_controllen: controlLength, msg_flags: 0)
+            messages[i].msg_len = 0
+        }
+    }
+}

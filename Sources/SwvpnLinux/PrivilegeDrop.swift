@@ -1,0 +1,51 @@
+import CSwvpnLinux
+import Glibc
+
+/// OpenVPN `user`/`group`: switch to an unprivileged account after setup, optionally keeping CAP_NET_ADMIN so
+/// routes can still be removed at exit (OpenVPN needs `--persist-tun` tricks for this; a capability is simpler).
+public enum PrivilegeDrop {
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Call it before starting other threads: keep-caps and capset act on the calling thread only, while glibc
+    /// applies setuid to every thread (the others would lose CAP_NET_ADMIN).
+    ///
+    /// Irreversibly becomes `user` (and `group`, default: the user's primary group).
+    ///
+    /// Order matters: supplementary groups and gid while still root, then PR_SET_KEEPCAPS so setuid keeps the
+    /// permitted set, then setuid, then capset to re-raise only CAP_NET_ADMIN in effective/permitted.
+    public static func drop(toUser user: String, group: String? = nil, keepNetAdmin: Bool) throws(Failure) {
+        guard let passwd = getpwnam(user) else { throw Failure(description: "user '\(user)' not found") }
+        let uid = passwd.pointee.pw_uid
+        var gid = passwd.pointee.pw_gid
+        if let group {
+            guard let entry = getgrnam(group) else { throw Failure(description: "group '\(group)' not found") }
+            gid = entry.pointee.gr_gid
+        }
+        func check(_ result: Int, _ what: String) throws(Failure) {
+            if result < 0 { throw Failure(description: "\(what): \(SystemError.text(for: Int32(-result)))") }
+        }
+        var groups = [gid]
+        try check(negErrno(setgroups(1, &groups)), "setgroups(\(gid))")
+        try check(negErrno(setgid(gid)), "setgid(\(gid))")
+        if keepNetAdmin { try check(Int(swvpn_set_keepcaps(1)), "prctl(PR_SET_KEEPCAPS)") }
+        try check(negErrno(setuid(uid)), "setuid(\(uid))")
+        if keepNetAdmin {
+            try check(Int(swvpn_capset(UInt64(1) << UInt64(swvpn_CAP_NET_ADMIN))), "capset(CAP_NET_ADMIN)")
+            try check(Int(swvpn_set_keepcaps(0)), "prctl(PR_SET_KEEPCAPS, 0)")
+        }
+        // Regaining root must fail now; if it works, the drop did not happen.
+        if setuid(0) == 0 && uid != 0 { throw Failure(description: "privilege drop to \(user) did not stick") }
+    }
+
+    /// The calling thread's effective capability mask (bit n = capability n).
+    public static func effectiveCapabilities() throws(SystemError) -> UInt64 {
+        var effective: UInt64 = 0
+        var permitted: UInt64 = 0
+        _ = try syscallNoWait("capget") { Int(swvpn_capget(&effective, &permitted)) }
+        return effective
+    }
+
+    public static var netAdminBit: UInt64 { UInt64(1) << UInt64(swvpn_CAP_NET_ADMIN) }
+}

@@ -1,0 +1,102 @@
+import CSwvpnLinux
+import Glibc
+
+/// A layer-3 TUN interface (`IFF_TUN | IFF_NO_PI`): each read or write is exactly one IP packet.
+/// The fd is nonblocking and close-on-exec; closing it (deinit) removes a non-persistent device.
+public final class TUNDevice {
+    public let fd: Int32
+    /// The kernel's name for the device, e.g. `tun0`.
+    public let name: String
+    public let ifindex: Int32
+
+    public struct Options: OptionSet, Sendable {
+        public let rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+        /// `IFF_MULTI_QUEUE`: open the same name again for one queue per core.
+        public static let multiQueue = Options(rawValue: SWVPN_TUN_MULTI_QUEUE)
+        /// `IFF_VNET_HDR`: packets carry a `virtio_net_hdr` prefix (needed for TUN offloads).
+        public static let virtioHeader = Options(rawValue: SWVPN_TUN_VNET_HDR)
+    }
+
+    /// Opens a TUN device. `name` follows OpenVPN's `dev`: nil or `tun` lets the kernel pick `tunN`; a name
+    /// ending in a digit (`tun0`) or containing `%d` is used as given.
+    public init(name requested: String? = nil, options: Options = []) throws(SystemError) {
+        var pattern = requested ?? "tun"
+        if !pattern.contains("%d"), pattern.last.map({ !$0.isNumber }) ?? true {
+            pattern += "%d"
+        }
+        var kernelName = [CChar](repeating: 0, count: Int(SWVPN_IFNAMSIZ))
+        let fd = try syscallNoWait("TUNSETIFF \(pattern)") {
+            Int(swvpn_tun_open(pattern, &kernelName, options.rawValue))
+        }
+        self.fd = Int32(fd)
+        name = string(fromCBuffer: kernelName)
+        do {
+            let index = try syscallNoWait("if_nametoindex \(name)") { Int(swvpn_ifindex(kernelName)) }
+            ifindex = Int32(index)
+        } catch {
+            closeIgnoringErrors(Int32(fd))
+            throw error
+        }
+    }
+
+    /// Adopts an already attached TUN fd (inherited from a privileged parent, like wireguard-go's `WG_TUN_FD`).
+    public init(adopting fd: Int32, name: String) throws(SystemError) {
+        try setNonBlocking(fd, what: name)
+        self.fd = fd
+        self.name = name
+        ifindex = Int32(try syscallNoWait("if_nametoindex \(name)") { Int(swvpn_ifindex(name)) })
+    }
+
+    deinit { closeIgnoringErrors(fd) }
+
+    /// `TUNSETOFFLOAD` with `TUN_F_*` flags (requires `.virtioHeader`).
+    public func setOffload(_ flags: UInt32) throws(SystemError) {
+        _ = try syscallNoWait("TUNSETOFFLOAD \(name)") { Int(swvpn_tun_set_offload(fd, flags)) }
+    }
+
+    /// Reads one packet into `buffer`; returns its length or `.wouldBlock`.
+    @inlinable
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+        try syscall("read tun") { swvpn_read(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Writes one packet; returns the bytes written or `.wouldBlock`.
+    @inlinable
+    public func write(_ packet: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+        try syscall("write tun") { swvpn_write(fd, packet.baseAddress, packet.count) }
+    }
+
+    /// Reads up to `maxCount` packets into `batch` slots at `batch.headroom` until the queue is empty.
+    /// Sets `batch.count` and returns it (0 = nothing was ready).
+    @inlinable
+    public func read(into batch: PacketBatch, maxCount: Int? = nil) throws(SystemError) -> Int {
+        let limit = min(maxCount ?? batch.capacity, batch.capacity)
+        var received = 0
+        while received < limit {
+            let slot = batch.buffer(at: received)
+            let result = try syscall("read tun") {
+                swvpn_read(fd, slot.baseAddress! + batch.headroom, slot.count - batch.headroom)
+            }
+            guard case .processed(let length) = result else { break }
+            batch.setPacket(at: received, offset: batch.headroom, length: length)
+            received += 1
+        }
+        batch.count = received
+        return received
+    }
+
+    /// Writes packets `start ..< start + count` of `batch`; returns how many went out before the device
+    /// queue filled (`.wouldBlock` on the first one gives 0).
+    @inlinable
+    public func write(from batch: PacketBatch, start: Int = 0, count: Int) throws(SystemError) -> Int {
+        var written = 0
+        while written < count {
+            let packet = batch.packet(at: start + written)
+            let result = try syscall("write tun") { swvpn_write(fd, packet.baseAddress, packet.count) }
+            guard case .processed = result else { break }
+            written += 1
+        }
+        return written
+    }
+}

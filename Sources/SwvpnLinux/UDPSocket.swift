@@ -1,0 +1,118 @@
+import CSwvpnLinux
+import Glibc
+
+/// What the kernel offers for UDP segmentation offload (probed once per process).
+public struct UDPOffloadSupport: Sendable, Equatable {
+    /// `UDP_SEGMENT`: one `send` of many equal-size datagrams.
+    public var segmentation: Bool
+    /// `UDP_GRO`: one `recv` returns several coalesced datagrams.
+    public var receiveCoalescing: Bool
+}
+
+/// A nonblocking UDP socket (IPv4 or IPv6) moving whole `PacketBatch`es with one syscall.
+public final class UDPSocket {
+    public let fd: Int32
+    public let family: SocketAddress.Family
+
+    /// Creates a nonblocking socket bound to `address` (port 0 = ephemeral).
+    public init(bindingTo address: SocketAddress, reuseAddress: Bool = false) throws(SystemError) {
+        family = address.family
+        let fd = try syscallNoWait("socket(UDP)") {
+            negErrno(socket(address.family.rawValue, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
+        }
+        self.fd = Int32(fd)
+        do {
+            if reuseAddress {
+                _ = try syscallNoWait("setsockopt(SO_REUSEADDR)") {
+                    Int(swvpn_setsockopt_int(self.fd, SOL_SOCKET, SO_REUSEADDR, 1))
+                }
+            }
+            _ = try address.withSockAddr { (sa, length) throws(SystemError) in
+                try syscallNoWait("bind \(address)") { negErrno(bind(self.fd, sa, length)) }
+            }
+        } catch {
+            closeIgnoringErrors(self.fd)
+            throw error
+        }
+    }
+
+    deinit { closeIgnoringErrors(fd) }
+
+    /// The bound address (useful after binding port 0).
+    public func localAddress() throws(SystemError) -> SocketAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SystemError) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sa) throws(SystemError) in
+                try syscallNoWait("getsockname") { negErrno(getsockname(fd, sa, &length)) }
+            }
+        }
+        guard let address = SocketAddress(&storage) else { throw SystemError(errno: EAFNOSUPPORT, syscall: "getsockname") }
+        return address
+    }
+
+    /// Fixes the peer (OpenVPN without `float`): the kernel then drops datagrams from other sources.
+    public func connect(to peer: SocketAddress) throws(SystemError) {
+        _ = try peer.withSockAddr { (sa, length) throws(SystemError) in
+            try syscallNoWait("connect \(peer)") { negErrno(Glibc.connect(fd, sa, length)) }
+        }
+    }
+
+    /// Sets SO_RCVBUF/SO_SNDBUF (OpenVPN `rcvbuf`/`sndbuf`). Tries the FORCE variants first so root/CAP_NET_ADMIN
+    /// can exceed `net.core.rmem_max`, then falls back to the capped ones. Returns the sizes the kernel reports
+    /// (which it doubles for bookkeeping).
+    @discardableResult
+    public func setBufferSizes(receive: Int?, send: Int?) throws(SystemError) -> (receive: Int, send: Int) {
+        func apply(_ bytes: Int, force: Int32, plain: Int32, name: String) throws(SystemError) {
+            let value = Int32(clamping: bytes)
+            if swvpn_setsockopt_int(fd, SOL_SOCKET, force, value) == 0 { return }
+            _ = try syscallNoWait("setsockopt(\(name), \(bytes))") { Int(swvpn_setsockopt_int(fd, SOL_SOCKET, plain, value)) }
+        }
+        if let receive { try apply(receive, force: swvpn_SO_RCVBUFFORCE, plain: SO_RCVBUF, name: "SO_RCVBUF") }
+        if let send { try apply(send, force: swvpn_SO_SNDBUFFORCE, plain: SO_SNDBUF, name: "SO_SNDBUF") }
+        var actualReceive: Int32 = 0
+        var actualSend: Int32 = 0
+        _ = try syscallNoWait("getsockopt(SO_RCVBUF)") { Int(swvpn_getsockopt_int(fd, SOL_SOCKET, SO_RCVBUF, &actualReceive)) }
+        _ = try syscallNoWait("getsockopt(SO_SNDBUF)") { Int(swvpn_getsockopt_int(fd, SOL_SOCKET, SO_SNDBUF, &actualSend)) }
+        return (Int(actualReceive), Int(actualSend))
+    }
+
+    /// Kernel support for UDP GSO/GRO, probed on a throwaway socket.
+    public static let offloadSupport = UDPOffloadSupport(
+        segmentation: swvpn_udp_gso_supported() != 0,
+        receiveCoalescing: swvpn_udp_gro_supported() != 0)
+
+    /// Asks the kernel to coalesce received datagrams (see `PacketBatch.segmentSize(at:)`).
+    public func enableReceiveCoalescing() throws(SystemError) {
+        _ = try syscallNoWait("setsockopt(UDP_GRO)") { Int(swvpn_setsockopt_int(fd, swvpn_SOL_UDP, swvpn_UDP_GRO, 1)) }
+    }
+
+    /// One `recvmmsg` into all of `batch`'s slots (at `headroom`); sets `batch.count`, lengths, sources.
+    /// Returns the number received, or `.wouldBlock` when nothing is queued.
+    @inlinable
+    public func receive(into batch: PacketBatch) throws(SystemError) -> IOResult<Int> {
+        batch.prepareReceive(count: batch.capacity)
+        let result = try syscall("recvmmsg") {
+            Int(swvpn_recvmmsg(fd, batch.messages, UInt32(batch.capacity), 0))
+        }
+        switch result {
+        case .processed(let received):
+            batch.finishReceive(received: received)
+        case .wouldBlock:
+            batch.count = 0
+        }
+        return result
+    }
+
+    /// One `sendmmsg` of packets `start ..< start + count` to their addresses (none = connected peer).
+    /// Returns how many the kernel took; the caller retries the rest when the socket is writable.
+    @inlinable
+    public func send(from batch: PacketBatch, start: Int = 0, count: Int) throws(SystemError) -> IOResult<Int> {
+        precondition(start >= 0 && count >= 0 && start + count <= batch.capacity, "send range outside batch")
+        if count == 0 { return .processed(0) }
+        batch.prepareSend(start: start, count: count)
+        return try syscall("sendmmsg") {
+            Int(swvpn_sendmmsg(fd, batch.messages + start, UInt32(count), 0))
+        }
+    }
+}
