@@ -1,0 +1,137 @@
+import Glibc
+import Logging
+import Synchronization
+
+/// Where log lines go: stderr (the journal under systemd) or a `log`/`log-append` file.
+///
+/// One sink per process, shared by every `Logger` through `SinkLogHandler`. Each line is written with a
+/// single write(2), so lines from the packet queues and the control queue never interleave.
+public final class LogSink: Sendable {
+    public enum Style: Sendable {
+        /// `2026-11-29 15:36:48 message`, like openvpn.
+        case timestamps
+        /// Bare lines (`suppress-timestamps`).
+        case plain
+        /// Bare lines with sd-daemon(3) `<N>` priority prefixes; journald turns them into priorities.
+        case journal
+    }
+
+    private struct State {
+        var fd: Int32
+        var ownsFD: Bool
+    }
+
+    private let state: Mutex<State>
+    public let style: Style
+
+    /// Logs to stderr. `suppressTimestamps` or a journal on stderr drop the timestamps.
+    public init(stderrStyle style: Style) {
+        self.state = Mutex(State(fd: 2, ownsFD: false))
+        self.style = style
+    }
+
+    /// Logs to a file, appending or truncating (`log` vs `log-append`).
+    public init(path: String, append: Bool, style: Style) throws(SystemError) {
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
+        let fd = open(path, flags, 0o640)
+        guard fd >= 0 else { throw SystemError(errno: errno, syscall: "open(\(path))") }
+        if !append { _ = lseek(fd, 0, SEEK_END) }
+        self.state = Mutex(State(fd: fd, ownsFD: true))
+        self.style = style == .journal ? .timestamps : style
+    }
+
+    deinit {
+        state.withLock { if $0.ownsFD { _ = close($0.fd) } }
+    }
+
+    /// Picks the stderr style the way systemd users expect: no timestamps when journald reads stderr.
+    public static func defaultStderrStyle(suppressTimestamps: Bool) -> Style {
+        if getenv("JOURNAL_STREAM") != nil { return .journal }
+        return suppressTimestamps ? .plain : .timestamps
+    }
+
+    public func write(level: Logger.Level, _ message: String) {
+        var line: String
+        switch style {
+        case .plain: line = message
+        case .journal: line = "<\(Self.syslogPriority(level))>" + message
+        case .timestamps: line = Self.timestamp() + " " + message
+        }
+        line += "\n"
+        state.withLock { s in
+            var utf8 = line
+            utf8.withUTF8 { buf in
+                var off = 0
+                while off < buf.count {
+                    let n = Glibc.write(s.fd, buf.baseAddress! + off, buf.count - off)
+                    if n < 0 { if errno == EINTR { continue } else { return } }
+                    off += n
+                }
+            }
+        }
+    }
+
+    static func syslogPriority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .critical: 2
+        case .error: 3
+        case .warning: 4
+        case .notice: 5
+        case .info: 6
+        case .debug, .trace: 7
+        }
+    }
+
+    /// Local time as `YYYY-MM-DD HH:MM:SS`, openvpn's log and status format.
+    public static func timestamp(_ t: time_t = time(nil)) -> String {
+        var now = t
+        var tmv = tm()
+        localtime_r(&now, &tmv)
+        func pad(_ v: Int32, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(pad(tmv.tm_year + 1900, 4))-\(pad(tmv.tm_mon + 1, 2))-\(pad(tmv.tm_mday, 2)) "
+            + "\(pad(tmv.tm_hour, 2)):\(pad(tmv.tm_min, 2)):\(pad(tmv.tm_sec, 2))"
+    }
+}
+
+/// swift-log handler that formats `message key=value ...` and hands it to the shared `LogSink`.
+public struct SinkLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    public var logLevel: Logger.Level
+    private let sink: LogSink
+
+    public init(sink: LogSink, level: Logger.Level) {
+        self.sink = sink
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var text = event.message.description
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        if !merged.isEmpty {
+            text += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+        sink.write(level: event.level, text)
+    }
+
+    /// OpenVPN's `verb` to a swift-log level: 0 fatal only, 1–2 lifecycle and warnings (openvpn's default 1
+    /// still prints start-up and peer messages), 3–4 informational, 5–6 debug, 7+ trace (OCC strings, pings).
+    public static func level(forVerb verb: Int) -> Logger.Level {
+        switch verb {
+        case ..<1: .error
+        case 1...2: .notice
+        case 3...4: .info
+        case 5...6: .debug
+        default: .trace
+        }
+    }
+}

@@ -1,0 +1,345 @@
+import Dispatch
+import Glibc
+import Synchronization
+import SwvpnProtocol
+
+/// The packet loop: TUN → seal → link on the TX queue, link → open → TUN on the RX queue.
+///
+/// Ownership, not locks, keeps it correct (wireguard-go's and style-anchors' rule):
+/// - the TX queue alone owns `outbound` (sealer, packet-id counter, encrypt context) and `txBatch`;
+/// - the RX queue alone owns `inbound` (opener, replay window, decrypt context) and `rxBatch`;
+/// - facts both need are atomics (`lastSent`, `lastReceived`, counters) or, for the peer address,
+///   a versioned value read once per batch.
+///
+/// Rare events (peer first heard, peer moved, OCC message, link failure) go to `events` on the
+/// control queue. Nothing on the per-packet path allocates, logs or locks.
+public final class DataPlane: @unchecked Sendable {
+    public enum Event: Sendable {
+        /// First authenticated packet of the session, or the peer moved (`float`/no `remote`).
+        case peerAuthenticated(SocketAddress)
+        case occ(OCCMessage)
+        case linkFailed(String)
+        case tunFailed(String)
+    }
+
+    public let tun: TUNDevice
+    public let link: any TunnelLink
+    public let counters = TrafficCounters()
+    public let peer: PeerAddress
+    /// Monotonic seconds of the last packet sent to / authenticated from the peer.
+    public let lastSent = Atomic<Int64>(0)
+    public let lastReceived = Atomic<Int64>(0)
+    /// Set by each loop when it runs a heartbeat; the watchdog only pets systemd if both moved.
+    public let txHeartbeat = Atomic<Int64>(0)
+    public let rxHeartbeat = Atomic<Int64>(0)
+
+    private let outbound: OutboundPath
+    private let inbound: InboundPath
+    private let settings: PacketPathSettings
+    /// Without `float`, a configured remote is the only source accepted (checked before any crypto).
+    private let pinnedSource: Bool
+    private let events: @Sendable (Event) -> Void
+
+    private let txQueue = DispatchQueue(label: "swvpnd.tx", qos: .userInteractive)
+    private let rxQueue = DispatchQueue(label: "swvpnd.rx", qos: .userInteractive)
+    private let txBatch: PacketBatch
+    private let rxBatch: PacketBatch
+    private let controlBatch: PacketBatch
+    private let fragmentBatch: PacketBatch
+    private var tunSource: (any DispatchSourceRead)?
+    private var linkSource: (any DispatchSourceRead)?
+
+    // TX-queue state.
+    private var txPeerVersion: UInt64 = .max
+    private var txPeer: SocketAddress?
+    // RX-queue state.
+    private var rxPeerVersion: UInt64 = .max
+    private var rxPeer: SocketAddress?
+    private var sessionConfirmed = false
+
+    public init(tun: TUNDevice, link: any TunnelLink, outbound: OutboundPath, inbound: InboundPath,
+                peer: PeerAddress, pinnedSource: Bool, events: @escaping @Sendable (Event) -> Void) {
+        self.tun = tun
+        self.link = link
+        self.outbound = outbound
+        self.inbound = inbound
+        self.settings = outbound.settings
+        self.peer = peer
+        self.pinnedSource = pinnedSource
+        self.events = events
+        let stride = settings.bufferSize
+        txBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: settings.payloadOffset)
+        rxBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: 0)
+        controlBatch = PacketBatch(capacity: 1, stride: stride, headroom: settings.payloadOffset)
+        fragmentBatch = PacketBatch(capacity: FragmentHeader.maxPieces, stride: stride, headroom: settings.payloadOffset)
+    }
+
+    public func start() {
+        let tunSource = DispatchSource.makeReadSource(fileDescriptor: tun.fd, queue: txQueue)
+        tunSource.setEventHandler { [unowned self] in self.runTUNToNetwork() }
+        let linkSource = DispatchSource.makeReadSource(fileDescriptor: link.readFD, queue: rxQueue)
+        linkSource.setEventHandler { [unowned self] in self.runNetworkToTUN() }
+        self.tunSource = tunSource
+        self.linkSource = linkSource
+        tunSource.resume()
+        linkSource.resume()
+    }
+
+    /// Stops both loops and waits until neither runs; the fds stay open (the owner closes them).
+    public func stop() {
+        tunSource?.cancel()
+        linkSource?.cancel()
+        txQueue.sync {}
+        rxQueue.sync {}
+        tunSource = nil
+        linkSource = nil
+    }
+
+    /// A new session (restart): packet-id back to 1, fresh replay window, peer to be heard again.
+    public func resetSession() {
+        txQueue.sync { outbound.resetSession() }
+        rxQueue.sync {
+            inbound.resetSession()
+            sessionConfirmed = false
+        }
+    }
+
+    /// Seals and sends a ping or OCC message on the TX queue (the sealer's owner).
+    public func sendControl(_ message: ControlMessage) {
+        txQueue.async { [self] in
+            let now = Clock.wallSeconds()
+            let base = controlBatch.buffer(at: 0).baseAddress!
+            let result: OutboundResult
+            switch message {
+            case .ping: result = outbound.sealPing(base, now: now)
+            case .occ(let m): result = outbound.sealOCC(m, base, now: now)
+            }
+            transmitSingle(result, batch: controlBatch)
+        }
+    }
+
+    /// Runs `body` on both loops and records that they are alive (the systemd watchdog's proof).
+    public func heartbeat() {
+        txQueue.async { [self] in txHeartbeat.store(Clock.monotonicSeconds(), ordering: .relaxed) }
+        rxQueue.async { [self] in
+            let now = Clock.monotonicSeconds()
+            inbound.expireFragments(now: now)
+            rxHeartbeat.store(now, ordering: .relaxed)
+        }
+    }
+
+    // MARK: TX: TUN → link
+
+    private func runTUNToNetwork() {
+        refreshTXPeer()
+        let now = Clock.wallSeconds()
+        var tunBytes: UInt64 = 0
+        var linkBytes: UInt64 = 0
+        var sentAny = false
+        for _ in 0..<Tunables.roundsPerWake {
+            let n: Int
+            do {
+                n = try tun.read(into: txBatch)
+            } catch {
+                events(.tunFailed(error.description))
+                return
+            }
+            if n == 0 { break }
+            guard let peer = txPeer else {
+                for i in 0..<n { tunBytes += UInt64(txBatch.length(at: i)) }
+                TrafficCounters.add(counters.droppedNoPeer, UInt64(n))
+                continue
+            }
+            // Seal in place; send contiguous runs so a rare drop or fragmentation keeps order.
+            var runStart = 0
+            for i in 0..<n {
+                let length = txBatch.length(at: i)
+                tunBytes += UInt64(length)
+                let base = txBatch.buffer(at: i).baseAddress!
+                switch outbound.sealTunnelPacket(base, length: length, now: now) {
+                case .sealed(let start, let wireLength):
+                    txBatch.setPacket(at: i, offset: start, length: wireLength)
+                    linkBytes += UInt64(wireLength)
+                case .fragmented(let count):
+                    linkBytes += flush(txBatch, from: runStart, to: i, peer: peer)
+                    linkBytes += sendFragments(count, peer: peer, now: now)
+                    runStart = i + 1
+                case .dropped:
+                    TrafficCounters.add(counters.droppedSeal, 1)
+                    linkBytes += flush(txBatch, from: runStart, to: i, peer: peer)
+                    runStart = i + 1
+                }
+            }
+            linkBytes += flush(txBatch, from: runStart, to: n, peer: peer)
+            sentAny = true
+            if n < txBatch.capacity { break }
+        }
+        TrafficCounters.add(counters.tunReadBytes, tunBytes)
+        TrafficCounters.add(counters.linkWriteBytes, linkBytes)
+        if sentAny { lastSent.store(Clock.monotonicSeconds(), ordering: .relaxed) }
+    }
+
+    /// Sends packets `from ..< to` of `batch`; returns the wire bytes handed to the link.
+    @inline(__always)
+    private func flush(_ batch: PacketBatch, from: Int, to: Int, peer: SocketAddress) -> UInt64 {
+        guard to > from else { return 0 }
+        do {
+            let lost = try link.send(batch, start: from, count: to - from, to: peer)
+            TrafficCounters.add(counters.droppedLinkSend, UInt64(lost))
+            TrafficCounters.add(counters.linkWritePackets, UInt64(to - from - lost))
+        } catch {
+            TrafficCounters.add(counters.droppedLinkSend, UInt64(to - from))
+            events(.linkFailed(error.description))
+            return 0
+        }
+        var bytes: UInt64 = 0
+        for i in from..<to { bytes += UInt64(batch.length(at: i)) }
+        return bytes
+    }
+
+    private func sendFragments(_ count: Int, peer: SocketAddress, now: UInt32) -> UInt64 {
+        var ready = 0
+        for piece in 0..<count {
+            let base = fragmentBatch.buffer(at: ready).baseAddress!
+            if case .sealed(let start, let length) = outbound.sealFragment(piece, into: base, now: now) {
+                fragmentBatch.setPacket(at: ready, offset: start, length: length)
+                ready += 1
+            } else {
+                TrafficCounters.add(counters.droppedSeal, 1)
+            }
+        }
+        return flush(fragmentBatch, from: 0, to: ready, peer: peer)
+    }
+
+    private func transmitSingle(_ result: OutboundResult, batch: PacketBatch) {
+        refreshTXPeer()
+        guard let peer = txPeer else { return }
+        var bytes: UInt64 = 0
+        switch result {
+        case .sealed(let start, let length):
+            batch.setPacket(at: 0, offset: start, length: length)
+            bytes = flush(batch, from: 0, to: 1, peer: peer)
+        case .fragmented(let count):
+            bytes = sendFragments(count, peer: peer, now: Clock.wallSeconds())
+        case .dropped:
+            TrafficCounters.add(counters.droppedSeal, 1)
+        }
+        TrafficCounters.add(counters.linkWriteBytes, bytes)
+        lastSent.store(Clock.monotonicSeconds(), ordering: .relaxed)
+    }
+
+    @inline(__always)
+    private func refreshTXPeer() {
+        let version = peer.version
+        if version != txPeerVersion {
+            txPeer = peer.current
+            txPeerVersion = version
+        }
+    }
+
+    // MARK: RX: link → TUN
+
+    private func runNetworkToTUN() {
+        let now = Clock.monotonicSeconds()
+        var linkBytes: UInt64 = 0
+        var authBytes: UInt64 = 0
+        var tunBytes: UInt64 = 0
+        var received: UInt64 = 0
+        for _ in 0..<Tunables.roundsPerWake {
+            let n: Int
+            do {
+                n = try link.receive(into: rxBatch)
+            } catch {
+                events(.linkFailed(error.description))
+                return
+            }
+            if n == 0 { break }
+            received += UInt64(n)
+            refreshRXPeer()
+            for i in 0..<n {
+                let length = rxBatch.length(at: i)
+                linkBytes += UInt64(length)
+                let source = rxBatch.address(at: i)
+                if pinnedSource, let expected = rxPeer, source != expected {
+                    TrafficCounters.add(counters.droppedSource, 1)
+                    continue
+                }
+                let packet = rxBatch.buffer(at: i).baseAddress! + rxBatch.offset(at: i)
+                let capacity = rxBatch.stride - rxBatch.offset(at: i)
+                let result = inbound.open(packet, length: length, capacity: capacity, now: now)
+                switch result {
+                case .tunnelPacket(let ip):
+                    do {
+                        if case .processed = try tun.write(UnsafeRawBufferPointer(ip)) {
+                            tunBytes += UInt64(ip.count)
+                        } else {
+                            TrafficCounters.add(counters.droppedTUNWrite, 1)
+                        }
+                    } catch {
+                        TrafficCounters.add(counters.droppedTUNWrite, 1)
+                    }
+                case .occ(let message):
+                    events(.occ(message))
+                case .ping, .pending:
+                    break
+                case .dropped(let why):
+                    counters.countInboundDrop(why)
+                }
+                guard result.isAuthenticated else { continue }
+                authBytes += UInt64(length)
+                if let source, !sessionConfirmed || source != rxPeer {
+                    notePeer(source)
+                }
+            }
+            if n < rxBatch.capacity { break }
+        }
+        TrafficCounters.add(counters.linkReadBytes, linkBytes)
+        TrafficCounters.add(counters.linkReadPackets, received)
+        TrafficCounters.add(counters.authReadBytes, authBytes)
+        TrafficCounters.add(counters.tunWriteBytes, tunBytes)
+        if authBytes > 0 { lastReceived.store(now, ordering: .relaxed) }
+    }
+
+    /// An authenticated packet from a new address, or the first one of a session.
+    private func notePeer(_ source: SocketAddress) {
+        sessionConfirmed = true
+        if source != rxPeer {
+            // Only authenticated packets move the peer (OpenVPN's float rule); with a pinned remote
+            // the source already equals it.
+            peer.set(source)
+            refreshRXPeer()
+        }
+        events(.peerAuthenticated(source))
+    }
+
+    @inline(__always)
+    private func refreshRXPeer() {
+        let version = peer.version
+        if version != rxPeerVersion {
+            rxPeer = peer.current
+            rxPeerVersion = version
+        }
+    }
+}
+
+public enum ControlMessage: Sendable {
+    case ping
+    case occ(OCCMessage)
+}
+
+/// The peer's current link address: written rarely (first packet, float, restart), read once per
+/// batch by both loops, which re-read the value only when the version moved.
+public final class PeerAddress: Sendable {
+    private let value: Mutex<SocketAddress?>
+    private let versionCounter = Atomic<UInt64>(0)
+
+    public init(_ initial: SocketAddress?) { value = Mutex(initial) }
+
+    public var version: UInt64 { versionCounter.load(ordering: .acquiring) }
+    public var current: SocketAddress? { value.withLock { $0 } }
+
+    public func set(_ address: SocketAddress?) {
+        value.withLock { $0 = address }
+        versionCounter.add(1, ordering: .releasing)
+    }
+}

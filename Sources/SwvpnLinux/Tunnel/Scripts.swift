@@ -1,0 +1,61 @@
+import Glibc
+import SwvpnConfig
+
+/// `up`/`down` scripts, called like openvpn calls them for a tun device:
+/// `cmd tun_dev tun_mtu link_mtu ifconfig_local_ip ifconfig_remote_ip [init|restart]`, with the
+/// same values in the environment (`dev`, `tun_mtu`, `ifconfig_local`, ... , `script_type`).
+/// Only with `script-security 2` or higher, as in openvpn.
+extension TunnelController {
+    func runScript(_ command: String?, kind: String, config: TunnelConfig, interface: TunnelInterface) throws(SetupError) {
+        guard let command else { return }
+        guard config.scriptSecurity >= 2 else {
+            logger.warning("\(kind) script not run: external programs need 'script-security 2' or higher")
+            return
+        }
+        let local = config.ifconfig.map { "\($0.local)" } ?? ""
+        let remote = config.ifconfig.map { "\($0.remoteOrNetmask)" } ?? ""
+        let linkMTU = "\(config.occOptions.linkMTU)"
+        let args = [interface.device.name, "\(config.tunMTU)", linkMTU, local, remote, "init"]
+        var env = [
+            "dev=\(interface.device.name)", "dev_type=tun", "tun_mtu=\(config.tunMTU)", "link_mtu=\(linkMTU)",
+            "ifconfig_local=\(local)", "ifconfig_remote=\(remote)", "script_type=\(kind)", "script_context=init",
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ]
+        env += config.environment.map { "\($0.name)=\($0.value)" }
+        let status = Self.spawnShell(command, arguments: args, environment: env)
+        if status != 0 {
+            throw SetupError("\(kind) script '\(command)' failed with status \(status)")
+        }
+        logger.notice("\(kind) script '\(command)' done")
+    }
+
+    func runScriptAfterClose(_ command: String?, deviceName: String) throws(SetupError) {
+        guard let command, config.scriptSecurity >= 2 else { return }
+        let local = config.ifconfig.map { "\($0.local)" } ?? ""
+        let remote = config.ifconfig.map { "\($0.remoteOrNetmask)" } ?? ""
+        let env = [
+            "dev=\(deviceName)", "tun_mtu=\(config.tunMTU)", "ifconfig_local=\(local)", "ifconfig_remote=\(remote)",
+            "script_type=down", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ]
+        let status = Self.spawnShell(command, arguments: [deviceName, "\(config.tunMTU)", "\(config.occOptions.linkMTU)", local, remote, "init"], environment: env)
+        if status != 0 { logger.warning("down script '\(command)' failed with status \(status)") }
+    }
+
+    /// Runs `command args...` through /bin/sh so the command line may hold its own arguments, passing
+    /// ours as positional parameters (never interpolated into the shell text). Returns the exit status.
+    static func spawnShell(_ command: String, arguments: [String], environment: [String]) -> Int32 {
+        let argv = ["/bin/sh", "-c", command + " \"$@\"", "sh"] + arguments
+        var pid: pid_t = 0
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = environment.map { strdup($0) } + [nil]
+        defer {
+            cArgs.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        let rc = posix_spawn(&pid, "/bin/sh", nil, nil, cArgs, cEnv)
+        guard rc == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}

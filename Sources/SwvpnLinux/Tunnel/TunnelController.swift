@@ -1,0 +1,571 @@
+import Dispatch
+import Glibc
+import Logging
+import SwvpnConfig
+import SwvpnCrypto
+import SwvpnProtocol
+
+/// The life of one tunnel: set-up, peer life (pings, OCC, restarts), signals, status and teardown.
+///
+/// Everything here runs on one serial control queue; the packet loops live in `DataPlane` and talk
+/// back through events. Set-up runs on the main thread before any Dispatch thread exists, so a
+/// `user`/`group` privilege drop applies to every thread created afterwards.
+///
+///     start ──▶ set up (TUN, address, routes, socket) ──▶ READY ──▶ running ◀──┐
+///                                                         │   ping-restart,   │
+///                                                         │   OCC_EXIT,       │ soft restart:
+///                                                         │   SIGUSR1  ───────┘ new session
+///                       SIGHUP: tear down, re-read config, set up again
+///                       SIGTERM/SIGINT, ping-exit: [exit notify] ─▶ tear down ─▶ exit 0
+public final class TunnelController: @unchecked Sendable {
+    /// Re-reads the config and key (SIGHUP).
+    public typealias Reloader = @Sendable () throws(SetupError) -> (TunnelConfig, StaticKey)
+
+    private let queue = DispatchQueue(label: "swvpnd.control")
+    let logger: Logger
+    private let notifier: SystemdNotifier?
+    private let reload: Reloader
+    private(set) var config: TunnelConfig
+    private var key: StaticKey
+    private var session: Session?
+    private var signals: SignalWatcher?
+    private var ticker: (any DispatchSourceTimer)?
+    private var exitNotify: ExitNotifySequence?
+    private var pidFileWritten: String?
+    private var privilegesDropped = false
+    private var lastStatusText = ""
+    private var lastDrops: [UInt64] = []
+    private var lastDropReport: Int64 = 0
+    private var lastStatusFileWrite: Int64 = 0
+
+    /// Everything built from one config: torn down and rebuilt on SIGHUP.
+    private final class Session: @unchecked Sendable {  // confined to the control queue
+        let interface: TunnelInterface
+        let link: any TunnelLink
+        let dataPlane: DataPlane
+        let occ: OCCOptions
+        let configuredRemote: SocketAddress?
+        var timers: PeerTimers
+        var routesInstalled = false
+        var routesPending = false
+        var peerUp = false
+        var initializationLogged = false
+        var lastSentSeen: Int64 = 0
+        var lastReceivedSeen: Int64 = 0
+
+        init(interface: TunnelInterface, link: any TunnelLink, dataPlane: DataPlane, occ: OCCOptions,
+             configuredRemote: SocketAddress?, timers: PeerTimers) {
+            self.interface = interface
+            self.link = link
+            self.dataPlane = dataPlane
+            self.occ = occ
+            self.configuredRemote = configuredRemote
+            self.timers = timers
+        }
+    }
+
+    public init(config: TunnelConfig, key: StaticKey, logger: Logger, notifier: SystemdNotifier?,
+                reload: @escaping Reloader) {
+        self.config = config
+        self.key = key
+        self.logger = logger
+        self.notifier = notifier
+        self.reload = reload
+    }
+
+    /// Sets the tunnel up and runs it until it exits; never returns.
+    public func run() -> Never {
+        do {
+            try setUp()
+            if config.user != nil || config.group != nil { try dropPrivileges() }
+        } catch {
+            logger.critical("\(error)")
+            logger.critical("Exiting due to fatal error")
+            tearDown()
+            exit(1)
+        }
+        session?.dataPlane.start()
+        signals = SignalWatcher(queue: queue) { [unowned self] signal in self.handle(signal) }
+        let ticker = DispatchSource.makeTimerSource(queue: queue)
+        ticker.schedule(deadline: .now(), repeating: .seconds(1), leeway: .milliseconds(50))
+        ticker.setEventHandler { [unowned self] in self.tick() }
+        ticker.resume()
+        self.ticker = ticker
+        queue.async { [self] in announceReadyIfComplete() }
+        dispatchMain()
+    }
+
+    // MARK: Set-up and teardown
+
+    private func setUp() throws(SetupError) {
+        let config = self.config
+        try loadCrypto(config)
+        let layout = config.frameLayout
+        let sealer: DataChannelSealer
+        let opener: DataChannelOpener
+        do throws(CryptoError) {
+            sealer = try DataChannelSealer(key: key, direction: config.keyDirection, layout: layout)
+            let replay: ReplayWindow.Parameters? =
+                switch config.replay {
+                case .window(let size, let seconds): ReplayWindow.Parameters(size: size, seconds: seconds)
+                case .disabled: nil
+                }
+            opener = try DataChannelOpener(key: key, direction: config.keyDirection, layout: layout, replay: replay)
+        } catch {
+            throw SetupError("cannot set up \(config.cipher)/\(config.digest): \(error)")
+        }
+
+        let remote = resolveRemote(config)
+        let link = try openLink(config, remote: remote)
+        let family: UnderlayFamily = remote.map { $0.family == .inet ? .ipv4 : .ipv6 } ?? .unknown
+        let settings = config.packetPathSettings(underlay: family)
+        let interface = try TunnelInterface(config: config, logger: logger)
+
+        let peer = PeerAddress(remote)
+        let dataPlane = DataPlane(
+            tun: interface.device, link: link,
+            outbound: OutboundPath(settings: settings, sealer: sealer, fragmentSequenceSeed: UInt8.random(in: 0...255)),
+            inbound: InboundPath(settings: settings, opener: opener),
+            peer: peer, pinnedSource: remote != nil && !config.float,
+            events: { [unowned self] event in self.queue.async { self.handle(event) } })
+        let timers = PeerTimers(settings: timerSettings(config), now: Clock.monotonicSeconds())
+        let session = Session(interface: interface, link: link, dataPlane: dataPlane, occ: config.occOptions,
+                              configuredRemote: remote, timers: timers)
+        if remote != nil { session.timers.peerAddressKnown(now: Clock.monotonicSeconds()) }
+        self.session = session
+        logger.trace("Local Options String: '\(session.occ.localString)'")
+        logger.trace("Expected Remote Options String: '\(session.occ.expectedRemoteString)'")
+
+        if config.routeNoExec {
+            session.routesInstalled = true
+        } else if config.routeDelay == nil {
+            installRoutes(session)
+        } else {
+            session.routesPending = true
+        }
+        try runScript(config.upCommand, kind: "up", config: config, interface: interface)
+        if let path = config.writePIDPath { writePIDFile(path) }
+        let direction = config.keyDirection.occValue.map { "key-direction \($0)" } ?? "bidirectional key"
+        let peerText = remote.map { "to \($0)" } ?? "listening"
+        logger.notice("Data Channel: cipher '\(config.cipher)', auth '\(config.digest)', \(direction), link \(peerText)")
+    }
+
+    private func loadCrypto(_ config: TunnelConfig) throws(SetupError) {
+        do throws(CryptoError) {
+            if !config.providers.isEmpty { try CryptoProviders.load(config.providers) }
+            if !config.cipher.isNone {
+                try CryptoProviders.ensureAvailable(cipherName: config.cipher.name,
+                                                    needsLegacyProvider: config.cipher.needsLegacyProvider)
+            }
+        } catch {
+            throw SetupError("\(error)")
+        }
+        do throws(KeyFileError) {
+            try key.validate(for: config.cipher, source: keySourceName(config))
+        } catch {
+            throw SetupError("\(error)")
+        }
+        if config.cipher.needsLegacyProvider && !config.providers.contains("legacy") {
+            logger.notice("\(config.cipher) needs OpenSSL's legacy provider: loaded it (openvpn 2.6 needs 'providers legacy default' for this)")
+        }
+    }
+
+    private func resolveRemote(_ config: TunnelConfig) -> SocketAddress? {
+        guard let remote = config.remotes.first else { return nil }
+        let family: SocketAddress.Family? =
+            switch remote.addressFamily ?? config.addressFamily {
+            case .ipv4: .inet
+            case .ipv6: .inet6
+            case .any: nil
+            }
+        do throws(ResolutionError) {
+            let addresses = try NameResolution.resolve(host: remote.host, port: remote.port, family: family,
+                                                       stream: config.transport.isTCP)
+            return addresses.first
+        } catch {
+            logger.error("RESOLVE: \(error); will retry on restart")
+            return nil
+        }
+    }
+
+    private func openLink(_ config: TunnelConfig, remote: SocketAddress?) throws(SetupError) -> any TunnelLink {
+        guard config.transport == .udp else {
+            throw SetupError("\(config.sourceName): proto tcp-server/tcp-client is not available in this build yet")
+        }
+        var family: SocketAddress.Family = remote?.family ?? (config.addressFamily == .ipv6 ? .inet6 : .inet)
+        var bindAddress = SocketAddress.any(family, port: config.bind ? config.localPort : 0)
+        if let local = config.localHost {
+            guard let resolved = try? NameResolution.resolve(host: local, port: config.localPort, family: remote?.family).first
+            else { throw SetupError("\(config.sourceName): local \(local): cannot resolve") }
+            bindAddress = resolved
+            family = resolved.family
+            if !config.bind { bindAddress.port = 0 }
+        }
+        do throws(SystemError) {
+            let socket = try UDPSocket(bindingTo: bindAddress)
+            let sizes = try socket.setBufferSizes(
+                receive: config.receiveBufferSize ?? Tunables.socketBufferBytes,
+                send: config.sendBufferSize ?? Tunables.socketBufferBytes)
+            let local = (try? socket.localAddress())?.description ?? bindAddress.description
+            logger.notice("UDP link local (bound): \(local), buffers rx \(sizes.receive) tx \(sizes.send)")
+            if let remote { logger.notice("UDP link remote: \(remote)") }
+            return UDPLink(socket: socket)
+        } catch {
+            throw SetupError("cannot open UDP socket on \(bindAddress): \(error)")
+        }
+    }
+
+    private func installRoutes(_ session: Session) {
+        session.routesPending = false
+        session.routesInstalled = session.interface.installRoutes(config: config, remote: session.configuredRemote)
+        if !config.routes.isEmpty, let forwarding = try? IPForwarding.isEnabled(), !forwarding {
+            logger.warning("""
+                net.ipv4.ip_forward is 0: this host will not forward traffic between the VPC and the tunnel \
+                (install the sysctl drop-in 60-swvpnd-forwarding.conf or run sysctl -w net.ipv4.ip_forward=1)
+                """)
+        }
+        announceReadyIfComplete()
+    }
+
+    /// READY=1 once device, socket and routes are in place; "Initialization Sequence Completed" once
+    /// the peer has also been heard (as openvpn logs it).
+    private func announceReadyIfComplete() {
+        guard let session else { return }
+        if session.routesInstalled && !readySent {
+            readySent = true
+            try? notifier?.ready(status: statusText())
+        }
+        if session.routesInstalled && session.peerUp && !session.initializationLogged {
+            session.initializationLogged = true
+            logger.notice("Initialization Sequence Completed")
+        }
+    }
+    private var readySent = false
+
+    private func tearDown() {
+        guard let session else { return }
+        session.dataPlane.stop()
+        if config.downPre { try? runScript(config.downCommand, kind: "down", config: config, interface: session.interface) }
+        session.interface.removeRoutes()
+        let name = session.interface.device.name
+        self.session = nil  // closes the TUN fd: the kernel removes the device and its addresses
+        logger.notice("Closed TUN/TAP device \(name)")
+        if !config.downPre {
+            try? runScriptAfterClose(config.downCommand, deviceName: name)
+        }
+    }
+
+    private func exitProcess(_ reason: String) -> Never {
+        try? notifier?.stopping()
+        ticker?.cancel()
+        signals?.cancel()
+        if let status = config.status { writeStatusFile(status.path) }
+        tearDown()
+        if let path = pidFileWritten { unlink(path) }
+        logger.notice("\(reason), process exiting")
+        exit(0)
+    }
+
+    // MARK: Events
+
+    private func handle(_ event: DataPlane.Event) {
+        guard let session else { return }
+        switch event {
+        case .peerAuthenticated(let address):
+            if !session.peerUp {
+                session.peerUp = true
+                session.timers.peerAddressKnown(now: Clock.monotonicSeconds())
+                logger.notice("Peer Connection Initiated with \(Self.openVPNAddress(address))")
+                if session.routesPending, let delay = config.routeDelay {
+                    queue.asyncAfter(deadline: .now() + .seconds(delay.seconds)) { [weak self] in
+                        guard let self, let current = self.session, current === session, current.routesPending else { return }
+                        self.installRoutes(current)
+                    }
+                }
+                announceReadyIfComplete()
+            } else {
+                logger.notice("Peer moved to \(Self.openVPNAddress(address)) (float)")
+            }
+        case .occ(let message):
+            handleOCC(message, session)
+        case .linkFailed(let why):
+            logger.error("link error: \(why)")
+        case .tunFailed(let why):
+            logger.critical("TUN device failed: \(why)")
+            exitProcess("SIGTERM[hard,tun-error] received")
+        }
+    }
+
+    private func handleOCC(_ message: OCCMessage, _ session: Session) {
+        switch message {
+        case .request:
+            logger.trace("RECEIVED OCC_REQUEST")
+            session.dataPlane.sendControl(.occ(.reply(session.occ.localString)))
+        case .reply(let text):
+            logger.trace("RECEIVED OCC_REPLY: '\(text)'")
+            session.timers.occReplyReceived()
+            for warning in session.occ.warnings(forReceived: text) {
+                logger.warning("OCC: \(warning)")
+            }
+        case .exit:
+            logger.notice("OCC exit message received by peer")
+            softRestart("remote-exit")
+        case .mtuRequest, .mtuReply, .mtuLoad, .mtuLoadRequest, .unrecognized:
+            logger.debug("OCC message \(message) ignored")
+        }
+    }
+
+    private func handle(_ signal: ProcessSignal) {
+        switch signal {
+        case .terminate, .interrupt:
+            let name = signal == .terminate ? "SIGTERM" : "SIGINT"
+            if exitNotify != nil { return }
+            if let seconds = config.explicitExitNotify, config.transport == .udp, session?.dataPlane.peer.current != nil {
+                logger.notice("\(name) received, sending exit notification to peer")
+                exitNotify = ExitNotifySequence(seconds: Int64(seconds), now: Clock.monotonicSeconds())
+                pollExitNotify()
+            } else {
+                exitProcess("\(name)[hard,] received")
+            }
+        case .hangUp:
+            hardRestart()
+        case .user1:
+            softRestart("user")
+        case .user2:
+            for line in statusLines() { logger.notice("\(line)") }
+        }
+    }
+
+    // MARK: Restarts
+
+    /// OpenVPN's SIGUSR1: a new session on the same device and socket (swvpnd keeps the TUN device
+    /// and routes, as openvpn does with persist-tun, so traffic is not black-holed meanwhile).
+    private func softRestart(_ reason: String) {
+        guard exitNotify == nil, let session else { return }
+        logger.notice("SIGUSR1[soft,\(reason)] received, process restarting")
+        session.dataPlane.resetSession()
+        session.peerUp = false
+        session.initializationLogged = false
+        var remote = session.configuredRemote
+        if !config.remotes.isEmpty && !config.persistRemoteIP { remote = resolveRemote(config) ?? remote }
+        session.dataPlane.peer.set(remote)
+        session.timers = PeerTimers(settings: timerSettings(config), now: Clock.monotonicSeconds())
+        if remote != nil { session.timers.peerAddressKnown(now: Clock.monotonicSeconds()) }
+    }
+
+    /// OpenVPN's SIGHUP: re-read the config and key; keep running on the old ones if that fails.
+    private func hardRestart() {
+        guard exitNotify == nil else { return }
+        logger.notice("SIGHUP received: re-reading configuration")
+        let loaded: (TunnelConfig, StaticKey)
+        do throws(SetupError) {
+            loaded = try reload()
+        } catch {
+            logger.error("configuration reload failed, keeping the running tunnel: \(error)")
+            return
+        }
+        try? notifier?.reloading()
+        tearDown()
+        (config, key) = loaded
+        readySent = false
+        do {
+            try setUp()
+            session?.dataPlane.start()
+            announceReadyIfComplete()
+        } catch {
+            logger.critical("\(error)")
+            exitProcess("SIGTERM[hard,restart-failed] received")
+        }
+    }
+
+    // MARK: Timers
+
+    private func tick() {
+        guard let session else { return }
+        let now = Clock.monotonicSeconds()
+        let dp = session.dataPlane
+        dp.heartbeat()
+        let sent = dp.lastSent.load(ordering: .relaxed)
+        if sent != session.lastSentSeen {
+            session.lastSentSeen = sent
+            session.timers.packetSent(now: sent)
+        }
+        let received = dp.lastReceived.load(ordering: .relaxed)
+        if received != session.lastReceivedSeen {
+            session.lastReceivedSeen = received
+            session.timers.authenticatedPacketReceived(now: received)
+        }
+        if exitNotify != nil { pollExitNotify() }
+        let actions = session.timers.poll(now: now)
+        if dp.peer.current != nil {
+            if actions.sendPing { dp.sendControl(.ping) }
+            if actions.sendOCCRequest {
+                logger.trace("SENT OCC_REQUEST")
+                dp.sendControl(.occ(.request))
+            }
+        }
+        switch actions.terminate {
+        case .restart?:
+            logger.notice("Inactivity timeout (--ping-restart), restarting")
+            softRestart("ping-restart")
+        case .exit?:
+            logger.notice("Inactivity timeout (--ping-exit), exiting")
+            exitProcess("SIGTERM[soft,ping-exit] received")
+        case nil:
+            break
+        }
+        reportDrops(now)
+        if let status = config.status, now - lastStatusFileWrite >= Int64(max(status.intervalSeconds, 1)) {
+            lastStatusFileWrite = now
+            writeStatusFile(status.path)
+        }
+        let text = statusText()
+        if text != lastStatusText {
+            lastStatusText = text
+            try? notifier?.status(text)
+        }
+        // The watchdog is petted only when both packet loops ran a heartbeat recently.
+        if notifier != nil, now - dp.txHeartbeat.load(ordering: .relaxed) <= 3,
+           now - dp.rxHeartbeat.load(ordering: .relaxed) <= 3 {
+            try? notifier?.watchdog()
+        }
+    }
+
+    private func pollExitNotify() {
+        guard var sequence = exitNotify else { return }
+        switch sequence.poll(now: Clock.monotonicSeconds()) {
+        case .sendOCCExit:
+            session?.dataPlane.sendControl(.occ(.exit))
+        case .exit:
+            exitProcess("SIGTERM[soft,exit-with-notification] received")
+        case .wait:
+            break
+        }
+        exitNotify = sequence
+    }
+
+    /// "dropped 37 in 10 s: 30 replayed, 7 bad HMAC" — at most one line per 10 s, never per packet.
+    private func reportDrops(_ now: Int64) {
+        guard let session, now - lastDropReport >= 10 else { return }
+        lastDropReport = now
+        let drops = session.dataPlane.counters.snapshot().drops
+        let values = drops.map(\.1)
+        defer { lastDrops = values }
+        guard lastDrops.count == values.count else { return }
+        let delta = zip(drops, lastDrops).map { ($0.0, $0.1 &- $1) }.filter { $0.1 > 0 }
+        guard !delta.isEmpty else { return }
+        if delta.count == 1, delta[0].0 == "replayed", config.muteReplayWarnings { return }
+        let total = delta.reduce(0) { $0 + $1.1 }
+        let parts = delta.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+        logger.warning("dropped \(total) packets in the last 10 s: \(parts)")
+    }
+
+    // MARK: Status
+
+    private func statusText() -> String {
+        guard let session else { return "stopped" }
+        let c = session.dataPlane.counters.snapshot()
+        let rx = Self.humanBytes(c.tunWriteBytes)
+        let tx = Self.humanBytes(c.tunReadBytes)
+        if session.peerUp, let peer = session.dataPlane.peer.current {
+            return "peer \(peer) up, rx \(rx) tx \(tx)"
+        }
+        return "waiting for peer, rx \(rx) tx \(tx)"
+    }
+
+    private func statusLines() -> [String] {
+        let c = session?.dataPlane.counters.snapshot()
+        var lines = [
+            "OpenVPN STATISTICS",
+            "Updated,\(LogSink.timestamp())",
+            "TUN/TAP read bytes,\(c?.tunReadBytes ?? 0)",
+            "TUN/TAP write bytes,\(c?.tunWriteBytes ?? 0)",
+            "TCP/UDP read bytes,\(c?.linkReadBytes ?? 0)",
+            "TCP/UDP write bytes,\(c?.linkWriteBytes ?? 0)",
+            "Auth read bytes,\(c?.authReadBytes ?? 0)",
+        ]
+        if config.compression != .none {
+            // swvpnd frames but never compresses: sizes are the same before and after.
+            lines += [
+                "pre-compress bytes,\(c?.tunReadBytes ?? 0)", "post-compress bytes,\(c?.tunReadBytes ?? 0)",
+                "pre-decompress bytes,\(c?.tunWriteBytes ?? 0)", "post-decompress bytes,\(c?.tunWriteBytes ?? 0)",
+            ]
+        }
+        lines.append("END")
+        return lines
+    }
+
+    private func writeStatusFile(_ path: String) {
+        let text = statusLines().joined(separator: "\n") + "\n"
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            logger.warning("cannot write status file \(path): \(SystemError(errno: errno, syscall: "open"))")
+            return
+        }
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        rename(tmp, path)
+    }
+
+    private func writePIDFile(_ path: String) {
+        let text = "\(getpid())\n"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            logger.warning("cannot write pid file \(path): \(SystemError(errno: errno, syscall: "open"))")
+            return
+        }
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        pidFileWritten = path
+    }
+
+    // MARK: Helpers
+
+    private func dropPrivileges() throws(SetupError) {
+        guard let user = config.user ?? (config.group != nil ? "root" : nil) else { return }
+        do throws(PrivilegeDrop.Failure) {
+            try PrivilegeDrop.drop(toUser: user, group: config.group, keepNetAdmin: true)
+            privilegesDropped = true
+            logger.notice("dropped privileges to user '\(user)'\(config.group.map { " group '\($0)'" } ?? ""), keeping CAP_NET_ADMIN")
+        } catch {
+            throw SetupError("cannot drop privileges: \(error)")
+        }
+    }
+
+    private func timerSettings(_ config: TunnelConfig) -> PeerTimerSettings {
+        let ping = config.ping
+        let inactivity: PeerTimerSettings.Inactivity? =
+            ping.timeout > 0
+            ? (ping.timeoutAction == .restart ? .restart(seconds: Int64(ping.timeout)) : .exit(seconds: Int64(ping.timeout)))
+            : nil
+        return PeerTimerSettings(ping: ping.interval > 0 ? Int64(ping.interval) : nil, inactivity: inactivity,
+                                 inactivityNeedsPeer: ping.timerNeedsRemote, occ: !config.disableOCC)
+    }
+
+    private func keySourceName(_ config: TunnelConfig) -> String {
+        switch config.keySource {
+        case .file(let path, _, _): path
+        case .inline(_, let location): location.description
+        }
+    }
+
+    /// `[AF_INET]10.77.0.2:1194`, openvpn's address notation (tests and users grep for it).
+    static func openVPNAddress(_ address: SocketAddress) -> String {
+        (address.family == .inet ? "[AF_INET]" : "[AF_INET6]") + address.description
+    }
+
+    static func humanBytes(_ n: UInt64) -> String {
+        if n < 1024 { return "\(n) B" }
+        let units = ["KB", "MB", "GB", "TB"]
+        var value = Double(n) / 1024
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return "\((value * 10).rounded() / 10) \(units[unit])"
+    }
+}

@@ -1,0 +1,124 @@
+import Glibc
+import Logging
+import SwvpnConfig
+import SwvpnProtocol
+
+/// The TUN device of a tunnel with its address and routes, set up and torn down through netlink.
+///
+/// `ifconfig local remote` becomes a point-to-point address `local peer remote/32`; every `route`
+/// goes to the kernel with the resolved gateway. Routes are removed in reverse order on teardown
+/// (closing the device would drop them too, but an explicit delete keeps `persist-tun` and the
+/// logs honest).
+public final class TunnelInterface {
+    public let device: TUNDevice
+    private let netlink: Netlink
+    private let logger: Logger
+    public private(set) var installedRoutes: [KernelRoute] = []
+
+    public init(config: TunnelConfig, logger: Logger) throws(SetupError) {
+        self.logger = logger
+        do {
+            netlink = try Netlink()
+            device = try TUNDevice(name: config.device == "tun" ? nil : config.device)
+        } catch {
+            throw SetupError("cannot open TUN device '\(config.device)': \(error)"
+                + (error.errno == ENOENT ? " (is the tun module loaded? /dev/net/tun missing)" : ""))
+        }
+        logger.notice("TUN/TAP device \(device.name) opened")
+        do throws(NetlinkError) {
+            try netlink.setMTU(ifindex: device.ifindex, mtu: UInt32(config.tunMTU))
+            if let ifconfig = config.ifconfig {
+                let local = SocketAddress(ipv4: ifconfig.local.value, port: 0)
+                if config.topology == .subnet {
+                    let prefix = ifconfig.remoteOrNetmask.netmaskPrefixLength ?? 32
+                    try netlink.addAddress(ifindex: device.ifindex, local: local, prefixLength: prefix)
+                    logger.notice("\(device.name): address \(ifconfig.local)/\(prefix), mtu \(config.tunMTU)")
+                } else {
+                    let peer = SocketAddress(ipv4: ifconfig.remoteOrNetmask.value, port: 0)
+                    try netlink.addAddress(ifindex: device.ifindex, local: local, peer: peer, prefixLength: 32)
+                    logger.notice("\(device.name): address \(ifconfig.local) peer \(ifconfig.remoteOrNetmask), mtu \(config.tunMTU)")
+                }
+            }
+            if let v6 = config.ifconfigIPv6, let address = SocketAddress(ip: v6.address) {
+                try netlink.addAddress(ifindex: device.ifindex, local: address, prefixLength: v6.prefixLength)
+                logger.notice("\(device.name): address \(v6.address)/\(v6.prefixLength)")
+            }
+            try netlink.setLink(ifindex: device.ifindex, up: true)
+        } catch {
+            throw SetupError("cannot configure \(device.name): \(error)")
+        }
+    }
+
+    /// Installs the config's routes. Each failure is logged with the route and the kernel's reason;
+    /// returns false if any route is missing (the caller then does not claim READY).
+    public func installRoutes(config: TunnelConfig, remote: SocketAddress?) -> Bool {
+        var complete = true
+        for route in config.routes {
+            let gateway: SocketAddress?
+            switch route.gateway {
+            case .address(let ip): gateway = SocketAddress(ipv4: ip.value, port: 0)
+            case .remoteHost: gateway = remote.map { var g = $0; g.port = 0; return g }
+            case .netGateway: gateway = defaultGateway()
+            }
+            let kernelRoute = KernelRoute(
+                destination: SocketAddress(ipv4: route.network.value, port: 0), prefixLength: route.prefixLength,
+                gateway: gateway, ifindex: route.gateway == .netGateway ? 0 : device.ifindex,
+                metric: route.metric.map { UInt32($0) })
+            complete = add(kernelRoute, location: route.location.description) && complete
+        }
+        for route in config.routesIPv6 {
+            guard let destination = SocketAddress(ip: route.network) else {
+                logger.error("\(route.location): route-ipv6 \(route.network): not an IPv6 address")
+                complete = false
+                continue
+            }
+            let kernelRoute = KernelRoute(
+                destination: destination, prefixLength: route.prefixLength,
+                gateway: route.gateway.flatMap { SocketAddress(ip: $0) }, ifindex: device.ifindex,
+                metric: route.metric.map { UInt32($0) })
+            complete = add(kernelRoute, location: route.location.description) && complete
+        }
+        return complete
+    }
+
+    private func add(_ route: KernelRoute, location: String) -> Bool {
+        do throws(NetlinkError) {
+            try netlink.addRoute(route)
+            installedRoutes.append(route)
+            logger.notice("route added: \(route)")
+            return true
+        } catch {
+            let hint = error.errno == EEXIST ? " (a route to this network already exists: another tunnel or a stale route?)" : ""
+            logger.error("\(location): cannot add \(error)\(hint)")
+            return false
+        }
+    }
+
+    public func removeRoutes() {
+        for route in installedRoutes.reversed() {
+            do throws(NetlinkError) {
+                try netlink.deleteRoute(route)
+                logger.notice("route removed: \(route)")
+            } catch {
+                // Already gone with the device, or removed by hand: worth a line, not a failure.
+                logger.info("cannot remove \(error)")
+            }
+        }
+        installedRoutes.removeAll()
+    }
+
+    /// The main table's IPv4 default gateway, for `net_gateway`.
+    private func defaultGateway() -> SocketAddress? {
+        let routes = (try? netlink.routes(family: .inet)) ?? []
+        return routes.first { $0.prefixLength == 0 && $0.gateway != nil }?.gateway
+    }
+}
+
+/// A start-up failure with a message for the user; the daemon exits with status 1.
+public struct SetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A kernel routing-table entry (netlink's `Route`), named apart from the config's `route` directive.
+public typealias KernelRoute = Route

@@ -1,0 +1,208 @@
+import ArgumentParser
+import Glibc
+import Logging
+import SwvpnConfig
+import SwvpnCrypto
+import SwvpnLinux
+import SwvpnProtocol
+
+/// `swvpnd`: argv in, one of three jobs out (run a tunnel, check a config, make a key).
+/// Everything else lives in the libraries; this file only wires them together.
+@main
+struct Swvpnd: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "swvpnd",
+        abstract: "OpenVPN static-key point-to-point tunnels, compatible with openvpn 2.6.",
+        usage: """
+            swvpnd --config FILE [--DIRECTIVE [ARGS...]]...
+              swvpnd --check-config --config FILE
+              swvpnd --genkey [secret] [--secret FILE | FILE]
+            """,
+        discussion: DirectiveHelp.text,
+        version: version
+    )
+
+    @Flag(name: .customLong("genkey"), help: "Write a new 256-byte static key (to FILE or stdout), mode 0600.")
+    var generateKey = false
+
+    @Flag(name: [.customLong("check-config"), .customLong("test-config")],
+          help: "Validate the config and the key without touching the network, then exit.")
+    var checkConfig = false
+
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var directives: [String] = []
+
+    mutating func run() throws {
+        if generateKey {
+            try KeyGeneration.run(arguments: directives)
+            return
+        }
+        guard !directives.isEmpty else {
+            throw ValidationError("nothing to do: give --config FILE (see --help)")
+        }
+        let (config, key) = try Loading.load(arguments: directives)
+        if checkConfig {
+            Loading.printCheck(config)
+            return
+        }
+        let arguments = directives
+        let logger = Logging.makeLogger(config)
+        for warning in config.warnings { logger.warning("\(warning)") }
+        logger.notice("swvpnd \(Self.version) starting: \(config.sourceName)")
+        let controller = TunnelController(
+            config: config, key: key, logger: logger, notifier: SystemdNotifier.fromEnvironment(),
+            reload: { () throws(SetupError) in
+                do {
+                    return try Loading.load(arguments: arguments)
+                } catch {
+                    throw SetupError("\(error)")
+                }
+            })
+        controller.run()
+    }
+}
+
+/// Reads config and key through the real file system and reports errors with file and line.
+enum Loading {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func load(arguments: [String]) throws(Failure) -> (TunnelConfig, StaticKey) {
+        let fs = PosixFileSystem()
+        let config: TunnelConfig
+        do throws(ConfigError) {
+            config = try TunnelConfig.load(arguments: arguments, fileSystem: fs)
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+        let key: StaticKey
+        do {
+            switch config.keySource {
+            case .file(let path, _, let location):
+                let bytes: [UInt8]
+                do { bytes = try fs.read(path) } catch {
+                    throw Failure(description: "\(location): secret: cannot read key file: \(error)")
+                }
+                key = try StaticKey.parse(bytes, source: path)
+            case .inline(let text, let location):
+                key = try StaticKey.parse(text, source: location.source, firstLine: location.line ?? 1)
+            }
+            try key.validate(for: config.cipher, source: config.sourceName)
+        } catch let error as Failure {
+            throw error
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+        return (config, key)
+    }
+
+    static func printCheck(_ config: TunnelConfig) {
+        for warning in config.warnings { print("warning: \(warning)") }
+        let remote = config.remotes.first.map { "\($0.host):\($0.port)" } ?? "(listening)"
+        print("\(config.sourceName): OK — \(config.transport) port \(config.localPort), remote \(remote), "
+            + "cipher \(config.cipher), auth \(config.digest), \(config.routes.count) route(s)")
+    }
+}
+
+enum Logging {
+    static func makeLogger(_ config: TunnelConfig) -> Logger {
+        let sink: LogSink
+        if let file = config.log {
+            do {
+                sink = try LogSink(path: file.path, append: file.append,
+                                   style: config.suppressTimestamps ? .plain : .timestamps)
+            } catch {
+                FileHandleStderr.write("swvpnd: cannot open log file \(file.path): \(error)\n")
+                exit(1)
+            }
+        } else {
+            sink = LogSink(stderrStyle: LogSink.defaultStderrStyle(suppressTimestamps: config.suppressTimestamps))
+        }
+        let level = SinkLogHandler.level(forVerb: config.verbosity)
+        return Logger(label: "swvpnd") { _ in SinkLogHandler(sink: sink, level: level) }
+    }
+}
+
+/// `--genkey [secret] [FILE]` and the older `--genkey --secret FILE`.
+enum KeyGeneration {
+    static func run(arguments: [String]) throws {
+        var args = arguments
+        var path: String?
+        if let i = args.firstIndex(of: "--secret") {
+            guard i + 1 < args.count else { throw ValidationError("--secret needs a file name") }
+            path = args[i + 1]
+            args.removeSubrange(i...i + 1)
+        }
+        if args.first == "secret" { args.removeFirst() }
+        if path == nil, let file = args.first, !file.hasPrefix("--") {
+            path = file
+            args.removeFirst()
+        }
+        guard args.isEmpty else { throw ValidationError("--genkey: unexpected '\(args[0])' (only 'secret' keys are supported)") }
+        let bytes = try SecureRandom.bytes(count: WireFormat.keyFileLength)
+        guard let key = StaticKey(bytes: bytes) else { throw ValidationError("internal error: key length") }
+        let text = key.fileText
+        guard let path else {
+            print(text)
+            return
+        }
+        try KeyFile.writeAtomically(text, to: path)
+    }
+}
+
+/// Writes a key so that a crash never leaves half a key: a 0600 temporary file in the same
+/// directory, fsync, rename over the target, fsync the directory.
+enum KeyFile {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func writeAtomically(_ text: String, to path: String) throws {
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        var template = Array((directory.isEmpty ? "/" : directory + "/") .utf8CString.dropLast()) + Array(".swvpnd-key-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw Failure(description: "cannot create a file in \(directory): \(SystemError(errno: errno, syscall: "mkstemp").message)") }
+        let tmp = String(cString: template)
+        var ok = fchmod(fd, 0o600) == 0
+        var bytes = Array(text.utf8)
+        ok = ok && bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count
+        ok = ok && fsync(fd) == 0
+        let err = errno
+        close(fd)
+        guard ok, rename(tmp, path) == 0 else {
+            let reason = SystemError(errno: ok ? errno : err, syscall: "rename").message
+            unlink(tmp)
+            throw Failure(description: "cannot write key file \(path): \(reason)")
+        }
+        let dfd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+}
+
+/// `--help` lists every directive from the config's own table, so help and parser never disagree.
+enum DirectiveHelp {
+    static let text: String = {
+        var lines = ["Directives (in a config file, or on the command line as --name args):", ""]
+        for directive in DirectiveTable.all where directive.status != .rejected {
+            let note = directive.status == .noEffect ? " (accepted; no effect in static-key mode)" : ""
+            lines.append("  " + directive.synopsis)
+            lines.append("        " + directive.summary + note)
+        }
+        lines += ["", "Signals: SIGTERM/SIGINT stop, SIGHUP re-reads the config, SIGUSR1 restarts the session,",
+                  "SIGUSR2 logs statistics. See swvpnd(8)."]
+        return lines.joined(separator: "\n")
+    }()
+}
+
+enum FileHandleStderr {
+    static func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
