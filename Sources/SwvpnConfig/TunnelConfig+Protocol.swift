@@ -37,10 +37,12 @@ extension TunnelConfig {
         let mssLimit = MSSClamp.limit(
             layout: layout, transport: link, underlay: underlay, compression: compression, fragment: fragment,
             tunMTU: tunMTU, mssfix: mssFix.setting)
+        // openvpn lets a tiny `fragment` (68 with SHA512) underflow; never go below one 4-byte
+        // piece so the splitter cannot trap on a config value.
         let maxFragmentSize = fragment.map {
-            FragmentSplitter.maxFragmentSize(
+            max(4, FragmentSplitter.maxFragmentSize(
                 fragment: $0, layout: layout, transport: link, includeEncapsulation: fragmentCountsOuterHeaders,
-                underlay: underlay)
+                underlay: underlay))
         }
         return PacketPathSettings(
             layout: layout, compression: compression, mssLimit: mssLimit, maxFragmentSize: maxFragmentSize,

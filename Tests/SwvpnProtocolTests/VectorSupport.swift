@@ -23,6 +23,8 @@ enum Vectors {
         let decryptedPayload: [UInt8]
         let innerPacket: [UInt8]?
         let fragmentHeaderHex: String?
+        /// The options string of an OCC_REPLY.
+        let occOptionsString: String?
     }
 
     static func packets(_ set: String) throws -> [Packet] {
@@ -36,7 +38,8 @@ enum Vectors {
                 kind: try need(p["kind"] as? String),
                 decryptedPayload: try need(hex(try need(p["decrypted_payload_hex"] as? String))),
                 innerPacket: (p["inner_packet_hex"] as? String).flatMap(hex),
-                fragmentHeaderHex: (p["fragment_header"] as? [String: Any])?["hex"] as? String)
+                fragmentHeaderHex: (p["fragment_header"] as? [String: Any])?["hex"] as? String,
+                occOptionsString: p["occ_options_string"] as? String)
         }
     }
 
