@@ -328,8 +328,11 @@ public final class Netlink {
         let sequence = self.sequence
         var message = message
         message.finish(sequence: sequence)
-        let isDump = message.bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 6, as: UInt16.self) }
-            & UInt16(NLM_F_DUMP) != 0
+        // NLM_F_DUMP shares bits with NLM_F_EXCL/CREATE, so only GET requests (type % 4 == 2) can be dumps.
+        let (type, flags) = message.bytes.withUnsafeBytes {
+            ($0.loadUnaligned(fromByteOffset: 4, as: UInt16.self), $0.loadUnaligned(fromByteOffset: 6, as: UInt16.self))
+        }
+        let isDump = type & 3 == 2 && flags & UInt16(NLM_F_DUMP) == UInt16(NLM_F_DUMP)
         let sent = message.bytes.withUnsafeBytes { raw in
             negErrno(Glibc.send(fd, raw.baseAddress, raw.count, 0))
         }
