@@ -56,6 +56,11 @@ ssize_t swvpn_sendmsg(int fd, const struct msghdr *msg, int flags) {
     return n < 0 ? -errno : n;
 }
 
+int swvpn_accept(int fd, struct sockaddr *address, socklen_t *length) {
+    int client = accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    return client < 0 ? -errno : client;
+}
+
 int swvpn_setsockopt_int(int fd, int level, int name, int value) {
     return setsockopt(fd, level, name, &value, sizeof value) < 0 ? -errno : 0;
 }

@@ -52,6 +52,13 @@ public struct InterfaceAddress: Sendable, Equatable {
     /// `IFA_ADDRESS`: the peer on point-to-point links; equal to `local` otherwise.
     public var address: SocketAddress
     public var prefixLength: Int
+
+    public init(ifindex: Int32, local: SocketAddress, address: SocketAddress, prefixLength: Int) {
+        self.ifindex = ifindex
+        self.local = local
+        self.address = address
+        self.prefixLength = prefixLength
+    }
 }
 
 /// Link state from `RTM_GETLINK`.
@@ -280,9 +287,12 @@ public final class Netlink {
 
     struct Message {
         var bytes: [UInt8]
+        /// Known from the request, not re-derived from flags: NLM_F_CREATE|NLM_F_EXCL reuse the bits of NLM_F_DUMP.
+        let isDump: Bool
 
         init(type: UInt16, flags: Int32) {
             bytes = []
+            isDump = flags & NLM_F_DUMP == NLM_F_DUMP && type % 4 == 2  // RTM_GET* are type ≡ 2 (mod 4)
             append(nlmsghdr(nlmsg_len: 0, nlmsg_type: type, nlmsg_flags: UInt16(flags), nlmsg_seq: 0, nlmsg_pid: 0))
         }
 
@@ -328,11 +338,7 @@ public final class Netlink {
         let sequence = self.sequence
         var message = message
         message.finish(sequence: sequence)
-        // NLM_F_DUMP shares bits with NLM_F_EXCL/CREATE, so only GET requests (type % 4 == 2) can be dumps.
-        let (type, flags) = message.bytes.withUnsafeBytes {
-            ($0.loadUnaligned(fromByteOffset: 4, as: UInt16.self), $0.loadUnaligned(fromByteOffset: 6, as: UInt16.self))
-        }
-        let isDump = type & 3 == 2 && flags & UInt16(NLM_F_DUMP) == UInt16(NLM_F_DUMP)
+        let isDump = message.isDump
         let sent = message.bytes.withUnsafeBytes { raw in
             negErrno(Glibc.send(fd, raw.baseAddress, raw.count, 0))
         }

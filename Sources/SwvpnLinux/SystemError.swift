@@ -27,10 +27,12 @@ public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Outcome of a nonblocking call: a result, or "try again when the fd is ready".
-public enum IOResult<Value: Sendable>: Sendable {
+public enum IOResult<Value> {
     case processed(Value)
     case wouldBlock
 }
+
+extension IOResult: Sendable where Value: Sendable {}
 
 extension IOResult: Equatable where Value: Equatable {}
 

@@ -51,6 +51,8 @@ ssize_t swvpn_write(int fd, const void *buf, size_t len);
 int swvpn_recvmmsg(int fd, struct swvpn_mmsghdr *msgs, unsigned int count, int flags);
 int swvpn_sendmmsg(int fd, struct swvpn_mmsghdr *msgs, unsigned int count, int flags);
 ssize_t swvpn_recvmsg(int fd, struct msghdr *msg, int flags);
+/* accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. */
+int swvpn_accept(int fd, struct sockaddr *address, socklen_t *length);
 ssize_t swvpn_sendmsg(int fd, const struct msghdr *msg, int flags);
 
 /* ---- socket options and UDP offload ---- */
