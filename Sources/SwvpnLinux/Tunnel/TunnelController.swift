@@ -49,6 +49,8 @@ public final class TunnelController: @unchecked Sendable {
         var routesInstalled = false
         var routesPending = false
         var peerUp = false
+        /// Why an up peer was given up on (ping-restart, remote-exit, ...); shown in STATUS= until it is back.
+        var peerLostReason: String?
         var initializationLogged = false
         var lastSentSeen: Int64 = 0
         var lastReceivedSeen: Int64 = 0
@@ -274,6 +276,7 @@ public final class TunnelController: @unchecked Sendable {
         case .peerAuthenticated(let address):
             if !session.peerUp {
                 session.peerUp = true
+                session.peerLostReason = nil
                 session.timers.peerAddressKnown(now: Clock.monotonicSeconds())
                 logger.notice("Peer Connection Initiated with \(Self.openVPNAddress(address))")
                 if session.routesPending, let delay = config.routeDelay {
@@ -344,6 +347,7 @@ public final class TunnelController: @unchecked Sendable {
         guard exitNotify == nil, let session else { return }
         logger.notice("SIGUSR1[soft,\(reason)] received, process restarting")
         session.dataPlane.resetSession()
+        if session.peerUp { session.peerLostReason = reason }
         session.peerUp = false
         session.initializationLogged = false
         var remote = session.configuredRemote
@@ -470,7 +474,8 @@ public final class TunnelController: @unchecked Sendable {
         if session.peerUp, let peer = session.dataPlane.peer.current {
             return "peer \(peer) up, rx \(rx) tx \(tx)"
         }
-        return "waiting for peer, rx \(rx) tx \(tx)"
+        let lost = session.peerLostReason.map { "peer lost (\($0)), " } ?? ""
+        return "\(lost)waiting for peer, rx \(rx) tx \(tx)"
     }
 
     private func statusLines() -> [String] {
