@@ -148,6 +148,12 @@ extension IntegrationTests {
             let bin = try Prerequisites.swvpndBinary()
             let help = try Self.helpDirectives(bin)
             #expect(help.count >= 40, "suspiciously few directives in --help: \(help.sorted())")
+            // The list stays readable: every line under a directive is indented (no wrap to column 0).
+            let text = try Shell.must([bin, "--help"], timeout: 20)
+            if let list = text.components(separatedBy: "Directives").dropFirst().first?.components(separatedBy: "Signals:").first {
+                let stray = list.split(separator: "\n").dropFirst().filter { !$0.hasPrefix("  ") }
+                #expect(stray.isEmpty, "--help lines wrapped out of the directive list: \(stray)")
+            }
             for expected in ["secret", "cipher", "auth", "ifconfig", "route", "keepalive", "remote", "port", "key-direction"] {
                 #expect(help.contains(expected), "--help does not list '\(expected)'")
             }
