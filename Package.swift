@@ -68,6 +68,11 @@ let package = Package(
         ),
         .testTarget(name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux"], swiftSettings: swiftSettings),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
-        .testTarget(name: "IntegrationTests", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["SwvpnProtocol"],
+            resources: [.copy("CheckConfigCorpus")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -31,4 +31,8 @@ fi
 
 swift build --build-tests
 export SWVPND_BIN="$PWD/.build/debug/swvpnd"
+# The install tests need the shipped binary: release, Swift runtime linked in (slow, ~3-5 min on 2 cores).
+# Its own scratch path, so it never contends with the debug build's lock or objects.
+swift build -c release --static-swift-stdlib --product swvpnd --scratch-path "$PWD/.build-release-static"
+export SWVPND_RELEASE_BIN="$PWD/.build-release-static/release/swvpnd"
 swift test --skip-build "$@"

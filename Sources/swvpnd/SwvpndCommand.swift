@@ -193,12 +193,28 @@ enum DirectiveHelp {
         for directive in DirectiveTable.all where directive.status != .rejected {
             let note = directive.status == .noEffect ? " (accepted; no effect in static-key mode)" : ""
             lines.append("  " + directive.synopsis)
-            lines.append("        " + directive.summary + note)
+            lines += wrap(directive.summary + note, indent: "        ")
         }
-        lines += ["", "Signals: SIGTERM/SIGINT stop, SIGHUP re-reads the config, SIGUSR1 restarts the session,",
-                  "SIGUSR2 logs statistics. See swvpnd(8)."]
+        lines += [""] + wrap("Signals: SIGTERM/SIGINT stop, SIGHUP re-reads the config, SIGUSR1 restarts the session, "
+                             + "SIGUSR2 logs statistics. See swvpnd(8).", indent: "")
         return lines.joined(separator: "\n")
     }()
+
+    /// ArgumentParser re-wraps lines wider than 80 columns to column 0, which breaks the indented
+    /// list; wrapping here first keeps continuation lines under their directive.
+    static func wrap(_ text: String, indent: String, width: Int = 79) -> [String] {
+        var lines: [String] = []
+        var line = indent
+        for word in text.split(separator: " ") {
+            if line.count > indent.count && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = indent
+            }
+            line += (line.count > indent.count ? " " : "") + word
+        }
+        lines.append(line)
+        return lines
+    }
 }
 
 enum FileHandleStderr {

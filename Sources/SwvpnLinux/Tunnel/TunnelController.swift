@@ -52,6 +52,8 @@ public final class TunnelController: @unchecked Sendable {
         var routesInstalled = false
         var routesPending = false
         var peerUp = false
+        /// Why an up peer was given up on (ping-restart, remote-exit, ...); shown in STATUS= until it is back.
+        var peerLostReason: String?
         var initializationLogged = false
         var lastSentSeen: Int64 = 0
         var lastReceivedSeen: Int64 = 0
@@ -289,6 +291,7 @@ public final class TunnelController: @unchecked Sendable {
         case .peerAuthenticated(let address):
             if !session.peerUp {
                 session.peerUp = true
+                session.peerLostReason = nil
                 session.timers.peerAddressKnown(now: Clock.monotonicSeconds())
                 logger.notice("Peer Connection Initiated with \(Self.openVPNAddress(address))")
                 if session.routesPending, let delay = config.routeDelay {
@@ -360,6 +363,7 @@ public final class TunnelController: @unchecked Sendable {
         logger.notice("SIGUSR1[soft,\(reason)] received, process restarting")
         saveReplayMark(session)
         session.dataPlane.resetSession(keepReplayMark: replayPersist != nil)
+        if session.peerUp { session.peerLostReason = reason }
         session.peerUp = false
         session.initializationLogged = false
         var remote = session.configuredRemote
@@ -493,7 +497,8 @@ public final class TunnelController: @unchecked Sendable {
         if session.peerUp, let peer = session.dataPlane.peer.current {
             return "peer \(peer) up, rx \(rx) tx \(tx)"
         }
-        return "waiting for peer, rx \(rx) tx \(tx)"
+        let lost = session.peerLostReason.map { "peer lost (\($0)), " } ?? ""
+        return "\(lost)waiting for peer, rx \(rx) tx \(tx)"
     }
 
     private func statusLines() -> [String] {
