@@ -150,39 +150,8 @@ enum KeyGeneration {
             print(text)
             return
         }
-        try KeyFile.writeAtomically(text, to: path)
-    }
-}
-
-/// Writes a key so that a crash never leaves half a key: a 0600 temporary file in the same
-/// directory, fsync, rename over the target, fsync the directory.
-enum KeyFile {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    static func writeAtomically(_ text: String, to path: String) throws {
-        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        var template = Array((directory.isEmpty ? "/" : directory + "/") .utf8CString.dropLast()) + Array(".swvpnd-key-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw Failure(description: "cannot create a file in \(directory): \(SystemError(errno: errno, syscall: "mkstemp").message)") }
-        let tmp = String(cString: template)
-        var ok = fchmod(fd, 0o600) == 0
-        var bytes = Array(text.utf8)
-        ok = ok && bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count
-        ok = ok && fsync(fd) == 0
-        let err = errno
-        close(fd)
-        guard ok, rename(tmp, path) == 0 else {
-            let reason = SystemError(errno: ok ? errno : err, syscall: "rename").message
-            unlink(tmp)
-            throw Failure(description: "cannot write key file \(path): \(reason)")
-        }
-        let dfd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
-        }
+        // A crash must never leave half a key: temporary 0600 file, fsync, rename.
+        try PosixFileSystem.replace(path, with: text, mode: 0o600, sync: true)
     }
 }
 

@@ -25,3 +25,39 @@ public struct PosixFileSystem: ConfigFileSystem, Sendable {
         return result
     }
 }
+
+extension PosixFileSystem {
+    /// Replaces `path` with `contents` so readers never see half a file: a temporary file in the same
+    /// directory (created with `mode`), optionally fsynced, renamed over the target, and the directory
+    /// fsynced. Used for keys (0600, synced), status and pid files.
+    public static func replace(_ path: String, with contents: String, mode: mode_t, sync: Bool = false) throws(SystemError) {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        var template = Array((directory + "/.swvpnd-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw SystemError(errno: errno, syscall: "create a file in \(directory)") }
+        let tmp = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var failure: SystemError?
+        var bytes = Array(contents.utf8)
+        if fchmod(fd, mode) != 0 {
+            failure = SystemError(errno: errno, syscall: "fchmod \(tmp)")
+        } else if bytes.withUnsafeMutableBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) != bytes.count {
+            failure = SystemError(errno: errno, syscall: "write \(tmp)")
+        } else if sync && fsync(fd) != 0 {
+            failure = SystemError(errno: errno, syscall: "fsync \(tmp)")
+        }
+        close(fd)
+        if failure == nil && rename(tmp, path) != 0 { failure = SystemError(errno: errno, syscall: "rename to \(path)") }
+        if let failure {
+            unlink(tmp)
+            throw failure
+        }
+        if sync {
+            let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dfd >= 0 {
+                fsync(dfd)
+                close(dfd)
+            }
+        }
+    }
+}

@@ -530,30 +530,20 @@ public final class TunnelController: @unchecked Sendable {
     }
 
     private func writeStatusFile(_ path: String) {
-        let text = statusLines().joined(separator: "\n") + "\n"
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            logger.warning("cannot write status file \(path): \(SystemError(errno: errno, syscall: "open"))")
-            return
+        do {
+            try PosixFileSystem.replace(path, with: statusLines().joined(separator: "\n") + "\n", mode: 0o644)
+        } catch {
+            logger.warning("cannot write status file \(path): \(error)")
         }
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        rename(tmp, path)
     }
 
     private func writePIDFile(_ path: String) {
-        let text = "\(getpid())\n"
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            logger.warning("cannot write pid file \(path): \(SystemError(errno: errno, syscall: "open"))")
-            return
+        do {
+            try PosixFileSystem.replace(path, with: "\(getpid())\n", mode: 0o644)
+            pidFileWritten = path
+        } catch {
+            logger.warning("cannot write pid file \(path): \(error)")
         }
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        pidFileWritten = path
     }
 
     // MARK: Helpers
