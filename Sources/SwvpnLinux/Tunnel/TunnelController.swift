@@ -683,10 +683,7 @@ extension TunnelController {
             }
             // With `remote`, only that IP may connect; its source port is ephemeral (spec §9.5).
             if let expected = session.configuredRemote, expected.addressBytes != peer.addressBytes {
-                logger.warning("""
-                    TCP: connection from \(Self.openVPNAddress(peer)) rejected, expected peer address: \
-                    \(Self.openVPNAddress(expected)) (allow it by removing --remote or adding --float)
-                    """)
+                logger.warning("TCP NOTE: Rejected connection attempt from \(Self.openVPNAddress(peer)) due to --remote setting")
                 TCPSocket.close(accepted.fd)
                 continue
             }
