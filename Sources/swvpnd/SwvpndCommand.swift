@@ -121,6 +121,7 @@ enum Logging {
         } else {
             sink = LogSink(stderrStyle: LogSink.defaultStderrStyle(suppressTimestamps: config.suppressTimestamps))
         }
+        sink.mute = config.mute
         let level = SinkLogHandler.level(forVerb: config.verbosity)
         return Logger(label: "swvpnd") { _ in SinkLogHandler(sink: sink, level: level) }
     }

@@ -19,7 +19,20 @@ public final class LogSink: Sendable {
     private struct State {
         var fd: Int32
         var ownsFD: Bool
+        /// `mute`: the category of the last message, how many in a row, how many were suppressed.
+        var lastCategory: Substring = ""
+        var repeats = 0
+        var suppressed = 0
     }
+
+    /// OpenVPN `mute n`: at most n consecutive messages of one kind (0 = no limit). A kind is the
+    /// message's leading text up to its first digit or quote, so "dropped 12 packets" and
+    /// "dropped 40 packets" are one kind.
+    public var mute: Int {
+        get { muteLimit.withLock { $0 } }
+        set { muteLimit.withLock { $0 = newValue } }
+    }
+    private let muteLimit = Mutex(0)
 
     private let state: Mutex<State>
     public let style: Style
@@ -58,15 +71,37 @@ public final class LogSink: Sendable {
         case .timestamps: line = Self.timestamp() + " " + message
         }
         line += "\n"
+        let limit = mute
         state.withLock { s in
-            var utf8 = line
-            utf8.withUTF8 { buf in
-                var off = 0
-                while off < buf.count {
-                    let n = Glibc.write(s.fd, buf.baseAddress! + off, buf.count - off)
-                    if n < 0 { if errno == EINTR { continue } else { return } }
-                    off += n
+            if limit > 0 {
+                let category = message.prefix { !$0.isNumber && $0 != "'" && $0 != "\"" }
+                if category == s.lastCategory {
+                    s.repeats += 1
+                    if s.repeats > limit {
+                        s.suppressed += 1
+                        return
+                    }
+                } else {
+                    if s.suppressed > 0 {
+                        Self.writeAll(s.fd, "[\(s.suppressed) variation(s) on previous \(limit) message(s) suppressed by --mute]\n")
+                    }
+                    s.lastCategory = category
+                    s.repeats = 1
+                    s.suppressed = 0
                 }
+            }
+            Self.writeAll(s.fd, line)
+        }
+    }
+
+    private static func writeAll(_ fd: Int32, _ text: String) {
+        var utf8 = text
+        utf8.withUTF8 { buf in
+            var off = 0
+            while off < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
+                if n < 0 { if errno == EINTR { continue } else { return } }
+                off += n
             }
         }
     }

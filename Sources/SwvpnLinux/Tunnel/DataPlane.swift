@@ -117,12 +117,20 @@ public final class DataPlane: @unchecked Sendable {
     }
 
     /// A new session (restart): packet-id back to 1, fresh replay window, peer to be heard again.
-    public func resetSession() {
+    /// With `keepReplayMark` (`replay-persist`) the new window starts at the old high-water mark.
+    public func resetSession(keepReplayMark: Bool = false) {
         txQueue.sync { outbound.resetSession() }
         rxQueue.sync {
+            let mark = inbound.opener.replayHighWater
             inbound.resetSession()
+            if keepReplayMark && mark.time != 0 { inbound.opener.presetReplay(time: mark.time, id: mark.id) }
             sessionConfirmed = false
         }
+    }
+
+    /// The receive side's (time, highest id), read on the RX queue that owns it.
+    public func replayHighWater() -> (time: UInt32, id: UInt32) {
+        rxQueue.sync { inbound.opener.replayHighWater }
     }
 
     /// Seals and sends a ping or OCC message on the TX queue (the sealer's owner).

@@ -37,6 +37,9 @@ public final class TunnelController: @unchecked Sendable {
     private var lastDrops: [UInt64] = []
     private var lastDropReport: Int64 = 0
     private var lastStatusFileWrite: Int64 = 0
+    private var replayPersist: ReplayPersistFile?
+    private var forwardingChecked = false
+    private var lastReplaySave: Int64 = 0
 
     /// Everything built from one config: torn down and rebuilt on SIGHUP.
     private final class Session: @unchecked Sendable {  // confined to the control queue
@@ -116,6 +119,16 @@ public final class TunnelController: @unchecked Sendable {
             opener = try DataChannelOpener(key: key, direction: config.keyDirection, layout: layout, replay: replay)
         } catch {
             throw SetupError("cannot set up \(config.cipher)/\(config.digest): \(error)")
+        }
+        if let path = config.replayPersistPath, config.replay != .disabled {
+            // Opened once and kept across SIGHUP, like openvpn (a second open would fail on our own lock).
+            if replayPersist?.path != path { replayPersist = nil; replayPersist = try ReplayPersistFile(path: path) }
+            if let mark = replayPersist?.stored {
+                opener.presetReplay(time: mark.time, id: mark.id)
+                logger.info("replay-persist \(path): starting above time \(mark.time) id \(mark.id)")
+            }
+        } else {
+            replayPersist = nil
         }
 
         let remote = resolveRemote(config)
@@ -226,7 +239,8 @@ public final class TunnelController: @unchecked Sendable {
     private func installRoutes(_ session: Session) {
         session.routesPending = false
         session.routesInstalled = session.interface.installRoutes(config: config, remote: session.configuredRemote)
-        if !config.routes.isEmpty, let forwarding = try? IPForwarding.isEnabled(), !forwarding {
+        if !forwardingChecked, !config.routes.isEmpty, let forwarding = try? IPForwarding.isEnabled(), !forwarding {
+            forwardingChecked = true
             logger.warning("""
                 net.ipv4.ip_forward is 0: this host will not forward traffic between the VPC and the tunnel \
                 (install the sysctl drop-in 60-swvpnd-forwarding.conf or run sysctl -w net.ipv4.ip_forward=1)
@@ -254,6 +268,7 @@ public final class TunnelController: @unchecked Sendable {
         guard let session else { return }
         if let tcp = session.tcp { closeTCP(tcp) }
         session.dataPlane.stop()
+        saveReplayMark(session)
         if config.downPre { try? runScript(config.downCommand, kind: "down", config: config, interface: session.interface) }
         session.interface.removeRoutes()
         let name = session.interface.device.name
@@ -361,11 +376,12 @@ public final class TunnelController: @unchecked Sendable {
     private func softRestart(_ reason: String) {
         guard exitNotify == nil, let session else { return }
         logger.notice("SIGUSR1[soft,\(reason)] received, process restarting")
+        saveReplayMark(session)
         if let tcp = session.tcp {
             restartTCP(session, tcp)
             return
         }
-        session.dataPlane.resetSession()
+        session.dataPlane.resetSession(keepReplayMark: replayPersist != nil)
         session.peerUp = false
         session.initializationLogged = false
         var remote = session.configuredRemote
@@ -438,6 +454,13 @@ public final class TunnelController: @unchecked Sendable {
             break
         }
         reportDrops(now)
+        if replayPersist != nil, now - lastReplaySave >= 60 {
+            lastReplaySave = now
+            saveReplayMark(session)
+        }
+        if !session.routesInstalled && !session.routesPending && !config.routeNoExec && now % 5 == 0 {
+            installRoutes(session)  // retry what failed (a stale route removed by hand, a device that came back)
+        }
         if let status = config.status, now - lastStatusFileWrite >= Int64(max(status.intervalSeconds, 1)) {
             lastStatusFileWrite = now
             writeStatusFile(status.path)
@@ -516,6 +539,12 @@ public final class TunnelController: @unchecked Sendable {
         }
         lines.append("END")
         return lines
+    }
+
+    private func saveReplayMark(_ session: Session) {
+        guard let replayPersist else { return }
+        let mark = session.dataPlane.replayHighWater()
+        replayPersist.save(time: mark.time, id: mark.id)
     }
 
     private func writeStatusFile(_ path: String) {
@@ -794,7 +823,7 @@ extension TunnelController {
         let dp = session.dataPlane
         dp.stop()
         tcp.link.attach(fd: fd, peer: peer)
-        dp.resetSession()
+        dp.resetSession(keepReplayMark: replayPersist != nil)
         dp.peer.set(peer)
         resetPeerState(session, connected: true)
         dp.start()
@@ -815,7 +844,7 @@ extension TunnelController {
         dp.stop()
         let wasConnected = tcp.link.isConnected
         tcp.link.detach()
-        dp.resetSession()
+        dp.resetSession(keepReplayMark: replayPersist != nil)
         dp.peer.set(nil)
         resetPeerState(session, connected: false)
         dp.start()

@@ -82,6 +82,7 @@ public final class TunnelInterface {
     }
 
     private func add(_ route: KernelRoute, location: String) -> Bool {
+        if installedRoutes.contains(route) { return true }  // a retry only adds what is missing
         do throws(NetlinkError) {
             try netlink.addRoute(route)
             installedRoutes.append(route)
