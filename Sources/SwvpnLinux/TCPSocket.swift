@@ -4,11 +4,19 @@ import Glibc
 /// A nonblocking TCP socket for `proto tcp-server` / `tcp-client` (OpenVPN frames each packet with a 2-byte
 /// length; framing lives in SwvpnProtocol, this type only moves bytes).
 public final class TCPSocket {
-    public let fd: Int32
+    /// The socket; -1 once `releaseFD()` handed it to another owner.
+    public private(set) var fd: Int32
 
     init(fd: Int32) { self.fd = fd }
 
-    deinit { closeIgnoringErrors(fd) }
+    deinit { if fd >= 0 { closeIgnoringErrors(fd) } }
+
+    /// Hands the fd to a new owner (a `TCPLink`), which closes it; this object no longer does.
+    public func releaseFD() -> Int32 {
+        let taken = fd
+        fd = -1
+        return taken
+    }
 
     /// A listening socket bound to `address` (port 0 = ephemeral), SO_REUSEADDR set so restarts can rebind.
     public static func listen(on address: SocketAddress, backlog: Int32 = 1) throws(SystemError) -> TCPSocket {
@@ -23,9 +31,18 @@ public final class TCPSocket {
         return socket
     }
 
-    /// Starts a nonblocking connect. Wait for writability, then call `finishConnect()`.
-    public static func connect(to address: SocketAddress) throws(SystemError) -> TCPSocket {
+    /// Starts a nonblocking connect, from `local` if given (openvpn `local` on a tcp-client). Wait for
+    /// writability, then call `finishConnect()`.
+    public static func connect(to address: SocketAddress, from local: SocketAddress? = nil) throws(SystemError) -> TCPSocket {
         let socket = try TCPSocket.make(address.family)
+        if let local {
+            _ = try syscallNoWait("setsockopt(SO_REUSEADDR)") {
+                Int(swvpn_setsockopt_int(socket.fd, SOL_SOCKET, SO_REUSEADDR, 1))
+            }
+            _ = try local.withSockAddr { (sa, length) throws(SystemError) in
+                try syscallNoWait("bind \(local)") { negErrno(bind(socket.fd, sa, length)) }
+            }
+        }
         let result = address.withSockAddr { sa, length in negErrno(Glibc.connect(socket.fd, sa, length)) }
         if result < 0 && result != -Int(EINPROGRESS) {
             throw SystemError(errno: Int32(-result), syscall: "connect \(address)")

@@ -19,6 +19,9 @@ public final class DataPlane: @unchecked Sendable {
         case peerAuthenticated(SocketAddress)
         case occ(OCCMessage)
         case linkFailed(String)
+        /// A stream (TCP) link received a packet that failed authentication, decryption or the
+        /// replay check: openvpn treats that as a broken connection and restarts it (spec §3.6).
+        case streamDecryptFailed(InboundDrop)
         case tunFailed(String)
     }
 
@@ -38,6 +41,12 @@ public final class DataPlane: @unchecked Sendable {
     private let settings: PacketPathSettings
     /// Without `float`, a configured remote is the only source accepted (checked before any crypto).
     private let pinnedSource: Bool
+    /// `!link.isDatagram`, cached: the stream-only checks below cost UDP one predictable branch.
+    private let streamLink: Bool
+    /// Guards the RX loop's self-rescheduling for stream links (buffered records) against running
+    /// after `stop()`.
+    private let linkActive = Atomic<Bool>(false)
+    private let sourcesCancelled = DispatchGroup()
     private let events: @Sendable (Event) -> Void
 
     private let txQueue = DispatchQueue(label: "swvpnd.tx", qos: .userInteractive)
@@ -66,6 +75,7 @@ public final class DataPlane: @unchecked Sendable {
         self.settings = outbound.settings
         self.peer = peer
         self.pinnedSource = pinnedSource
+        self.streamLink = !link.isDatagram
         self.events = events
         let stride = settings.bufferSize
         txBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: settings.payloadOffset)
@@ -74,23 +84,34 @@ public final class DataPlane: @unchecked Sendable {
         fragmentBatch = PacketBatch(capacity: FragmentHeader.maxPieces, stride: stride, headroom: settings.payloadOffset)
     }
 
+    /// Starts both loops. May be called again after `stop()` (a TCP link's new connection: the read
+    /// source is rebuilt on the link's current `readFD`).
     public func start() {
         let tunSource = DispatchSource.makeReadSource(fileDescriptor: tun.fd, queue: txQueue)
         tunSource.setEventHandler { [unowned self] in self.runTUNToNetwork() }
         let linkSource = DispatchSource.makeReadSource(fileDescriptor: link.readFD, queue: rxQueue)
         linkSource.setEventHandler { [unowned self] in self.runNetworkToTUN() }
+        // Waiting for the cancel handlers in stop() guarantees Dispatch no longer watches the fds
+        // before the owner closes or replaces them.
+        for source in [tunSource, linkSource] as [any DispatchSourceRead] {
+            sourcesCancelled.enter()
+            source.setCancelHandler { [sourcesCancelled] in sourcesCancelled.leave() }
+        }
         self.tunSource = tunSource
         self.linkSource = linkSource
+        linkActive.store(true, ordering: .releasing)
         tunSource.resume()
         linkSource.resume()
     }
 
     /// Stops both loops and waits until neither runs; the fds stay open (the owner closes them).
     public func stop() {
+        linkActive.store(false, ordering: .releasing)
         tunSource?.cancel()
         linkSource?.cancel()
         txQueue.sync {}
         rxQueue.sync {}
+        sourcesCancelled.wait()
         tunSource = nil
         linkSource = nil
     }
@@ -253,11 +274,14 @@ public final class DataPlane: @unchecked Sendable {
         var authBytes: UInt64 = 0
         var tunBytes: UInt64 = 0
         var received: UInt64 = 0
-        for _ in 0..<Tunables.roundsPerWake {
+        var streamFailed = false
+        rounds: for _ in 0..<Tunables.roundsPerWake {
             let n: Int
             do {
                 n = try link.receive(into: rxBatch)
             } catch {
+                // A stream's end stays readable: stop watching it until the controller reconnects.
+                if streamLink { linkSource?.cancel() }
                 events(.linkFailed(error.description))
                 return
             }
@@ -292,6 +316,14 @@ public final class DataPlane: @unchecked Sendable {
                     break
                 case .dropped(let why):
                     counters.countInboundDrop(why)
+                    // On TCP a crypto failure means the stream is out of step: the rest of it is
+                    // useless, so stop reading and let the controller restart the connection.
+                    if streamLink, case .crypto = why {
+                        linkSource?.cancel()
+                        events(.streamDecryptFailed(why))
+                        streamFailed = true
+                        break rounds
+                    }
                 }
                 guard result.isAuthenticated else { continue }
                 authBytes += UInt64(length)
@@ -300,6 +332,12 @@ public final class DataPlane: @unchecked Sendable {
                 }
             }
             if n < rxBatch.capacity { break }
+        }
+        if streamLink && !streamFailed && link.hasBufferedInput && linkActive.load(ordering: .acquiring) {
+            // Records already read from the socket would wait for the next readable event otherwise.
+            rxQueue.async { [self] in
+                if linkActive.load(ordering: .acquiring) { runNetworkToTUN() }
+            }
         }
         TrafficCounters.add(counters.linkReadBytes, linkBytes)
         TrafficCounters.add(counters.linkReadPackets, received)

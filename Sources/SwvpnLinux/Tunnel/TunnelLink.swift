@@ -13,6 +13,13 @@ public protocol TunnelLink: AnyObject {
     /// True when source addresses of received packets are meaningful per packet (UDP); a TCP link
     /// reports its connected peer for every packet.
     var isDatagram: Bool { get }
+    /// True when input already read from the fd waits in the link (a TCP link's staging buffer):
+    /// the fd may not signal readable again for it. Only asked of stream links.
+    var hasBufferedInput: Bool { get }
+}
+
+extension TunnelLink {
+    public var hasBufferedInput: Bool { false }
 }
 
 /// Why a link stopped working. UDP links only fail on local errors; TCP links also when the
