@@ -36,9 +36,9 @@ public final class DataChannelSealer: @unchecked Sendable {
         ivPool.deallocate()
     }
 
-    /// Restart: the next packet gets id 1 and a new session time.
+    /// Restart: the next packet gets id 1 and a session time newer than the previous one.
     public func resetSession() {
-        packetID = PacketIDSender()
+        packetID = PacketIDSender(after: packetID.time)
     }
 
     /// Seals with a fresh random IV. See `seal(_:payloadOffset:payloadLength:capacity:now:iv:)`.

@@ -9,9 +9,20 @@ public struct PacketIDSender: Sendable, Hashable {
     /// Session time; 0 until the first packet.
     public private(set) var time: UInt32
 
+    /// Lower bound for the session time (see `init(after:)`); 0 = none.
+    private var minimumTime: UInt32 = 0
+
     public init() {
         lastID = 0
         time = 0
+    }
+
+    /// A new session after one that used `previousTime`: its time is strictly newer even when the
+    /// clock has not moved, because a restart within the same second would reuse the time and the
+    /// peer's replay window would then reject ids 1, 2, 3... as replays.
+    public init(after previousTime: UInt32) {
+        self.init()
+        minimumTime = previousTime == 0 ? 0 : previousTime &+ 1
     }
 
     /// Resumes a session: the next packet gets `nextID` and `time` (tests re-encoding captures).
@@ -24,7 +35,7 @@ public struct PacketIDSender: Sendable, Hashable {
     /// The id and time for the next packet, or nil on roll-over without clock progress.
     @inline(__always)
     public mutating func next(now: UInt32) -> (id: UInt32, time: UInt32)? {
-        if time == 0 { time = now }
+        if time == 0 { time = max(now, minimumTime) }
         if lastID == UInt32.max {
             guard now > time else { return nil }
             time = now

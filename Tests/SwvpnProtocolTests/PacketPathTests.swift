@@ -339,6 +339,18 @@ func testSettings(
         #expect(pair.receive(wire).0 == .tunnel(packet))
     }
 
+    /// SIGUSR1, OCC_EXIT or ping-restart can come in the same second the session started: the restarted
+    /// ids must still carry a newer time, or the peer (which did not restart) drops them as replays.
+    @Test func resetSessionInTheSameSecondStillGetsANewerSessionTime() throws {
+        var pair = try PathPair(testSettings())
+        let packet = [0x45] + [UInt8](repeating: 4, count: 30)
+        for _ in 0..<3 {
+            #expect(pair.roundTrip(pair.send(packet)) == [.tunnel(packet)])
+            pair.outbound.resetSession()
+        }
+        #expect(pair.roundTrip(pair.send(packet)) == [.tunnel(packet)])
+    }
+
     // MARK: Real vectors
 
     /// The receiver's path settings, built from its options the way the config layer does.

@@ -37,6 +37,8 @@ def main():
     p.add_argument("--reorder", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--stats", type=float, default=0.0)
+    p.add_argument("--fault-dir", choices=["both", "to-a", "to-b"], default="both",
+                   help="apply faults only to datagrams travelling towards that peer")
     a = p.parse_args()
 
     rng = random.Random(a.seed)
@@ -73,6 +75,10 @@ def main():
                 stats["foreign"] += 1
                 continue
             stats["in"] += 1
+            if a.fault_dir != "both" and (s is sb) != (a.fault_dir == "to-a"):
+                out.sendto(data, dst)
+                stats["out"] += 1
+                continue
             if rng.random() < a.loss:
                 stats["lost"] += 1
                 continue
