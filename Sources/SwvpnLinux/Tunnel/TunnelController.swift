@@ -1,3 +1,4 @@
+import CSwvpnLinux
 import Dispatch
 import Glibc
 import Logging
