@@ -55,6 +55,15 @@ public final class DataPlane: @unchecked Sendable {
     private let rxBatch: PacketBatch
     private let controlBatch: PacketBatch
     private let fragmentBatch: PacketBatch
+    /// Offloads in use; see `Offload`.
+    private let offload: Offload
+    /// UDP GSO trains of sealed TSO segments, one message each (only with `offload.segmentation`).
+    private let gsoBatch: PacketBatch
+    /// Where a sealed packet starts relative to the buffer base `OutboundPath` is given, and how
+    /// many bytes compression framing adds to an IP packet: both fixed per tunnel, so a TSO
+    /// segment's wire size is known before it is sealed.
+    private let wireStartOffset: Int
+    private let framingGrowth: Int
     private var tunSource: (any DispatchSourceRead)?
     private var linkSource: (any DispatchSourceRead)?
 
@@ -67,7 +76,8 @@ public final class DataPlane: @unchecked Sendable {
     private var sessionConfirmed = false
 
     public init(tun: TUNDevice, link: any TunnelLink, outbound: OutboundPath, inbound: InboundPath,
-                peer: PeerAddress, pinnedSource: Bool, events: @escaping @Sendable (Event) -> Void) {
+                peer: PeerAddress, pinnedSource: Bool, offload: Offload = .none,
+                events: @escaping @Sendable (Event) -> Void) {
         self.tun = tun
         self.link = link
         self.outbound = outbound
@@ -77,9 +87,27 @@ public final class DataPlane: @unchecked Sendable {
         self.pinnedSource = pinnedSource
         self.streamLink = !link.isDatagram
         self.events = events
+        self.offload = offload
         let stride = settings.bufferSize
-        txBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: settings.payloadOffset)
-        rxBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: 0)
+        let prefix = settings.compression == .lzoPrefix ? 1 : 0
+        wireStartOffset = settings.payloadOffset - prefix - settings.layout.cryptoHeadroom
+        framingGrowth = settings.compression == .lzoPrefix || settings.compression == .stubSwap ? 1 : 0
+        if offload.tunVirtioHeader {
+            // A TSO read is up to 64 KB; the virtio header lands just in front of the IP packet.
+            let big = (settings.payloadOffset + Tunables.maxSuperPacket + settings.layout.tailroom + 63) & ~63
+            txBatch = PacketBatch(capacity: Tunables.offloadBatchSize, stride: big,
+                                  headroom: settings.payloadOffset - VirtioNetHeader.size)
+        } else {
+            txBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: settings.payloadOffset)
+        }
+        if offload.receiveCoalescing {
+            rxBatch = PacketBatch(capacity: Tunables.offloadBatchSize, stride: Tunables.maxSuperPacket, headroom: 0)
+        } else {
+            rxBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: 0)
+        }
+        gsoBatch = PacketBatch(capacity: offload.segmentation ? Tunables.gsoMessages : 1,
+                               stride: offload.segmentation ? settings.payloadOffset + Tunables.maxSuperPacket + stride : 64,
+                               headroom: 0)
         controlBatch = PacketBatch(capacity: 1, stride: stride, headroom: settings.payloadOffset)
         fragmentBatch = PacketBatch(capacity: FragmentHeader.maxPieces, stride: stride, headroom: settings.payloadOffset)
     }
@@ -182,9 +210,27 @@ public final class DataPlane: @unchecked Sendable {
             // Seal in place; send contiguous runs so a rare drop or fragmentation keeps order.
             var runStart = 0
             for i in 0..<n {
-                let length = txBatch.length(at: i)
-                tunBytes += UInt64(length)
+                var length = txBatch.length(at: i)
                 let base = txBatch.buffer(at: i).baseAddress!
+                if offload.tunVirtioHeader {
+                    let header = VirtioNetHeader(reading: base + txBatch.headroom)
+                    length -= VirtioNetHeader.size
+                    let ip = base + settings.payloadOffset
+                    if header.gsoTypeRaw != 0 {
+                        // A TSO super-packet: cut, seal and send it as UDP GSO trains, after what came before.
+                        tunBytes += UInt64(max(length, 0))
+                        linkBytes += flush(txBatch, from: runStart, to: i, peer: peer)
+                        linkBytes += sendSuperPacket(ip, length: length, header: header, peer: peer, now: now)
+                        runStart = i + 1
+                        continue
+                    }
+                    if header.flags & VirtioNetHeader.needsChecksum != 0 {
+                        _ = TCPSegmenter.completeChecksum(UnsafeMutableRawBufferPointer(start: ip, count: max(length, 0)),
+                                                          start: Int(header.checksumStart),
+                                                          offset: Int(header.checksumOffset))
+                    }
+                }
+                tunBytes += UInt64(length)
                 switch outbound.sealTunnelPacket(base, length: length, now: now) {
                 case .sealed(let start, let wireLength):
                     txBatch.setPacket(at: i, offset: start, length: wireLength)
@@ -223,6 +269,55 @@ public final class DataPlane: @unchecked Sendable {
         }
         var bytes: UInt64 = 0
         for i in from..<to { bytes += UInt64(batch.length(at: i)) }
+        return bytes
+    }
+
+    /// Software TSO + UDP GSO: cuts the super-packet into MSS-sized IP packets and seals each one
+    /// straight into its place in a contiguous train of equal-size datagrams, which the kernel
+    /// then sends with one `UDP_SEGMENT` message per ~64 KB. On the wire these are ordinary
+    /// packets, one packet-id each, exactly what openvpn expects.
+    private func sendSuperPacket(_ packet: UnsafeMutableRawPointer, length: Int, header: VirtioNetHeader,
+                                 peer: SocketAddress, now: UInt32) -> UInt64 {
+        guard header.gsoType == .tcpv4 || header.gsoType == .tcpv6, length > 0,
+              let plan = TCPSegmenter.plan(UnsafeRawBufferPointer(start: packet, count: length), mss: Int(header.gsoSize))
+        else {
+            TrafficCounters.add(counters.droppedSeal, 1)
+            return 0
+        }
+        let fullWire = settings.layout.wireLength(payload: plan.segmentLength(0) + framingGrowth)
+        let perMessage = max(1, min(Tunables.maxGSOSegments, Tunables.maxGSOBytes / fullWire))
+        let slack = settings.payloadOffset
+        var bytes: UInt64 = 0
+        var message = 0
+        var segment = 0
+        while segment < plan.count {
+            let count = min(perMessage, plan.count - segment)
+            let train = gsoBatch.buffer(at: message).baseAddress! + slack
+            var total = 0
+            var sealed = 0
+            for j in 0..<count {
+                // The buffer base OutboundPath expects, placed so the sealed packet starts exactly at
+                // the end of the previous one.
+                let base = train + total - wireStartOffset
+                let segmentLength = TCPSegmenter.writeSegment(segment + j, of: packet, plan: plan,
+                                                              to: base + settings.payloadOffset)
+                guard case .sealed(let start, let wireLength) = outbound.sealTunnelPacket(base, length: segmentLength, now: now),
+                      start == wireStartOffset else { break }
+                total += wireLength
+                sealed += 1
+            }
+            if sealed < count { TrafficCounters.add(counters.droppedSeal, UInt64(count - sealed)) }
+            segment += count
+            guard sealed > 0 else { continue }
+            gsoBatch.setPacket(at: message, offset: slack, length: total)
+            gsoBatch.setSegmentSize(sealed > 1 ? fullWire : 0, at: message)
+            message += 1
+            if message == gsoBatch.capacity {
+                bytes += flush(gsoBatch, from: 0, to: message, peer: peer)
+                message = 0
+            }
+        }
+        bytes += flush(gsoBatch, from: 0, to: message, peer: peer)
         return bytes
     }
 
@@ -297,38 +392,20 @@ public final class DataPlane: @unchecked Sendable {
                     continue
                 }
                 let packet = rxBatch.buffer(at: i).baseAddress! + rxBatch.offset(at: i)
-                let capacity = rxBatch.stride - rxBatch.offset(at: i)
-                let result = inbound.open(packet, length: length, capacity: capacity, now: now)
-                switch result {
-                case .tunnelPacket(let ip):
-                    do {
-                        if case .processed = try tun.write(UnsafeRawBufferPointer(ip)) {
-                            tunBytes += UInt64(ip.count)
-                        } else {
-                            TrafficCounters.add(counters.droppedTUNWrite, 1)
-                        }
-                    } catch {
-                        TrafficCounters.add(counters.droppedTUNWrite, 1)
+                // UDP GRO hands several equal-size datagrams back to back; each is its own packet.
+                let segment = offload.receiveCoalescing ? rxBatch.segmentSize(at: i) : 0
+                if segment > 0 && segment < length {
+                    var offset = 0
+                    while offset < length {
+                        let part = min(segment, length - offset)
+                        receiveOne(packet + offset, length: part, source: source, now: now,
+                                   authBytes: &authBytes, tunBytes: &tunBytes)
+                        offset += part
                     }
-                case .occ(let message):
-                    events(.occ(message))
-                case .ping, .pending:
-                    break
-                case .dropped(let why):
-                    counters.countInboundDrop(why)
-                    // On TCP a crypto failure means the stream is out of step: the rest of it is
-                    // useless, so stop reading and let the controller restart the connection.
-                    if streamLink, case .crypto = why {
-                        linkSource?.cancel()
-                        events(.streamDecryptFailed(why))
-                        streamFailed = true
-                        break rounds
-                    }
-                }
-                guard result.isAuthenticated else { continue }
-                authBytes += UInt64(length)
-                if let source, !sessionConfirmed || source != rxPeer {
-                    notePeer(source)
+                } else if !receiveOne(packet, length: length, source: source, now: now,
+                                      authBytes: &authBytes, tunBytes: &tunBytes) {
+                    streamFailed = true
+                    break rounds
                 }
             }
             if n < rxBatch.capacity { break }
@@ -344,6 +421,58 @@ public final class DataPlane: @unchecked Sendable {
         TrafficCounters.add(counters.authReadBytes, authBytes)
         TrafficCounters.add(counters.tunWriteBytes, tunBytes)
         if authBytes > 0 { lastReceived.store(now, ordering: .relaxed) }
+    }
+
+    /// Opens one wire packet and delivers what it carries. Returns false when a stream link must
+    /// stop reading (TCP: any crypto failure ends the connection).
+    @inline(__always)
+    @discardableResult
+    private func receiveOne(_ packet: UnsafeMutableRawPointer, length: Int, source: SocketAddress?, now: Int64,
+                            authBytes: inout UInt64, tunBytes: inout UInt64) -> Bool {
+        let result = inbound.open(packet, length: length, capacity: length, now: now)
+        switch result {
+        case .tunnelPacket(let ip):
+            if writeTUN(ip) {
+                tunBytes += UInt64(ip.count)
+            } else {
+                TrafficCounters.add(counters.droppedTUNWrite, 1)
+            }
+        case .occ(let message):
+            events(.occ(message))
+        case .ping, .pending:
+            break
+        case .dropped(let why):
+            counters.countInboundDrop(why)
+            // On TCP a crypto failure means the stream is out of step: the rest of it is useless, so
+            // stop reading and let the controller restart the connection.
+            if streamLink, case .crypto = why {
+                linkSource?.cancel()
+                events(.streamDecryptFailed(why))
+                return false
+            }
+        }
+        guard result.isAuthenticated else { return true }
+        authBytes += UInt64(length)
+        if let source, !sessionConfirmed || source != rxPeer {
+            notePeer(source)
+        }
+        return true
+    }
+
+    /// With a virtio-header TUN every write carries one; it goes into the decrypted packet's
+    /// former crypto header, which the offload set-up guarantees is at least 10 bytes.
+    @inline(__always)
+    private func writeTUN(_ ip: UnsafeMutableRawBufferPointer) -> Bool {
+        var bytes = UnsafeRawBufferPointer(ip)
+        if offload.tunVirtioHeader {
+            let start = ip.baseAddress! - VirtioNetHeader.size
+            VirtioNetHeader.plain.write(to: start)
+            bytes = UnsafeRawBufferPointer(start: start, count: ip.count + VirtioNetHeader.size)
+        }
+        do {
+            if case .processed = try tun.write(bytes) { return true }
+        } catch {}
+        return false
     }
 
     /// An authenticated packet from a new address, or the first one of a session.
@@ -366,6 +495,26 @@ public final class DataPlane: @unchecked Sendable {
             rxPeerVersion = version
         }
     }
+}
+
+/// Kernel offloads the data plane uses. Nothing changes on the wire: offloads only change how
+/// many packets cross the user/kernel boundary per syscall.
+public struct Offload: Sendable, Hashable {
+    /// TUN opened with `IFF_VNET_HDR` and TSO: reads may be 64 KB TCP super-packets that swvpnd
+    /// segments itself (software TSO) — requires `segmentation`.
+    public var tunVirtioHeader: Bool
+    /// UDP GSO (`UDP_SEGMENT`): one send per train of equal-size sealed packets.
+    public var segmentation: Bool
+    /// UDP GRO: one receive returns several datagrams from the peer back to back.
+    public var receiveCoalescing: Bool
+
+    public init(tunVirtioHeader: Bool, segmentation: Bool, receiveCoalescing: Bool) {
+        self.tunVirtioHeader = tunVirtioHeader
+        self.segmentation = segmentation
+        self.receiveCoalescing = receiveCoalescing
+    }
+
+    public static let none = Offload(tunVirtioHeader: false, segmentation: false, receiveCoalescing: false)
 }
 
 public enum ControlMessage: Sendable {

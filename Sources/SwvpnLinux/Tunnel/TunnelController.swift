@@ -138,7 +138,12 @@ public final class TunnelController: @unchecked Sendable {
         let family: UnderlayFamily = remote.map { $0.family == .inet ? .ipv4 : .ipv6 } ?? .unknown
         let settings = config.packetPathSettings(underlay: family)
         let (link, tcp) = try openLink(config, remote: remote, settings: settings)
-        let interface = try TunnelInterface(config: config, logger: logger)
+        let interface = try TunnelInterface(config: config, logger: logger, virtioHeader: wantsOffload(config, settings))
+        let offload = Offload(tunVirtioHeader: interface.virtioHeader, segmentation: interface.virtioHeader,
+                              receiveCoalescing: (link as? UDPLink)?.receiveCoalescing ?? false)
+        if offload != .none {
+            logger.info("offloads: TUN TSO \(offload.tunVirtioHeader ? "on" : "off"), UDP GSO \(offload.segmentation ? "on" : "off"), UDP GRO \(offload.receiveCoalescing ? "on" : "off")")
+        }
 
         let peer = PeerAddress(tcp == nil ? remote : nil)  // TCP: known once connected
         let dataPlane = DataPlane(
@@ -146,7 +151,7 @@ public final class TunnelController: @unchecked Sendable {
             outbound: OutboundPath(settings: settings, sealer: sealer, fragmentSequenceSeed: UInt8.random(in: 0...255)),
             inbound: InboundPath(settings: settings, opener: opener),
             // TCP filters the peer's IP when accepting (spec §9.5); its packets all come from the connection.
-            peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float,
+            peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float, offload: offload,
             events: { [unowned self] event in self.queue.async { self.handle(event) } })
         let timers = PeerTimers(settings: timerSettings(config), now: Clock.monotonicSeconds())
         let session = Session(interface: interface, link: link, dataPlane: dataPlane, occ: config.occOptions,
@@ -172,6 +177,17 @@ public final class TunnelController: @unchecked Sendable {
         let direction = config.keyDirection.occValue.map { "key-direction \($0)" } ?? "bidirectional key"
         let peerText = remote.map { "to \($0)" } ?? "listening"
         logger.notice("Data Channel: cipher '\(config.cipher)', auth '\(config.digest)', \(direction), link \(peerText)")
+    }
+
+    /// Kernel offloads change how many packets cross into user space per syscall, never the wire.
+    /// They need UDP (GSO/GRO), no `fragment` (whole packets only), room for the 10-byte virtio header
+    /// in front of a decrypted packet, and a kernel with UDP GSO. `SWVPND_NO_OFFLOAD=1` turns them off
+    /// (for benchmarks comparing both paths, or to rule them out when debugging).
+    func wantsOffload(_ config: TunnelConfig, _ settings: PacketPathSettings) -> Bool {
+        let prefix = settings.compression == .lzoPrefix ? 1 : 0
+        return config.transport == .udp && config.fragment == nil
+            && settings.layout.cryptoHeadroom + prefix >= VirtioNetHeader.size
+            && UDPSocket.offloadSupport.segmentation && getenv("SWVPND_NO_OFFLOAD") == nil
     }
 
     private func loadCrypto(_ config: TunnelConfig) throws(SetupError) {
@@ -233,7 +249,16 @@ public final class TunnelController: @unchecked Sendable {
             let local = (try? socket.localAddress())?.description ?? bindAddress.description
             logger.notice("UDP link local (bound): \(local), buffers rx \(sizes.receive) tx \(sizes.send)")
             if let remote { logger.notice("UDP link remote: \(remote)") }
-            return (UDPLink(socket: socket), nil)
+            let udp = UDPLink(socket: socket)
+            if wantsOffload(config, settings), UDPSocket.offloadSupport.receiveCoalescing {
+                do throws(SystemError) {
+                    try socket.enableReceiveCoalescing()
+                    udp.receiveCoalescing = true
+                } catch {
+                    logger.info("UDP GRO unavailable: \(error)")
+                }
+            }
+            return (udp, nil)
         } catch {
             throw SetupError("cannot open UDP socket on \(bindAddress): \(error)")
         }
