@@ -173,9 +173,10 @@ extension IntegrationTests {
             try Self.eventually("status counters in \(statusA) to grow past \(first.values)") {
                 guard let text = Self.read(statusA), let block = try? Self.parseStatus(text, source: statusA) else { return false }
                 later = block
+                // The file is rewritten every second: wait for one written after the transfer went out through A's tun.
                 return Self.statusKeys.allSatisfy { (block.values[$0] ?? 0) > (first.values[$0] ?? 0) }
+                    && (block.values["TUN/TAP read bytes"] ?? 0) >= 256 * 1024
             }
-            #expect((later.values["TUN/TAP read bytes"] ?? 0) >= 256 * 1024, "the transfer went out through A's tun: \(later.values)")
             #expect((later.values["TCP/UDP write bytes"] ?? 0) > (later.values["TUN/TAP read bytes"] ?? 0),
                     "link bytes include the encryption overhead: \(later.values)")
 
@@ -313,7 +314,7 @@ extension IntegrationTests {
         // MARK: user/group
 
         /// `user nobody` + `group nogroup`: every thread runs as nobody/nogroup with only CAP_NET_ADMIN, traffic
-        /// flows, and SIGTERM still removes the route and the device.
+        /// flows, the status file is still written, and SIGTERM still removes the route and the device.
         @Test
         func userNobodyKeepsTunnelAndStillCleansUpOnSIGTERM() throws {
             guard let pw = getpwnam("nobody"), let gr = getgrnam("nogroup") else {
@@ -323,8 +324,9 @@ extension IntegrationTests {
             let gid = gr.pointee.gr_gid
             let env = try Self.prepare()
             defer { env.lab.teardown() }
+            let statusPath = env.lab.path("status-A.txt")
             let peers = try Self.startPair(
-                env, extraA: ["user nobody", "group nogroup", "persist-tun", "persist-key"])
+                env, extraA: ["user nobody", "group nogroup", "persist-tun", "persist-key", "status \(statusPath) 1"])
             try peers.a.waitForLog("dropped privileges")
 
             let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(peers.a.pid)/task")
@@ -343,6 +345,13 @@ extension IntegrationTests {
 
             try env.seed.pingAcrossBothWays()
             try env.seed.assertRoutesUseTunnel()
+            // openvpn opens the status file before the drop; nobody cannot create files in a root-owned directory.
+            try Self.eventually("status file \(statusPath) written with traffic after the drop to nobody") {
+                guard let text = Self.read(statusPath), let block = try? Self.parseStatus(text, source: statusPath) else {
+                    return false
+                }
+                return (block.values["TUN/TAP read bytes"] ?? 0) > 0
+            }
 
             #expect(peers.a.stop(signal: SIGTERM, grace: 5), "swvpnd did not exit within 5 s of SIGTERM")
             #expect(peers.a.process.terminationStatus == 0, "exit status \(peers.a.process.terminationStatus)")

@@ -38,6 +38,7 @@ public final class TunnelController: @unchecked Sendable {
     private var lastDropReport: Int64 = 0
     private var lastStatusFileWrite: Int64 = 0
     private var replayPersist: ReplayPersistFile?
+    private var statusFile: StatusFileWriter?
     private var forwardingChecked = false
     private var lastReplaySave: Int64 = 0
 
@@ -128,6 +129,7 @@ public final class TunnelController: @unchecked Sendable {
             replayPersist = nil
         }
 
+        openStatusFile(config)
         let remote = resolveRemote(config)
         let link = try openLink(config, remote: remote)
         let family: UnderlayFamily = remote.map { $0.family == .inet ? .ipv4 : .ipv6 } ?? .unknown
@@ -524,18 +526,25 @@ public final class TunnelController: @unchecked Sendable {
         replayPersist.save(time: mark.time, id: mark.id)
     }
 
-    private func writeStatusFile(_ path: String) {
-        let text = statusLines().joined(separator: "\n") + "\n"
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            logger.warning("cannot write status file \(path): \(SystemError(errno: errno, syscall: "open"))")
-            return
+    /// Opened before any privilege drop and kept across SIGHUP (a new path after a drop may fail: warned once).
+    private func openStatusFile(_ config: TunnelConfig) {
+        guard let path = config.status?.path else { statusFile = nil; return }
+        guard statusFile?.path != path else { return }
+        statusFile = nil
+        do throws(SystemError) {
+            statusFile = try StatusFileWriter(path: path)
+        } catch {
+            logger.warning("cannot write status file \(path): \(error)")
         }
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        rename(tmp, path)
+    }
+
+    private func writeStatusFile(_ path: String) {
+        guard let statusFile else { return }
+        do throws(SystemError) {
+            try statusFile.write(statusLines().joined(separator: "\n") + "\n")
+        } catch {
+            logger.warning("cannot write status file \(path): \(error)")
+        }
     }
 
     private func writePIDFile(_ path: String) {
