@@ -523,8 +523,12 @@ extension IntegrationTests {
             let env = try Self.prepare()
             defer { env.lab.teardown() }
             let dir = "/etc/netns/\(env.seed.vpnA)"
+            let createdParent = !FileManager.default.fileExists(atPath: "/etc/netns")
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: dir) }
+            defer {
+                try? FileManager.default.removeItem(atPath: dir)
+                if createdParent { rmdir("/etc/netns") }  // only if empty: another user's entries stay
+            }
             try "127.0.0.1 localhost\n\(SeedLab.underlayB) vpn2.swvpnd.test\n".write(
                 toFile: dir + "/hosts", atomically: true, encoding: .utf8)
             let peers = try Self.startPair(env, remoteA: "vpn2.swvpnd.test")
