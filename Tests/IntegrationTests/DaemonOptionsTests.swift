@@ -222,7 +222,7 @@ extension IntegrationTests {
                 {
                   echo "argc=$#"
                   echo "args=$*"
-                  for v in dev dev_type tun_mtu link_mtu ifconfig_local ifconfig_remote script_type script_context; do
+                  for v in dev dev_type tun_mtu link_mtu ifconfig_local ifconfig_remote script_type script_context signal; do
                     eval "echo $v=\\${$v-UNSET}"
                   done
                 } > "$f"
@@ -290,7 +290,7 @@ extension IntegrationTests {
             } else {
                 Issue.record("down args: swvpnd \(dArgsA) openvpn \(dArgsB)")
             }
-            for name in ["dev_type", "tun_mtu", "link_mtu", "script_type", "script_context"] {
+            for name in ["dev_type", "tun_mtu", "link_mtu", "script_type", "script_context", "signal"] {
                 #expect(downA[name] == downB[name], "down env \(name): swvpnd \(downA[name] ?? "-") openvpn \(downB[name] ?? "-")")
             }
             #expect(downA["script_type"] == "down")

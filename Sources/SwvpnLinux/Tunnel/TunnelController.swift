@@ -258,17 +258,20 @@ public final class TunnelController: @unchecked Sendable {
     }
     private var readySent = false
 
-    private func tearDown() {
+    /// `signal` is openvpn's text for what ended the tunnel, given to the down script.
+    private func tearDown(signal: String = "sigterm") {
         guard let session else { return }
         session.dataPlane.stop()
         saveReplayMark(session)
-        if config.downPre { try? runScript(config.downCommand, kind: "down", config: config, interface: session.interface) }
+        if config.downPre {
+            try? runScript(config.downCommand, kind: "down", config: config, interface: session.interface, signal: signal)
+        }
         session.interface.removeRoutes()
         let name = session.interface.device.name
         self.session = nil  // closes the TUN fd: the kernel removes the device and its addresses
         logger.notice("Closed TUN/TAP device \(name)")
         if !config.downPre {
-            try? runScriptAfterClose(config.downCommand, deviceName: name)
+            try? runScriptAfterClose(config.downCommand, deviceName: name, signal: signal)
         }
     }
 
@@ -277,7 +280,7 @@ public final class TunnelController: @unchecked Sendable {
         ticker?.cancel()
         signals?.cancel()
         if let status = config.status { writeStatusFile(status.path) }
-        tearDown()
+        tearDown(signal: Self.signalText(reason))
         if let path = pidFileWritten { unlink(path) }
         logger.notice("\(reason), process exiting")
         exit(0)
@@ -383,7 +386,7 @@ public final class TunnelController: @unchecked Sendable {
             return
         }
         try? notifier?.reloading()
-        tearDown()
+        tearDown(signal: "sighup")
         (config, key) = loaded
         readySent = false
         do {
@@ -588,6 +591,16 @@ public final class TunnelController: @unchecked Sendable {
         case .file(let path, _, _): path
         case .inline(_, let location): location.description
         }
+    }
+
+    /// openvpn's signal text from our exit reason: "SIGTERM[soft,ping-exit] received" → "ping-exit",
+    /// "SIGINT[hard,] received" → "sigint".
+    static func signalText(_ reason: String) -> String {
+        let name = reason.prefix { $0 != "[" && $0 != " " }.lowercased()
+        guard let open = reason.firstIndex(of: "["), let close = reason.firstIndex(of: "]"), open < close,
+              let comma = reason[open..<close].firstIndex(of: ",") else { return name }
+        let text = reason[reason.index(after: comma)..<close]
+        return text.isEmpty ? name : String(text)
     }
 
     /// `[AF_INET]10.77.0.2:1194`, openvpn's address notation (tests and users grep for it).
