@@ -2,26 +2,18 @@ import Glibc
 import SwvpnConfig
 
 /// `up`/`down` scripts, called like openvpn calls them for a tun device:
-/// `cmd tun_dev tun_mtu link_mtu ifconfig_local_ip ifconfig_remote_ip [init|restart]`, with the
+/// `cmd tun_dev tun_mtu 0 ifconfig_local_ip ifconfig_remote_ip [init|restart]`, with the
 /// same values in the environment (`dev`, `tun_mtu`, `ifconfig_local`, ... , `script_type`).
 /// Only with `script-security 2` or higher, as in openvpn.
 extension TunnelController {
-    func runScript(_ command: String?, kind: String, config: TunnelConfig, interface: TunnelInterface) throws(SetupError) {
+    func runScript(_ command: String?, kind: String, config: TunnelConfig, interface: TunnelInterface,
+                   signal: String? = nil) throws(SetupError) {
         guard let command else { return }
         guard config.scriptSecurity >= 2 else {
             logger.warning("\(kind) script not run: external programs need 'script-security 2' or higher")
             return
         }
-        let local = config.ifconfig.map { "\($0.local)" } ?? ""
-        let remote = config.ifconfig.map { "\($0.remoteOrNetmask)" } ?? ""
-        let linkMTU = "\(config.occOptions.linkMTU)"
-        let args = [interface.device.name, "\(config.tunMTU)", linkMTU, local, remote, "init"]
-        var env = [
-            "dev=\(interface.device.name)", "dev_type=tun", "tun_mtu=\(config.tunMTU)", "link_mtu=\(linkMTU)",
-            "ifconfig_local=\(local)", "ifconfig_remote=\(remote)", "script_type=\(kind)", "script_context=init",
-            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        ]
-        env += config.environment.map { "\($0.name)=\($0.value)" }
+        let (args, env) = scriptInvocation(kind: kind, deviceName: interface.device.name, config: config, signal: signal)
         let status = Self.spawnShell(command, arguments: args, environment: env)
         if status != 0 {
             throw SetupError("\(kind) script '\(command)' failed with status \(status)")
@@ -29,16 +21,29 @@ extension TunnelController {
         logger.notice("\(kind) script '\(command)' done")
     }
 
-    func runScriptAfterClose(_ command: String?, deviceName: String) throws(SetupError) {
+    func runScriptAfterClose(_ command: String?, deviceName: String, signal: String) throws(SetupError) {
         guard let command, config.scriptSecurity >= 2 else { return }
+        let (args, env) = scriptInvocation(kind: "down", deviceName: deviceName, config: config, signal: signal)
+        let status = Self.spawnShell(command, arguments: args, environment: env)
+        if status != 0 { logger.warning("down script '\(command)' failed with status \(status)") }
+    }
+
+    /// openvpn 2.6's positional arguments and environment, the same for `up` and `down`. It passes 0 for
+    /// the obsolete link_mtu argument and no longer exports `link_mtu` (checked against openvpn 2.6.14).
+    /// `down` also gets `signal`, what ended the tunnel (`sigterm`, `sighup`, `ping-exit`...).
+    private func scriptInvocation(kind: String, deviceName: String, config: TunnelConfig,
+                                  signal: String?) -> (args: [String], env: [String]) {
         let local = config.ifconfig.map { "\($0.local)" } ?? ""
         let remote = config.ifconfig.map { "\($0.remoteOrNetmask)" } ?? ""
-        let env = [
-            "dev=\(deviceName)", "tun_mtu=\(config.tunMTU)", "ifconfig_local=\(local)", "ifconfig_remote=\(remote)",
-            "script_type=down", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        let args = [deviceName, "\(config.tunMTU)", "0", local, remote, "init"]
+        var env = [
+            "dev=\(deviceName)", "dev_type=tun", "tun_mtu=\(config.tunMTU)",
+            "ifconfig_local=\(local)", "ifconfig_remote=\(remote)", "script_type=\(kind)", "script_context=init",
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ]
-        let status = Self.spawnShell(command, arguments: [deviceName, "\(config.tunMTU)", "\(config.occOptions.linkMTU)", local, remote, "init"], environment: env)
-        if status != 0 { logger.warning("down script '\(command)' failed with status \(status)") }
+        if let signal { env.append("signal=\(signal)") }
+        env += config.environment.map { "\($0.name)=\($0.value)" }
+        return (args, env)
     }
 
     /// Runs `command args...` through /bin/sh so the command line may hold its own arguments, passing

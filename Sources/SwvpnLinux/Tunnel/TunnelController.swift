@@ -39,6 +39,7 @@ public final class TunnelController: @unchecked Sendable {
     private var lastDropReport: Int64 = 0
     private var lastStatusFileWrite: Int64 = 0
     private var replayPersist: ReplayPersistFile?
+    private var statusFile: StatusFileWriter?
     private var forwardingChecked = false
     private var lastReplaySave: Int64 = 0
 
@@ -134,6 +135,7 @@ public final class TunnelController: @unchecked Sendable {
             replayPersist = nil
         }
 
+        openStatusFile(config)
         let remote = resolveRemote(config)
         let family: UnderlayFamily = remote.map { $0.family == .inet ? .ipv4 : .ipv6 } ?? .unknown
         let settings = config.packetPathSettings(underlay: family)
@@ -292,18 +294,21 @@ public final class TunnelController: @unchecked Sendable {
     }
     private var readySent = false
 
-    private func tearDown() {
+    /// `signal` is openvpn's text for what ended the tunnel, given to the down script.
+    private func tearDown(signal: String = "sigterm") {
         guard let session else { return }
         if let tcp = session.tcp { closeTCP(tcp) }
         session.dataPlane.stop()
         saveReplayMark(session)
-        if config.downPre { try? runScript(config.downCommand, kind: "down", config: config, interface: session.interface) }
+        if config.downPre {
+            try? runScript(config.downCommand, kind: "down", config: config, interface: session.interface, signal: signal)
+        }
         session.interface.removeRoutes()
         let name = session.interface.device.name
         self.session = nil  // closes the TUN fd: the kernel removes the device and its addresses
         logger.notice("Closed TUN/TAP device \(name)")
         if !config.downPre {
-            try? runScriptAfterClose(config.downCommand, deviceName: name)
+            try? runScriptAfterClose(config.downCommand, deviceName: name, signal: signal)
         }
     }
 
@@ -312,7 +317,7 @@ public final class TunnelController: @unchecked Sendable {
         ticker?.cancel()
         signals?.cancel()
         if let status = config.status { writeStatusFile(status.path) }
-        tearDown()
+        tearDown(signal: Self.signalText(reason))
         if let path = pidFileWritten { unlink(path) }
         logger.notice("\(reason), process exiting")
         exit(0)
@@ -433,7 +438,7 @@ public final class TunnelController: @unchecked Sendable {
             return
         }
         try? notifier?.reloading()
-        tearDown()
+        tearDown(signal: "sighup")
         (config, key) = loaded
         readySent = false
         do {
@@ -578,9 +583,22 @@ public final class TunnelController: @unchecked Sendable {
         replayPersist.save(time: mark.time, id: mark.id)
     }
 
+    /// Opened before any privilege drop and kept across SIGHUP (a new path after a drop may fail: warned once).
+    private func openStatusFile(_ config: TunnelConfig) {
+        guard let path = config.status?.path else { statusFile = nil; return }
+        guard statusFile?.path != path else { return }
+        statusFile = nil
+        do throws(SystemError) {
+            statusFile = try StatusFileWriter(path: path)
+        } catch {
+            logger.warning("cannot write status file \(path): \(error)")
+        }
+    }
+
     private func writeStatusFile(_ path: String) {
-        do {
-            try PosixFileSystem.replace(path, with: statusLines().joined(separator: "\n") + "\n", mode: 0o644)
+        guard let statusFile else { return }
+        do throws(SystemError) {
+            try statusFile.write(statusLines().joined(separator: "\n") + "\n")
         } catch {
             logger.warning("cannot write status file \(path): \(error)")
         }
@@ -623,6 +641,16 @@ public final class TunnelController: @unchecked Sendable {
         case .file(let path, _, _): path
         case .inline(_, let location): location.description
         }
+    }
+
+    /// openvpn's signal text from our exit reason: "SIGTERM[soft,ping-exit] received" → "ping-exit",
+    /// "SIGINT[hard,] received" → "sigint".
+    static func signalText(_ reason: String) -> String {
+        let name = reason.prefix { $0 != "[" && $0 != " " }.lowercased()
+        guard let open = reason.firstIndex(of: "["), let close = reason.firstIndex(of: "]"), open < close,
+              let comma = reason[open..<close].firstIndex(of: ",") else { return name }
+        let text = reason[reason.index(after: comma)..<close]
+        return text.isEmpty ? name : String(text)
     }
 
     /// `[AF_INET]10.77.0.2:1194`, openvpn's address notation (tests and users grep for it).

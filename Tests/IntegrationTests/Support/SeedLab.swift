@@ -242,11 +242,12 @@ enum LogScan {
     ]
 
     /// Offending lines. Any "replay" counts too, except the option dump's `replay_window = 64` style lines
-    /// that verb 7 prints at start.
+    /// that verb 7 prints at start and lines about the `replay-persist` file.
     static func problems(in log: String) -> [String] {
         log.split(separator: "\n").map(String.init).filter { line in
             if badPatterns.contains(where: { line.contains($0) }) { return true }
             let lower = line.lowercased()
+            if lower.contains("replay-persist") { return false }  // the directive's own start-up line
             return lower.contains("replay") && lower.firstMatch(of: #/[a-z_]*replay[a-z_]* = /#) == nil
         }
     }

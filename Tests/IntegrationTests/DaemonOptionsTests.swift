@@ -1,0 +1,607 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension IntegrationTests {
+    /// Process and option features of the daemon (status, writepid, scripts, user/group, logging, route-delay,
+    /// replay-persist, IPv6 underlay, DNS remote, OCC, SIGHUP), each with swvpnd on A and the real openvpn on B
+    /// unless a test says otherwise. openvpn's own output is used as the reference wherever it has one.
+    @Suite(.serialized)
+    struct DaemonOptions {
+        static let cipher = CipherCase.aes256CBCSHA256KeyDirection
+
+        struct Env {
+            let lab: NetnsLab
+            let seed: SeedLab
+            let key: String
+        }
+
+        static func prepare() throws -> Env {
+            try Prerequisites.requireBase()
+            _ = try Prerequisites.swvpndBinary()
+            let lab = try NetnsLab()
+            do {
+                let seed = try SeedLab(lab: lab)
+                return Env(lab: lab, seed: seed, key: try seed.generateKey())
+            } catch {
+                lab.teardown()
+                throw error
+            }
+        }
+
+        /// The seed config for one side, with `verb` instead of the harness's default 7.
+        static func config(
+            _ env: Env, _ side: Side, extra: [String] = [], verb: Int = 7, remoteHost: String? = nil, port: Int = 1194,
+            ifconfig: (String, String)? = nil, route: Bool = true
+        ) -> String {
+            let text = env.seed.config(
+                side: side, cipher: cipher, keyPath: env.key, port: port, remoteHost: remoteHost, ifconfig: ifconfig,
+                route: route, extra: extra)
+            return verb == 7 ? text : text.replacingOccurrences(of: "\nverb 7\n", with: "\nverb \(verb)\n")
+        }
+
+        /// openvpn on B, then swvpnd on A, both up.
+        static func startPair(
+            _ env: Env, extraA: [String] = [], extraB: [String] = [], verbB: Int = 7, remoteA: String? = nil,
+            remoteB: String? = nil, nameA: String = "swvpnd-A", nameB: String = "openvpn-B"
+        ) throws -> (a: Daemon, b: Daemon) {
+            let b = try env.seed.startPeer(
+                .openvpn, side: .b, config: config(env, .b, extra: extraB, verb: verbB, remoteHost: remoteB), name: nameB)
+            let a = try env.seed.startPeer(
+                .swvpnd, side: .a, config: config(env, .a, extra: extraA, remoteHost: remoteA), name: nameA)
+            try env.seed.waitUp([a, b])
+            return (a, b)
+        }
+
+        /// Polls `condition` until it holds; a timeout is a failure naming `what`. Never a timing assertion:
+        /// the timeouts are generous upper bounds for a loaded 2-core machine.
+        static func eventually(_ what: @autoclosure () -> String, timeout: Double = 15, _ condition: () throws -> Bool) throws {
+            let deadline = Date().addingTimeInterval(timeout)
+            while true {
+                if try condition() { return }
+                if Date() >= deadline { throw HarnessError("timed out after \(Int(timeout)) s waiting for \(what())") }
+                usleep(100_000)
+            }
+        }
+
+        /// Waits for `needle` in a file the daemon writes itself (`log FILE`); fails at once if it dies.
+        static func waitForFile(_ path: String, contains needle: String, count: Int = 1, daemon: Daemon, timeout: Double = 15) throws {
+            let deadline = Date().addingTimeInterval(timeout)
+            while true {
+                let text = read(path) ?? ""
+                if text.components(separatedBy: needle).count - 1 >= count { return }
+                if !daemon.isRunning || Date() >= deadline {
+                    throw HarnessError(
+                        "\(daemon.label) (pid \(daemon.pid), \(daemon.isRunning ? "running" : "exited")) did not write '\(needle)' "
+                            + "\(count)x to \(path).\nfile:\n\(text.tail(30))\nstdout/stderr:\n\(daemon.log().tail(10))")
+                }
+                usleep(100_000)
+            }
+        }
+
+        static func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+
+        static func routes(_ ns: String) throws -> String { try Shell.must(["ip", "-n", ns, "route", "show"]) }
+
+        static func occurrences(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
+
+        static var timestampPrefix: Regex<Substring> { #/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /# }
+
+        /// Seconds since the epoch of the first log line containing `needle` (openvpn's local-time prefix).
+        static func loggedTime(of needle: String, in log: String) throws -> time_t {
+            guard let line = log.split(separator: "\n").first(where: { $0.contains(needle) }) else {
+                throw HarnessError("no log line contains '\(needle)':\n\(log.tail(20))")
+            }
+            guard line.prefixMatch(of: timestampPrefix) != nil else {
+                throw HarnessError("log line has no timestamp (is JOURNAL_STREAM set?): \(line)")
+            }
+            let f = line.prefix(19).split(whereSeparator: { $0 == "-" || $0 == " " || $0 == ":" }).compactMap { Int32($0) }
+            guard f.count == 6 else { throw HarnessError("unparsable timestamp in: \(line)") }
+            var tmv = tm()
+            (tmv.tm_year, tmv.tm_mon, tmv.tm_mday) = (f[0] - 1900, f[1] - 1, f[2])
+            (tmv.tm_hour, tmv.tm_min, tmv.tm_sec) = (f[3], f[4], f[5])
+            tmv.tm_isdst = -1
+            return mktime(&tmv)
+        }
+
+        // MARK: status
+
+        struct StatusBlock {
+            var keys: [String] = []
+            var values: [String: UInt64] = [:]
+        }
+
+        static let statusKeys = [
+            "TUN/TAP read bytes", "TUN/TAP write bytes", "TCP/UDP read bytes", "TCP/UDP write bytes", "Auth read bytes",
+        ]
+
+        /// openvpn's p2p status block (spec §9.7): header, `Updated,<local time>`, `name,count` lines, `END`.
+        static func parseStatus(_ text: String, source: String) throws -> StatusBlock {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard lines.count >= 4, lines[0] == "OpenVPN STATISTICS",
+                lines[1].wholeMatch(of: #/Updated,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/#) != nil,
+                let end = lines.firstIndex(of: "END"), end == lines.count - 2 || end == lines.count - 1,
+                lines.last == "" || end == lines.count - 1
+            else { throw HarnessError("\(source) is not an openvpn p2p status block:\n\(text)") }
+            var block = StatusBlock()
+            for line in lines[2..<end] {
+                guard let comma = line.lastIndex(of: ","), let value = UInt64(line[line.index(after: comma)...]) else {
+                    throw HarnessError("\(source): bad status line '\(line)'")
+                }
+                let key = String(line[..<comma])
+                block.keys.append(key)
+                block.values[key] = value
+            }
+            return block
+        }
+
+        /// `status FILE 1` has openvpn's exact p2p format (the same lines as openvpn's own status file), the
+        /// counters grow with traffic, and SIGUSR2 logs the same block.
+        @Test
+        func statusFileHasOpenvpnFormatCountsGrowAndSIGUSR2LogsIt() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let statusA = env.lab.path("status-A.txt")
+            let statusB = env.lab.path("status-B.txt")
+            let peers = try Self.startPair(env, extraA: ["status \(statusA) 1"], extraB: ["status \(statusB) 1"])
+
+            var first = StatusBlock()
+            try Self.eventually("a complete status file at \(statusA)") {
+                guard let text = Self.read(statusA), !text.isEmpty else { return false }
+                first = try Self.parseStatus(text, source: statusA)
+                return true
+            }
+            // openvpn rewrites its file in place, so a read may catch it half written: retry until it parses.
+            var reference = StatusBlock()
+            try Self.eventually("a complete status file from openvpn at \(statusB)") {
+                guard let text = Self.read(statusB),
+                    let block = try? Self.parseStatus(text, source: statusB)
+                else { return false }
+                reference = block
+                return true
+            }
+            #expect(first.keys == reference.keys, "swvpnd's status lines differ from openvpn's: \(first.keys) vs \(reference.keys)")
+            #expect(first.keys == Self.statusKeys)
+
+            try env.seed.pingAcrossBothWays()
+            try env.seed.transfer(
+                from: env.seed.hostA, to: env.seed.hostB, receiverAddress: SeedLab.hostAddrB, bytes: 256 * 1024, seed: 5)
+            var later = StatusBlock()
+            try Self.eventually("status counters in \(statusA) to grow past \(first.values)") {
+                guard let text = Self.read(statusA), let block = try? Self.parseStatus(text, source: statusA) else { return false }
+                later = block
+                // The file is rewritten every second: wait for one written after the transfer went out through A's tun.
+                return Self.statusKeys.allSatisfy { (block.values[$0] ?? 0) > (first.values[$0] ?? 0) }
+                    && (block.values["TUN/TAP read bytes"] ?? 0) >= 256 * 1024
+            }
+            #expect((later.values["TCP/UDP write bytes"] ?? 0) > (later.values["TUN/TAP read bytes"] ?? 0),
+                    "link bytes include the encryption overhead: \(later.values)")
+
+            kill(peers.a.pid, SIGUSR2)
+            try Self.eventually("the SIGUSR2 status block in \(peers.a.logPath)") {
+                peers.a.log().split(separator: "\n").contains { $0.hasSuffix(" END") || $0 == "END" }
+            }
+            let logged = peers.a.log().split(separator: "\n").map { line -> String in
+                let s = String(line)
+                return s.prefixMatch(of: Self.timestampPrefix) != nil ? String(s.dropFirst(20)) : s
+            }
+            guard let start = logged.lastIndex(of: "OpenVPN STATISTICS"),
+                let end = logged[start...].firstIndex(of: "END")
+            else { throw HarnessError("no status block in the log after SIGUSR2:\n\(peers.a.log().tail(15))") }
+            let block = try Self.parseStatus(logged[start...end].joined(separator: "\n"), source: "log after SIGUSR2")
+            #expect(block.keys == reference.keys)
+            #expect(peers.a.isRunning, "SIGUSR2 must not stop swvpnd")
+            try LogScan.assertClean([peers.a, peers.b])
+        }
+
+        // MARK: writepid
+
+        /// `writepid FILE` holds the PID and a newline while running and is removed on exit.
+        @Test
+        func writepidHoldsPIDAndIsRemovedOnExit() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let pidFile = env.lab.path("swvpnd.pid")
+            let peers = try Self.startPair(env, extraA: ["writepid \(pidFile)"])
+            #expect(Self.read(pidFile) == "\(peers.a.pid)\n")
+            #expect(peers.a.stop(signal: SIGTERM, grace: 5), "swvpnd did not exit within 5 s of SIGTERM")
+            #expect(peers.a.process.terminationStatus == 0)
+            #expect(!FileManager.default.fileExists(atPath: pidFile), "pid file left behind")
+        }
+
+        // MARK: up/down scripts
+
+        /// A script that records its arguments and openvpn's script environment in `script-<SIDE>-<type>.txt`.
+        static func writeRecorderScript(_ env: Env) throws -> String {
+            let path = try env.lab.write("record.sh", """
+                #!/bin/sh
+                f="\(env.lab.workDir)/script-${SIDE}-${script_type}.txt"
+                {
+                  echo "argc=$#"
+                  echo "args=$*"
+                  for v in dev dev_type tun_mtu link_mtu ifconfig_local ifconfig_remote script_type script_context signal; do
+                    eval "echo $v=\\${$v-UNSET}"
+                  done
+                } > "$f"
+
+                """)
+            try Shell.must(["chmod", "755", path])
+            return path
+        }
+
+        static func parseRecord(_ path: String) throws -> [String: String] {
+            guard let text = read(path) else { throw HarnessError("script did not run: \(path) missing") }
+            var fields: [String: String] = [:]
+            for line in text.split(separator: "\n") {
+                guard let eq = line.firstIndex(of: "=") else { continue }
+                fields[String(line[..<eq])] = String(line[line.index(after: eq)...])
+            }
+            return fields
+        }
+
+        /// With `script-security 2`, `up` and `down` get openvpn's arguments
+        /// (`tun_dev tun_mtu link_mtu ifconfig_local ifconfig_remote init`) and environment; compared field by
+        /// field with what the real openvpn passes the same script on B.
+        @Test
+        func upAndDownScriptsGetOpenvpnArgumentsAndEnvironment() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let script = try Self.writeRecorderScript(env)
+            let common = ["script-security 2", "up \(script)", "down \(script)"]
+            let peers = try Self.startPair(env, extraA: common + ["setenv SIDE A"], extraB: common + ["setenv SIDE B"])
+            let devA = try env.seed.tunDevices(in: env.seed.vpnA).map(\.name)
+            let upA = try Self.parseRecord(env.lab.path("script-A-up.txt"))
+            let upB = try Self.parseRecord(env.lab.path("script-B-up.txt"))
+
+            let argsA = upA["args"]?.split(separator: " ").map(String.init) ?? []
+            let argsB = upB["args"]?.split(separator: " ").map(String.init) ?? []
+            #expect(upA["argc"] == "6" && upB["argc"] == "6", "argc: swvpnd \(upA["argc"] ?? "-"), openvpn \(upB["argc"] ?? "-")")
+            if argsA.count == 6 && argsB.count == 6 {
+                #expect(devA == [argsA[0]], "tun_dev argument \(argsA[0]) vs devices \(devA)")
+                #expect(argsA[1] == argsB[1], "tun_mtu: swvpnd \(argsA[1]) openvpn \(argsB[1])")
+                #expect(argsA[2] == argsB[2], "link_mtu: swvpnd \(argsA[2]) openvpn \(argsB[2])")
+                #expect(argsA[3] == SeedLab.tunnelA && argsA[4] == SeedLab.tunnelB, "ifconfig arguments: \(argsA)")
+                #expect(argsB[3] == SeedLab.tunnelB && argsB[4] == SeedLab.tunnelA, "openvpn's ifconfig arguments: \(argsB)")
+                #expect(argsA[5] == "init" && argsB[5] == "init")
+            }
+            #expect(upA["dev"] == argsA.first)
+            #expect(upA["ifconfig_local"] == SeedLab.tunnelA)
+            #expect(upA["ifconfig_remote"] == SeedLab.tunnelB)
+            for name in ["dev_type", "tun_mtu", "link_mtu", "script_type", "script_context"] {
+                #expect(upA[name] == upB[name], "up env \(name): swvpnd \(upA[name] ?? "-") openvpn \(upB[name] ?? "-")")
+            }
+            #expect(upA["script_type"] == "up")
+
+            #expect(peers.a.stop(signal: SIGTERM, grace: 5))
+            #expect(peers.b.stop(signal: SIGTERM, grace: 5))
+            let downA = try Self.parseRecord(env.lab.path("script-A-down.txt"))
+            let downB = try Self.parseRecord(env.lab.path("script-B-down.txt"))
+            #expect(downA["argc"] == downB["argc"])
+            let dArgsA = downA["args"]?.split(separator: " ").map(String.init) ?? []
+            let dArgsB = downB["args"]?.split(separator: " ").map(String.init) ?? []
+            if dArgsA.count == 6 && dArgsB.count == 6 {
+                #expect(dArgsA[0] == argsA.first, "down script names the closed device")
+                #expect(dArgsA[1] == dArgsB[1] && dArgsA[2] == dArgsB[2] && dArgsA[5] == dArgsB[5],
+                        "down args: swvpnd \(dArgsA) openvpn \(dArgsB)")
+                #expect(dArgsA[3] == SeedLab.tunnelA && dArgsA[4] == SeedLab.tunnelB)
+            } else {
+                Issue.record("down args: swvpnd \(dArgsA) openvpn \(dArgsB)")
+            }
+            for name in ["dev_type", "tun_mtu", "link_mtu", "script_type", "script_context", "signal"] {
+                #expect(downA[name] == downB[name], "down env \(name): swvpnd \(downA[name] ?? "-") openvpn \(downB[name] ?? "-")")
+            }
+            #expect(downA["script_type"] == "down")
+        }
+
+        /// Without `script-security 2` the `up` script is not run and a warning says why.
+        @Test
+        func upScriptWithoutScriptSecurityIsNotRunAndWarns() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let script = try Self.writeRecorderScript(env)
+            let a = try env.seed.startPeer(
+                .swvpnd, side: .a, config: Self.config(env, .a, extra: ["setenv SIDE A", "up \(script)"]), name: "swvpnd-A")
+            try a.waitForLog("Data Channel:")
+            #expect(!FileManager.default.fileExists(atPath: env.lab.path("script-A-up.txt")), "up script ran at script-security 1")
+            let warning = a.log().split(separator: "\n").first { $0.contains("script-security 2") }
+            #expect(warning != nil, "no warning about script-security:\n\(a.log().tail(20))")
+            #expect(a.isRunning)
+        }
+
+        // MARK: user/group
+
+        /// `user nobody` + `group nogroup`: every thread runs as nobody/nogroup with only CAP_NET_ADMIN, traffic
+        /// flows, the status file is still written, and SIGTERM still removes the route and the device.
+        @Test
+        func userNobodyKeepsTunnelAndStillCleansUpOnSIGTERM() throws {
+            guard let pw = getpwnam("nobody"), let gr = getgrnam("nogroup") else {
+                throw HarnessError("user 'nobody' and group 'nogroup' must exist on this machine")
+            }
+            let uid = pw.pointee.pw_uid
+            let gid = gr.pointee.gr_gid
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let statusPath = env.lab.path("status-A.txt")
+            let peers = try Self.startPair(
+                env, extraA: ["user nobody", "group nogroup", "persist-tun", "persist-key", "status \(statusPath) 1"])
+            try peers.a.waitForLog("dropped privileges")
+
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(peers.a.pid)/task")
+            #expect(!tasks.isEmpty)
+            for task in tasks {
+                guard let status = Self.read("/proc/\(peers.a.pid)/task/\(task)/status") else { continue }
+                func field(_ name: String) -> [String] {
+                    status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+                        .map { $0.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().map(String.init) } ?? []
+                }
+                #expect(field("Uid") == Array(repeating: "\(uid)", count: 4), "thread \(task) Uid \(field("Uid"))")
+                #expect(field("Gid") == Array(repeating: "\(gid)", count: 4), "thread \(task) Gid \(field("Gid"))")
+                let capEff = UInt64(field("CapEff").first ?? "", radix: 16) ?? 0
+                #expect(capEff == 1 << 12, "thread \(task): CapEff \(String(capEff, radix: 16)) should be CAP_NET_ADMIN only")
+            }
+
+            try env.seed.pingAcrossBothWays()
+            try env.seed.assertRoutesUseTunnel()
+            // openvpn opens the status file before the drop; nobody cannot create files in a root-owned directory.
+            try Self.eventually("status file \(statusPath) written with traffic after the drop to nobody") {
+                guard let text = Self.read(statusPath), let block = try? Self.parseStatus(text, source: statusPath) else {
+                    return false
+                }
+                return (block.values["TUN/TAP read bytes"] ?? 0) > 0
+            }
+
+            #expect(peers.a.stop(signal: SIGTERM, grace: 5), "swvpnd did not exit within 5 s of SIGTERM")
+            #expect(peers.a.process.terminationStatus == 0, "exit status \(peers.a.process.terminationStatus)")
+            let tuns = try env.seed.tunDevices(in: env.seed.vpnA)
+            #expect(tuns.isEmpty, "tun devices left behind: \(tuns.map(\.name))")
+            let routes = try Self.routes(env.seed.vpnA)
+            #expect(!routes.contains("172.16.0.0/16"), "route left behind:\n\(routes)")
+            #expect(!peers.a.log().contains("Operation not permitted"), "teardown lacked a privilege:\n\(peers.a.log().tail(15))")
+        }
+
+        // MARK: log, verb, suppress-timestamps
+
+        /// `log` truncates, `log-append` appends; verb 3 shows life-cycle lines but no OCC strings, verb 7 adds
+        /// them, verb 0 is silent in normal operation; `suppress-timestamps` drops the time prefix.
+        @Test
+        func logFilesVerbLevelsAndSuppressTimestamps() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let logPath = try env.lab.write("swvpnd-A.log", "stale line from an earlier run\n")
+            let b = try env.seed.startPeer(.openvpn, side: .b, config: Self.config(env, .b), name: "openvpn-B")
+
+            // 1: log FILE, verb 3.
+            let a1 = try env.seed.startPeer(
+                .swvpnd, side: .a, config: Self.config(env, .a, extra: ["log \(logPath)"], verb: 3), name: "swvpnd-A-verb3")
+            try Self.waitForFile(logPath, contains: "Initialization Sequence Completed", daemon: a1)
+            try env.seed.ping(from: env.seed.vpnA, to: SeedLab.tunnelB)
+            #expect(a1.stop(signal: SIGTERM, grace: 5))
+            let run1 = Self.read(logPath) ?? ""
+            #expect(!run1.contains("stale line"), "`log` must truncate the file")
+            #expect(!a1.log().contains("Initialization Sequence Completed"), "with `log`, stderr stays quiet")
+            for line in run1.split(separator: "\n") {
+                #expect(line.prefixMatch(of: Self.timestampPrefix) != nil, "line without timestamp: \(line)")
+            }
+            #expect(!run1.contains("Options String") && !run1.contains("OCC_"), "OCC strings at verb 3:\n\(run1)")
+
+            // openvpn rejects a restarted peer's packets from the same second as its previous session.
+            usleep(1_100_000)
+            // 2: log-append FILE, verb 7, suppress-timestamps.
+            let a2 = try env.seed.startPeer(
+                .swvpnd, side: .a,
+                config: Self.config(env, .a, extra: ["log-append \(logPath)", "suppress-timestamps"]), name: "swvpnd-A-verb7")
+            try Self.waitForFile(logPath, contains: "Initialization Sequence Completed", count: 2, daemon: a2)
+            try env.seed.ping(from: env.seed.vpnA, to: SeedLab.tunnelB)
+            #expect(a2.stop(signal: SIGTERM, grace: 5))
+            let all = Self.read(logPath) ?? ""
+            #expect(all.hasPrefix(run1), "`log-append` must keep the earlier content")
+            let run2 = String(all.dropFirst(run1.count))
+            #expect(run2.contains("Local Options String"), "no OCC strings at verb 7:\n\(run2.prefix(2000))")
+            for line in run2.split(separator: "\n") {
+                #expect(line.prefixMatch(of: Self.timestampPrefix) == nil, "timestamp despite suppress-timestamps: \(line)")
+            }
+
+            usleep(1_100_000)
+            // 3: stderr, verb 0: nothing in normal operation.
+            let a3 = try env.seed.startPeer(
+                .swvpnd, side: .a, config: Self.config(env, .a, verb: 0), name: "swvpnd-A-verb0")
+            try Self.eventually("a tunnel with swvpnd at verb 0") {
+                guard a3.isRunning else { throw HarnessError("swvpnd at verb 0 exited:\n\(a3.log())") }
+                return try env.lab.run(in: env.seed.vpnA, ["ping", "-n", "-c", "1", "-W", "1", SeedLab.tunnelB]).succeeded
+            }
+            try env.seed.pingAcrossBothWays()
+            #expect(a3.stop(signal: SIGTERM, grace: 5))
+            let quiet = a3.log()
+            for needle in ["Initialization Sequence Completed", "Peer Connection", "Options String", "Data Channel"] {
+                #expect(!quiet.contains(needle), "verb 0 logged '\(needle)':\n\(quiet.tail(10))")
+            }
+            try LogScan.assertClean([b])
+        }
+
+        // MARK: route-delay
+
+        /// `route-delay 2`: no route before the peer is heard, the route only 2 s after it is, and
+        /// `Initialization Sequence Completed` after that (checked with the log's own timestamps).
+        @Test
+        func routeDelayInstallsRoutesTwoSecondsAfterPeerIsHeard() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let a = try env.seed.startPeer(
+                .swvpnd, side: .a, config: Self.config(env, .a, extra: ["route-delay 2"]), name: "swvpnd-A")
+            try a.waitForLog("Data Channel:")
+            usleep(500_000)
+            #expect(!(try Self.routes(env.seed.vpnA)).contains("172.16.0.0/16"), "route installed before the peer was heard")
+            #expect(!a.log().contains("Initialization Sequence Completed"))
+
+            let b = try env.seed.startPeer(.openvpn, side: .b, config: Self.config(env, .b), name: "openvpn-B")
+            try env.seed.waitUp([a, b], timeout: 20)
+            #expect(try Self.routes(env.seed.vpnA).contains("172.16.0.0/16"), "route missing after Initialization Sequence Completed")
+            let heard = try Self.loggedTime(of: "Peer Connection Initiated", in: a.log())
+            let complete = try Self.loggedTime(of: "Initialization Sequence Completed", in: a.log())
+            // A lower bound only: a delay can be longer on a busy machine, never shorter.
+            #expect(complete - heard >= 2, "routes came \(complete - heard) s after the peer was heard (route-delay 2)")
+            try env.seed.pingAcrossBothWays()
+            try LogScan.assertClean([a, b])
+        }
+
+        // MARK: replay-persist
+
+        /// `replay-persist FILE`: openvpn's 16-byte file with the peer's time and highest id; a restarted
+        /// swvpnd starts above it and works with a restarted openvpn; a second swvpnd on the file fails.
+        @Test
+        func replayPersistSurvivesRestartAndLocksTheFile() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let file = env.lab.path("replay.state")
+            let before = time(nil)
+            let peers = try Self.startPair(env, extraA: ["replay-persist \(file)"])
+            try env.seed.pingAcrossBothWays()
+            #expect(peers.a.stop(signal: SIGTERM, grace: 5))
+            #expect(peers.b.stop(signal: SIGTERM, grace: 5))
+
+            guard let bytes = FileManager.default.contents(atPath: file) else { throw HarnessError("no replay-persist file at \(file)") }
+            #expect(bytes.count == 16, "replay-persist file is \(bytes.count) bytes, openvpn's is 16")
+            guard bytes.count >= 12 else { return }
+            let storedTime = bytes.prefix(8).enumerated().reduce(Int64(0)) { $0 | Int64($1.element) << (8 * $1.offset) }
+            let storedID = bytes.dropFirst(8).prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
+            #expect(storedTime >= Int64(before) - 2 && storedTime <= Int64(time(nil)), "stored time \(storedTime), test began \(before)")
+            #expect(storedID >= 3, "stored id \(storedID) after a dozen packets from the peer")
+            let attrs = try FileManager.default.attributesOfItem(atPath: file)
+            #expect((attrs[.posixPermissions] as? Int) == 0o600)
+
+            usleep(1_100_000)  // the restarted openvpn needs a newer timestamp than the stored one
+            let again = try Self.startPair(
+                env, extraA: ["replay-persist \(file)"], nameA: "swvpnd-A-restarted", nameB: "openvpn-B-restarted")
+            #expect(again.a.log().contains("replay-persist \(file): starting above time \(storedTime) id \(storedID)"),
+                    "restart did not log the preset:\n\(again.a.log().tail(20))")
+            try env.seed.pingAcrossBothWays()
+
+            let second = try env.seed.startPeer(
+                .swvpnd, side: .a,
+                config: Self.config(env, .a, extra: ["replay-persist \(file)"], port: 1195,
+                                    ifconfig: ("169.254.254.1", "169.254.254.2"), route: false),
+                name: "swvpnd-A-second")
+            #expect(second.waitForExit(timeout: 15), "a second swvpnd on the same replay-persist file kept running")
+            #expect(second.process.terminationStatus != 0)
+            let secondLog = second.log()
+            #expect(secondLog.contains("replay-persist \(file)") && secondLog.contains("in use"),
+                    "no clear error for the locked file:\n\(secondLog.tail(10))")
+            #expect(again.a.isRunning)
+            try LogScan.assertClean([again.a, again.b])
+        }
+
+        // MARK: IPv6 underlay
+
+        /// `proto udp6` between fd00::1 and fd00::2 on the "internet" veth: ping and a TCP transfer both ways.
+        @Test
+        func udp6UnderlayCarriesTheTunnel() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            try Shell.must(["ip", "-n", env.seed.vpnA, "addr", "add", "fd00::1/64", "dev", "inet0", "nodad"])
+            try Shell.must(["ip", "-n", env.seed.vpnB, "addr", "add", "fd00::2/64", "dev", "inet0", "nodad"])
+            let peers = try Self.startPair(
+                env, extraA: ["proto udp6"], extraB: ["proto udp6"], remoteA: "fd00::2", remoteB: "fd00::1")
+            #expect(peers.a.log().contains("Peer Connection Initiated with [AF_INET6]"), "A did not hear B over IPv6")
+            #expect(peers.b.log().contains("Peer Connection Initiated with [AF_INET6]fd00::1"), "B did not hear A over IPv6")
+            try env.seed.pingAcrossBothWays()
+            try env.seed.transfer(
+                from: env.seed.hostA, to: env.seed.hostB, receiverAddress: SeedLab.hostAddrB, bytes: 2 * 1024 * 1024, seed: 61)
+            try env.seed.transfer(
+                from: env.seed.hostB, to: env.seed.hostA, receiverAddress: SeedLab.hostAddrA, bytes: 2 * 1024 * 1024, seed: 62)
+            try LogScan.assertClean([peers.a, peers.b])
+        }
+
+        // MARK: remote by name
+
+        /// `remote vpn2.swvpnd.test`, resolved through the namespace's own hosts file (`/etc/netns/NS/hosts`,
+        /// bind-mounted by `ip netns exec`).
+        @Test
+        func remoteGivenAsDNSNameResolves() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let dir = "/etc/netns/\(env.seed.vpnA)"
+            let createdParent = !FileManager.default.fileExists(atPath: "/etc/netns")
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer {
+                try? FileManager.default.removeItem(atPath: dir)
+                if createdParent { rmdir("/etc/netns") }  // only if empty: another user's entries stay
+            }
+            try "127.0.0.1 localhost\n\(SeedLab.underlayB) vpn2.swvpnd.test\n".write(
+                toFile: dir + "/hosts", atomically: true, encoding: .utf8)
+            let peers = try Self.startPair(env, remoteA: "vpn2.swvpnd.test")
+            #expect(peers.a.log().contains("Peer Connection Initiated with [AF_INET]\(SeedLab.underlayB)"))
+            try env.seed.pingAcrossBothWays()
+            try LogScan.assertClean([peers.a, peers.b])
+        }
+
+        // MARK: OCC
+
+        /// B with `tun-mtu 1400`: swvpnd warns naming tun-mtu, openvpn warns about swvpnd's OCC_REPLY,
+        /// and the tunnel keeps working.
+        @Test
+        func occMismatchIsWarnedAboutAndTunnelStillWorks() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let peers = try Self.startPair(env, extraB: ["tun-mtu 1400"])
+            try Self.eventually("swvpnd's OCC warning naming tun-mtu", timeout: 40) {
+                peers.a.log().split(separator: "\n").contains { $0.contains("OCC") && $0.contains("tun-mtu") }
+            }
+            try peers.b.waitForLog("'tun-mtu' is used inconsistently", timeout: 40)
+            try env.seed.pingAcrossBothWays()
+            #expect(peers.a.isRunning && peers.b.isRunning)
+        }
+
+        /// Matching configs: each side answers the other's OCC_REQUEST and nobody reports an inconsistency.
+        /// openvpn logs a received OCC_REPLY only at verb 9 (D_PACKET_CONTENT), so B runs at 9 here.
+        @Test
+        func occRequestAndReplyAreExchangedWhenConfigsMatch() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let peers = try Self.startPair(env, verbB: 9)
+            try peers.b.waitForLog("RECEIVED OCC_REPLY", timeout: 40)
+            try peers.a.waitForLog("RECEIVED OCC_REPLY", timeout: 40)
+            #expect(peers.a.log().contains("RECEIVED OCC_REQUEST"), "openvpn's OCC_REQUEST never reached swvpnd")
+            #expect(!peers.a.log().contains("OCC: "), "swvpnd warned about matching configs:\n\(peers.a.log().tail(20))")
+            try LogScan.assertClean([peers.a, peers.b])
+        }
+
+        // MARK: SIGHUP
+
+        /// A broken config on SIGHUP is reported with file:line and the old tunnel keeps running; a valid
+        /// change (a second route) on SIGHUP takes effect.
+        @Test
+        func sighupKeepsTunnelOnBadConfigAndAppliesGoodChange() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let peers = try Self.startPair(env)
+            let confPath = env.lab.path("swvpnd-A.conf")
+            guard let original = Self.read(confPath) else { throw HarnessError("cannot read \(confPath)") }
+            let badLine = original.split(separator: "\n", omittingEmptySubsequences: false).count  // the appended line's number
+            try (original + "tun-mtu not-a-number\n").write(toFile: confPath, atomically: true, encoding: .utf8)
+            kill(peers.a.pid, SIGHUP)
+            try peers.a.waitForLog("configuration reload failed")
+            let failure = peers.a.log().split(separator: "\n").first { $0.contains("configuration reload failed") } ?? ""
+            #expect(failure.contains("\(confPath):\(badLine)"), "error does not name \(confPath):\(badLine): \(failure)")
+            try env.seed.pingAcrossBothWays()
+            #expect(peers.a.isRunning)
+            #expect(Self.occurrences("Initialization Sequence Completed", in: peers.a.log()) == 1, "the tunnel was restarted")
+
+            try (original + "route 192.168.77.0 255.255.255.0\n").write(toFile: confPath, atomically: true, encoding: .utf8)
+            kill(peers.a.pid, SIGHUP)
+            try Self.eventually("the second route after SIGHUP") {
+                guard peers.a.isRunning else { throw HarnessError("swvpnd exited on SIGHUP:\n\(peers.a.log().tail(20))") }
+                return try Self.routes(env.seed.vpnA).contains("192.168.77.0/24")
+            }
+            try Self.eventually("a second Initialization Sequence Completed") {
+                Self.occurrences("Initialization Sequence Completed", in: peers.a.log()) == 2
+            }
+            let routes = try Self.routes(env.seed.vpnA)
+            #expect(routes.contains("172.16.0.0/16"), "the first route is gone after reload:\n\(routes)")
+            try env.seed.pingAcrossBothWays()
+            try LogScan.assertClean([peers.a, peers.b])
+        }
+    }
+}
