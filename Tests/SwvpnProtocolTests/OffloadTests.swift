@@ -154,3 +154,81 @@ import Testing
         #expect(back.gsoType == .tcpv4)
     }
 }
+
+/// Software GRO: what the segmenter cut, the coalescer joins back into the same super-packet.
+@Suite struct TCPCoalescerTests {
+    static func join(_ segments: [[UInt8]]) -> (accepted: Int, packet: [UInt8], header: VirtioNetHeader)? {
+        let c = TCPCoalescer()
+        var accepted = 0
+        for seg in segments {
+            let ok = seg.withUnsafeBytes { c.offer($0) }
+            if !ok { break }
+            accepted += 1
+        }
+        guard let out = c.flush() else { return nil }
+        let header = VirtioNetHeader(reading: out.baseAddress!)
+        return (accepted, Array(out[VirtioNetHeader.size...]), header)
+    }
+
+    @Test(arguments: [2000, 1359 * 3, 40_000])
+    func segmentsRejoinIntoTheOriginalSuperPacket(payload: Int) throws {
+        let original = OffloadTests.superPacketV4(payload: payload, flags: 0x10)
+        let segments = try OffloadTests.segments(of: original, mss: 1359)
+        let joined = try #require(Self.join(segments))
+        #expect(joined.accepted == segments.count)
+        #expect(joined.header.gsoType == .tcpv4)
+        #expect(Int(joined.header.gsoSize) == 1359)
+        #expect(joined.header.flags == VirtioNetHeader.needsChecksum)
+        #expect(Int(joined.header.checksumStart) == 20 && joined.header.checksumOffset == 16)
+        var packet = joined.packet
+        #expect(packet.count == original.count)
+        #expect(Array(packet[52...]) == Array(original[52...]), "payload in order")
+        #expect(OffloadTests.verifies(Array(packet[0..<20])), "IPv4 header checksum")
+        // Finish the partial checksum as the kernel would, then verify it.
+        _ = packet.withUnsafeMutableBytes { TCPSegmenter.completeChecksum($0, start: 20, offset: 16) }
+        #expect(OffloadTests.tcpVerifies(packet, ipHeader: 20, isIPv6: false))
+    }
+
+    @Test func ipv6SegmentsRejoin() throws {
+        let original = OffloadTests.superPacketV6(payload: 5000)
+        // The v6 sample has FIN|PSH|ACK; strip FIN so GRO may join it.
+        var plain = original
+        plain[53] = 0x18
+        let segments = try OffloadTests.segments(of: plain, mss: 1339)
+        let joined = try #require(Self.join(segments))
+        #expect(joined.accepted == segments.count)
+        #expect(joined.header.gsoType == .tcpv6)
+        #expect(Array(joined.packet[60...]) == Array(plain[60...]))
+        #expect(Int(joined.packet[4]) << 8 | Int(joined.packet[5]) == joined.packet.count - 40)
+    }
+
+    @Test func stopsAtGapsFlagsAndOtherFlows() throws {
+        let segments = try OffloadTests.segments(of: OffloadTests.superPacketV4(payload: 1359 * 4, flags: 0x10), mss: 1359)
+        // A gap: segment 2 missing.
+        let gap = try #require(Self.join([segments[0], segments[1], segments[3]]))
+        #expect(gap.accepted == 2)
+        // A SYN or a UDP packet never starts a run.
+        var syn = segments[0]
+        syn[33] = 0x02
+        #expect(syn.withUnsafeBytes { TCPCoalescer().offer($0) } == false)
+        let udp: [UInt8] = [0x45, 0, 0, 48, 0, 0, 0, 0, 64, 17] + [UInt8](repeating: 1, count: 38)
+        #expect(udp.withUnsafeBytes { TCPCoalescer().offer($0) } == false)
+        // Another destination port: a different flow.
+        var other = segments[1]
+        other[23] ^= 1
+        let mixed = try #require(Self.join([segments[0], other]))
+        #expect(mixed.accepted == 1)
+        // A single segment comes back as a plain packet.
+        let single = try #require(Self.join([segments[0]]))
+        #expect(single.header == .plain)
+        #expect(single.packet == segments[0])
+    }
+
+    @Test func pushEndsTheRun() throws {
+        let segments = try OffloadTests.segments(of: OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x18), mss: 1359)
+        // Only the last segment carries PSH: all three join, and nothing joins after it.
+        let joined = try #require(Self.join(segments + [segments[0]]))
+        #expect(joined.accepted == 3)
+        #expect(joined.packet[33] == 0x18)
+    }
+}

@@ -74,6 +74,8 @@ public final class DataPlane: @unchecked Sendable {
     private var rxPeerVersion: UInt64 = .max
     private var rxPeer: SocketAddress?
     private var sessionConfirmed = false
+    /// Software GRO towards the TUN device (with `offload.tunVirtioHeader`).
+    private let coalescer = TCPCoalescer()
 
     public init(tun: TUNDevice, link: any TunnelLink, outbound: OutboundPath, inbound: InboundPath,
                 peer: PeerAddress, pinnedSource: Bool, offload: Offload = .none,
@@ -375,6 +377,7 @@ public final class DataPlane: @unchecked Sendable {
             do {
                 n = try link.receive(into: rxBatch)
             } catch {
+                if !coalescer.isEmpty { flushCoalescer() }
                 // A stream's end stays readable: stop watching it until the controller reconnects.
                 if streamLink { linkSource?.cancel() }
                 events(.linkFailed(error.description))
@@ -410,6 +413,7 @@ public final class DataPlane: @unchecked Sendable {
             }
             if n < rxBatch.capacity { break }
         }
+        if !coalescer.isEmpty { flushCoalescer() }
         if streamLink && !streamFailed && link.hasBufferedInput && linkActive.load(ordering: .acquiring) {
             // Records already read from the socket would wait for the next readable event otherwise.
             rxQueue.async { [self] in
@@ -432,6 +436,15 @@ public final class DataPlane: @unchecked Sendable {
         let result = inbound.open(packet, length: length, capacity: length, now: now)
         switch result {
         case .tunnelPacket(let ip):
+            if offload.tunVirtioHeader {
+                // Join TCP segments into one GSO write; anything else flushes what is pending first,
+                // so the kernel sees packets in arrival order.
+                let view = UnsafeRawBufferPointer(ip)
+                if coalescer.offer(view) || (!coalescer.isEmpty && flushCoalescer() && coalescer.offer(view)) {
+                    tunBytes += UInt64(ip.count)
+                    break
+                }
+            }
             if writeTUN(ip) {
                 tunBytes += UInt64(ip.count)
             } else {
@@ -455,6 +468,20 @@ public final class DataPlane: @unchecked Sendable {
         authBytes += UInt64(length)
         if let source, !sessionConfirmed || source != rxPeer {
             notePeer(source)
+        }
+        return true
+    }
+
+    /// Writes the pending coalesced packet, if any. Always returns true (for chaining in a condition).
+    @inline(__always)
+    @discardableResult
+    private func flushCoalescer() -> Bool {
+        if let packet = coalescer.flush() {
+            var written = false
+            do {
+                if case .processed = try tun.write(packet) { written = true }
+            } catch {}
+            if !written { TrafficCounters.add(counters.droppedTUNWrite, 1) }
         }
         return true
     }
