@@ -114,7 +114,7 @@ let benchmarks: @Sendable () -> Void = {
     do { try CryptoProviders.load(["legacy", "default"]) } catch { fatalError("cannot load OpenSSL providers: \(error)") }
 
     Benchmark.defaultConfiguration = .init(
-        metrics: [.throughput, .wallClock, .cpuTotal, .mallocCountTotal],
+        metrics: [.throughput, .wallClock, .mallocCountTotal],
         timeUnits: .nanoseconds,
         warmupIterations: 10,
         scalingFactor: .kilo,
