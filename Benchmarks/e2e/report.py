@@ -165,8 +165,8 @@ def main():
         f"- load average at start (1/5/15 min): {' / '.join(m['loadavg_start'])}; at end: "
         f"{' / '.join(m.get('loadavg_end', ['?']))}",
         f"- {m['openvpn']}",
-        f"- wireguard-go {m['wireguard_go']} (Debian package {m['wireguard_go_pkg']}: the 2022 release, "
-        "without the 2023+ TUN TSO/GRO and UDP GSO/GRO offloads), wg {m['wg']}",
+        f"- {m['wireguard_go']} (Debian package {m['wireguard_go_pkg']}: the 2022 release, "
+        f"without the 2023+ TUN TSO/GRO and UDP GSO/GRO offloads that the issue's 2025 numbers used); {m['wg']}",
         f"- swvpnd git {m['swvpnd_rev']}, {m['swift']}",
         f"- {m['openssl']}; {m['iperf3']}", "",
         "## Set-up", "",

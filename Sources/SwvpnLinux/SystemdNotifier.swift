@@ -1,3 +1,4 @@
+import CSwvpnLinux
 import Glibc
 
 /// sd_notify(3) without libsystemd: datagrams to `$NOTIFY_SOCKET` (a path, or `@name` for an abstract socket).
