@@ -121,7 +121,13 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(1),
         maxIterations: 1_000_000,
         // Zero allocations per steady-state packet: any malloc in 1000 packets fails the check.
-        thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p50: 0, .p90: 0, .p99: 0, .p100: 0])]
+        // Timing tolerances are wide: the machines this runs on are shared and noisy (regression
+        // signal for `thresholds check`, never a test).
+        thresholds: [
+            .mallocCountTotal: .init(absolute: [.p0: 0, .p50: 0, .p90: 0, .p99: 0, .p100: 0]),
+            .throughput: .init(relative: [.p90: 35.0]),
+            .wallClock: .init(relative: [.p90: 35.0]),
+        ]
     )
 
     for suite in suites {
