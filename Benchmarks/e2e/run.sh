@@ -206,10 +206,17 @@ if [ "$PROFILE" = 1 ]; then
     IPID=$!
     sleep 2
     # Both ends: the sender (A) seals, the receiver (B) opens.
-    perf record -F 999 -g -o "$OUT/perf.data" -p "${DAEMONS[0]},${DAEMONS[1]}" -- sleep "$DURATION" >&2 2>"$WORK/perf.log" || true
+    pids="${DAEMONS[0]},${DAEMONS[1]}"
+    for pid in "${DAEMONS[@]}"; do echo "pid $pid threads: $(ls "/proc/$pid/task" | wc -l)"; done >"$OUT/threads.txt"
+    perf stat -e task-clock,context-switches,cpu-migrations,raw_syscalls:sys_enter -p "$pids" \
+        -o "$OUT/perf-stat.txt" -- sleep "$DURATION" 2>"$WORK/perf-stat.log" &
+    SPID=$!
+    perf record -F 999 -g -o "$OUT/perf.data" -p "$pids" -- sleep "$DURATION" >&2 2>"$WORK/perf.log" || true
+    wait "$SPID" || true
     wait "$IPID" || true
-    cat "$WORK/iperf-prof.txt" >&2
-    perf report -i "$OUT/perf.data" --stdio --no-children --sort sym --percent-limit 0.7 -g none 2>/dev/null \
+    cp "$WORK/iperf-prof.txt" "$OUT/iperf-prof.txt"
+    tail -n 4 "$WORK/iperf-prof.txt" >&2
+    perf report -i "$OUT/perf.data" --stdio --no-children --sort dso,sym --percent-limit 0.4 -g none 2>/dev/null \
         | grep -v '^$' | swift demangle --simplified >"$OUT/perf-top.txt" || true
     perf report -i "$OUT/perf.data" --stdio --no-children --sort dso --percent-limit 0.5 -g none 2>/dev/null \
         | grep -v '^$' >"$OUT/perf-dso.txt" || true

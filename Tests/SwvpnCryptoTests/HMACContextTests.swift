@@ -106,11 +106,11 @@ private func mac(_ context: HMACContext, _ data: [UInt8]) -> [UInt8]? {
                 let data = bytes(dataLength)
                 var expected = [UInt8](repeating: 0, count: 64)
                 var written: UInt32 = 0
-                var one: UInt8 = 0
-                _ = key.withUnsafeBytes { k in
-                    data.withUnsafeBytes { d in
-                        HMAC(md, k.baseAddress ?? UnsafeRawPointer(&one), Int32(keyLength),
-                             d.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? &one, dataLength, &expected, &written)
+                // One spare byte each, so empty inputs still have a base address for the C call.
+                let keyBuffer = key + [0], dataBuffer = data + [0]
+                _ = keyBuffer.withUnsafeBytes { k in
+                    dataBuffer.withUnsafeBufferPointer { d in
+                        HMAC(md, k.baseAddress!, Int32(keyLength), d.baseAddress!, dataLength, &expected, &written)
                     }
                 }
                 #expect(mac(context, data) == Array(expected[0..<Int(written)]), "key \(keyLength) data \(dataLength)")
