@@ -13,6 +13,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swvpnd", targets: ["swvpnd"]),
+        // For Benchmarks/ (a separate package that depends on this one by path).
+        .library(name: "SwvpnProtocol", targets: ["SwvpnProtocol"]),
+        .library(name: "SwvpnCrypto", targets: ["SwvpnCrypto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

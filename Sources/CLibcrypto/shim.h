@@ -8,4 +8,8 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
+/* Low-level digests: HMAC without a heap allocation per packet on OpenSSL 3.0 (see HMACContext). */
+#include <openssl/md5.h>
+#include <openssl/sha.h>
+#include <openssl/hmac.h>
 #endif

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# End-to-end tunnel benchmark (issue #5): swvpnd, openvpn 2.6 and wireguard-go on this machine,
+# interleaved, through two network namespaces joined by a veth pair. Measures only; asserts nothing.
+#
+#   sudo Benchmarks/e2e/run.sh                   full run, writes Benchmarks/REPORT.md and charts
+#   REPS=1 DURATION=3 sudo Benchmarks/e2e/run.sh  quick development run
+#   PROFILE=1 sudo Benchmarks/e2e/run.sh         perf profile of swvpnd<->swvpnd under iperf3 only
+#
+# Env (defaults in brackets):
+#   SWVPND_BIN   swvpnd binary [build with `swift build -c release` in the repo root]
+#   REPS [3]  DURATION seconds per iperf3 test [10]  UDP_RATE offered UDP rate [200M]
+#   PAIRS        space-separated subset of: swvpnd-swvpnd openvpn-openvpn swvpnd-openvpn wg-wg
+#   OUT          results directory [Benchmarks/results/<UTC time>]
+#   NO_REPORT=1  skip writing REPORT.md / charts (stdout table only)
+#
+# Addresses: 192.0.2.1/.2 on the veth ("underlay") and 10.99.0.1/.2 in the tunnel exist only inside
+# the namespaces this script creates (bnA-<pid>, bnB-<pid>); they are deleted on any exit.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BENCH="$(cd "$HERE/.." && pwd)"
+ROOT="$(cd "$BENCH/.." && pwd)"
+REPS="${REPS:-3}"
+DURATION="${DURATION:-10}"
+UDP_RATE="${UDP_RATE:-200M}"
+PAIRS="${PAIRS:-swvpnd-swvpnd openvpn-openvpn swvpnd-openvpn wg-wg}"
+PROFILE="${PROFILE:-0}"
+OUT="${OUT:-$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)}"
+
+NSA="bnA-$$" NSB="bnB-$$"
+UA=192.0.2.1 UB=192.0.2.2 TA=10.99.0.1 TB=10.99.0.2
+WORK="$(mktemp -d /tmp/swvpnd-bench.XXXXXX)"
+DAEMONS=()      # pids of the tunnel daemons currently up
+OTHERS=()       # iperf3 server and helpers
+CREATED_NS=()
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+stop_pids() {
+    local pid
+    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_pids "${DAEMONS[@]}" "${OTHERS[@]}"
+    for ns in "${CREATED_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+    rm -f /var/run/wireguard/wgb"$$"a.sock /var/run/wireguard/wgb"$$"b.sock
+    if [ "$rc" -ne 0 ]; then
+        for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $(basename "$f")"; tail -n 12 "$f"; }; done >&2
+    fi
+    rm -rf "$WORK"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" -eq 0 ] || die "run as root (namespaces, TUN devices)"
+for tool in ip iperf3 ping python3 openvpn; do command -v "$tool" >/dev/null || die "$tool missing"; done
+case " $PAIRS " in *" wg-wg "*)
+    command -v wireguard-go >/dev/null && command -v wg >/dev/null \
+        || die "wireguard-go/wg missing: apt-get install wireguard-go wireguard-tools" ;;
+esac
+[ -e /dev/net/tun ] || die "/dev/net/tun missing"
+
+if [ -z "${SWVPND_BIN:-}" ]; then
+    log "building swvpnd (swift build -c release --product swvpnd)"
+    (cd "$ROOT" && swift build -c release --product swvpnd >&2)
+    SWVPND_BIN="$ROOT/.build/release/swvpnd"
+fi
+[ -x "$SWVPND_BIN" ] || die "no swvpnd at $SWVPND_BIN"
+mkdir -p "$OUT"
+
+# --- namespaces: A and B joined by one veth pair --------------------------------------------
+for ns in "$NSA" "$NSB"; do ip netns add "$ns"; CREATED_NS+=("$ns"); ip -n "$ns" link set lo up; done
+ip -n "$NSA" link add veth0 type veth peer name veth0 netns "$NSB"
+ip -n "$NSA" addr add "$UA/24" dev veth0
+ip -n "$NSB" addr add "$UB/24" dev veth0
+ip -n "$NSA" link set veth0 up
+ip -n "$NSB" link set veth0 up
+ip netns exec "$NSB" iperf3 -s >"$WORK/iperf3-server.log" 2>&1 &
+OTHERS+=($!)
+
+openvpn --genkey secret "$WORK/static.key" >/dev/null
+WGKA="$(wg genkey 2>/dev/null || true)" WGKB="$(wg genkey 2>/dev/null || true)"
+
+ovpn_conf() { # file local-tun remote-tun remote-underlay
+    cat >"$1" <<CONF
+dev tun
+proto udp
+port 1194
+remote $4
+ifconfig $2 $3
+secret $WORK/static.key
+cipher AES-256-CBC
+auth SHA256
+verb 3
+CONF
+}
+ovpn_conf "$WORK/a.conf" "$TA" "$TB" "$UB"
+ovpn_conf "$WORK/b.conf" "$TB" "$TA" "$UA"
+
+start_daemon() { # impl ns side
+    local impl=$1 ns=$2 side=$3 logf="$WORK/$1-$3.log"
+    case "$impl" in
+        openvpn) ip netns exec "$ns" openvpn --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
+        swvpnd) ip netns exec "$ns" "$SWVPND_BIN" --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
+        wg)
+            local ifn="wgb$$$side"
+            WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 ip netns exec "$ns" wireguard-go -f "$ifn" >"$logf" 2>&1 &
+            ;;
+    esac
+    DAEMONS+=($!)
+}
+wg_configure() { # ns side key peerkey peer-underlay local-tun
+    local ns=$1 ifn="wgb$$$2"
+    for _ in $(seq 1 50); do [ -S "/var/run/wireguard/$ifn.sock" ] && break; sleep 0.1; done
+    printf '%s\n' "$3" >"$WORK/wg-$2.key"
+    ip netns exec "$ns" wg set "$ifn" listen-port 51820 private-key "$WORK/wg-$2.key" \
+        peer "$(printf '%s\n' "$4" | wg pubkey)" endpoint "$5:51820" allowed-ips 10.99.0.0/24
+    ip -n "$ns" addr add "$6/24" dev "$ifn"
+    ip -n "$ns" link set "$ifn" mtu 1420 up
+}
+tunnel_up() { # pair
+    local a=${1%-*} b=${1#*-}
+    DAEMONS=()
+    start_daemon "$b" "$NSB" b
+    start_daemon "$a" "$NSA" a
+    if [ "$a" = wg ]; then
+        wg_configure "$NSA" a "$WGKA" "$WGKB" "$UB" "$TA"
+        wg_configure "$NSB" b "$WGKB" "$WGKA" "$UA" "$TB"
+    fi
+    for _ in $(seq 1 150); do
+        ip netns exec "$NSA" ping -c 1 -W 1 -q "$TB" >/dev/null 2>&1 && return 0
+        for pid in "${DAEMONS[@]}"; do kill -0 "$pid" 2>/dev/null || die "$1: a daemon exited (pid $pid)"; done
+        sleep 0.2
+    done
+    die "$1: no ping through the tunnel after 30 s"
+}
+tunnel_down() { stop_pids "${DAEMONS[@]}"; DAEMONS=(); sleep 0.5; }
+
+cpu_ticks() { # sum of utime+stime of the daemons, in clock ticks
+    local t=0 pid f
+    for pid in "${DAEMONS[@]}"; do
+        f="$(cat "/proc/$pid/stat")"; f="${f##*) }"
+        set -- $f
+        t=$(( t + ${12} + ${13} ))
+    done
+    echo "$t"
+}
+mem_kb() { # field (VmRSS|VmHWM): the largest of the daemons, kB
+    local m=0 v pid
+    for pid in "${DAEMONS[@]}"; do
+        v="$(awk -v k="$1:" '$1==k {print $2}' "/proc/$pid/status")"
+        [ "${v:-0}" -gt "$m" ] && m=$v
+    done
+    echo "$m"
+}
+
+# Runs one iperf3 test; appends {"pair","rep","test","iperf":..,"cpu_ticks":..,"ping":..} to results.
+run_test() { # pair rep name iperf-args...
+    local pair=$1 rep=$2 name=$3; shift 3
+    local c0 c1 pingf="$WORK/ping-$name.txt" jf="$WORK/iperf-$name.json" ppid=""
+    : >"$pingf"
+    c0=$(cpu_ticks)
+    if [ "$name" = tcp1-fwd ]; then  # ping under load rides along with the single-stream test
+        ip netns exec "$NSA" ping -n -i 0.1 -w "$DURATION" "$TB" >"$pingf" 2>&1 &
+        ppid=$!
+    fi
+    if ! timeout $(( DURATION + 30 )) ip netns exec "$NSA" iperf3 -c "$TB" -t "$DURATION" -J "$@" >"$jf" 2>"$WORK/iperf-err.log"; then
+        log "$pair rep $rep $name: iperf3 failed ($(head -c 200 "$WORK/iperf-err.log"; grep -o '"error":.*' "$jf" | head -c 200))"
+    fi
+    [ -n "$ppid" ] && { wait "$ppid" || true; }
+    c1=$(cpu_ticks)
+    python3 "$HERE/record.py" test "$pair" "$rep" "$name" "$jf" "$pingf" "$(( c1 - c0 ))" "$(getconf CLK_TCK)" >>"$OUT/results.jsonl"
+}
+
+run_pair() { # pair rep
+    local pair=$1 rep=$2
+    log "rep $rep: $pair up"
+    tunnel_up "$pair"
+    sleep 2
+    local idle_rss; idle_rss=$(mem_kb VmRSS)
+    ip netns exec "$NSA" ping -n -c 30 -i 0.1 "$TB" >"$WORK/ping-idle.txt" 2>&1 || true
+    python3 "$HERE/record.py" ping "$pair" "$rep" idle "$WORK/ping-idle.txt" >>"$OUT/results.jsonl"
+    run_test "$pair" "$rep" tcp1-fwd
+    run_test "$pair" "$rep" tcp1-rev -R
+    run_test "$pair" "$rep" tcp4-fwd -P 4
+    run_test "$pair" "$rep" tcp4-rev -P 4 -R
+    run_test "$pair" "$rep" udp -u -b "$UDP_RATE" -l 1200
+    python3 "$HERE/record.py" mem "$pair" "$rep" "$idle_rss" "$(mem_kb VmHWM)" >>"$OUT/results.jsonl"
+    tunnel_down
+}
+
+if [ "$PROFILE" = 1 ]; then
+    command -v perf >/dev/null || die "perf missing: apt-get install linux-perf"
+    perf stat -e instructions true >/dev/null 2>&1 || die "perf cannot count instructions here"
+    tunnel_up swvpnd-swvpnd
+    ip netns exec "$NSA" iperf3 -c "$TB" -t $(( DURATION + 4 )) >"$WORK/iperf-prof.txt" 2>&1 &
+    IPID=$!
+    sleep 2
+    # Both ends: the sender (A) seals, the receiver (B) opens.
+    pids="${DAEMONS[0]},${DAEMONS[1]}"
+    for pid in "${DAEMONS[@]}"; do echo "pid $pid threads: $(ls "/proc/$pid/task" | wc -l)"; done >"$OUT/threads.txt"
+    perf stat -e task-clock,context-switches,cpu-migrations,raw_syscalls:sys_enter -p "$pids" \
+        -o "$OUT/perf-stat.txt" -- sleep "$DURATION" 2>"$WORK/perf-stat.log" &
+    SPID=$!
+    perf record -F 999 -g -o "$OUT/perf.data" -p "$pids" -- sleep "$DURATION" >&2 2>"$WORK/perf.log" || true
+    wait "$SPID" || true
+    wait "$IPID" || true
+    cp "$WORK/iperf-prof.txt" "$OUT/iperf-prof.txt"
+    tail -n 4 "$WORK/iperf-prof.txt" >&2
+    perf report -i "$OUT/perf.data" --stdio --no-children --sort dso,sym --percent-limit 0.4 -g none 2>/dev/null \
+        | grep -v '^$' | swift demangle --simplified >"$OUT/perf-top.txt" || true
+    perf report -i "$OUT/perf.data" --stdio --no-children --sort dso --percent-limit 0.5 -g none 2>/dev/null \
+        | grep -v '^$' >"$OUT/perf-dso.txt" || true
+    tunnel_down
+    log "profile: $OUT/perf-top.txt, $OUT/perf-dso.txt"
+    exit 0
+fi
+
+# --- the run: every repetition visits every pair, starting one further along each time -------
+python3 "$HERE/record.py" meta "$SWVPND_BIN" "$ROOT" "$REPS" "$DURATION" "$UDP_RATE" "$PAIRS" >"$OUT/meta.json"
+read -r -a pairs <<<"$PAIRS"
+n=${#pairs[@]}
+for rep in $(seq 1 "$REPS"); do
+    for i in $(seq 0 $(( n - 1 ))); do
+        run_pair "${pairs[$(( (i + rep - 1) % n ))]}" "$rep"
+    done
+done
+report_args=("$OUT")
+[ "${NO_REPORT:-0}" = 1 ] || report_args+=(--report "$BENCH/REPORT.md" --charts "$BENCH/charts")
+python3 - "$OUT/meta.json" <<'PY'
+import json, sys
+p = sys.argv[1]; m = json.load(open(p)); m["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+json.dump(m, open(p, "w"), indent=1)
+PY
+python3 "$HERE/report.py" "${report_args[@]}"
