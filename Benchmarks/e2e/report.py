@@ -11,6 +11,7 @@ import json, os, statistics, sys
 BASE = "openvpn-openvpn"
 TESTS = ["tcp1-fwd", "tcp1-rev", "tcp4-fwd", "tcp4-rev", "udp"]
 LABEL = {"swvpnd-swvpnd": "swvpnd↔swvpnd", "openvpn-openvpn": "openvpn↔openvpn",
+         "swvpndplain-swvpndplain": "swvpnd↔swvpnd, offloads off",
          "swvpnd-openvpn": "swvpnd↔openvpn", "wg-wg": "wireguard-go↔wireguard-go"}
 
 

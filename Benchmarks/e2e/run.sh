@@ -9,7 +9,8 @@
 # Env (defaults in brackets):
 #   SWVPND_BIN   swvpnd binary [build with `swift build -c release` in the repo root]
 #   REPS [3]  DURATION seconds per iperf3 test [10]  UDP_RATE offered UDP rate [200M]
-#   PAIRS        space-separated subset of: swvpnd-swvpnd openvpn-openvpn swvpnd-openvpn wg-wg
+#   PAIRS        space-separated subset of: swvpnd-swvpnd swvpndplain-swvpndplain openvpn-openvpn
+#                swvpnd-openvpn wg-wg (swvpndplain = swvpnd with SWVPND_NO_OFFLOAD=1)
 #   OUT          results directory [Benchmarks/results/<UTC time>]
 #   NO_REPORT=1  skip writing REPORT.md / charts (stdout table only)
 #
@@ -23,7 +24,7 @@ ROOT="$(cd "$BENCH/.." && pwd)"
 REPS="${REPS:-3}"
 DURATION="${DURATION:-10}"
 UDP_RATE="${UDP_RATE:-200M}"
-PAIRS="${PAIRS:-swvpnd-swvpnd openvpn-openvpn swvpnd-openvpn wg-wg}"
+PAIRS="${PAIRS:-swvpnd-swvpnd swvpndplain-swvpndplain openvpn-openvpn swvpnd-openvpn wg-wg}"
 PROFILE="${PROFILE:-0}"
 OUT="${OUT:-$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 
@@ -111,6 +112,8 @@ start_daemon() { # impl ns side
     case "$impl" in
         openvpn) ip netns exec "$ns" openvpn --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
         swvpnd) ip netns exec "$ns" "$SWVPND_BIN" --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
+        # The same binary with TUN TSO, UDP GSO/GRO and TUN write coalescing off: the before/after.
+        swvpndplain) SWVPND_NO_OFFLOAD=1 ip netns exec "$ns" "$SWVPND_BIN" --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
         wg)
             local ifn="wgb$$$side"
             WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 ip netns exec "$ns" wireguard-go -f "$ifn" >"$logf" 2>&1 &
