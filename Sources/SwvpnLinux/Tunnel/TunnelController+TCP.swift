@@ -1,0 +1,255 @@
+import CSwvpnLinux
+import Dispatch
+import Glibc
+import Logging
+import SwvpnConfig
+import SwvpnProtocol
+
+// MARK: - TCP transport (`proto tcp-server` / `tcp-client`, spec §5)
+
+/// Connection state of a TCP tunnel; confined to the control queue.
+///
+/// One `TCPLink` lives as long as the session; connections are attached to it and detached. The
+/// data plane's read source is bound to an fd, so each connection change stops the data plane,
+/// swaps the link's fd and starts it again (TUN device, routes and crypto contexts stay).
+final class TCPState: @unchecked Sendable {
+    let link: TCPLink
+    let isServer: Bool
+    /// tcp-server: the listening socket and its accept source (suspended while connected).
+    var listener: TCPSocket?
+    var listenSource: (any DispatchSourceRead)?
+    var listenSuspended = false
+    /// tcp-client: the socket of a connect in progress and its writable source.
+    var connectSource: (any DispatchSourceWrite)?
+    var pending: TCPSocket?
+    var attempt = 0
+    var failedAttempts = 0
+    var closed = false
+
+    init(link: TCPLink, isServer: Bool) {
+        self.link = link
+        self.isServer = isServer
+    }
+}
+
+extension TunnelController {
+    /// openvpn's `connect-timeout` default.
+    static let tcpConnectTimeoutSeconds = 120
+
+    func openTCPLink(_ config: TunnelConfig, remote: SocketAddress?, settings: PacketPathSettings)
+        throws(SetupError) -> (any TunnelLink, TCPState?)
+    {
+        let link: TCPLink
+        do throws(SystemError) {
+            link = try TCPLink(maxRecordLength: min(settings.maxWirePacket, Int(UInt16.max)))
+        } catch {
+            throw SetupError("cannot create TCP link: \(error)")
+        }
+        let tcp = TCPState(link: link, isServer: config.transport == .tcpServer)
+        guard tcp.isServer else { return (link, tcp) }
+        let family: SocketAddress.Family = remote?.family ?? (config.addressFamily == .ipv6 ? .inet6 : .inet)
+        var address = SocketAddress.any(family, port: config.localPort)
+        if let local = config.localHost {
+            guard let resolved = try? NameResolution.resolve(host: local, port: config.localPort, family: remote?.family, stream: true).first
+            else { throw SetupError("\(config.sourceName): local \(local): cannot resolve") }
+            address = resolved
+        }
+        do throws(SystemError) {
+            tcp.listener = try TCPSocket.listen(on: address)
+        } catch {
+            throw SetupError("cannot listen on TCP \(address): \(error)")
+        }
+        logger.notice("Listening for incoming TCP connection on \(Self.openVPNAddress(address))")
+        return (link, tcp)
+    }
+
+    /// Starts accepting (server) or connecting (client); on the control queue after set-up.
+    func startTCP() {
+        guard let session = session, let tcp = session.tcp, !tcp.closed else { return }
+        if tcp.isServer, let listener = tcp.listener {
+            let source = DispatchSource.makeReadSource(fileDescriptor: listener.fd, queue: queue)
+            source.setEventHandler { [unowned self] in self.acceptTCP(tcp) }
+            source.setCancelHandler { withExtendedLifetime(listener) {} }  // closed once Dispatch let go of it
+            tcp.listenSource = source
+            source.resume()
+        } else {
+            connectTCP(tcp)
+        }
+    }
+
+    private func acceptTCP(_ tcp: TCPState) {
+        guard let session = session, session.tcp === tcp, !tcp.closed, !tcp.link.isConnected else { return }
+        while let listener = tcp.listener {
+            let socket: TCPSocket
+            let peer: SocketAddress
+            do throws(SystemError) {
+                guard case .processed(let accepted) = try listener.accept() else { return }
+                (socket, peer) = accepted
+            } catch {
+                logger.warning("TCP: accept failed: \(error)")
+                return
+            }
+            // With `remote`, only that IP may connect; its source port is ephemeral (spec §9.5).
+            if let expected = session.configuredRemote, expected.addressBytes != peer.addressBytes {
+                logger.warning("TCP NOTE: Rejected connection attempt from \(Self.openVPNAddress(peer)) due to --remote setting")
+                continue  // dropping `socket` closes it
+            }
+            tcpConnected(session, tcp, socket: socket, peer: peer)
+            return
+        }
+    }
+
+    private func connectTCP(_ tcp: TCPState) {
+        guard let session = session, session.tcp === tcp, !tcp.closed, !tcp.link.isConnected,
+              tcp.pending == nil else { return }
+        var remote = session.configuredRemote
+        if !config.persistRemoteIP || remote == nil { remote = resolveTCPRemote() ?? remote }
+        guard let remote else {
+            scheduleReconnect(tcp)
+            return
+        }
+        var local: SocketAddress?
+        if let host = config.localHost {
+            local = try? NameResolution.resolve(host: host, port: config.bind ? config.localPort : 0,
+                                                family: remote.family, stream: true).first
+        }
+        tcp.attempt += 1
+        let attempt = tcp.attempt
+        logger.notice("Attempting to establish TCP connection with \(Self.openVPNAddress(remote))")
+        let socket: TCPSocket
+        do throws(SystemError) {
+            socket = try TCPSocket.connect(to: remote, from: local)
+        } catch {
+            logger.notice("TCP: connect to \(Self.openVPNAddress(remote)) failed: \(error)")
+            scheduleReconnect(tcp)
+            return
+        }
+        // Writable means connected or failed (also at once, when loopback connects immediately).
+        tcp.pending = socket
+        let source = DispatchSource.makeWriteSource(fileDescriptor: socket.fd, queue: queue)
+        source.setEventHandler { [unowned self] in self.finishConnectTCP(tcp, attempt: attempt, remote: remote, timedOut: false) }
+        tcp.connectSource = source
+        source.resume()
+        queue.asyncAfter(deadline: .now() + .seconds(Self.tcpConnectTimeoutSeconds)) { [weak self] in
+            self?.finishConnectTCP(tcp, attempt: attempt, remote: remote, timedOut: true)
+        }
+    }
+
+    private func finishConnectTCP(_ tcp: TCPState, attempt: Int, remote: SocketAddress, timedOut: Bool) {
+        guard tcp.attempt == attempt, let socket = tcp.pending, let source = tcp.connectSource else { return }
+        tcp.pending = nil
+        tcp.connectSource = nil
+        var failure: String?
+        if timedOut {
+            failure = "Connection timed out"
+        } else {
+            do throws(SystemError) { try socket.finishConnect() } catch { failure = error.message }
+        }
+        // The socket stays alive until Dispatch stopped watching its fd.
+        source.setCancelHandler { withExtendedLifetime(socket) {} }
+        source.cancel()
+        guard let session = session, session.tcp === tcp, !tcp.closed else { return }
+        if let failure {
+            logger.notice("TCP: connect to \(Self.openVPNAddress(remote)) failed: \(failure)")
+            scheduleReconnect(tcp)
+        } else {
+            tcpConnected(session, tcp, socket: socket, peer: remote)
+        }
+    }
+
+    /// `connect-retry n [max]`: n seconds between attempts, doubled after every attempt past the
+    /// fifth, up to max (openvpn's backoff).
+    private func scheduleReconnect(_ tcp: TCPState) {
+        tcp.failedAttempts += 1
+        let retry = config.connectRetry
+        let extra = max(0, tcp.failedAttempts - 5)
+        let delay = extra == 0 ? retry.seconds : min(retry.seconds << min(extra, 16), max(retry.maxSeconds, retry.seconds))
+        queue.asyncAfter(deadline: .now() + .seconds(max(delay, 0))) { [weak self] in
+            guard let self, let session = self.session, session.tcp === tcp else { return }
+            self.connectTCP(tcp)
+        }
+    }
+
+    private func resolveTCPRemote() -> SocketAddress? {
+        config.remotes.isEmpty ? nil : resolveRemote(config)
+    }
+
+    /// Peer state of a new TCP session; `connected`: the peer address is known (pings may start).
+    private func resetPeerState(_ session: Session, connected: Bool) {
+        session.peerUp = false
+        session.initializationLogged = false
+        session.timers = PeerTimers(settings: timerSettings(config), now: Clock.monotonicSeconds())
+        if connected { session.timers.peerAddressKnown(now: Clock.monotonicSeconds()) }
+    }
+
+    /// A connection is up: hand it to the link and start a fresh session on it.
+    private func tcpConnected(_ session: Session, _ tcp: TCPState, socket: TCPSocket, peer: SocketAddress) {
+        logger.notice("TCP connection established with \(Self.openVPNAddress(peer))")
+        // Records are whole packets and a batch leaves in one sendmsg: Nagle would only delay pings.
+        try? socket.setNoDelay()
+        if tcp.isServer, let source = tcp.listenSource, !tcp.listenSuspended {
+            source.suspend()  // one peer at a time; later connections wait in the backlog
+            tcp.listenSuspended = true
+        }
+        tcp.failedAttempts = 0
+        let dp = session.dataPlane
+        dp.stop()
+        tcp.link.attach(fd: socket.releaseFD(), peer: peer)
+        dp.resetSession(keepReplayMark: replayPersist != nil)
+        dp.peer.set(peer)
+        resetPeerState(session, connected: true)
+        dp.start()
+    }
+
+    /// The connection ended (EOF, error, bad record length): openvpn's `Connection reset, restarting`.
+    func tcpConnectionLost(_ session: Session, why: String) {
+        guard let tcp = session.tcp, tcp.link.isConnected else { return }
+        logger.notice("\(why)")
+        logger.notice("Connection reset, restarting")
+        softRestart("connection-reset")
+    }
+
+    /// A soft restart on TCP: drop the connection and wait for (server) or make (client) a new one.
+    func restartTCP(_ session: Session, _ tcp: TCPState) {
+        let dp = session.dataPlane
+        tcp.link.shutdownConnection()  // wakes a sender blocked on a full socket
+        dp.stop()
+        let wasConnected = tcp.link.isConnected
+        tcp.link.detach()
+        dp.resetSession(keepReplayMark: replayPersist != nil)
+        dp.peer.set(nil)
+        resetPeerState(session, connected: false)
+        dp.start()
+        if tcp.isServer {
+            if let source = tcp.listenSource, tcp.listenSuspended {
+                tcp.listenSuspended = false
+                source.resume()
+            }
+        } else if wasConnected {
+            // Otherwise a connect is in progress or a retry is already scheduled.
+            tcp.failedAttempts = 0
+            scheduleReconnect(tcp)
+        }
+    }
+
+    /// Tear-down: stop accepting/connecting and unblock the data plane's sender.
+    func closeTCP(_ tcp: TCPState) {
+        tcp.closed = true
+        // The cancel handler closes the listening fd later; shutting it down now releases the port
+        // for an immediate rebind (SIGHUP: SO_REUSEADDR allows it once the old one stopped listening).
+        if let listener = tcp.listener { _ = Glibc.shutdown(listener.fd, Int32(SHUT_RDWR)) }
+        if let source = tcp.listenSource {
+            if tcp.listenSuspended { source.resume() }  // Dispatch must not release a suspended source
+            source.cancel()  // its cancel handler holds the listener until Dispatch is done with it
+            tcp.listenSource = nil
+        }
+        tcp.listener = nil
+        if let source = tcp.connectSource, let socket = tcp.pending {
+            source.setCancelHandler { withExtendedLifetime(socket) {} }
+            source.cancel()
+        }
+        tcp.connectSource = nil
+        tcp.pending = nil
+        tcp.link.shutdownConnection()
+    }
+}
