@@ -164,7 +164,7 @@ public enum DirectiveTable {
         Directive("local", 1...1, "local host", "Local address to bind.") { b, inv in
             b.config.localHost = inv.arguments[0]
         },
-        Directive("remote", 1...3, "remote host [port] [proto]", "The peer; without it swvpnd waits for the peer to connect.") { b, inv throws(ConfigError) in
+        Directive("remote", 1...3, "remote host [port] [proto]", "The peer (repeat for fallbacks, tried in order); without it swvpnd waits for the peer.") { b, inv throws(ConfigError) in
             let port = inv[1] == nil ? nil : try inv.port(1)
             var transport: Transport?
             var family: AddressFamily?

@@ -537,6 +537,20 @@ extension IntegrationTests {
             try LogScan.assertClean([peers.a, peers.b])
         }
 
+        /// Several `remote` lines: the first answers nothing (an unused address on the namespace's own
+        /// link, so nothing leaves the lab), ping-restart moves swvpnd to the next one, which works.
+        @Test
+        func pingRestartMovesToTheNextRemote() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let peers = try Self.startPair(
+                env, extraA: ["remote \(SeedLab.underlayB) 1194", "keepalive 1 4"], extraB: ["keepalive 1 4"],
+                remoteA: "10.77.0.3")
+            #expect(peers.a.log().contains("trying the next remote: \(SeedLab.underlayB):1194"))
+            #expect(peers.a.log().contains("Peer Connection Initiated with [AF_INET]\(SeedLab.underlayB):1194"))
+            try env.seed.pingAcrossBothWays()
+        }
+
         // MARK: OCC
 
         /// B with `tun-mtu 1400`: swvpnd warns naming tun-mtu, openvpn warns about swvpnd's OCC_REPLY,

@@ -161,6 +161,7 @@ extension TunnelController {
     /// fifth, up to max (openvpn's backoff).
     private func scheduleReconnect(_ tcp: TCPState) {
         tcp.failedAttempts += 1
+        advanceRemote()
         let retry = config.connectRetry
         let extra = max(0, tcp.failedAttempts - 5)
         let delay = extra == 0 ? retry.seconds : min(retry.seconds << min(extra, 16), max(retry.maxSeconds, retry.seconds))

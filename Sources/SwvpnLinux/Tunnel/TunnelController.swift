@@ -39,6 +39,8 @@ public final class TunnelController: @unchecked Sendable {
     private var lastDropReport: Int64 = 0
     private var lastStatusFileWrite: Int64 = 0
     var replayPersist: ReplayPersistFile?
+    /// Which `remote` line is in use.
+    var remoteIndex = 0
     private var statusFile: StatusFileWriter?
     private var forwardingChecked = false
     private var lastReplaySave: Int64 = 0
@@ -212,8 +214,11 @@ public final class TunnelController: @unchecked Sendable {
         }
     }
 
+    /// Resolves the current `remote` (several `remote` lines are tried in turn, like openvpn's
+    /// connection list: the next one after a ping-restart or a failed TCP connect).
     func resolveRemote(_ config: TunnelConfig) -> SocketAddress? {
-        guard let remote = config.remotes.first else { return nil }
+        guard !config.remotes.isEmpty else { return nil }
+        let remote = config.remotes[remoteIndex % config.remotes.count]
         let family: SocketAddress.Family? =
             switch remote.addressFamily ?? config.addressFamily {
             case .ipv4: .inet
@@ -410,6 +415,7 @@ public final class TunnelController: @unchecked Sendable {
     func softRestart(_ reason: String) {
         guard exitNotify == nil, let session else { return }
         logger.notice("SIGUSR1[soft,\(reason)] received, process restarting")
+        if reason == "ping-restart" { advanceRemote() }
         saveReplayMark(session)
         if let tcp = session.tcp {
             restartTCP(session, tcp)
@@ -424,6 +430,14 @@ public final class TunnelController: @unchecked Sendable {
         session.dataPlane.peer.set(remote)
         session.timers = PeerTimers(settings: timerSettings(config), now: Clock.monotonicSeconds())
         if remote != nil { session.timers.peerAddressKnown(now: Clock.monotonicSeconds()) }
+    }
+
+    /// Moves to the next `remote` line, if there is more than one.
+    func advanceRemote() {
+        guard config.remotes.count > 1 else { return }
+        remoteIndex = (remoteIndex + 1) % config.remotes.count
+        let next = config.remotes[remoteIndex]
+        logger.notice("trying the next remote: \(next.host):\(next.port)")
     }
 
     /// OpenVPN's SIGHUP: re-read the config and key; keep running on the old ones if that fails.
