@@ -12,7 +12,9 @@ public struct InMemoryFileSystem: ConfigFileSystem, Sendable {
         self.files = files.mapValues { Array($0.utf8) }
     }
 
-    public struct NotFound: Error {}
+    public struct NotFound: Error, CustomStringConvertible {
+        public var description: String { "No such file or directory" }
+    }
 
     public func read(_ path: String) throws -> [UInt8] {
         guard let bytes = files[path] else { throw NotFound() }
@@ -97,7 +99,7 @@ private struct Loader<FileSystem: ConfigFileSystem> {
         do {
             bytes = try fileSystem.read(path)
         } catch {
-            throw ConfigError(location, directive: directive, "cannot read config file '\(path)'")
+            throw ConfigError(location, directive: directive, "cannot read config file '\(path)': \(error)")
         }
         stack.append(path)
         for line in try ConfigLexer.lex(bytes, source: path) {

@@ -84,7 +84,7 @@ enum Loading {
             case .file(let path, _, let location):
                 let bytes: [UInt8]
                 do { bytes = try fs.read(path) } catch {
-                    throw Failure(description: "\(location): secret: cannot read key file: \(error)")
+                    throw Failure(description: "\(location): secret: cannot read key file '\(path)': \(error)")
                 }
                 key = try StaticKey.parse(bytes, source: path)
             case .inline(let text, let location):

@@ -5,7 +5,7 @@ import SwvpnConfig
 struct DirectoryFileSystem: ConfigFileSystem {
     let root: URL
 
-    struct Missing: Error {}
+    struct Missing: Error, CustomStringConvertible { var description: String { "No such file or directory" } }
 
     func read(_ path: String) throws -> [UInt8] {
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)

@@ -7,7 +7,7 @@ public struct PosixFileSystem: ConfigFileSystem, Sendable {
 
     public func read(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError(errno: errno, syscall: "open \(path)") }
+        guard fd >= 0 else { throw FileReadError(errno: errno) }
         defer { close(fd) }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
@@ -15,15 +15,22 @@ public struct PosixFileSystem: ConfigFileSystem, Sendable {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw SystemError(errno: errno, syscall: "read \(path)")
+                throw FileReadError(errno: errno)
             }
             if n == 0 { break }
             result += chunk[0..<n]
             // Config and key files are small; refuse to slurp something that is clearly not one.
-            if result.count > 4 * 1024 * 1024 { throw SystemError(errno: EFBIG, syscall: "read \(path)") }
+            if result.count > 4 * 1024 * 1024 { throw FileReadError(errno: EFBIG) }
         }
         return result
     }
+}
+
+/// Why a file could not be read, as the bare system reason: callers already name the file and
+/// the directive that pointed to it.
+public struct FileReadError: Error, CustomStringConvertible {
+    public let errno: Int32
+    public var description: String { SystemError.text(for: errno) }
 }
 
 extension PosixFileSystem {
