@@ -39,7 +39,7 @@ enum Sent: Equatable {
 func openThrough(_ path: InboundPath, _ wire: [UInt8], now: Int64 = 0) -> (Received, authenticated: Bool) {
     var buffer = wire + [UInt8](repeating: 0, count: max(0, path.settings.maxWirePacket - wire.count) + 1)
     return buffer.withUnsafeMutableBytes { raw in
-        let result = path.open(raw.baseAddress!, length: wire.count, capacity: raw.count, now: now)
+        let result = path.open(raw.baseAddress!, length: wire.count, now: now)
         let received: Received
         switch result {
         case .tunnelPacket(let p): received = .tunnel(Array(p))

@@ -104,7 +104,7 @@ final class OpenState: @unchecked Sendable {
         let length = lengths[next]
         receive.copyMemory(from: ring + next * stride, byteCount: length)
         next += 1
-        if case .tunnelPacket = path.open(receive, length: length, capacity: stride, now: 1_800_000_000) { return true }
+        if case .tunnelPacket = path.open(receive, length: length, now: 1_800_000_000) { return true }
         return false
     }
 }

@@ -433,7 +433,7 @@ public final class DataPlane: @unchecked Sendable {
     @discardableResult
     private func receiveOne(_ packet: UnsafeMutableRawPointer, length: Int, source: SocketAddress?, now: Int64,
                             authBytes: inout UInt64, tunBytes: inout UInt64) -> Bool {
-        let result = inbound.open(packet, length: length, capacity: length, now: now)
+        let result = inbound.open(packet, length: length, now: now)
         switch result {
         case .tunnelPacket(let ip):
             if offload.tunVirtioHeader {

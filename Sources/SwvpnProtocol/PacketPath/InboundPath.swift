@@ -16,11 +16,11 @@ public final class InboundPath: @unchecked Sendable {
     /// A new session (restart): fresh replay window.
     public func resetSession() { opener.resetSession() }
 
-    /// Opens the wire packet at `buffer[0 ..< length]` (`buffer` has `capacity` bytes).
+    /// Opens the wire packet at `buffer[0 ..< length]`; everything happens inside those bytes.
     /// A delivered tunnel packet points into `buffer`, or into reassembly storage that stays valid
     /// until the next call.
     @inline(__always)
-    public func open(_ buffer: UnsafeMutableRawPointer, length: Int, capacity: Int, now: Int64) -> InboundResult {
+    public func open(_ buffer: UnsafeMutableRawPointer, length: Int, now: Int64) -> InboundResult {
         guard length <= settings.maxWirePacket else { return .dropped(.crypto(.tooLong)) }
         var payload: UnsafeMutableRawBufferPointer
         switch opener.open(buffer, length: length, now: now) {
