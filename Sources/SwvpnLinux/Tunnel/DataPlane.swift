@@ -68,11 +68,9 @@ public final class DataPlane: @unchecked Sendable {
     private var linkSource: (any DispatchSourceRead)?
 
     // TX-queue state.
-    private var txPeerVersion: UInt64 = .max
-    private var txPeer: SocketAddress?
+    private var txPeer = PeerAddress.Cache()
     // RX-queue state.
-    private var rxPeerVersion: UInt64 = .max
-    private var rxPeer: SocketAddress?
+    private var rxPeer = PeerAddress.Cache()
     private var sessionConfirmed = false
     /// Software GRO towards the TUN device (with `offload.tunVirtioHeader`).
     private let coalescer = TCPCoalescer()
@@ -190,7 +188,7 @@ public final class DataPlane: @unchecked Sendable {
     // MARK: TX: TUN → link
 
     private func runTUNToNetwork() {
-        refreshTXPeer()
+        txPeer.refresh(from: peer)
         let now = Clock.wallSeconds()
         var tunBytes: UInt64 = 0
         var linkBytes: UInt64 = 0
@@ -204,7 +202,7 @@ public final class DataPlane: @unchecked Sendable {
                 return
             }
             if n == 0 { break }
-            guard let peer = txPeer else {
+            guard let peer = txPeer.address else {
                 for i in 0..<n { tunBytes += UInt64(txBatch.length(at: i)) }
                 TrafficCounters.add(counters.droppedNoPeer, UInt64(n))
                 continue
@@ -338,8 +336,8 @@ public final class DataPlane: @unchecked Sendable {
     }
 
     private func transmitSingle(_ result: OutboundResult, batch: PacketBatch) {
-        refreshTXPeer()
-        guard let peer = txPeer else { return }
+        txPeer.refresh(from: peer)
+        guard let peer = txPeer.address else { return }
         var bytes: UInt64 = 0
         switch result {
         case .sealed(let start, let length):
@@ -354,14 +352,6 @@ public final class DataPlane: @unchecked Sendable {
         lastSent.store(Clock.monotonicSeconds(), ordering: .relaxed)
     }
 
-    @inline(__always)
-    private func refreshTXPeer() {
-        let version = peer.version
-        if version != txPeerVersion {
-            txPeer = peer.current
-            txPeerVersion = version
-        }
-    }
 
     // MARK: RX: link → TUN
 
@@ -385,12 +375,12 @@ public final class DataPlane: @unchecked Sendable {
             }
             if n == 0 { break }
             received += UInt64(n)
-            refreshRXPeer()
+            rxPeer.refresh(from: peer)
             for i in 0..<n {
                 let length = rxBatch.length(at: i)
                 linkBytes += UInt64(length)
                 let source = rxBatch.address(at: i)
-                if pinnedSource, let expected = rxPeer, source != expected {
+                if pinnedSource, let expected = rxPeer.address, source != expected {
                     TrafficCounters.add(counters.droppedSource, 1)
                     continue
                 }
@@ -466,7 +456,7 @@ public final class DataPlane: @unchecked Sendable {
         }
         guard result.isAuthenticated else { return true }
         authBytes += UInt64(length)
-        if let source, !sessionConfirmed || source != rxPeer {
+        if let source, !sessionConfirmed || source != rxPeer.address {
             notePeer(source)
         }
         return true
@@ -505,23 +495,15 @@ public final class DataPlane: @unchecked Sendable {
     /// An authenticated packet from a new address, or the first one of a session.
     private func notePeer(_ source: SocketAddress) {
         sessionConfirmed = true
-        if source != rxPeer {
+        if source != rxPeer.address {
             // Only authenticated packets move the peer (OpenVPN's float rule); with a pinned remote
             // the source already equals it.
             peer.set(source)
-            refreshRXPeer()
+            rxPeer.refresh(from: peer)
         }
         events(.peerAuthenticated(source))
     }
 
-    @inline(__always)
-    private func refreshRXPeer() {
-        let version = peer.version
-        if version != rxPeerVersion {
-            rxPeer = peer.current
-            rxPeerVersion = version
-        }
-    }
 }
 
 /// Kernel offloads the data plane uses. Nothing changes on the wire: offloads only change how
@@ -563,5 +545,20 @@ public final class PeerAddress: Sendable {
     public func set(_ address: SocketAddress?) {
         value.withLock { $0 = address }
         versionCounter.add(1, ordering: .releasing)
+    }
+
+    /// A loop's copy of the address, re-read only when the version moved (one atomic load per batch).
+    struct Cache {
+        private var version: UInt64 = .max
+        private(set) var address: SocketAddress?
+
+        @inline(__always)
+        mutating func refresh(from peer: PeerAddress) {
+            let current = peer.version
+            if current != version {
+                address = peer.current
+                version = current
+            }
+        }
     }
 }
