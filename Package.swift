@@ -56,16 +56,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "SwvpnCryptoTests", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
+        // Hex fixtures and a seeded generator shared by the unit-test targets.
+        .target(name: "SwvpnTestSupport", path: "Tests/SwvpnTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "SwvpnCryptoTests", dependencies: ["SwvpnCrypto", "SwvpnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwvpnProtocolTests",
-            dependencies: ["SwvpnProtocol"],
+            dependencies: ["SwvpnProtocol", "SwvpnTestSupport"],
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SwvpnConfigTests",
-            dependencies: ["SwvpnConfig"],
+            dependencies: ["SwvpnConfig", "SwvpnTestSupport"],
             resources: [.copy("Corpus")],
             swiftSettings: swiftSettings
         ),
@@ -73,7 +75,7 @@ let package = Package(
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SwvpnProtocol"],
+            dependencies: ["SwvpnProtocol", "SwvpnTestSupport"],
             resources: [.copy("CheckConfigCorpus")],
             swiftSettings: swiftSettings
         ),

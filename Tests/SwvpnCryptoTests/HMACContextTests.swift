@@ -1,3 +1,4 @@
+import SwvpnTestSupport
 import Testing
 import CLibcrypto
 @testable import SwvpnCrypto

@@ -1,4 +1,5 @@
 import SwvpnProtocol
+import SwvpnTestSupport
 import Testing
 
 private let allCiphers: [CipherSpec] = [.none, .bfCBC, .aes128CBC, .aes192CBC, .aes256CBC]

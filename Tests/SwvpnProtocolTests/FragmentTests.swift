@@ -1,4 +1,5 @@
 import SwvpnProtocol
+import SwvpnTestSupport
 import Testing
 
 struct FragmentTests {

@@ -1,5 +1,6 @@
 import Foundation
 import SwvpnProtocol
+import SwvpnTestSupport
 import Testing
 
 struct OCCTests {

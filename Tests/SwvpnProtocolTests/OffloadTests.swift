@@ -1,3 +1,4 @@
+import SwvpnTestSupport
 import Testing
 @testable import SwvpnProtocol
 

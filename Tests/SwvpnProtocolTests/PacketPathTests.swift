@@ -1,4 +1,5 @@
 import SwvpnProtocol
+import SwvpnTestSupport
 import Testing
 
 /// What an inbound path produced, copied out of the receive buffer.

@@ -1,4 +1,5 @@
 import SwvpnProtocol
+import SwvpnTestSupport
 import Testing
 
 /// One step of a table test: a packet and whether the window must accept it.

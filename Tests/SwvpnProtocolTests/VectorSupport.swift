@@ -1,4 +1,5 @@
 import Foundation
+import SwvpnTestSupport
 import Testing
 
 /// Loads the golden vectors shipped as test resources. Missing fixtures fail loudly.
