@@ -64,23 +64,9 @@ extension IntegrationTests {
         ) throws {
             let (lab, seed, key) = try prepare()
             defer { lab.teardown() }
-            let relay = try lab.spawn(
-                in: seed.vpnA, label: "udprelay",
-                [
-                    "python3", Paths.relayScript, "--a-listen", "127.0.0.1:2000", "--a-peer", "127.0.0.1:1194",
-                    "--b-listen", "\(SeedLab.underlayA):1300", "--b-peer", "\(SeedLab.underlayB):1194",
-                ] + faults)
-            try relay.waitForLog("relay ready", timeout: 10)
-            let b = try seed.startPeer(
-                .openvpn, side: .b,
-                config: seed.config(side: .b, cipher: cipher, keyPath: key, remoteHost: SeedLab.underlayA,
-                                    remotePort: 1300, extra: extra))
-            let a = try seed.startPeer(
-                .swvpnd, side: .a,
-                config: seed.config(side: .a, cipher: cipher, keyPath: key, remoteHost: "127.0.0.1",
-                                    remotePort: 2000, extra: extra))
-            try seed.waitUp([a, b], timeout: 30)
-            try body(seed, (a, b), relay)
+            let (peers, relay) = try seed.startRelayedPair(
+                a: .swvpnd, cipher: cipher, keyPath: key, faults: faults, extra: extra, timeout: 30)
+            try body(seed, peers, relay)
         }
 
         // MARK: Observations

@@ -20,13 +20,7 @@ extension IntegrationTests {
             let seed = try SeedLab(lab: lab)
             let key = try seed.generateKey()
             let peers = try seed.startTunnel(a: a, b: b, cipher: cipher, keyPath: key)
-            try seed.assertRoutesUseTunnel()
-            try seed.pingAcrossBothWays()
-            let bytes = 20 * 1024 * 1024
-            try seed.transferBothWays(bytes: bytes)
-            try seed.assertTunnelCarried(atLeast: bytes)
-            #expect(peers.a.isRunning && peers.b.isRunning, "a peer died during the test")
-            try LogScan.assertClean([peers.a, peers.b])
+            try seed.assertCarriesVerifiedTraffic(peers)
         }
 
         @Test(arguments: CipherCase.allCases)

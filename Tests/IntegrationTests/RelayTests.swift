@@ -21,21 +21,8 @@ extension IntegrationTests {
             defer { lab.teardown() }
             let seed = try SeedLab(lab: lab)
             let key = try seed.generateKey()
-            let relay = try lab.spawn(
-                in: seed.vpnA, label: "udprelay",
-                [
-                    "python3", Paths.relayScript, "--a-listen", "127.0.0.1:2000", "--a-peer", "127.0.0.1:1194",
-                    "--b-listen", "\(SeedLab.underlayA):1300", "--b-peer", "\(SeedLab.underlayB):1194",
-                ] + faults)
-            try relay.waitForLog("relay ready", timeout: 10)
-            let b = try seed.startPeer(
-                .openvpn, side: .b,
-                config: seed.config(side: .b, cipher: cipher, keyPath: key, remoteHost: SeedLab.underlayA, remotePort: 1300))
-            let a = try seed.startPeer(
-                .openvpn, side: .a,
-                config: seed.config(side: .a, cipher: cipher, keyPath: key, remoteHost: "127.0.0.1", remotePort: 2000))
-            try seed.waitUp([a, b])
-            try body(seed, (a, b), relay)
+            let (peers, relay) = try seed.startRelayedPair(a: .openvpn, cipher: cipher, keyPath: key, faults: faults)
+            try body(seed, peers, relay)
         }
 
         static func stats(_ relay: Daemon) throws -> [String: Int] {

@@ -55,13 +55,7 @@ extension IntegrationTests {
             for p in [peers.a, peers.b] {
                 #expect(p.log().contains("TCP connection established with [AF_INET]"), "\(p.label): \(p.log().tail(20))")
             }
-            try seed.assertRoutesUseTunnel()
-            try seed.pingAcrossBothWays()
-            let bytes = 20 * 1024 * 1024
-            try seed.transferBothWays(bytes: bytes)
-            try seed.assertTunnelCarried(atLeast: bytes)
-            #expect(peers.a.isRunning && peers.b.isRunning, "a peer died during the test")
-            try LogScan.assertClean([peers.a, peers.b])
+            try seed.assertCarriesVerifiedTraffic(peers)
         }
 
         @Test

@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import Testing
 #endif
 
 enum Implementation: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -109,6 +110,45 @@ final class SeedLab {
         case .swvpnd: argv = [try Prerequisites.swvpndBinary(), "--config", path]
         }
         return try lab.spawn(in: namespace(side), label: label, argv)
+    }
+
+    /// The interop bar every pairing must clear (issue #3): the far-VPC routes go through the tunnel,
+    /// ping both ways, 20 MiB verified each way and counted on the tun devices, both peers alive,
+    /// and no decrypt/replay/OCC complaint in either log.
+    func assertCarriesVerifiedTraffic(_ peers: (a: Daemon, b: Daemon)) throws {
+        try assertRoutesUseTunnel()
+        try pingAcrossBothWays()
+        let bytes = 20 * 1024 * 1024
+        try transferBothWays(bytes: bytes)
+        try assertTunnelCarried(atLeast: bytes)
+        #expect(peers.a.isRunning && peers.b.isRunning, "a peer died during the test")
+        try LogScan.assertClean([peers.a, peers.b])
+    }
+
+    /// Starts `a` and openvpn B with A reaching B only through scripts/lib/udprelay.py in vpn1:
+    /// A (0.0.0.0:1194) <-> relay 127.0.0.1:2000 | relay 10.77.0.1:1300 <-> B (10.77.0.2:1194).
+    /// `faults` are the relay's own flags (`--loss 0.05`, `--dup 1.0`, ...).
+    func startRelayedPair(
+        a impl: Implementation, cipher: CipherCase, keyPath: String, faults: [String], extra: [String] = [],
+        timeout: Double = 15
+    ) throws -> (peers: (a: Daemon, b: Daemon), relay: Daemon) {
+        let relay = try lab.spawn(
+            in: vpnA, label: "udprelay",
+            [
+                "python3", Paths.relayScript, "--a-listen", "127.0.0.1:2000", "--a-peer", "127.0.0.1:1194",
+                "--b-listen", "\(Self.underlayA):1300", "--b-peer", "\(Self.underlayB):1194",
+            ] + faults)
+        try relay.waitForLog("relay ready", timeout: 10)
+        let b = try startPeer(
+            .openvpn, side: .b,
+            config: config(side: .b, cipher: cipher, keyPath: keyPath, remoteHost: Self.underlayA, remotePort: 1300,
+                           extra: extra))
+        let a = try startPeer(
+            impl, side: .a,
+            config: config(side: .a, cipher: cipher, keyPath: keyPath, remoteHost: "127.0.0.1", remotePort: 2000,
+                           extra: extra))
+        try waitUp([a, b], timeout: timeout)
+        return ((a, b), relay)
     }
 
     /// Both peers finished start-up and each has authenticated a packet from the other.
