@@ -35,12 +35,14 @@ let package = Package(
         .target(name: "SwvpnCrypto", dependencies: ["CLibcrypto"], swiftSettings: swiftSettings),
         .target(name: "SwvpnProtocol", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
         .target(name: "SwvpnConfig", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
+        // The control plane: TunnelSession, events in, actions out (docs/ARCHITECTURE.md).
+        .target(name: "SwvpnControl", dependencies: ["SwvpnProtocol", "SwvpnConfig"], swiftSettings: swiftSettings),
 
         // Linux I/O: TUN, sockets, netlink, packet loop, timers, signals, systemd notify.
         .target(
             name: "SwvpnLinux",
             dependencies: [
-                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig",
+                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig", "SwvpnControl",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -71,6 +73,7 @@ let package = Package(
             resources: [.copy("Corpus")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SwvpnControlTests", dependencies: ["SwvpnControl"], swiftSettings: swiftSettings),
         .testTarget(name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux"], swiftSettings: swiftSettings),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(

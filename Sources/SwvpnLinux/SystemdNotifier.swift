@@ -24,7 +24,12 @@ public struct SystemdNotifier: Sendable {
     public func status(_ text: String) throws(SystemError) { try notify("STATUS=\(text)") }
     public func watchdog() throws(SystemError) { try notify("WATCHDOG=1") }
     public func stopping() throws(SystemError) { try notify("STOPPING=1") }
-    public func reloading() throws(SystemError) { try notify("RELOADING=1") }
+    /// Type=notify-reload wants the monotonic time of the reload with it, in microseconds.
+    public func reloading() throws(SystemError) {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        try notify("RELOADING=1\nMONOTONIC_USEC=\(Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)")
+    }
 
     /// Sends raw `KEY=VALUE` lines in one datagram.
     public func notify(_ state: String) throws(SystemError) {

@@ -57,7 +57,7 @@ struct Swvpnd: ParsableCommand {
                 do {
                     return try Loading.load(arguments: arguments)
                 } catch {
-                    throw SetupError("\(error)")
+                    throw .config("\(error)")
                 }
             })
         controller.run()

@@ -16,12 +16,12 @@ final class ReplayPersistFile {
         self.path = path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw SetupError("replay-persist \(path): \(SystemError(errno: errno, syscall: "open").message)")
+            throw .replayPersist(path: path, reason: SystemError(errno: errno, syscall: "open").message)
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno == EWOULDBLOCK ? "in use by another process" : SystemError(errno: errno, syscall: "flock").message
             close(fd)
-            throw SetupError("replay-persist \(path): \(reason)")
+            throw .replayPersist(path: path, reason: reason)
         }
         var raw = [UInt8](repeating: 0, count: 16)
         let n = raw.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 16, 0) }

@@ -16,7 +16,7 @@ extension TunnelController {
         let (args, env) = scriptInvocation(kind: kind, deviceName: interface.device.name, config: config, signal: signal)
         let status = Self.spawnShell(command, arguments: args, environment: env)
         if status != 0 {
-            throw SetupError("\(kind) script '\(command)' failed with status \(status)")
+            throw .script(kind: kind, command: command, status: status)
         }
         logger.notice("\(kind) script '\(command)' done")
     }

@@ -3,6 +3,7 @@ import Dispatch
 import Glibc
 import Logging
 import SwvpnConfig
+import SwvpnControl
 import SwvpnProtocol
 
 // MARK: - TCP transport (`proto tcp-server` / `tcp-client`, spec §5)
@@ -23,7 +24,6 @@ final class TCPState: @unchecked Sendable {
     var connectSource: (any DispatchSourceWrite)?
     var pending: TCPSocket?
     var attempt = 0
-    var failedAttempts = 0
     var closed = false
 
     init(link: TCPLink, isServer: Bool) {
@@ -43,7 +43,7 @@ extension TunnelController {
         do throws(SystemError) {
             link = try TCPLink(maxRecordLength: min(settings.maxWirePacket, Int(UInt16.max)))
         } catch {
-            throw SetupError("cannot create TCP link: \(error)")
+            throw .tcpLink(error)
         }
         let tcp = TCPState(link: link, isServer: config.transport == .tcpServer)
         guard tcp.isServer else { return (link, tcp) }
@@ -51,34 +51,40 @@ extension TunnelController {
         var address = SocketAddress.any(family, port: config.localPort)
         if let local = config.localHost {
             guard let resolved = try? NameResolution.resolve(host: local, port: config.localPort, family: remote?.family, stream: true).first
-            else { throw SetupError("\(config.sourceName): local \(local): cannot resolve") }
+            else { throw .localUnresolved(source: config.sourceName, host: local) }
             address = resolved
         }
         do throws(SystemError) {
             tcp.listener = try TCPSocket.listen(on: address)
         } catch {
-            throw SetupError("cannot listen on TCP \(address): \(error)")
+            let holder = error.errno == EADDRINUSE ? PortHolder.describe(port: address.port, stream: true) : nil
+            throw .tcpListen(address, error, holder: holder)
         }
         logger.notice("Listening for incoming TCP connection on \(Self.openVPNAddress(address))")
         return (link, tcp)
     }
 
-    /// Starts accepting (server) or connecting (client); on the control queue after set-up.
-    func startTCP() {
-        guard let session = session, let tcp = session.tcp, !tcp.closed else { return }
-        if tcp.isServer, let listener = tcp.listener {
-            let source = DispatchSource.makeReadSource(fileDescriptor: listener.fd, queue: queue)
-            source.setEventHandler { [unowned self] in self.acceptTCP(tcp) }
-            source.setCancelHandler { withExtendedLifetime(listener) {} }  // closed once Dispatch let go of it
-            tcp.listenSource = source
-            source.resume()
-        } else {
-            connectTCP(tcp)
+    /// tcp-server: starts accepting; on the control queue after set-up.
+    func startListening() {
+        guard let tcp = tunnel?.tcp, !tcp.closed, tcp.isServer, let listener = tcp.listener else { return }
+        let source = DispatchSource.makeReadSource(fileDescriptor: listener.fd, queue: queue)
+        source.setEventHandler { [unowned self] in self.acceptTCP(tcp) }
+        source.setCancelHandler { withExtendedLifetime(listener) {} }  // closed once Dispatch let go of it
+        tcp.listenSource = source
+        source.resume()
+    }
+
+    /// tcp-client: connects after `seconds` (the session's backoff) unless the tunnel changed meanwhile.
+    func scheduleConnect(afterSeconds seconds: Int64) {
+        guard let tcp = tunnel?.tcp, !tcp.isServer else { return }
+        queue.asyncAfter(deadline: .now() + .seconds(Int(seconds))) { [weak self] in
+            guard let self, self.tunnel?.tcp === tcp else { return }
+            self.connectTCP(tcp)
         }
     }
 
     private func acceptTCP(_ tcp: TCPState) {
-        guard let session = session, session.tcp === tcp, !tcp.closed, !tcp.link.isConnected else { return }
+        guard let tunnel, tunnel.tcp === tcp, !tcp.closed, !tcp.link.isConnected else { return }
         while let listener = tcp.listener {
             let socket: TCPSocket
             let peer: SocketAddress
@@ -90,22 +96,21 @@ extension TunnelController {
                 return
             }
             // With `remote`, only that IP may connect; its source port is ephemeral (spec §9.5).
-            if let expected = session.configuredRemote, expected.addressBytes != peer.addressBytes {
+            if let expected = tunnel.configuredRemote, expected.addressBytes != peer.addressBytes {
                 logger.warning("TCP NOTE: Rejected connection attempt from \(Self.openVPNAddress(peer)) due to --remote setting")
                 continue  // dropping `socket` closes it
             }
-            tcpConnected(session, tcp, socket: socket, peer: peer)
+            tcpConnected(tunnel, tcp, socket: socket, peer: peer)
             return
         }
     }
 
     private func connectTCP(_ tcp: TCPState) {
-        guard let session = session, session.tcp === tcp, !tcp.closed, !tcp.link.isConnected,
-              tcp.pending == nil else { return }
-        var remote = session.configuredRemote
-        if !config.persistRemoteIP || remote == nil { remote = resolveTCPRemote() ?? remote }
+        guard let tunnel, tunnel.tcp === tcp, !tcp.closed, !tcp.link.isConnected, tcp.pending == nil else { return }
+        var remote = tunnel.configuredRemote
+        if !config.persistRemoteIP || remote == nil { remote = resolveRemote(config) ?? remote }
         guard let remote else {
-            scheduleReconnect(tcp)
+            feed(.tcpConnectFailed(now: Clock.monotonicSeconds()))
             return
         }
         var local: SocketAddress?
@@ -121,7 +126,7 @@ extension TunnelController {
             socket = try TCPSocket.connect(to: remote, from: local)
         } catch {
             logger.notice("TCP: connect to \(Self.openVPNAddress(remote)) failed: \(error)")
-            scheduleReconnect(tcp)
+            feed(.tcpConnectFailed(now: Clock.monotonicSeconds()))
             return
         }
         // Writable means connected or failed (also at once, when loopback connects immediately).
@@ -148,43 +153,17 @@ extension TunnelController {
         // The socket stays alive until Dispatch stopped watching its fd.
         source.setCancelHandler { withExtendedLifetime(socket) {} }
         source.cancel()
-        guard let session = session, session.tcp === tcp, !tcp.closed else { return }
+        guard let tunnel, tunnel.tcp === tcp, !tcp.closed else { return }
         if let failure {
             logger.notice("TCP: connect to \(Self.openVPNAddress(remote)) failed: \(failure)")
-            scheduleReconnect(tcp)
+            feed(.tcpConnectFailed(now: Clock.monotonicSeconds()))
         } else {
-            tcpConnected(session, tcp, socket: socket, peer: remote)
+            tcpConnected(tunnel, tcp, socket: socket, peer: remote)
         }
-    }
-
-    /// `connect-retry n [max]`: n seconds between attempts, doubled after every attempt past the
-    /// fifth, up to max (openvpn's backoff).
-    private func scheduleReconnect(_ tcp: TCPState) {
-        tcp.failedAttempts += 1
-        advanceRemote()
-        let retry = config.connectRetry
-        let extra = max(0, tcp.failedAttempts - 5)
-        let delay = extra == 0 ? retry.seconds : min(retry.seconds << min(extra, 16), max(retry.maxSeconds, retry.seconds))
-        queue.asyncAfter(deadline: .now() + .seconds(max(delay, 0))) { [weak self] in
-            guard let self, let session = self.session, session.tcp === tcp else { return }
-            self.connectTCP(tcp)
-        }
-    }
-
-    private func resolveTCPRemote() -> SocketAddress? {
-        config.remotes.isEmpty ? nil : resolveRemote(config)
-    }
-
-    /// Peer state of a new TCP session; `connected`: the peer address is known (pings may start).
-    private func resetPeerState(_ session: Session, connected: Bool) {
-        session.peerUp = false
-        session.initializationLogged = false
-        session.timers = PeerTimers(settings: timerSettings(config), now: Clock.monotonicSeconds())
-        if connected { session.timers.peerAddressKnown(now: Clock.monotonicSeconds()) }
     }
 
     /// A connection is up: hand it to the link and start a fresh session on it.
-    private func tcpConnected(_ session: Session, _ tcp: TCPState, socket: TCPSocket, peer: SocketAddress) {
+    private func tcpConnected(_ tunnel: Tunnel, _ tcp: TCPState, socket: TCPSocket, peer: SocketAddress) {
         logger.notice("TCP connection established with \(Self.openVPNAddress(peer))")
         // Records are whole packets and a batch leaves in one sendmsg: Nagle would only delay pings.
         try? socket.setNoDelay()
@@ -192,44 +171,28 @@ extension TunnelController {
             source.suspend()  // one peer at a time; later connections wait in the backlog
             tcp.listenSuspended = true
         }
-        tcp.failedAttempts = 0
-        let dp = session.dataPlane
+        let dp = tunnel.dataPlane
         dp.stop()
         tcp.link.attach(fd: socket.releaseFD(), peer: peer)
         dp.resetSession(keepReplayMark: replayPersist != nil)
         dp.peer.set(peer)
-        resetPeerState(session, connected: true)
+        feed(.tcpConnected(address: Self.openVPNAddress(peer), now: Clock.monotonicSeconds()))
         dp.start()
     }
 
-    /// The connection ended (EOF, error, bad record length): openvpn's `Connection reset, restarting`.
-    func tcpConnectionLost(_ session: Session, why: String) {
-        guard let tcp = session.tcp, tcp.link.isConnected else { return }
-        logger.notice("\(why)")
-        logger.notice("Connection reset, restarting")
-        softRestart("connection-reset")
-    }
-
-    /// A soft restart on TCP: drop the connection and wait for (server) or make (client) a new one.
-    func restartTCP(_ session: Session, _ tcp: TCPState) {
-        let dp = session.dataPlane
+    /// A soft restart on TCP: drop the connection and wait for (server) or make (client, when the
+    /// session says `.connect`) a new one.
+    func restartTCP(_ tunnel: Tunnel, _ tcp: TCPState) {
+        let dp = tunnel.dataPlane
         tcp.link.shutdownConnection()  // wakes a sender blocked on a full socket
         dp.stop()
-        let wasConnected = tcp.link.isConnected
         tcp.link.detach()
         dp.resetSession(keepReplayMark: replayPersist != nil)
         dp.peer.set(nil)
-        resetPeerState(session, connected: false)
         dp.start()
-        if tcp.isServer {
-            if let source = tcp.listenSource, tcp.listenSuspended {
-                tcp.listenSuspended = false
-                source.resume()
-            }
-        } else if wasConnected {
-            // Otherwise a connect is in progress or a retry is already scheduled.
-            tcp.failedAttempts = 0
-            scheduleReconnect(tcp)
+        if tcp.isServer, let source = tcp.listenSource, tcp.listenSuspended {
+            tcp.listenSuspended = false
+            source.resume()
         }
     }
 

@@ -21,13 +21,12 @@ public final class TunnelInterface {
 
     public init(config: TunnelConfig, logger: Logger, virtioHeader wantVirtioHeader: Bool = false) throws(SetupError) {
         self.logger = logger
-        do {
+        do throws(SystemError) {
             netlink = try Netlink()
             device = try TUNDevice(name: config.device == "tun" ? nil : config.device,
                                    options: wantVirtioHeader ? [.virtioHeader] : [])
         } catch {
-            throw SetupError("cannot open TUN device '\(config.device)': \(error)"
-                + (error.errno == ENOENT ? " (is the tun module loaded? /dev/net/tun missing)" : ""))
+            throw .tunOpen(device: config.device, error)
         }
         logger.notice("TUN/TAP device \(device.name) opened")
         if wantVirtioHeader {
@@ -60,7 +59,7 @@ public final class TunnelInterface {
             }
             try netlink.setLink(ifindex: device.ifindex, up: true)
         } catch {
-            throw SetupError("cannot configure \(device.name): \(error)")
+            throw .tunConfigure(device: device.name, error)
         }
     }
 
@@ -128,12 +127,6 @@ public final class TunnelInterface {
         let routes = (try? netlink.routes(family: .inet)) ?? []
         return routes.first { $0.prefixLength == 0 && $0.gateway != nil }?.gateway
     }
-}
-
-/// A start-up failure with a message for the user; the daemon exits with status 1.
-public struct SetupError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }
 
 /// A kernel routing-table entry (netlink's `Route`), named apart from the config's `route` directive.

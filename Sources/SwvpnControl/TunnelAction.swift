@@ -1,0 +1,55 @@
+/// What the executor must do, in the order given.
+public enum TunnelAction: Sendable, Hashable {
+    case log(LogLevel, String)
+    case sendPing
+    case sendOCCRequest
+    /// Answer an OCC_REQUEST with our options string.
+    case sendOCCReply
+    /// Compare the peer's OCC_REPLY with our options and warn about differences.
+    case checkOCCReply(String)
+    case sendOCCExit
+    /// Install the config's routes, then report `.routesInstalled`.
+    case installRoutes
+    /// Report `.routeDelayElapsed(generation)` after `seconds`.
+    case installRoutesAfter(seconds: Int64, generation: Int)
+    case notifyReady(status: String)
+    case notifyStatus(String)
+    /// `RELOADING=1` with `MONOTONIC_USEC=` (systemd's Type=notify-reload protocol).
+    case notifyReloading
+    case notifyWatchdog
+    /// Soft restart: a new data-channel session on the same device and socket; TCP drops the connection.
+    case restart(RestartReason)
+    /// Use `remote` line `index` from now on.
+    case useRemote(index: Int)
+    /// tcp-client: connect after `seconds`.
+    case connect(afterSeconds: Int64)
+    /// SIGHUP: read config and key again, then report `.configReloaded` or `.reloadFailed`.
+    case reloadConfig
+    /// Tear the tunnel down and set it up again from the reloaded config, then report `.started`.
+    case rebuild
+    /// Set up again after `seconds` (a socket that could not bind).
+    case retrySetUp(afterSeconds: Int64)
+    case saveReplayMark
+    case writeStatusFile
+    /// SIGUSR2: log the statistics lines.
+    case logStatistics
+    /// Tear down and exit 0; `reason` is openvpn's line ("SIGTERM[hard,] received").
+    case exit(reason: String)
+    /// Tear down and exit 1 after logging `message` (a set-up that cannot succeed).
+    case fail(String)
+}
+
+public enum LogLevel: Sendable, Hashable {
+    case trace, debug, info, notice, warning, error, critical
+}
+
+/// Why a session restarted (openvpn's SIGUSR1 text).
+public enum RestartReason: String, Sendable, Hashable, CaseIterable {
+    case pingRestart = "ping-restart"
+    case remoteExit = "remote-exit"
+    case user = "user"
+    case connectionReset = "connection-reset"
+    case decryptionError = "decryption-error"
+    /// SIGHUP: config re-read and the tunnel set up again.
+    case reload = "sighup"
+}

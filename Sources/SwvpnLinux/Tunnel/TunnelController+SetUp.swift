@@ -1,0 +1,201 @@
+import Glibc
+import Logging
+import SwvpnConfig
+import SwvpnControl
+import SwvpnCrypto
+import SwvpnProtocol
+
+// MARK: - Set-up and teardown of the I/O of one config
+
+extension TunnelController {
+    func setUp() throws(SetupError) {
+        let config = self.config
+        try loadCrypto(config)
+        let layout = config.frameLayout
+        let sealer: DataChannelSealer
+        let opener: DataChannelOpener
+        do throws(CryptoError) {
+            sealer = try DataChannelSealer(key: key, direction: config.keyDirection, layout: layout)
+            let replay: ReplayWindow.Parameters? =
+                switch config.replay {
+                case .window(let size, let seconds): ReplayWindow.Parameters(size: size, seconds: seconds)
+                case .disabled: nil
+                }
+            opener = try DataChannelOpener(key: key, direction: config.keyDirection, layout: layout, replay: replay)
+        } catch {
+            throw .dataChannel(cipher: "\(config.cipher)", digest: "\(config.digest)", error)
+        }
+        try openReplayPersist(config, opener: opener)
+        openStatusFile(config)
+        let remote = resolveRemote(config)
+        let family: UnderlayFamily = remote.map { $0.family == .inet ? .ipv4 : .ipv6 } ?? .unknown
+        let settings = config.packetPathSettings(underlay: family)
+        let (link, tcp) = try config.transport.isTCP
+            ? openTCPLink(config, remote: remote, settings: settings) : (openUDPLink(config, remote: remote, settings: settings), nil)
+        let interface = try TunnelInterface(config: config, logger: logger, virtioHeader: wantsOffload(config, settings))
+        let offload = Offload(tunVirtioHeader: interface.virtioHeader, segmentation: interface.virtioHeader,
+                              receiveCoalescing: (link as? UDPLink)?.receiveCoalescing ?? false)
+        if offload != .none {
+            logger.info("offloads: TUN TSO \(offload.tunVirtioHeader ? "on" : "off"), UDP GSO \(offload.segmentation ? "on" : "off"), UDP GRO \(offload.receiveCoalescing ? "on" : "off")")
+        }
+
+        let peer = PeerAddress(tcp == nil ? remote : nil)  // TCP: known once connected
+        let dataPlane = DataPlane(
+            tun: interface.device, link: link,
+            outbound: OutboundPath(settings: settings, sealer: sealer, fragmentSequenceSeed: UInt8.random(in: 0...255)),
+            inbound: InboundPath(settings: settings, opener: opener),
+            // TCP filters the peer's IP when accepting (spec §9.5); its packets all come from the connection.
+            peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float, offload: offload,
+            events: { [unowned self] event in self.dataPlaneEvents(event) })
+        let tunnel = Tunnel(interface: interface, link: link, dataPlane: dataPlane, occ: config.occOptions,
+                            configuredRemote: remote, tcp: tcp)
+        if tcp != nil && config.explicitExitNotify != nil {
+            logger.notice("NOTE: --explicit-exit-notify ignored for --proto tcp")
+        }
+        self.tunnel = tunnel
+        logger.trace("Local Options String: '\(tunnel.occ.localString)'")
+        logger.trace("Expected Remote Options String: '\(tunnel.occ.expectedRemoteString)'")
+        feed(.started(now: Clock.monotonicSeconds(), peerKnown: remote != nil && tcp == nil))  // installs the routes
+        try runScript(config.upCommand, kind: "up", config: config, interface: interface)
+        if let path = config.writePIDPath { writePIDFile(path) }
+        let direction = config.keyDirection.occValue.map { "key-direction \($0)" } ?? "bidirectional key"
+        let peerText = remote.map { "to \($0)" } ?? "listening"
+        logger.notice("Data Channel: cipher '\(config.cipher)', auth '\(config.digest)', \(direction), link \(peerText)")
+    }
+
+    /// Kernel offloads change how many packets cross into user space per syscall, never the wire.
+    /// They need UDP (GSO/GRO), no `fragment` (whole packets only), room for the 10-byte virtio header
+    /// in front of a decrypted packet, and a kernel with UDP GSO. `SWVPND_NO_OFFLOAD=1` turns them off
+    /// (for benchmarks comparing both paths, or to rule them out when debugging).
+    func wantsOffload(_ config: TunnelConfig, _ settings: PacketPathSettings) -> Bool {
+        let prefix = settings.compression == .lzoPrefix ? 1 : 0
+        return config.transport == .udp && config.fragment == nil
+            && settings.layout.cryptoHeadroom + prefix >= VirtioNetHeader.size
+            && UDPSocket.offloadSupport.segmentation && getenv("SWVPND_NO_OFFLOAD") == nil
+    }
+
+    private func loadCrypto(_ config: TunnelConfig) throws(SetupError) {
+        do throws(CryptoError) {
+            if !config.providers.isEmpty { try CryptoProviders.load(config.providers) }
+            if !config.cipher.isNone {
+                try CryptoProviders.ensureAvailable(cipherName: config.cipher.name,
+                                                    needsLegacyProvider: config.cipher.needsLegacyProvider)
+            }
+        } catch {
+            throw .cryptoProvider(error)
+        }
+        do throws(KeyFileError) {
+            try key.validate(for: config.cipher, source: keySourceName(config))
+        } catch {
+            throw .key(error)
+        }
+        if config.cipher.needsLegacyProvider && !config.providers.contains("legacy") {
+            logger.notice("\(config.cipher) needs OpenSSL's legacy provider: loaded it (openvpn 2.6 needs 'providers legacy default' for this)")
+        }
+    }
+
+    /// Resolves the current `remote` (several `remote` lines are tried in turn, like openvpn's
+    /// connection list: the session picks the next one after a ping-restart or a failed TCP connect).
+    func resolveRemote(_ config: TunnelConfig) -> SocketAddress? {
+        guard !config.remotes.isEmpty else { return nil }
+        let remote = config.remotes[control.remoteIndex % config.remotes.count]
+        let family: SocketAddress.Family? =
+            switch remote.addressFamily ?? config.addressFamily {
+            case .ipv4: .inet
+            case .ipv6: .inet6
+            case .any: nil
+            }
+        do throws(ResolutionError) {
+            let addresses = try NameResolution.resolve(host: remote.host, port: remote.port, family: family,
+                                                       stream: config.transport.isTCP)
+            return addresses.first
+        } catch {
+            logger.error("RESOLVE: \(error); will retry on restart")
+            return nil
+        }
+    }
+
+    private func openUDPLink(_ config: TunnelConfig, remote: SocketAddress?, settings: PacketPathSettings)
+        throws(SetupError) -> any TunnelLink
+    {
+        var family: SocketAddress.Family = remote?.family ?? (config.addressFamily == .ipv6 ? .inet6 : .inet)
+        var bindAddress = SocketAddress.any(family, port: config.bind ? config.localPort : 0)
+        if let local = config.localHost {
+            guard let resolved = try? NameResolution.resolve(host: local, port: config.localPort, family: remote?.family).first
+            else { throw .localUnresolved(source: config.sourceName, host: local) }
+            bindAddress = resolved
+            family = resolved.family
+            if !config.bind { bindAddress.port = 0 }
+        }
+        do throws(SystemError) {
+            let socket = try UDPSocket(bindingTo: bindAddress)
+            let sizes = try socket.setBufferSizes(
+                receive: config.receiveBufferSize ?? Tunables.socketBufferBytes,
+                send: config.sendBufferSize ?? Tunables.socketBufferBytes)
+            let local = (try? socket.localAddress())?.description ?? bindAddress.description
+            logger.notice("UDP link local (bound): \(local), buffers rx \(sizes.receive) tx \(sizes.send)")
+            if let remote { logger.notice("UDP link remote: \(remote)") }
+            let udp = UDPLink(socket: socket)
+            if wantsOffload(config, settings), UDPSocket.offloadSupport.receiveCoalescing {
+                do throws(SystemError) {
+                    try socket.enableReceiveCoalescing()
+                    udp.receiveCoalescing = true
+                } catch {
+                    logger.info("UDP GRO unavailable: \(error)")
+                }
+            }
+            return udp
+        } catch {
+            let holder = error.errno == EADDRINUSE ? PortHolder.describe(port: bindAddress.port, stream: false) : nil
+            throw .udpSocket(bindAddress, error, holder: holder)
+        }
+    }
+
+    func installRoutes() {
+        guard let tunnel else { return }
+        let complete = tunnel.interface.installRoutes(config: config, remote: tunnel.configuredRemote)
+        if !forwardingChecked, !config.routes.isEmpty, let forwarding = try? IPForwarding.isEnabled(), !forwarding {
+            forwardingChecked = true
+            logger.warning("""
+                net.ipv4.ip_forward is 0: this host will not forward traffic between the VPC and the tunnel \
+                (install the sysctl drop-in 60-swvpnd-forwarding.conf or run sysctl -w net.ipv4.ip_forward=1)
+                """)
+        }
+        feed(.routesInstalled(complete: complete))
+    }
+
+    /// `signal` is openvpn's text for what ended the tunnel, given to the down script.
+    func tearDown(signal: String = "sigterm") {
+        guard let tunnel else { return }
+        if let tcp = tunnel.tcp { closeTCP(tcp) }
+        tunnel.dataPlane.stop()
+        saveReplayMark()
+        if config.downPre {
+            try? runScript(config.downCommand, kind: "down", config: config, interface: tunnel.interface, signal: signal)
+        }
+        tunnel.interface.removeRoutes()
+        let name = tunnel.interface.device.name
+        self.tunnel = nil  // closes the TUN fd: the kernel removes the device and its addresses
+        logger.notice("Closed TUN/TAP device \(name)")
+        if !config.downPre {
+            try? runScriptAfterClose(config.downCommand, deviceName: name, signal: signal)
+        }
+    }
+
+    func dropPrivileges() throws(SetupError) {
+        guard let user = config.user ?? (config.group != nil ? "root" : nil) else { return }
+        do throws(PrivilegeDrop.Failure) {
+            try PrivilegeDrop.drop(toUser: user, group: config.group, keepNetAdmin: true)
+            logger.notice("dropped privileges to user '\(user)'\(config.group.map { " group '\($0)'" } ?? ""), keeping CAP_NET_ADMIN")
+        } catch {
+            throw .privileges(error)
+        }
+    }
+
+    private func keySourceName(_ config: TunnelConfig) -> String {
+        switch config.keySource {
+        case .file(let path, _, _): path
+        case .inline(_, let location): location.description
+        }
+    }
+}
