@@ -96,14 +96,31 @@ extension IntegrationTests {
 
         static func routes(_ ns: String) throws -> String { try Shell.must(["ip", "-n", ns, "route", "show"]) }
 
-        @Test
-        func readyAfterRoutesThenWatchdogPingsAndStatusFollowsThePeer() throws {
+        /// Namespaces, a key and a notify socket: the start of every test here.
+        static func prepare() throws -> (NetnsLab, SeedLab, String, NotifySocket) {
             try Prerequisites.requireBase()
             let lab = try NetnsLab()
+            do {
+                let seed = try SeedLab(lab: lab)
+                return (lab, seed, try seed.generateKey(), try NotifySocket(path: lab.path("notify.sock")))
+            } catch {
+                lab.teardown()
+                throw error
+            }
+        }
+
+        /// The next datagram with `line` in it, or an error showing what came instead and the log.
+        static func await(_ line: String, _ notify: NotifySocket, _ daemon: Daemon, timeout: Double = 20) throws -> String {
+            guard let message = notify.waitFor(timeout: timeout, { NotifySocket.lines($0).contains(Substring(line)) }) else {
+                throw HarnessError("no \(line) within \(Int(timeout)) s; got \(notify.messages.suffix(10))\nlog:\n\(daemon.log().tail(30))")
+            }
+            return message
+        }
+
+        @Test
+        func readyAfterRoutesThenWatchdogPingsAndStatusFollowsThePeer() throws {
+            let (lab, seed, key, notify) = try Self.prepare()
             defer { lab.teardown() }
-            let seed = try SeedLab(lab: lab)
-            let key = try seed.generateKey()
-            let notify = try NotifySocket(path: lab.path("notify.sock"))
             let extra = ["keepalive 1 4"]
             let a = try Self.startNotified(
                 lab, seed, socket: notify, config: seed.config(side: .a, cipher: Self.cipher, keyPath: key, extra: extra))
@@ -164,12 +181,8 @@ extension IntegrationTests {
         /// With route-delay the routes wait for the peer, so READY=1 must wait too.
         @Test
         func readyWaitsForRoutesDelayedUntilThePeerIsHeard() throws {
-            try Prerequisites.requireBase()
-            let lab = try NetnsLab()
+            let (lab, seed, key, notify) = try Self.prepare()
             defer { lab.teardown() }
-            let seed = try SeedLab(lab: lab)
-            let key = try seed.generateKey()
-            let notify = try NotifySocket(path: lab.path("notify.sock"))
             let a = try Self.startNotified(
                 lab, seed, socket: notify,
                 config: seed.config(side: .a, cipher: Self.cipher, keyPath: key, extra: ["route-delay 1"]))
@@ -190,6 +203,56 @@ extension IntegrationTests {
             try seed.waitUp([a, b], timeout: 30)
             try seed.pingAcrossBothWays()
             try LogScan.assertClean([a, b])
+        }
+
+        /// SIGHUP under Type=notify-reload: RELOADING=1 with MONOTONIC_USEC, then READY=1 again only
+        /// once the rebuilt tunnel has its route.
+        @Test
+        func sighupSendsReloadingThenReadyOnceTheTunnelIsBack() throws {
+            let (lab, seed, key, notify) = try Self.prepare()
+            defer { lab.teardown() }
+            let a = try Self.startNotified(
+                lab, seed, socket: notify, config: seed.config(side: .a, cipher: Self.cipher, keyPath: key))
+            _ = try Self.await("READY=1", notify, a)
+            // Signals are watched once set-up is done; the first WATCHDOG=1 comes after that.
+            _ = try Self.await("WATCHDOG=1", notify, a, timeout: 10)
+            kill(a.pid, SIGHUP)
+            let reloading = try Self.await("RELOADING=1", notify, a)
+            let usec = NotifySocket.lines(reloading).first { $0.hasPrefix("MONOTONIC_USEC=") }.flatMap { UInt64($0.dropFirst(15)) }
+            #expect(usec != nil && usec! > 0, "RELOADING=1 without MONOTONIC_USEC: '\(reloading)'")
+            _ = try Self.await("READY=1", notify, a)
+            #expect(try Self.routes(seed.vpnA).contains("\(Self.farVPC) via \(SeedLab.tunnelB)"), "READY=1 before the route")
+            #expect(a.log().contains("SIGHUP received: re-reading configuration"))
+            #expect(a.isRunning, "swvpnd exited after SIGHUP")
+            #expect(a.stop(signal: SIGTERM, grace: 10), "swvpnd ignored SIGTERM")
+            #expect(a.process.terminationStatus == 0)
+        }
+
+        /// A port someone else holds: swvpnd tries 5 times, 5 s apart, then exits 1 naming the holder.
+        @Test
+        func busyPortIsRetriedThenFailsNamingTheHolder() throws {
+            try Prerequisites.requireBase()
+            let lab = try NetnsLab()
+            defer { lab.teardown() }
+            let seed = try SeedLab(lab: lab)
+            let key = try seed.generateKey()
+            let holder = try lab.spawn(in: seed.vpnA, label: "port-holder", [
+                "python3", "-c",
+                "import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('0.0.0.0',1194)); print('bound',flush=True); time.sleep(120)",
+            ])
+            try holder.waitForLog("bound", timeout: 10)
+            let notify = try NotifySocket(path: lab.path("notify.sock"))
+            let a = try Self.startNotified(
+                lab, seed, socket: notify, config: seed.config(side: .a, cipher: Self.cipher, keyPath: key))
+            #expect(a.waitForExit(timeout: 60), "swvpnd still running 60 s after its port was busy:\n\(a.log().tail(20))")
+            #expect(a.process.terminationStatus == 1, "exit status \(a.process.terminationStatus)")
+            let log = a.log()
+            #expect(log.components(separatedBy: "trying again in 5 s").count - 1 == 4, "retries:\n\(log.tail(20))")
+            #expect(log.contains("Address already in use"), "\(log.tail(10))")
+            #expect(log.contains("held by pid \(holder.pid) (python3)"), "\(log.tail(10))")
+            #expect(log.contains("gave up after 5 tries"), "\(log.tail(10))")
+            #expect(!notify.messages.contains { $0.contains("READY=1") }, "READY=1 without a socket")
+            #expect(try seed.tunDevices(in: seed.vpnA).isEmpty, "a TUN device was left behind")
         }
     }
 }
