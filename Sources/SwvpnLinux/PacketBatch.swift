@@ -1,5 +1,6 @@
 import CSwvpnLinux
 import Glibc
+import SwvpnProtocol
 
 /// A fixed set of packet buffers plus the `mmsghdr`/`iovec`/`sockaddr_storage`/control arrays that move them
 /// in one `recvmmsg`/`sendmmsg` call. Everything is allocated once, in `init`; per-batch work only rewrites the
@@ -181,4 +182,10 @@ public final class PacketBatch {
             messages[i].msg_len = 0
         }
     }
+}
+
+/// Fragments are sealed straight into batch slots (`OutboundPath.sealTunnelPacket(..., fragments:)`).
+extension PacketBatch: PacketSlots {
+    @inlinable public func slotBase(_ index: Int) -> UnsafeMutableRawPointer { slab + index * stride }
+    @inlinable public func setPiece(_ index: Int, start: Int, length: Int) { setPacket(at: index, offset: start, length: length) }
 }

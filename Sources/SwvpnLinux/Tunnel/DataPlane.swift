@@ -59,11 +59,6 @@ public final class DataPlane: @unchecked Sendable {
     private let offload: Offload
     /// UDP GSO trains of sealed TSO segments, one message each (only with `offload.segmentation`).
     private let gsoBatch: PacketBatch
-    /// Where a sealed packet starts relative to the buffer base `OutboundPath` is given, and how
-    /// many bytes compression framing adds to an IP packet: both fixed per tunnel, so a TSO
-    /// segment's wire size is known before it is sealed.
-    private let wireStartOffset: Int
-    private let framingGrowth: Int
     private var tunSource: (any DispatchSourceRead)?
     private var linkSource: (any DispatchSourceRead)?
 
@@ -89,14 +84,12 @@ public final class DataPlane: @unchecked Sendable {
         self.events = events
         self.offload = offload
         let stride = settings.bufferSize
-        let prefix = settings.compression == .lzoPrefix ? 1 : 0
-        wireStartOffset = settings.payloadOffset - prefix - settings.layout.cryptoHeadroom
-        framingGrowth = settings.compression == .lzoPrefix || settings.compression == .stubSwap ? 1 : 0
+        precondition(!offload.tunVirtioHeader || settings.allowsOffload, "offloads need PacketPathSettings.allowsOffload")
         if offload.tunVirtioHeader {
             // A TSO read is up to 64 KB; the virtio header lands just in front of the IP packet.
             let big = (settings.payloadOffset + Tunables.maxSuperPacket + settings.layout.tailroom + 63) & ~63
             txBatch = PacketBatch(capacity: Tunables.offloadBatchSize, stride: big,
-                                  headroom: settings.payloadOffset - VirtioNetHeader.size)
+                                  headroom: settings.tunReadOffset(virtioHeader: true))
         } else {
             txBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: settings.payloadOffset)
         }
@@ -106,7 +99,7 @@ public final class DataPlane: @unchecked Sendable {
             rxBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: 0)
         }
         gsoBatch = PacketBatch(capacity: offload.segmentation ? Tunables.gsoMessages : 1,
-                               stride: offload.segmentation ? settings.payloadOffset + Tunables.maxSuperPacket + stride : 64,
+                               stride: offload.segmentation ? settings.trainSlack + Tunables.maxSuperPacket + stride : 64,
                                headroom: 0)
         controlBatch = PacketBatch(capacity: 1, stride: stride, headroom: settings.payloadOffset)
         fragmentBatch = PacketBatch(capacity: FragmentHeader.maxPieces, stride: stride, headroom: settings.payloadOffset)
@@ -168,8 +161,8 @@ public final class DataPlane: @unchecked Sendable {
             let base = controlBatch.buffer(at: 0).baseAddress!
             let result: OutboundResult
             switch message {
-            case .ping: result = outbound.sealPing(base, now: now)
-            case .occ(let m): result = outbound.sealOCC(m, base, now: now)
+            case .ping: result = outbound.sealPing(base, now: now, fragments: fragmentBatch)
+            case .occ(let m): result = outbound.sealOCC(m, base, now: now, fragments: fragmentBatch)
             }
             transmitSingle(result, batch: controlBatch)
         }
@@ -231,13 +224,13 @@ public final class DataPlane: @unchecked Sendable {
                     }
                 }
                 tunBytes += UInt64(length)
-                switch outbound.sealTunnelPacket(base, length: length, now: now) {
+                switch outbound.sealTunnelPacket(base, length: length, now: now, fragments: fragmentBatch) {
                 case .sealed(let start, let wireLength):
                     txBatch.setPacket(at: i, offset: start, length: wireLength)
                     linkBytes += UInt64(wireLength)
                 case .fragmented(let count):
                     linkBytes += flush(txBatch, from: runStart, to: i, peer: peer)
-                    linkBytes += sendFragments(count, peer: peer, now: now)
+                    linkBytes += flush(fragmentBatch, from: 0, to: count, peer: peer)
                     runStart = i + 1
                 case .dropped:
                     TrafficCounters.add(counters.droppedSeal, 1)
@@ -284,25 +277,23 @@ public final class DataPlane: @unchecked Sendable {
             TrafficCounters.add(counters.droppedSeal, 1)
             return 0
         }
-        let fullWire = settings.layout.wireLength(payload: plan.segmentLength(0) + framingGrowth)
-        let perMessage = max(1, min(Tunables.maxGSOSegments, Tunables.maxGSOBytes / fullWire))
-        let slack = settings.payloadOffset
+        let layout = settings.segmentTrain(segmentPayload: plan.segmentLength(0), maxSegments: Tunables.maxGSOSegments,
+                                           maxBytes: Tunables.maxGSOBytes)
+        let slack = settings.trainSlack
         var bytes: UInt64 = 0
         var message = 0
         var segment = 0
         while segment < plan.count {
-            let count = min(perMessage, plan.count - segment)
+            let count = min(layout.segmentsPerTrain, plan.count - segment)
             let train = gsoBatch.buffer(at: message).baseAddress! + slack
             var total = 0
             var sealed = 0
             for j in 0..<count {
-                // The buffer base OutboundPath expects, placed so the sealed packet starts exactly at
-                // the end of the previous one.
-                let base = train + total - wireStartOffset
+                let base = layout.sealBase(train, offset: total)
                 let segmentLength = TCPSegmenter.writeSegment(segment + j, of: packet, plan: plan,
                                                               to: base + settings.payloadOffset)
                 guard case .sealed(let start, let wireLength) = outbound.sealTunnelPacket(base, length: segmentLength, now: now),
-                      start == wireStartOffset else { break }
+                      start == layout.wireStart else { break }
                 total += wireLength
                 sealed += 1
             }
@@ -310,7 +301,7 @@ public final class DataPlane: @unchecked Sendable {
             segment += count
             guard sealed > 0 else { continue }
             gsoBatch.setPacket(at: message, offset: slack, length: total)
-            gsoBatch.setSegmentSize(sealed > 1 ? fullWire : 0, at: message)
+            gsoBatch.setSegmentSize(sealed > 1 ? layout.segmentWireLength : 0, at: message)
             message += 1
             if message == gsoBatch.capacity {
                 bytes += flush(gsoBatch, from: 0, to: message, peer: peer)
@@ -319,20 +310,6 @@ public final class DataPlane: @unchecked Sendable {
         }
         bytes += flush(gsoBatch, from: 0, to: message, peer: peer)
         return bytes
-    }
-
-    private func sendFragments(_ count: Int, peer: SocketAddress, now: UInt32) -> UInt64 {
-        var ready = 0
-        for piece in 0..<count {
-            let base = fragmentBatch.buffer(at: ready).baseAddress!
-            if case .sealed(let start, let length) = outbound.sealFragment(piece, into: base, now: now) {
-                fragmentBatch.setPacket(at: ready, offset: start, length: length)
-                ready += 1
-            } else {
-                TrafficCounters.add(counters.droppedSeal, 1)
-            }
-        }
-        return flush(fragmentBatch, from: 0, to: ready, peer: peer)
     }
 
     private func transmitSingle(_ result: OutboundResult, batch: PacketBatch) {
@@ -344,7 +321,7 @@ public final class DataPlane: @unchecked Sendable {
             batch.setPacket(at: 0, offset: start, length: length)
             bytes = flush(batch, from: 0, to: 1, peer: peer)
         case .fragmented(let count):
-            bytes = sendFragments(count, peer: peer, now: Clock.wallSeconds())
+            bytes = flush(fragmentBatch, from: 0, to: count, peer: peer)
         case .dropped:
             TrafficCounters.add(counters.droppedSeal, 1)
         }
@@ -446,9 +423,9 @@ public final class DataPlane: @unchecked Sendable {
             break
         case .dropped(let why):
             counters.countInboundDrop(why)
-            // On TCP a crypto failure means the stream is out of step: the rest of it is useless, so
-            // stop reading and let the controller restart the connection.
-            if streamLink, case .crypto = why {
+            // The rest of a stream that is out of step is useless: stop reading, let the controller
+            // restart the connection.
+            if inbound.endsStream(result) {
                 linkSource?.cancel()
                 events(.streamDecryptFailed(why))
                 return false
@@ -477,7 +454,7 @@ public final class DataPlane: @unchecked Sendable {
     }
 
     /// With a virtio-header TUN every write carries one; it goes into the decrypted packet's
-    /// former crypto header, which the offload set-up guarantees is at least 10 bytes.
+    /// former crypto header (`settings.inboundHeadroom`, checked in `init`).
     @inline(__always)
     private func writeTUN(_ ip: UnsafeMutableRawBufferPointer) -> Bool {
         var bytes = UnsafeRawBufferPointer(ip)

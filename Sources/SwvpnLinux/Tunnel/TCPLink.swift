@@ -25,9 +25,9 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
     private let placeholderWriteEnd: Int32
     private let maxRecordLength: Int
 
-    // RX state. Stream bytes land in `stream`; whole records are cut from it into batch slots.
-    // (Not `TCPRecordReader`: it keeps a partial record in its destination across calls, which
-    // would pin a batch slot between receives; a staging buffer lets a partial record wait there.)
+    // RX state. Stream bytes land in `stream`; `reader` cuts whole records from it into batch slots
+    // (a staging buffer, not the batch, holds a partial record between receives).
+    private var reader: TCPRecordReader
     private let stream: UnsafeMutableRawPointer
     private let streamCapacity = 128 * 1024
     private var streamStart = 0
@@ -43,6 +43,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
     public init(maxRecordLength: Int) throws(SystemError) {
         precondition(maxRecordLength > 0 && maxRecordLength <= Int(UInt16.max))
         self.maxRecordLength = maxRecordLength
+        reader = TCPRecordReader(maxRecordLength: maxRecordLength)
         // A pipe nobody writes to: its read end never becomes readable.
         var ends: [Int32] = [-1, -1]
         _ = try syscallNoWait("pipe") { negErrno(pipe(&ends)) }
@@ -70,6 +71,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
         streamStart = 0
         streamEnd = 0
         closedReason = nil
+        reader.reset()
     }
 
     /// Closes the connection. Only while the data plane is stopped.
@@ -93,11 +95,13 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
     /// not become readable again for them, so the data plane must call `receive` again itself.
     public var hasBufferedInput: Bool {
         if closedReason != nil { return fd >= 0 }
-        let available = streamEnd - streamStart
-        guard available >= 2 else { return false }
-        let p = stream + streamStart
-        let length = Int(p.load(as: UInt8.self)) << 8 | Int(p.load(fromByteOffset: 1, as: UInt8.self))
-        return available >= 2 + length
+        var probe = reader
+        if case .needMore = probe.next(in: staged) { return false }
+        return true
+    }
+
+    private var staged: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: stream + streamStart, count: streamEnd - streamStart)
     }
 
     public func receive(into batch: PacketBatch) throws(LinkError) -> Int {
@@ -107,21 +111,19 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
         var drained = false
         while n < batch.capacity {
             let available = streamEnd - streamStart
-            if available >= 2 {
-                let p = stream + streamStart
-                let length = Int(p.load(as: UInt8.self)) << 8 | Int(p.load(fromByteOffset: 1, as: UInt8.self))
-                guard length > 0 && length <= limit else {
-                    closedReason = TCPFramingError(length: length, maximum: limit).description
-                    throw .connectionClosed(closedReason!)
-                }
-                if available >= 2 + length {
-                    batch.buffer(at: n).baseAddress!.copyMemory(from: p + 2, byteCount: length)
-                    batch.setPacket(at: n, offset: 0, length: length)
-                    batch.setAddress(peer, at: n)
-                    streamStart += 2 + length
-                    n += 1
-                    continue
-                }
+            switch reader.next(in: staged, limit: limit) {
+            case .record(let length, let consumed):
+                batch.buffer(at: n).baseAddress!.copyMemory(from: stream + streamStart + consumed - length, byteCount: length)
+                batch.setPacket(at: n, offset: 0, length: length)
+                batch.setAddress(peer, at: n)
+                streamStart += consumed
+                n += 1
+                continue
+            case .error(let e):
+                closedReason = e.description
+                throw .connectionClosed(e.description)
+            case .needMore:
+                break
             }
             if let closedReason {
                 if n > 0 { break }  // deliver what arrived before the end first
@@ -161,18 +163,25 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
         guard fd >= 0 else { return count }
         var next = start
         let end = start + count
+        var lost = 0
         while next < end {
             let group = min(end - next, iovecCapacity)
-            for j in 0..<group {
-                let i = next + j
+            var records = 0
+            for i in next..<next + group {
+                // A packet a 16-bit length cannot carry is dropped whole; the stream stays in step.
+                guard TCPFraming.canFrame(length: batch.length(at: i)) else {
+                    lost += 1
+                    continue
+                }
                 let slot = batch.buffer(at: i)
                 let record = TCPFraming.writeLengthPrefix(slot, offset: batch.offset(at: i), length: batch.length(at: i))
-                iovecs[j] = iovec(iov_base: slot.baseAddress! + record.offset, iov_len: record.length)
+                iovecs[records] = iovec(iov_base: slot.baseAddress! + record.offset, iov_len: record.length)
+                records += 1
             }
-            try writeAll(fd, count: group)
+            try writeAll(fd, count: records)
             next += group
         }
-        return 0
+        return lost
     }
 
     private func writeAll(_ fd: Int32, count: Int) throws(LinkError) {
