@@ -71,7 +71,7 @@ let package = Package(
             resources: [.copy("Corpus")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux"], swiftSettings: swiftSettings),
+        .testTarget(name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux", "SwvpnProtocol", "SwvpnTestSupport"], swiftSettings: swiftSettings),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
             name: "IntegrationTests",

@@ -88,11 +88,15 @@ public final class PacketBatch {
     @inlinable public func length(at index: Int) -> Int { lengths[index] }
 
     /// Marks bytes `offset ..< offset + length` of slot `i` as its packet (after an in-place transform).
+    /// A range outside the slot is refused (false, slot left as it was): callers drop that packet
+    /// as `.oversized` instead of trapping on input.
     @inlinable
-    public func setPacket(at index: Int, offset: Int, length: Int) {
-        precondition(offset >= 0 && length >= 0 && offset + length <= stride, "packet outside its slot")
+    @discardableResult
+    public func setPacket(at index: Int, offset: Int, length: Int) -> Bool {
+        guard offset >= 0 && length >= 0 && offset <= stride - length else { return false }
         offsets[index] = offset
         lengths[index] = length
+        return true
     }
 
     /// Source address of a received datagram, or the destination set for a send; nil if none.
@@ -187,5 +191,5 @@ public final class PacketBatch {
 /// Fragments are sealed straight into batch slots (`OutboundPath.sealTunnelPacket(..., fragments:)`).
 extension PacketBatch: PacketSlots {
     @inlinable public func slotBase(_ index: Int) -> UnsafeMutableRawPointer { slab + index * stride }
-    @inlinable public func setPiece(_ index: Int, start: Int, length: Int) { setPacket(at: index, offset: start, length: length) }
+    @inlinable public func setPiece(_ index: Int, start: Int, length: Int) { _ = setPacket(at: index, offset: start, length: length) }
 }

@@ -35,7 +35,7 @@ public final class TunnelController: @unchecked Sendable {
     private var pidFileWritten: String?
     private var privilegesDropped = false
     private var lastStatusText = ""
-    private var lastDrops: [UInt64] = []
+    private var lastDrops: DropCounts?
     private var lastDropReport: Int64 = 0
     private var lastStatusFileWrite: Int64 = 0
     var replayPersist: ReplayPersistFile?
@@ -541,12 +541,11 @@ public final class TunnelController: @unchecked Sendable {
         guard let session, now - lastDropReport >= 10 else { return }
         lastDropReport = now
         let drops = session.dataPlane.counters.snapshot().drops
-        let values = drops.map(\.1)
-        defer { lastDrops = values }
-        guard lastDrops.count == values.count else { return }
-        let delta = zip(drops, lastDrops).map { ($0.0, $0.1 &- $1) }.filter { $0.1 > 0 }
+        defer { lastDrops = drops }
+        guard let lastDrops else { return }
+        let delta = drops.since(lastDrops)
         guard !delta.isEmpty else { return }
-        if delta.count == 1, delta[0].0 == "replayed", config.muteReplayWarnings { return }
+        if delta.count == 1, delta[0].0 == .replayed, config.muteReplayWarnings { return }
         let total = delta.reduce(0) { $0 + $1.1 }
         let parts = delta.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
         logger.warning("dropped \(total) packets in the last 10 s: \(parts)")
