@@ -13,16 +13,18 @@ import SwvpnProtocol
 ///
 /// While no connection is attached `readFD` is a placeholder that never becomes readable, so the
 /// data plane can run its TUN side (packets are counted as lost, as with no UDP peer).
-public final class TCPLink: TunnelLink, @unchecked Sendable {
+public final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading contract above
     public var isDatagram: Bool { false }
-    public var readFD: Int32 { fd >= 0 ? fd : placeholder }
+    public var readFD: Int32 { fd >= 0 ? fd : placeholder.raw }
     /// The connected peer (reported as every received packet's source), nil between connections.
     public private(set) var peer: SocketAddress?
     public var isConnected: Bool { fd >= 0 }
 
+    /// The attached connection, and its raw value for the loops (-1 when none).
+    private var connection: OwnedFD?
     private var fd: Int32 = -1
-    private let placeholder: Int32
-    private let placeholderWriteEnd: Int32
+    private let placeholder: OwnedFD
+    private let placeholderWriteEnd: OwnedFD
     private let maxRecordLength: Int
 
     // RX state. Stream bytes land in `stream`; `reader` cuts whole records from it into batch slots
@@ -47,26 +49,26 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
         // A pipe nobody writes to: its read end never becomes readable.
         var ends: [Int32] = [-1, -1]
         _ = try syscallNoWait("pipe") { negErrno(pipe(&ends)) }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        placeholder = ends[0]
-        placeholderWriteEnd = ends[1]
+        placeholder = OwnedFD(ends[0])
+        placeholderWriteEnd = OwnedFD(ends[1])
+        for end in ends {
+            _ = try syscallNoWait("fcntl(F_SETFD) pipe") { negErrno(fcntl(end, F_SETFD, FD_CLOEXEC)) }
+        }
         stream = .allocate(byteCount: streamCapacity, alignment: 64)
         iovecs = .allocate(capacity: iovecCapacity)
         iovecs.initialize(repeating: iovec(), count: iovecCapacity)
     }
 
     deinit {
-        if fd >= 0 { closeIgnoringErrors(fd) }
-        closeIgnoringErrors(placeholder)
-        closeIgnoringErrors(placeholderWriteEnd)
         stream.deallocate()
         iovecs.deallocate()
     }
 
     /// Takes ownership of a connected socket. Only while the data plane is stopped.
-    public func attach(fd: Int32, peer: SocketAddress) {
+    public func attach(fd: consuming OwnedFD, peer: SocketAddress) {
         precondition(self.fd < 0, "TCPLink: a connection is already attached")
-        self.fd = fd
+        self.fd = fd.raw
+        connection = consume fd
         self.peer = peer
         streamStart = 0
         streamEnd = 0
@@ -76,8 +78,8 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
 
     /// Closes the connection. Only while the data plane is stopped.
     public func detach() {
-        if fd >= 0 { closeIgnoringErrors(fd) }
         fd = -1
+        connection = nil  // closes it
         peer = nil
         streamStart = 0
         streamEnd = 0
@@ -86,7 +88,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
     /// Ends the connection in both directions without closing the fd (any thread).
     public func shutdownConnection() {
         let fd = self.fd
-        if fd >= 0 { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+        if fd >= 0 { _ = try? syscallNoWait("shutdown tcp") { negErrno(Glibc.shutdown(fd, Int32(SHUT_RDWR))) } }
     }
 
     // MARK: RX
@@ -109,7 +111,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
         let limit = min(maxRecordLength, batch.stride)
         var n = 0
         var drained = false
-        while n < batch.capacity {
+        reading: while n < batch.capacity {
             let available = streamEnd - streamStart
             switch reader.next(in: staged, limit: limit) {
             case .record(let length, let consumed):
@@ -137,17 +139,18 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
                 streamEnd = available
             }
             let room = streamCapacity - streamEnd
-            let r = swvpn_read(fd, stream + streamEnd, room)
-            if r > 0 {
-                streamEnd += r
-                drained = r < room  // a short read emptied the socket: skip the EAGAIN round trip
-            } else if r == 0 {
-                closedReason = "Connection reset by peer (end of stream)"
-            } else {
-                let code = Int32(-r)
-                if code == EINTR { continue }
-                if code == EAGAIN || code == EWOULDBLOCK { break }
-                closedReason = "Connection reset, read error: \(SystemError.text(for: code))"
+            do throws(SystemError) {
+                switch try syscall("read tcp", { swvpn_read(fd, stream + streamEnd, room) }) {
+                case .wouldBlock:
+                    break reading
+                case .processed(0):
+                    closedReason = "Connection reset by peer (end of stream)"
+                case .processed(let r):
+                    streamEnd += r
+                    drained = r < room  // a short read emptied the socket: skip the EAGAIN round trip
+                }
+            } catch {
+                closedReason = "Connection reset, read error: \(error.message)"
             }
         }
         batch.count = n
@@ -190,18 +193,16 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
             var header = msghdr()
             header.msg_iov = iovecs + first
             header.msg_iovlen = count - first
-            let r = swvpn_sendmsg(fd, &header, Int32(MSG_NOSIGNAL))
-            if r < 0 {
-                let code = Int32(-r)
-                if code == EINTR { continue }
-                if code == EAGAIN || code == EWOULDBLOCK {
-                    var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&pfd, 1, 1000)
-                    continue
-                }
-                throw .connectionClosed("Connection reset, write error: \(SystemError.text(for: code))")
+            let result: IOResult<Int>
+            do throws(SystemError) {
+                result = try syscall("sendmsg tcp") { swvpn_sendmsg(fd, &header, Int32(MSG_NOSIGNAL)) }
+            } catch {
+                throw .connectionClosed("Connection reset, write error: \(error.message)")
             }
-            var written = r
+            guard case .processed(var written) = result else {
+                waitWritable(fd, milliseconds: 1000)
+                continue
+            }
             while written > 0 {
                 let length = iovecs[first].iov_len
                 if written >= length {

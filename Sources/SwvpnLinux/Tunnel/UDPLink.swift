@@ -44,8 +44,7 @@ public final class UDPLink: TunnelLink {
                         lost += end - next
                         next = end
                     } else {
-                        var pfd = pollfd(fd: socket.fd, events: Int16(POLLOUT), revents: 0)
-                        _ = poll(&pfd, 1, Tunables.sendWaitMilliseconds)
+                        waitWritable(socket.fd, milliseconds: Tunables.sendWaitMilliseconds)
                     }
                 }
             } catch {

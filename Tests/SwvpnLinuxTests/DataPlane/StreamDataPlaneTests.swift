@@ -14,7 +14,7 @@ struct StreamDataPlaneTests {
         var fds: [Int32] = [-1, -1]
         try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
         let link = try TCPLink(maxRecordLength: settings.maxWirePacket)
-        link.attach(fd: fds[0], peer: addressA)
+        link.attach(fd: OwnedFD(fds[0]), peer: addressA)
         let b = try Side(link: link, settings: settings, direction: .inverse, peer: addressA)
         let peer = try Side(link: SocketPairLink(fd: -1, source: addressB), settings: settings, direction: .normal,
                             peer: nil)
