@@ -46,6 +46,13 @@ extension PacketLoops {
                 deviceBytes += UInt64(length)
                 switch outbound.sealTunnelPacket(base, length: length, now: now, fragments: fragmentBatch) {
                 case .sealed(let start, let wireLength):
+                    if streamLink && !TCPFraming.canFrame(length: wireLength) {
+                        // A `tun-mtu` near 64 KB can seal packets no 16-bit record length carries.
+                        counters.add(.oversized)
+                        linkBytes += flush(txBatch, from: runStart, to: i, peer: peer)
+                        runStart = i + 1
+                        continue
+                    }
                     txBatch.setPacket(at: i, offset: start, length: wireLength)
                     linkBytes += UInt64(wireLength)
                 case .fragmented(let count):
