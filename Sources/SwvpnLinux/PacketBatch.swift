@@ -189,7 +189,13 @@ public final class PacketBatch {
 }
 
 /// Fragments are sealed straight into batch slots (`OutboundPath.sealTunnelPacket(..., fragments:)`).
-extension PacketBatch: PacketSlots {
+extension PacketBatch {
+    /// The slots as `OutboundPath` writes fragments into them: slab, stride and the offset/length
+    /// arrays themselves, so a sealed piece is a ready packet of this batch.
+    public var fragmentSlots: PacketSlots {
+        PacketSlots(base: slab, stride: stride, capacity: capacity, starts: offsets, lengths: lengths)
+    }
+
+    /// The start of slot `index` (`buffer(at:)` without the bounds).
     @inlinable public func slotBase(_ index: Int) -> UnsafeMutableRawPointer { slab + index * stride }
-    @inlinable public func setPiece(_ index: Int, start: Int, length: Int) { _ = setPacket(at: index, offset: start, length: length) }
 }

@@ -79,7 +79,7 @@ struct PathPair {
         buffer.replaceSubrange(s.payloadOffset..<s.payloadOffset + packet.count, with: packet)
         let slots = TestSlots(stride: s.bufferSize)
         let result = buffer.withUnsafeMutableBytes {
-            outbound.sealTunnelPacket($0.baseAddress!, length: packet.count, now: now, fragments: slots)
+            outbound.sealTunnelPacket($0.baseAddress!, length: packet.count, now: now, fragments: slots.slots)
         }
         return collect(result, buffer, slots)
     }
@@ -87,14 +87,14 @@ struct PathPair {
     func sendPing() -> Sent {
         var buffer = [UInt8](repeating: 0xEE, count: outbound.settings.bufferSize)
         let slots = TestSlots(stride: outbound.settings.bufferSize)
-        let result = buffer.withUnsafeMutableBytes { outbound.sealPing($0.baseAddress!, now: now, fragments: slots) }
+        let result = buffer.withUnsafeMutableBytes { outbound.sealPing($0.baseAddress!, now: now, fragments: slots.slots) }
         return collect(result, buffer, slots)
     }
 
     func sendOCC(_ message: OCCMessage) -> Sent {
         var buffer = [UInt8](repeating: 0xEE, count: outbound.settings.bufferSize)
         let slots = TestSlots(stride: outbound.settings.bufferSize)
-        let result = buffer.withUnsafeMutableBytes { outbound.sealOCC(message, $0.baseAddress!, now: now, fragments: slots) }
+        let result = buffer.withUnsafeMutableBytes { outbound.sealOCC(message, $0.baseAddress!, now: now, fragments: slots.slots) }
         return collect(result, buffer, slots)
     }
 
@@ -418,21 +418,29 @@ private func framedPayload(_ payload: [UInt8], _ pair: PathPair) -> [UInt8] {
 }
 
 /// Fragment slots on one allocation, filled with 0xDD so stray writes show.
-final class TestSlots: PacketSlots {
+final class TestSlots {
     let stride: Int
-    let capacity = FragmentHeader.maxPieces
     let memory: UnsafeMutableRawPointer
-    var pieces: [(Int, Int)]
+    let starts = UnsafeMutablePointer<Int>.allocate(capacity: FragmentHeader.maxPieces)
+    let lengths = UnsafeMutablePointer<Int>.allocate(capacity: FragmentHeader.maxPieces)
 
     init(stride: Int) {
         self.stride = stride
         memory = .allocate(byteCount: stride * FragmentHeader.maxPieces, alignment: 16)
         memory.initializeMemory(as: UInt8.self, repeating: 0xDD, count: stride * FragmentHeader.maxPieces)
-        pieces = Array(repeating: (0, 0), count: FragmentHeader.maxPieces)
+        starts.initialize(repeating: 0, count: FragmentHeader.maxPieces)
+        lengths.initialize(repeating: 0, count: FragmentHeader.maxPieces)
     }
 
-    deinit { memory.deallocate() }
+    deinit {
+        memory.deallocate()
+        starts.deallocate()
+        lengths.deallocate()
+    }
 
+    var slots: PacketSlots {
+        PacketSlots(base: memory, stride: stride, capacity: FragmentHeader.maxPieces, starts: starts, lengths: lengths)
+    }
+    var pieces: [(Int, Int)] { (0..<FragmentHeader.maxPieces).map { (starts[$0], lengths[$0]) } }
     func slotBase(_ index: Int) -> UnsafeMutableRawPointer { memory + index * stride }
-    func setPiece(_ index: Int, start: Int, length: Int) { pieces[index] = (start, length) }
 }

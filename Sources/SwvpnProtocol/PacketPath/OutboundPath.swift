@@ -23,8 +23,8 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
     /// piece is sealed into `fragments` (slots `0 ..< count`, none of them `buffer`) and the result
     /// is `.fragmented(count)`: one call, no state left behind.
     @inline(__always)
-    public func sealTunnelPacket<Slots: PacketSlots>(_ buffer: UnsafeMutableRawPointer, length: Int, now: UInt32,
-                                                     fragments: Slots) -> OutboundResult {
+    public func sealTunnelPacket(_ buffer: UnsafeMutableRawPointer, length: Int, now: UInt32,
+                                 fragments: PacketSlots) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
         let offset = settings.payloadOffset
         guard length > 0, length <= settings.maxTunnelPacket else { return .dropped(.noRoom) }
@@ -38,36 +38,35 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
     /// `sealTunnelPacket` for callers with no fragment slots (a split is dropped as `.noRoom`).
     @inline(__always)
     public func sealTunnelPacket(_ buffer: UnsafeMutableRawPointer, length: Int, now: UInt32) -> OutboundResult {
-        sealTunnelPacket(buffer, length: length, now: now, fragments: NoPacketSlots())
+        sealTunnelPacket(buffer, length: length, now: now, fragments: .none)
     }
 
     /// Seals a keepalive ping (spec §6) into `buffer` (`settings.bufferSize` bytes).
-    public func sealPing<Slots: PacketSlots>(_ buffer: UnsafeMutableRawPointer, now: UInt32,
-                                             fragments: Slots) -> OutboundResult {
+    public func sealPing(_ buffer: UnsafeMutableRawPointer, now: UInt32, fragments: PacketSlots) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
         let length = Ping.write(into: buf, at: settings.payloadOffset)
         return sealPayload(buf, offset: settings.payloadOffset, length: length, now: now, fragments: fragments)
     }
 
     /// Seals an OCC message (spec §7) into `buffer` (`settings.bufferSize` bytes).
-    public func sealOCC<Slots: PacketSlots>(_ message: OCCMessage, _ buffer: UnsafeMutableRawPointer, now: UInt32,
-                                            fragments: Slots) -> OutboundResult {
+    public func sealOCC(_ message: OCCMessage, _ buffer: UnsafeMutableRawPointer, now: UInt32,
+                        fragments: PacketSlots) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
         guard let length = message.encode(into: buf, at: settings.payloadOffset) else { return .dropped(.noRoom) }
         return sealPayload(buf, offset: settings.payloadOffset, length: length, now: now, fragments: fragments)
     }
 
     public func sealPing(_ buffer: UnsafeMutableRawPointer, now: UInt32) -> OutboundResult {
-        sealPing(buffer, now: now, fragments: NoPacketSlots())
+        sealPing(buffer, now: now, fragments: .none)
     }
 
     public func sealOCC(_ message: OCCMessage, _ buffer: UnsafeMutableRawPointer, now: UInt32) -> OutboundResult {
-        sealOCC(message, buffer, now: now, fragments: NoPacketSlots())
+        sealOCC(message, buffer, now: now, fragments: .none)
     }
 
     @inline(__always)
-    private func sealPayload<Slots: PacketSlots>(_ buf: UnsafeMutableRawBufferPointer, offset: Int, length: Int,
-                                                 now: UInt32, fragments: Slots) -> OutboundResult {
+    private func sealPayload(_ buf: UnsafeMutableRawBufferPointer, offset: Int, length: Int,
+                             now: UInt32, fragments: PacketSlots) -> OutboundResult {
         var (start, len) = settings.compression.frame(buf, offset: offset, length: length)
         if splitter != nil {
             guard let plan = splitter!.plan(length: len) else { return .dropped(.noRoom) }
@@ -87,8 +86,8 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
 
     /// Writes header ‖ piece of the framed datagram into each slot and seals it there. A piece that
     /// fails to seal drops the whole datagram: the peer could never reassemble it.
-    private func sealPieces<Slots: PacketSlots>(_ plan: FragmentPlan, of datagram: UnsafeRawBufferPointer, now: UInt32,
-                                                into slots: Slots) -> OutboundResult {
+    private func sealPieces(_ plan: FragmentPlan, of datagram: UnsafeRawBufferPointer, now: UInt32,
+                            into slots: PacketSlots) -> OutboundResult {
         guard plan.count <= slots.capacity else { return .dropped(.noRoom) }
         let start = settings.payloadOffset - FragmentHeader.length - settings.compression.maxOverhead
         for piece in 0..<plan.count {

@@ -44,7 +44,7 @@ extension PacketLoops {
                     }
                 }
                 deviceBytes += UInt64(length)
-                switch outbound.sealTunnelPacket(base, length: length, now: now, fragments: fragmentBatch) {
+                switch outbound.sealTunnelPacket(base, length: length, now: now, fragments: fragmentSlots) {
                 case .sealed(let start, let wireLength):
                     if streamLink && !TCPFraming.canFrame(length: wireLength) {
                         // A `tun-mtu` near 64 KB can seal packets no 16-bit record length carries.
@@ -100,14 +100,14 @@ extension PacketLoops {
             let base = controlBatch.slotBase(0)
             let result: OutboundResult
             switch message {
-            case .ping: result = outbound.sealPing(base, now: now, fragments: fragmentBatch)
-            case .occ(let m): result = outbound.sealOCC(m, base, now: now, fragments: fragmentBatch)
+            case .ping: result = outbound.sealPing(base, now: now, fragments: fragmentSlots)
+            case .occ(let m): result = outbound.sealOCC(m, base, now: now, fragments: fragmentSlots)
             case .innerPacket(let write):
                 let room = UnsafeMutableRawBufferPointer(start: base + settings.payloadOffset, count: settings.tunMTU)
                 let length = write(room)
                 guard length > 0 else { return }
                 result = outbound.sealTunnelPacket(base, length: min(length, settings.tunMTU), now: now,
-                                                   fragments: fragmentBatch)
+                                                   fragments: fragmentSlots)
             }
             transmitSingle(result)
         }

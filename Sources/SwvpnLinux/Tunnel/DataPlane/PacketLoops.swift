@@ -37,6 +37,7 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
     let controlBatch: PacketBatch
     /// Fragment pieces of one datagram (`OutboundPath` seals them straight into these slots).
     let fragmentBatch: PacketBatch
+    let fragmentSlots: PacketSlots
     /// UDP GSO trains of sealed TSO segments, one message each (only with `offload.segmentation`).
     let gsoBatch: PacketBatch
     var deviceSource: (any DispatchSourceRead)?
@@ -85,6 +86,7 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
                                headroom: 0)
         controlBatch = PacketBatch(capacity: 1, stride: stride, headroom: settings.payloadOffset)
         fragmentBatch = PacketBatch(capacity: FragmentHeader.maxPieces, stride: stride, headroom: settings.payloadOffset)
+        fragmentSlots = fragmentBatch.fragmentSlots
         transmitHandler = { [unowned self] in self.runDeviceToLink() }
         receiveHandler = { [unowned self] in self.runLinkToDevice() }
     }
