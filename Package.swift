@@ -74,7 +74,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SwvpnControlTests", dependencies: ["SwvpnControl"], swiftSettings: swiftSettings),
-        .testTarget(name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux", "SwvpnProtocol", "SwvpnTestSupport"],
+            swiftSettings: swiftSettings),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
             name: "IntegrationTests",

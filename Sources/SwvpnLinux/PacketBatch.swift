@@ -1,5 +1,6 @@
 import CSwvpnLinux
 import Glibc
+import SwvpnProtocol
 
 /// A fixed set of packet buffers plus the `mmsghdr`/`iovec`/`sockaddr_storage`/control arrays that move them
 /// in one `recvmmsg`/`sendmmsg` call. Everything is allocated once, in `init`; per-batch work only rewrites the
@@ -87,11 +88,15 @@ public final class PacketBatch {
     @inlinable public func length(at index: Int) -> Int { lengths[index] }
 
     /// Marks bytes `offset ..< offset + length` of slot `i` as its packet (after an in-place transform).
+    /// A range outside the slot is refused (false, slot left as it was): callers drop that packet
+    /// as `.oversized` instead of trapping on input.
     @inlinable
-    public func setPacket(at index: Int, offset: Int, length: Int) {
-        precondition(offset >= 0 && length >= 0 && offset + length <= stride, "packet outside its slot")
+    @discardableResult
+    public func setPacket(at index: Int, offset: Int, length: Int) -> Bool {
+        guard offset >= 0 && length >= 0 && offset <= stride - length else { return false }
         offsets[index] = offset
         lengths[index] = length
+        return true
     }
 
     /// Source address of a received datagram, or the destination set for a send; nil if none.
@@ -181,4 +186,16 @@ public final class PacketBatch {
             messages[i].msg_len = 0
         }
     }
+}
+
+/// Fragments are sealed straight into batch slots (`OutboundPath.sealTunnelPacket(..., fragments:)`).
+extension PacketBatch {
+    /// The slots as `OutboundPath` writes fragments into them: slab, stride and the offset/length
+    /// arrays themselves, so a sealed piece is a ready packet of this batch.
+    public var fragmentSlots: PacketSlots {
+        PacketSlots(base: slab, stride: stride, capacity: capacity, starts: offsets, lengths: lengths)
+    }
+
+    /// The start of slot `index` (`buffer(at:)` without the bounds).
+    @inlinable public func slotBase(_ index: Int) -> UnsafeMutableRawPointer { slab + index * stride }
 }

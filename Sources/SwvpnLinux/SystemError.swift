@@ -97,6 +97,13 @@ func closeIgnoringErrors(_ fd: Int32) {
     _ = Glibc.close(fd)
 }
 
+/// Waits up to `milliseconds` for `fd` to become writable (a full socket buffer's back-pressure).
+/// Errors and timeouts both return: the caller's next send attempt reports what is wrong.
+func waitWritable(_ fd: Int32, milliseconds: Int32) {
+    var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+    _ = try? syscall("poll") { negErrno(poll(&pfd, 1, milliseconds)) }
+}
+
 func setNonBlocking(_ fd: Int32, what: String) throws(SystemError) {
     let flags = try syscallNoWait("fcntl(F_GETFL) \(what)") { negErrno(fcntl(fd, F_GETFL)) }
     _ = try syscallNoWait("fcntl(F_SETFL) \(what)") { negErrno(fcntl(fd, F_SETFL, Int32(flags) | O_NONBLOCK)) }

@@ -12,8 +12,8 @@ public final class TCPSocket {
     deinit { if fd >= 0 { closeIgnoringErrors(fd) } }
 
     /// Hands the fd to a new owner (a `TCPLink`), which closes it; this object no longer does.
-    public func releaseFD() -> Int32 {
-        let taken = fd
+    public func releaseFD() -> OwnedFD {
+        let taken = OwnedFD(fd)
         fd = -1
         return taken
     }
@@ -43,9 +43,12 @@ public final class TCPSocket {
                 try syscallNoWait("bind \(local)") { negErrno(bind(socket.fd, sa, length)) }
             }
         }
-        let result = address.withSockAddr { sa, length in negErrno(Glibc.connect(socket.fd, sa, length)) }
-        if result < 0 && result != -Int(EINPROGRESS) {
-            throw SystemError(errno: Int32(-result), syscall: "connect \(address)")
+        do throws(SystemError) {
+            _ = try syscallNoWait("connect \(address)") {
+                address.withSockAddr { sa, length in negErrno(Glibc.connect(socket.fd, sa, length)) }
+            }
+        } catch where error.errno == EINPROGRESS {
+            // The usual answer of a nonblocking connect: the outcome comes with writability.
         }
         return socket
     }

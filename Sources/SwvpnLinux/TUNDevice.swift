@@ -4,7 +4,8 @@ import Glibc
 /// A layer-3 TUN interface (`IFF_TUN | IFF_NO_PI`): each read or write is exactly one IP packet.
 /// The fd is nonblocking and close-on-exec; closing it (deinit) removes a non-persistent device.
 public final class TUNDevice {
-    public let fd: Int32
+    private let owned: OwnedFD
+    public var fd: Int32 { owned.raw }
     /// The kernel's name for the device, e.g. `tun0`.
     public let name: String
     public let ifindex: Int32
@@ -26,29 +27,23 @@ public final class TUNDevice {
             pattern += "%d"
         }
         var kernelName = [CChar](repeating: 0, count: Int(SWVPN_IFNAMSIZ))
-        let fd = try syscallNoWait("TUNSETIFF \(pattern)") {
+        let owned = OwnedFD(Int32(try syscallNoWait("TUNSETIFF \(pattern)") {
             Int(swvpn_tun_open(pattern, &kernelName, options.rawValue))
-        }
-        self.fd = Int32(fd)
-        name = string(fromCBuffer: kernelName)
-        do {
-            let index = try syscallNoWait("if_nametoindex \(name)") { Int(swvpn_ifindex(kernelName)) }
-            ifindex = Int32(index)
-        } catch {
-            closeIgnoringErrors(Int32(fd))
-            throw error
-        }
+        }))
+        let name = string(fromCBuffer: kernelName)
+        // On failure `owned` is dropped here, which closes the new device.
+        ifindex = Int32(try syscallNoWait("if_nametoindex \(name)") { Int(swvpn_ifindex(kernelName)) })
+        self.name = name
+        self.owned = owned
     }
 
     /// Adopts an already attached TUN fd (inherited from a privileged parent, like wireguard-go's `WG_TUN_FD`).
-    public init(adopting fd: Int32, name: String) throws(SystemError) {
-        try setNonBlocking(fd, what: name)
-        self.fd = fd
-        self.name = name
+    public init(adopting fd: consuming OwnedFD, name: String) throws(SystemError) {
+        try setNonBlocking(fd.raw, what: name)
         ifindex = Int32(try syscallNoWait("if_nametoindex \(name)") { Int(swvpn_ifindex(name)) })
+        self.name = name
+        owned = fd
     }
-
-    deinit { closeIgnoringErrors(fd) }
 
     /// `TUNSETOFFLOAD` with `TUN_F_*` flags (requires `.virtioHeader`).
     public func setOffload(_ flags: UInt32) throws(SystemError) {

@@ -11,32 +11,28 @@ public struct UDPOffloadSupport: Sendable, Equatable {
 
 /// A nonblocking UDP socket (IPv4 or IPv6) moving whole `PacketBatch`es with one syscall.
 public final class UDPSocket {
-    public let fd: Int32
+    private let owned: OwnedFD
+    public var fd: Int32 { owned.raw }
     public let family: SocketAddress.Family
 
     /// Creates a nonblocking socket bound to `address` (port 0 = ephemeral).
     public init(bindingTo address: SocketAddress, reuseAddress: Bool = false) throws(SystemError) {
         family = address.family
-        let fd = try syscallNoWait("socket(UDP)") {
+        // On a failure below `owned` is dropped, which closes the socket.
+        let owned = OwnedFD(Int32(try syscallNoWait("socket(UDP)") {
             negErrno(socket(address.family.rawValue, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
-        }
-        self.fd = Int32(fd)
-        do {
-            if reuseAddress {
-                _ = try syscallNoWait("setsockopt(SO_REUSEADDR)") {
-                    Int(swvpn_setsockopt_int(self.fd, SOL_SOCKET, SO_REUSEADDR, 1))
-                }
+        }))
+        let fd = owned.raw
+        if reuseAddress {
+            _ = try syscallNoWait("setsockopt(SO_REUSEADDR)") {
+                Int(swvpn_setsockopt_int(fd, SOL_SOCKET, SO_REUSEADDR, 1))
             }
-            _ = try address.withSockAddr { (sa, length) throws(SystemError) in
-                try syscallNoWait("bind \(address)") { negErrno(bind(self.fd, sa, length)) }
-            }
-        } catch {
-            closeIgnoringErrors(self.fd)
-            throw error
         }
+        _ = try address.withSockAddr { (sa, length) throws(SystemError) in
+            try syscallNoWait("bind \(address)") { negErrno(bind(fd, sa, length)) }
+        }
+        self.owned = owned
     }
-
-    deinit { closeIgnoringErrors(fd) }
 
     /// The bound address (useful after binding port 0).
     public func localAddress() throws(SystemError) -> SocketAddress {
@@ -65,7 +61,9 @@ public final class UDPSocket {
     public func setBufferSizes(receive: Int?, send: Int?) throws(SystemError) -> (receive: Int, send: Int) {
         func apply(_ bytes: Int, force: Int32, plain: Int32, name: String) throws(SystemError) {
             let value = Int32(clamping: bytes)
-            if swvpn_setsockopt_int(fd, SOL_SOCKET, force, value) == 0 { return }
+            if (try? syscallNoWait("setsockopt(\(name)FORCE)") { Int(swvpn_setsockopt_int(fd, SOL_SOCKET, force, value)) }) != nil {
+                return
+            }
             _ = try syscallNoWait("setsockopt(\(name), \(bytes))") { Int(swvpn_setsockopt_int(fd, SOL_SOCKET, plain, value)) }
         }
         if let receive { try apply(receive, force: swvpn_SO_RCVBUFFORCE, plain: SO_RCVBUF, name: "SO_RCVBUF") }

@@ -1,6 +1,13 @@
 /// TCP transport framing (spec §5): every packet is a record `uint16 BE length ‖ packet`.
 
 public enum TCPFraming {
+    /// The largest packet a record can carry (the length is 16 bits). Longer packets are dropped
+    /// before framing (`canFrame`), never truncated.
+    public static let maxRecordLength = Int(UInt16.max)
+
+    @inline(__always)
+    public static func canFrame(length: Int) -> Bool { length > 0 && length <= maxRecordLength }
+
     /// Writes the length prefix into the 2 bytes of headroom before the packet; returns the record.
     @inline(__always)
     public static func writeLengthPrefix(
@@ -62,6 +69,30 @@ public struct TCPRecordReader: Sendable {
         failed = nil
     }
 
+    /// Cuts the next record out of `stream`, bytes a caller staged itself (records back to back from
+    /// its start), without copying: `.record(length, consumed)` means the record is
+    /// `stream[consumed - length ..< consumed]`; `.needMore` that at most part of one record is there
+    /// (nothing consumed). Use either this or `read(from:into:)` on one reader, not both.
+    @inline(__always)
+    public mutating func next(in stream: UnsafeRawBufferPointer, limit: Int = .max) -> TCPRecordReadResult {
+        if let failed { return .error(failed) }
+        guard stream.count >= WireFormat.tcpLengthPrefix else { return .needMore }
+        let length = Int(stream[0]) << 8 | Int(stream[1])
+        if let e = check(length, limit: limit) { return .error(e) }
+        guard stream.count >= WireFormat.tcpLengthPrefix + length else { return .needMore }
+        return .record(length: length, consumed: WireFormat.tcpLengthPrefix + length)
+    }
+
+    /// A zero or oversized length breaks the stream for good (until `reset`).
+    @inline(__always)
+    private mutating func check(_ length: Int, limit: Int) -> TCPFramingError? {
+        let maximum = min(maxRecordLength, limit)
+        guard length == 0 || length > maximum else { return nil }
+        let e = TCPFramingError(length: length, maximum: maximum)
+        failed = e
+        return e
+    }
+
     public mutating func read(
         from chunk: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer
     ) -> TCPRecordReadResult {
@@ -72,14 +103,7 @@ public struct TCPRecordReader: Sendable {
             prefix = prefix << 8 | Int(chunk[i])
             prefixBytes += 1
             i += 1
-            if prefixBytes == 2 {
-                let limit = min(maxRecordLength, destination.count)
-                if prefix == 0 || prefix > limit {
-                    let e = TCPFramingError(length: prefix, maximum: limit)
-                    failed = e
-                    return .error(e)
-                }
-            }
+            if prefixBytes == 2, let e = check(prefix, limit: destination.count) { return .error(e) }
         }
         let take = min(prefix - filled, chunk.count - i)
         if take > 0 {

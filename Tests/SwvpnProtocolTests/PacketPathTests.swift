@@ -77,25 +77,28 @@ struct PathPair {
         let s = outbound.settings
         var buffer = [UInt8](repeating: 0xEE, count: max(s.bufferSize, s.payloadOffset + packet.count))
         buffer.replaceSubrange(s.payloadOffset..<s.payloadOffset + packet.count, with: packet)
+        let slots = TestSlots(stride: s.bufferSize)
         let result = buffer.withUnsafeMutableBytes {
-            outbound.sealTunnelPacket($0.baseAddress!, length: packet.count, now: now)
+            outbound.sealTunnelPacket($0.baseAddress!, length: packet.count, now: now, fragments: slots.slots)
         }
-        return collect(result, buffer)
+        return collect(result, buffer, slots)
     }
 
     func sendPing() -> Sent {
         var buffer = [UInt8](repeating: 0xEE, count: outbound.settings.bufferSize)
-        let result = buffer.withUnsafeMutableBytes { outbound.sealPing($0.baseAddress!, now: now) }
-        return collect(result, buffer)
+        let slots = TestSlots(stride: outbound.settings.bufferSize)
+        let result = buffer.withUnsafeMutableBytes { outbound.sealPing($0.baseAddress!, now: now, fragments: slots.slots) }
+        return collect(result, buffer, slots)
     }
 
     func sendOCC(_ message: OCCMessage) -> Sent {
         var buffer = [UInt8](repeating: 0xEE, count: outbound.settings.bufferSize)
-        let result = buffer.withUnsafeMutableBytes { outbound.sealOCC(message, $0.baseAddress!, now: now) }
-        return collect(result, buffer)
+        let slots = TestSlots(stride: outbound.settings.bufferSize)
+        let result = buffer.withUnsafeMutableBytes { outbound.sealOCC(message, $0.baseAddress!, now: now, fragments: slots.slots) }
+        return collect(result, buffer, slots)
     }
 
-    private func collect(_ result: OutboundResult, _ buffer: [UInt8]) -> Sent {
+    private func collect(_ result: OutboundResult, _ buffer: [UInt8], _ slots: TestSlots) -> Sent {
         let s = outbound.settings
         switch result {
         case .dropped(let why):
@@ -107,14 +110,9 @@ struct PathPair {
         case .fragmented(let count):
             var pieces: [[UInt8]] = []
             for i in 0..<count {
-                var piece = [UInt8](repeating: 0xDD, count: s.bufferSize)
-                let r = piece.withUnsafeMutableBytes { outbound.sealFragment(i, into: $0.baseAddress!, now: now) }
-                switch r {
-                case .dropped(let why): return .dropped(why)
-                case .sealed(let start, let length):
-                    #expect(start >= s.linkHeadroom)
-                    pieces.append(Array(piece[start..<start + length]))
-                }
+                let (start, length) = slots.pieces[i]
+                #expect(start >= s.linkHeadroom)
+                pieces.append(Array(UnsafeRawBufferPointer(start: slots.slotBase(i) + start, count: length)))
             }
             return .wires(pieces)
         }
@@ -417,4 +415,32 @@ private func framedPayload(_ payload: [UInt8], _ pair: PathPair) -> [UInt8] {
     let (o, l) = buffer.withUnsafeMutableBytes { compression.frame($0, offset: 2, length: payload.count) }
     let framed = Array(buffer[o..<o + l])
     return pair.outbound.settings.maxFragmentSize != nil ? [0, 0, 0, 0] + framed : framed
+}
+
+/// Fragment slots on one allocation, filled with 0xDD so stray writes show.
+final class TestSlots {
+    let stride: Int
+    let memory: UnsafeMutableRawPointer
+    let starts = UnsafeMutablePointer<Int>.allocate(capacity: FragmentHeader.maxPieces)
+    let lengths = UnsafeMutablePointer<Int>.allocate(capacity: FragmentHeader.maxPieces)
+
+    init(stride: Int) {
+        self.stride = stride
+        memory = .allocate(byteCount: stride * FragmentHeader.maxPieces, alignment: 16)
+        memory.initializeMemory(as: UInt8.self, repeating: 0xDD, count: stride * FragmentHeader.maxPieces)
+        starts.initialize(repeating: 0, count: FragmentHeader.maxPieces)
+        lengths.initialize(repeating: 0, count: FragmentHeader.maxPieces)
+    }
+
+    deinit {
+        memory.deallocate()
+        starts.deallocate()
+        lengths.deallocate()
+    }
+
+    var slots: PacketSlots {
+        PacketSlots(base: memory, stride: stride, capacity: FragmentHeader.maxPieces, starts: starts, lengths: lengths)
+    }
+    var pieces: [(Int, Int)] { (0..<FragmentHeader.maxPieces).map { (starts[$0], lengths[$0]) } }
+    func slotBase(_ index: Int) -> UnsafeMutableRawPointer { memory + index * stride }
 }

@@ -95,4 +95,47 @@ struct TCPFramingTests {
             _ = reassemble([rng.bytes(Int.random(in: 0...3000, using: &rng))[...]], max: Int.random(in: 1...1600, using: &rng))
         }
     }
+
+    /// `next(in:)` as TCPLink uses it: bytes staged in a buffer, records cut in place.
+    func cutStaged(_ chunks: [ArraySlice<UInt8>], max: Int = 1600) -> (records: [[UInt8]], error: TCPFramingError?) {
+        var reader = TCPRecordReader(maxRecordLength: max)
+        var staged: [UInt8] = []
+        var out: [[UInt8]] = []
+        for chunk in chunks {
+            staged += chunk
+            while true {
+                switch staged.withUnsafeBytes({ reader.next(in: $0) }) {
+                case .needMore: break
+                case .record(let length, let consumed):
+                    out.append(Array(staged[consumed - length..<consumed]))
+                    staged.removeFirst(consumed)
+                    continue
+                case .error(let e): return (out, e)
+                }
+                break
+            }
+        }
+        return (out, nil)
+    }
+
+    @Test func cutsStagedStreamSplitAtEveryBoundary() throws {
+        let (bytes, records) = try stream()
+        for cut in 0...bytes.count {
+            #expect(cutStaged([bytes[..<cut], bytes[cut...]]).records == records, "cut at \(cut)")
+        }
+        #expect(cutStaged(bytes.indices.map { bytes[$0...$0] }).records == records)
+    }
+
+    @Test func stagedReaderRejectsZeroAndOversizedLengthsUntilReset() {
+        #expect(cutStaged([[0, 0, 1, 2][...]]).error == TCPFramingError(length: 0, maximum: 1600))
+        #expect(cutStaged([[0x06, 0x41, 1][...]]).error?.length == 1601)
+        var reader = TCPRecordReader(maxRecordLength: 10)
+        let bad: [UInt8] = [0, 11]
+        let good: [UInt8] = [0, 1, 9]
+        #expect(bad.withUnsafeBytes { reader.next(in: $0) } == .error(TCPFramingError(length: 11, maximum: 10)))
+        #expect(good.withUnsafeBytes { reader.next(in: $0) } == .error(TCPFramingError(length: 11, maximum: 10)))
+        reader.reset()
+        #expect(good.withUnsafeBytes { reader.next(in: $0) } == .record(length: 1, consumed: 3))
+        #expect(good.withUnsafeBytes { reader.next(in: $0, limit: 0) } == .error(TCPFramingError(length: 1, maximum: 0)))
+    }
 }

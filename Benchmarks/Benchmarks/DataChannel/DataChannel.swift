@@ -6,7 +6,9 @@ import SwvpnProtocol
 // does per packet, minus the syscalls. Setup (keys, contexts, buffers, the pre-sealed ring) runs
 // outside the measurement, so mallocCountTotal counts steady-state packets only and must be 0.
 
-/// One cipher/auth pair under test.
+/// One cipher/auth pair under test. Benchmark names carry no spaces or slashes: `thresholds check`
+/// looks for `Thresholds/<target>.<name>.p90.json` under the raw name, while `thresholds update`
+/// writes it with those characters replaced by `_`.
 struct Suite: Sendable {
     let label: String
     let cipher: CipherSpec
@@ -14,10 +16,10 @@ struct Suite: Sendable {
 }
 
 let suites: [Suite] = [
-    Suite(label: "AES-256-CBC/SHA256", cipher: .aes256CBC, digest: .sha256),
-    Suite(label: "AES-128-CBC/SHA1", cipher: .aes128CBC, digest: .sha1),
-    Suite(label: "BF-CBC/SHA1", cipher: .bfCBC, digest: .sha1),
-    Suite(label: "none/none", cipher: .none, digest: .none),
+    Suite(label: "AES-256-CBC_SHA256", cipher: .aes256CBC, digest: .sha256),
+    Suite(label: "AES-128-CBC_SHA1", cipher: .aes128CBC, digest: .sha1),
+    Suite(label: "BF-CBC_SHA1", cipher: .bfCBC, digest: .sha1),
+    Suite(label: "none_none", cipher: .none, digest: .none),
 ]
 let payloadSizes = [64, 512, 1400]
 
@@ -133,7 +135,7 @@ let benchmarks: @Sendable () -> Void = {
     for suite in suites {
         for size in payloadSizes {
             // One scaled iteration = 1000 packets, so throughput (per second) reads in kilo-packets.
-            Benchmark("seal \(suite.label) \(size)B") { benchmark, state in
+            Benchmark("seal_\(suite.label)_\(size)B") { benchmark, state in
                 let buffer = state.buffer, length = state.size
                 for _ in benchmark.scaledIterations {
                     blackHole(state.path.sealTunnelPacket(buffer, length: length, now: 1_800_000_000))
@@ -142,7 +144,7 @@ let benchmarks: @Sendable () -> Void = {
                 try SealState(suite, size: size)
             }
 
-            Benchmark("open \(suite.label) \(size)B") { benchmark, state in
+            Benchmark("open_\(suite.label)_\(size)B") { benchmark, state in
                 for _ in benchmark.scaledIterations {
                     blackHole(state.openNext())
                 }

@@ -13,21 +13,23 @@ import SwvpnProtocol
 ///
 /// While no connection is attached `readFD` is a placeholder that never becomes readable, so the
 /// data plane can run its TUN side (packets are counted as lost, as with no UDP peer).
-public final class TCPLink: TunnelLink, @unchecked Sendable {
+public final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading contract above
     public var isDatagram: Bool { false }
-    public var readFD: Int32 { fd >= 0 ? fd : placeholder }
+    public var readFD: Int32 { fd >= 0 ? fd : placeholder.raw }
     /// The connected peer (reported as every received packet's source), nil between connections.
     public private(set) var peer: SocketAddress?
     public var isConnected: Bool { fd >= 0 }
 
+    /// The attached connection, and its raw value for the loops (-1 when none).
+    private var connection: OwnedFD?
     private var fd: Int32 = -1
-    private let placeholder: Int32
-    private let placeholderWriteEnd: Int32
+    private let placeholder: OwnedFD
+    private let placeholderWriteEnd: OwnedFD
     private let maxRecordLength: Int
 
-    // RX state. Stream bytes land in `stream`; whole records are cut from it into batch slots.
-    // (Not `TCPRecordReader`: it keeps a partial record in its destination across calls, which
-    // would pin a batch slot between receives; a staging buffer lets a partial record wait there.)
+    // RX state. Stream bytes land in `stream`; `reader` cuts whole records from it into batch slots
+    // (a staging buffer, not the batch, holds a partial record between receives).
+    private var reader: TCPRecordReader
     private let stream: UnsafeMutableRawPointer
     private let streamCapacity = 128 * 1024
     private var streamStart = 0
@@ -43,39 +45,41 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
     public init(maxRecordLength: Int) throws(SystemError) {
         precondition(maxRecordLength > 0 && maxRecordLength <= Int(UInt16.max))
         self.maxRecordLength = maxRecordLength
+        reader = TCPRecordReader(maxRecordLength: maxRecordLength)
         // A pipe nobody writes to: its read end never becomes readable.
         var ends: [Int32] = [-1, -1]
         _ = try syscallNoWait("pipe") { negErrno(pipe(&ends)) }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        placeholder = ends[0]
-        placeholderWriteEnd = ends[1]
+        placeholder = OwnedFD(ends[0])
+        placeholderWriteEnd = OwnedFD(ends[1])
+        for end in ends {
+            _ = try syscallNoWait("fcntl(F_SETFD) pipe") { negErrno(fcntl(end, F_SETFD, FD_CLOEXEC)) }
+        }
         stream = .allocate(byteCount: streamCapacity, alignment: 64)
         iovecs = .allocate(capacity: iovecCapacity)
         iovecs.initialize(repeating: iovec(), count: iovecCapacity)
     }
 
     deinit {
-        if fd >= 0 { closeIgnoringErrors(fd) }
-        closeIgnoringErrors(placeholder)
-        closeIgnoringErrors(placeholderWriteEnd)
         stream.deallocate()
         iovecs.deallocate()
     }
 
     /// Takes ownership of a connected socket. Only while the data plane is stopped.
-    public func attach(fd: Int32, peer: SocketAddress) {
+    public func attach(fd: consuming OwnedFD, peer: SocketAddress) {
         precondition(self.fd < 0, "TCPLink: a connection is already attached")
-        self.fd = fd
+        self.fd = fd.raw
+        connection = consume fd
         self.peer = peer
         streamStart = 0
         streamEnd = 0
         closedReason = nil
+        reader.reset()
     }
 
     /// Closes the connection. Only while the data plane is stopped.
     public func detach() {
-        if fd >= 0 { closeIgnoringErrors(fd) }
         fd = -1
+        connection = nil  // closes it
         peer = nil
         streamStart = 0
         streamEnd = 0
@@ -84,7 +88,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
     /// Ends the connection in both directions without closing the fd (any thread).
     public func shutdownConnection() {
         let fd = self.fd
-        if fd >= 0 { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+        if fd >= 0 { _ = try? syscallNoWait("shutdown tcp") { negErrno(Glibc.shutdown(fd, Int32(SHUT_RDWR))) } }
     }
 
     // MARK: RX
@@ -93,11 +97,13 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
     /// not become readable again for them, so the data plane must call `receive` again itself.
     public var hasBufferedInput: Bool {
         if closedReason != nil { return fd >= 0 }
-        let available = streamEnd - streamStart
-        guard available >= 2 else { return false }
-        let p = stream + streamStart
-        let length = Int(p.load(as: UInt8.self)) << 8 | Int(p.load(fromByteOffset: 1, as: UInt8.self))
-        return available >= 2 + length
+        var probe = reader
+        if case .needMore = probe.next(in: staged) { return false }
+        return true
+    }
+
+    private var staged: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: stream + streamStart, count: streamEnd - streamStart)
     }
 
     public func receive(into batch: PacketBatch) throws(LinkError) -> Int {
@@ -105,23 +111,21 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
         let limit = min(maxRecordLength, batch.stride)
         var n = 0
         var drained = false
-        while n < batch.capacity {
+        reading: while n < batch.capacity {
             let available = streamEnd - streamStart
-            if available >= 2 {
-                let p = stream + streamStart
-                let length = Int(p.load(as: UInt8.self)) << 8 | Int(p.load(fromByteOffset: 1, as: UInt8.self))
-                guard length > 0 && length <= limit else {
-                    closedReason = TCPFramingError(length: length, maximum: limit).description
-                    throw .connectionClosed(closedReason!)
-                }
-                if available >= 2 + length {
-                    batch.buffer(at: n).baseAddress!.copyMemory(from: p + 2, byteCount: length)
-                    batch.setPacket(at: n, offset: 0, length: length)
-                    batch.setAddress(peer, at: n)
-                    streamStart += 2 + length
-                    n += 1
-                    continue
-                }
+            switch reader.next(in: staged, limit: limit) {
+            case .record(let length, let consumed):
+                batch.buffer(at: n).baseAddress!.copyMemory(from: stream + streamStart + consumed - length, byteCount: length)
+                batch.setPacket(at: n, offset: 0, length: length)
+                batch.setAddress(peer, at: n)
+                streamStart += consumed
+                n += 1
+                continue
+            case .error(let e):
+                closedReason = e.description
+                throw .connectionClosed(e.description)
+            case .needMore:
+                break
             }
             if let closedReason {
                 if n > 0 { break }  // deliver what arrived before the end first
@@ -135,17 +139,18 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
                 streamEnd = available
             }
             let room = streamCapacity - streamEnd
-            let r = swvpn_read(fd, stream + streamEnd, room)
-            if r > 0 {
-                streamEnd += r
-                drained = r < room  // a short read emptied the socket: skip the EAGAIN round trip
-            } else if r == 0 {
-                closedReason = "Connection reset by peer (end of stream)"
-            } else {
-                let code = Int32(-r)
-                if code == EINTR { continue }
-                if code == EAGAIN || code == EWOULDBLOCK { break }
-                closedReason = "Connection reset, read error: \(SystemError.text(for: code))"
+            do throws(SystemError) {
+                switch try syscall("read tcp", { swvpn_read(fd, stream + streamEnd, room) }) {
+                case .wouldBlock:
+                    break reading
+                case .processed(0):
+                    closedReason = "Connection reset by peer (end of stream)"
+                case .processed(let r):
+                    streamEnd += r
+                    drained = r < room  // a short read emptied the socket: skip the EAGAIN round trip
+                }
+            } catch {
+                closedReason = "Connection reset, read error: \(error.message)"
             }
         }
         batch.count = n
@@ -161,18 +166,25 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
         guard fd >= 0 else { return count }
         var next = start
         let end = start + count
+        var lost = 0
         while next < end {
             let group = min(end - next, iovecCapacity)
-            for j in 0..<group {
-                let i = next + j
+            var records = 0
+            for i in next..<next + group {
+                // A packet a 16-bit length cannot carry is dropped whole; the stream stays in step.
+                guard TCPFraming.canFrame(length: batch.length(at: i)) else {
+                    lost += 1
+                    continue
+                }
                 let slot = batch.buffer(at: i)
                 let record = TCPFraming.writeLengthPrefix(slot, offset: batch.offset(at: i), length: batch.length(at: i))
-                iovecs[j] = iovec(iov_base: slot.baseAddress! + record.offset, iov_len: record.length)
+                iovecs[records] = iovec(iov_base: slot.baseAddress! + record.offset, iov_len: record.length)
+                records += 1
             }
-            try writeAll(fd, count: group)
+            try writeAll(fd, count: records)
             next += group
         }
-        return 0
+        return lost
     }
 
     private func writeAll(_ fd: Int32, count: Int) throws(LinkError) {
@@ -181,18 +193,16 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {
             var header = msghdr()
             header.msg_iov = iovecs + first
             header.msg_iovlen = count - first
-            let r = swvpn_sendmsg(fd, &header, Int32(MSG_NOSIGNAL))
-            if r < 0 {
-                let code = Int32(-r)
-                if code == EINTR { continue }
-                if code == EAGAIN || code == EWOULDBLOCK {
-                    var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&pfd, 1, 1000)
-                    continue
-                }
-                throw .connectionClosed("Connection reset, write error: \(SystemError.text(for: code))")
+            let result: IOResult<Int>
+            do throws(SystemError) {
+                result = try syscall("sendmsg tcp") { swvpn_sendmsg(fd, &header, Int32(MSG_NOSIGNAL)) }
+            } catch {
+                throw .connectionClosed("Connection reset, write error: \(error.message)")
             }
-            var written = r
+            guard case .processed(var written) = result else {
+                waitWritable(fd, milliseconds: 1000)
+                continue
+            }
             while written > 0 {
                 let length = iovecs[first].iov_len
                 if written >= length {

@@ -1,5 +1,4 @@
 import Synchronization
-import SwvpnProtocol
 
 /// Byte and packet counts of one tunnel, shared by the TX queue, the RX queue and the control queue.
 ///
@@ -15,16 +14,18 @@ public final class TrafficCounters: Sendable {
     public let linkReadPackets = Atomic<UInt64>(0)
     public let linkWritePackets = Atomic<UInt64>(0)
 
-    // Drops, by cause. Read and reset by the control queue's rate-limited summary.
-    public let droppedBadHMAC = Atomic<UInt64>(0)
-    public let droppedReplay = Atomic<UInt64>(0)
-    public let droppedCrypto = Atomic<UInt64>(0)
-    public let droppedFraming = Atomic<UInt64>(0)
-    public let droppedSource = Atomic<UInt64>(0)
-    public let droppedNoPeer = Atomic<UInt64>(0)
-    public let droppedLinkSend = Atomic<UInt64>(0)
-    public let droppedTUNWrite = Atomic<UInt64>(0)
-    public let droppedSeal = Atomic<UInt64>(0)
+    // Drops, one counter per `PacketDrop` (an Atomic cannot live in an array; the switch below is
+    // the index).
+    private let badHMAC = Atomic<UInt64>(0)
+    private let replayed = Atomic<UInt64>(0)
+    private let undecryptable = Atomic<UInt64>(0)
+    private let badFraming = Atomic<UInt64>(0)
+    private let wrongSource = Atomic<UInt64>(0)
+    private let noPeer = Atomic<UInt64>(0)
+    private let linkSend = Atomic<UInt64>(0)
+    private let tunWrite = Atomic<UInt64>(0)
+    private let seal = Atomic<UInt64>(0)
+    private let oversized = Atomic<UInt64>(0)
 
     public init() {}
 
@@ -33,43 +34,51 @@ public final class TrafficCounters: Sendable {
         if value != 0 { counter.add(value, ordering: .relaxed) }
     }
 
+    /// Counts `value` packets dropped for `reason`.
+    @inline(__always)
+    public func add(_ reason: PacketDrop, _ value: UInt64 = 1) {
+        switch reason {
+        case .badHMAC: Self.add(badHMAC, value)
+        case .replayed: Self.add(replayed, value)
+        case .undecryptable: Self.add(undecryptable, value)
+        case .badFraming: Self.add(badFraming, value)
+        case .wrongSource: Self.add(wrongSource, value)
+        case .noPeer: Self.add(noPeer, value)
+        case .linkSend: Self.add(linkSend, value)
+        case .tunWrite: Self.add(tunWrite, value)
+        case .seal: Self.add(seal, value)
+        case .oversized: Self.add(oversized, value)
+        }
+    }
+
+    public func dropped(_ reason: PacketDrop) -> UInt64 {
+        switch reason {
+        case .badHMAC: badHMAC.load(ordering: .relaxed)
+        case .replayed: replayed.load(ordering: .relaxed)
+        case .undecryptable: undecryptable.load(ordering: .relaxed)
+        case .badFraming: badFraming.load(ordering: .relaxed)
+        case .wrongSource: wrongSource.load(ordering: .relaxed)
+        case .noPeer: noPeer.load(ordering: .relaxed)
+        case .linkSend: linkSend.load(ordering: .relaxed)
+        case .tunWrite: tunWrite.load(ordering: .relaxed)
+        case .seal: seal.load(ordering: .relaxed)
+        case .oversized: oversized.load(ordering: .relaxed)
+        }
+    }
+
     public struct Snapshot: Sendable, Equatable {
         public var tunReadBytes: UInt64, tunWriteBytes: UInt64, linkReadBytes: UInt64, linkWriteBytes: UInt64
         public var authReadBytes: UInt64
-        public var drops: [(String, UInt64)]
-        public static func == (a: Snapshot, b: Snapshot) -> Bool {
-            a.tunReadBytes == b.tunReadBytes && a.tunWriteBytes == b.tunWriteBytes
-                && a.linkReadBytes == b.linkReadBytes && a.linkWriteBytes == b.linkWriteBytes
-                && a.authReadBytes == b.authReadBytes && a.drops.map(\.1) == b.drops.map(\.1)
-        }
+        public var drops: DropCounts
     }
 
     public func snapshot() -> Snapshot {
-        Snapshot(
+        var drops = DropCounts()
+        for reason in PacketDrop.allCases { drops[reason] = dropped(reason) }
+        return Snapshot(
             tunReadBytes: tunReadBytes.load(ordering: .relaxed), tunWriteBytes: tunWriteBytes.load(ordering: .relaxed),
             linkReadBytes: linkReadBytes.load(ordering: .relaxed),
             linkWriteBytes: linkWriteBytes.load(ordering: .relaxed),
-            authReadBytes: authReadBytes.load(ordering: .relaxed),
-            drops: [
-                ("bad HMAC", droppedBadHMAC.load(ordering: .relaxed)),
-                ("replayed", droppedReplay.load(ordering: .relaxed)),
-                ("undecryptable", droppedCrypto.load(ordering: .relaxed)),
-                ("bad framing", droppedFraming.load(ordering: .relaxed)),
-                ("wrong source", droppedSource.load(ordering: .relaxed)),
-                ("no peer yet", droppedNoPeer.load(ordering: .relaxed)),
-                ("link send failed", droppedLinkSend.load(ordering: .relaxed)),
-                ("tun write failed", droppedTUNWrite.load(ordering: .relaxed)),
-                ("seal failed", droppedSeal.load(ordering: .relaxed)),
-            ])
-    }
-
-    /// Counts one inbound drop; called once per dropped packet (rare on a healthy link).
-    func countInboundDrop(_ drop: InboundDrop) {
-        switch drop {
-        case .crypto(.badHMAC), .crypto(.tooShort), .crypto(.empty): Self.add(droppedBadHMAC, 1)
-        case .crypto(.replayed): Self.add(droppedReplay, 1)
-        case .crypto: Self.add(droppedCrypto, 1)
-        case .fragment, .compression, .empty: Self.add(droppedFraming, 1)
-        }
+            authReadBytes: authReadBytes.load(ordering: .relaxed), drops: drops)
     }
 }

@@ -68,10 +68,7 @@ extension TunnelController {
     /// in front of a decrypted packet, and a kernel with UDP GSO. `SWVPND_NO_OFFLOAD=1` turns them off
     /// (for benchmarks comparing both paths, or to rule them out when debugging).
     func wantsOffload(_ config: TunnelConfig, _ settings: PacketPathSettings) -> Bool {
-        let prefix = settings.compression == .lzoPrefix ? 1 : 0
-        return config.transport == .udp && config.fragment == nil
-            && settings.layout.cryptoHeadroom + prefix >= VirtioNetHeader.size
-            && UDPSocket.offloadSupport.segmentation && getenv("SWVPND_NO_OFFLOAD") == nil
+        settings.allowsOffload && UDPSocket.offloadSupport.segmentation && getenv("SWVPND_NO_OFFLOAD") == nil
     }
 
     private func loadCrypto(_ config: TunnelConfig) throws(SetupError) {

@@ -235,7 +235,7 @@ public final class TunnelController: @unchecked Sendable {
             lastReceived: dp.lastReceived.load(ordering: .relaxed), txHeartbeat: dp.txHeartbeat.load(ordering: .relaxed),
             rxHeartbeat: dp.rxHeartbeat.load(ordering: .relaxed), peer: dp.peer.current?.description,
             tunWriteBytes: c.tunWriteBytes, tunReadBytes: c.tunReadBytes,
-            drops: c.drops.map { DropTally(label: $0.0, count: $0.1, isReplay: $0.0 == "replayed") })))
+            drops: PacketDrop.allCases.map { DropTally(label: $0.description, count: c.drops[$0], isReplay: $0 == .replayed) })))
     }
 
     // MARK: Names

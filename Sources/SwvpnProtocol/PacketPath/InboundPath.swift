@@ -2,7 +2,7 @@
 /// classification into tunnel packet, ping or OCC message (spec §3.5).
 ///
 /// Owned by one queue (the RX queue): it holds the opener and its replay window. Not thread-safe.
-public final class InboundPath: @unchecked Sendable {
+public final class InboundPath: @unchecked Sendable {  // owned by one queue (see above)
     public let settings: PacketPathSettings
     public let opener: DataChannelOpener
     private let reassembler: FragmentReassembler?
@@ -46,6 +46,15 @@ public final class InboundPath: @unchecked Sendable {
         if OCCMessage.hasMagic(view) { return OCCMessage.decode(view).map { .occ($0) } ?? .dropped(.empty) }
         if let limit = settings.mssLimit { _ = MSSClamp.clamp(ipPacket: payload, maxMSS: limit) }
         return .tunnelPacket(payload)
+    }
+
+    /// True when a stream link must end after `result`: on TCP a packet that fails authentication,
+    /// decryption or the replay check means the stream is out of step, and openvpn restarts the
+    /// connection (spec §3.6). Datagrams are simply dropped.
+    @inline(__always)
+    public func endsStream(_ result: InboundResult) -> Bool {
+        guard settings.tcpFraming, case .dropped(.crypto) = result else { return false }
+        return true
     }
 
     /// Forgets partial fragments older than their 10 s lifetime; call from a timer.

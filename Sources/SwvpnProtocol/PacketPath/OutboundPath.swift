@@ -2,13 +2,10 @@
 ///
 /// Owned by one queue (the TX queue): it holds the sealer, whose packet-id counter must advance
 /// in send order. Not thread-safe. Everything works in place on the caller's buffer.
-public final class OutboundPath: @unchecked Sendable {
+public final class OutboundPath: @unchecked Sendable {  // owned by one queue (see above)
     public let settings: PacketPathSettings
     public let sealer: DataChannelSealer
     private var splitter: FragmentSplitter?
-    /// The framed datagram being split, and its plan, between `seal` and the `sealFragment` calls.
-    private let fragmentScratch: UnsafeMutableRawBufferPointer
-    private var pendingPlan: FragmentPlan?
 
     public init(settings: PacketPathSettings, sealer: DataChannelSealer, fragmentSequenceSeed: UInt8 = 0) {
         self.settings = settings
@@ -16,79 +13,93 @@ public final class OutboundPath: @unchecked Sendable {
         if let max = settings.maxFragmentSize {
             splitter = FragmentSplitter(maxFragmentSize: max, initialSequenceID: fragmentSequenceSeed)
         }
-        fragmentScratch = .allocate(byteCount: settings.bufferSize, alignment: 16)
     }
-
-    deinit { fragmentScratch.deallocate() }
 
     /// Starts a new session (restart): packet-id 1 and a new epoch on the next packet.
-    public func resetSession() {
-        sealer.resetSession()
-        pendingPlan = nil
-    }
+    public func resetSession() { sealer.resetSession() }
 
     /// Seals the tunnel packet at `buffer[settings.payloadOffset ..< payloadOffset + length]`.
-    /// `buffer` must be `settings.bufferSize` bytes. On `.fragmented(n)` call `sealFragment` n times.
+    /// `buffer` must be `settings.bufferSize` bytes. With `fragment`, a datagram too big for one
+    /// piece is sealed into `fragments` (slots `0 ..< count`, none of them `buffer`) and the result
+    /// is `.fragmented(count)`: one call, no state left behind.
     @inline(__always)
-    public func sealTunnelPacket(_ buffer: UnsafeMutableRawPointer, length: Int, now: UInt32) -> OutboundResult {
+    public func sealTunnelPacket(_ buffer: UnsafeMutableRawPointer, length: Int, now: UInt32,
+                                 fragments: PacketSlots) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
-        var offset = settings.payloadOffset
+        let offset = settings.payloadOffset
         guard length > 0, length <= settings.maxTunnelPacket else { return .dropped(.noRoom) }
         if let limit = settings.mssLimit {
             _ = MSSClamp.clamp(ipPacket: UnsafeMutableRawBufferPointer(rebasing: buf[offset..<offset + length]),
                                maxMSS: limit)
         }
-        return sealPayload(buf, offset: &offset, length: length, now: now)
+        return sealPayload(buf, offset: offset, length: length, now: now, fragments: fragments)
+    }
+
+    /// `sealTunnelPacket` for callers with no fragment slots (a split is dropped as `.noRoom`).
+    @inline(__always)
+    public func sealTunnelPacket(_ buffer: UnsafeMutableRawPointer, length: Int, now: UInt32) -> OutboundResult {
+        sealTunnelPacket(buffer, length: length, now: now, fragments: .none)
     }
 
     /// Seals a keepalive ping (spec §6) into `buffer` (`settings.bufferSize` bytes).
-    public func sealPing(_ buffer: UnsafeMutableRawPointer, now: UInt32) -> OutboundResult {
+    public func sealPing(_ buffer: UnsafeMutableRawPointer, now: UInt32, fragments: PacketSlots) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
-        var offset = settings.payloadOffset
-        let length = Ping.write(into: buf, at: offset)
-        return sealPayload(buf, offset: &offset, length: length, now: now)
+        let length = Ping.write(into: buf, at: settings.payloadOffset)
+        return sealPayload(buf, offset: settings.payloadOffset, length: length, now: now, fragments: fragments)
     }
 
     /// Seals an OCC message (spec §7) into `buffer` (`settings.bufferSize` bytes).
-    public func sealOCC(_ message: OCCMessage, _ buffer: UnsafeMutableRawPointer, now: UInt32) -> OutboundResult {
+    public func sealOCC(_ message: OCCMessage, _ buffer: UnsafeMutableRawPointer, now: UInt32,
+                        fragments: PacketSlots) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
-        var offset = settings.payloadOffset
-        guard let length = message.encode(into: buf, at: offset) else { return .dropped(.noRoom) }
-        return sealPayload(buf, offset: &offset, length: length, now: now)
+        guard let length = message.encode(into: buf, at: settings.payloadOffset) else { return .dropped(.noRoom) }
+        return sealPayload(buf, offset: settings.payloadOffset, length: length, now: now, fragments: fragments)
     }
 
-    /// Seals piece `index` of the datagram split by the last `.fragmented` result into `buffer`.
-    public func sealFragment(_ index: Int, into buffer: UnsafeMutableRawPointer, now: UInt32) -> SealResult {
-        guard let plan = pendingPlan, index < plan.count else { return .dropped(.noRoom) }
-        let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
-        let start = settings.payloadOffset - FragmentHeader.length - settings.compression.maxOverhead
-        let written = plan.write(piece: index, of: UnsafeRawBufferPointer(rebasing: fragmentScratch[0..<plan.totalLength]),
-                                 into: buf, at: start)
-        if index == plan.count - 1 { pendingPlan = nil }
-        return seal(buffer, payloadOffset: start, payloadLength: written, now: now)
+    public func sealPing(_ buffer: UnsafeMutableRawPointer, now: UInt32) -> OutboundResult {
+        sealPing(buffer, now: now, fragments: .none)
+    }
+
+    public func sealOCC(_ message: OCCMessage, _ buffer: UnsafeMutableRawPointer, now: UInt32) -> OutboundResult {
+        sealOCC(message, buffer, now: now, fragments: .none)
     }
 
     @inline(__always)
-    private func sealPayload(_ buf: UnsafeMutableRawBufferPointer, offset: inout Int, length: Int,
-                             now: UInt32) -> OutboundResult {
+    private func sealPayload(_ buf: UnsafeMutableRawBufferPointer, offset: Int, length: Int,
+                             now: UInt32, fragments: PacketSlots) -> OutboundResult {
         var (start, len) = settings.compression.frame(buf, offset: offset, length: length)
         if splitter != nil {
             guard let plan = splitter!.plan(length: len) else { return .dropped(.noRoom) }
             if !plan.isWhole {
-                UnsafeMutableRawBufferPointer(rebasing: fragmentScratch[0..<len])
-                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: buf[start..<start + len]))
-                pendingPlan = plan
-                return .fragmented(count: plan.count)
+                return sealPieces(plan, of: UnsafeRawBufferPointer(rebasing: buf[start..<start + len]), now: now,
+                                  into: fragments)
             }
             start -= FragmentHeader.length
             FragmentHeader.whole.write(into: buf, at: start)
             len += FragmentHeader.length
         }
-        offset = start
         switch seal(buf.baseAddress!, payloadOffset: start, payloadLength: len, now: now) {
         case .sealed(let s, let l): return .sealed(start: s, length: l)
         case .dropped(let why): return .dropped(why)
         }
+    }
+
+    /// Writes header ‖ piece of the framed datagram into each slot and seals it there. A piece that
+    /// fails to seal drops the whole datagram: the peer could never reassemble it.
+    private func sealPieces(_ plan: FragmentPlan, of datagram: UnsafeRawBufferPointer, now: UInt32,
+                            into slots: PacketSlots) -> OutboundResult {
+        guard plan.count <= slots.capacity else { return .dropped(.noRoom) }
+        let start = settings.payloadOffset - FragmentHeader.length - settings.compression.maxOverhead
+        for piece in 0..<plan.count {
+            let base = slots.slotBase(piece)
+            let written = plan.write(piece: piece, of: datagram,
+                                     into: UnsafeMutableRawBufferPointer(start: base, count: settings.bufferSize), at: start)
+            switch seal(base, payloadOffset: start, payloadLength: written, now: now) {
+            case .sealed(let s, let l): slots.setPiece(piece, start: s, length: l)
+            case .dropped(let why): return .dropped(why)
+            }
+        }
+        return .fragmented(count: plan.count)
     }
 
     @inline(__always)
@@ -101,7 +112,7 @@ public final class OutboundPath: @unchecked Sendable {
 public enum OutboundResult: Sendable, Hashable {
     /// The wire packet is `buffer[start ..< start + length]`.
     case sealed(start: Int, length: Int)
-    /// `--fragment`: the packet was split; seal each piece with `sealFragment(_:into:now:)`.
+    /// `--fragment`: the datagram was split and each piece sealed into fragment slots `0 ..< count`.
     case fragmented(count: Int)
     case dropped(SealFailure)
 }

@@ -1,0 +1,132 @@
+import Synchronization
+import SwvpnProtocol
+
+/// The packet loop of one tunnel: device → seal → link on the TX queue, link → open → device on
+/// the RX queue (the numbered walk is in docs/ARCHITECTURE.md, "The packet walk").
+///
+/// This class is the control plane's handle: what both loops share (counters, peer address,
+/// activity clocks, the event sink) and the rare operations (start, stop, restart, control
+/// messages). The loops themselves are `PacketLoops<Device, Link>`, generic over the packet device
+/// and the link and specialised for the concrete pair at construction, so the per-packet code has
+/// no existential calls; only these rare operations go through `any DataPlaneLoops`.
+///
+/// Ownership, not locks, keeps it correct: the TX queue alone owns the outbound path and its
+/// batches, the RX queue the inbound path and its; facts both need are atomics or, for the peer
+/// address, a versioned value read once per batch. Rare events (peer first heard, peer moved, OCC
+/// message, link failure) go to `events`. Nothing on the per-packet path allocates, logs or locks.
+public final class DataPlane: @unchecked Sendable {  // `loops` is written once, in init, before self escapes
+    public enum Event: Sendable {
+        /// First authenticated packet of the session, or the peer moved (`float`/no `remote`).
+        case peerAuthenticated(SocketAddress)
+        case occ(OCCMessage)
+        case linkFailed(String)
+        /// A stream (TCP) link received a packet that failed authentication, decryption or the
+        /// replay check: openvpn treats that as a broken connection and restarts it (spec §3.6).
+        case streamDecryptFailed(InboundDrop)
+        case tunFailed(String)
+    }
+
+    public let counters = TrafficCounters()
+    public let peer: PeerAddress
+    /// Monotonic seconds of the last packet sent to / authenticated from the peer.
+    public let lastSent = Atomic<Int64>(0)
+    public let lastReceived = Atomic<Int64>(0)
+    /// Set by each loop when it runs a heartbeat; the watchdog only pets systemd if both moved.
+    public let txHeartbeat = Atomic<Int64>(0)
+    public let rxHeartbeat = Atomic<Int64>(0)
+    let events: @Sendable (Event) -> Void
+    private var loops: (any DataPlaneLoops)?
+
+    /// The daemon's data plane: the TUN device and a UDP or TCP link, each pair specialised.
+    public convenience init(tun: TUNDevice, link: any TunnelLink, outbound: OutboundPath, inbound: InboundPath,
+                            peer: PeerAddress, pinnedSource: Bool, offload: Offload = .none,
+                            events: @escaping @Sendable (Event) -> Void) {
+        self.init(peer: peer, events: events)
+        let paths = LoopPaths(outbound: outbound, inbound: inbound, pinnedSource: pinnedSource, offload: offload)
+        switch link {
+        case let udp as UDPLink: loops = PacketLoops(plane: self, device: tun, link: udp, paths: paths)
+        case let tcp as TCPLink: loops = PacketLoops(plane: self, device: tun, link: tcp, paths: paths)
+        default: loops = makeLoops(device: tun, link: link, paths: paths)
+        }
+    }
+
+    /// Any packet device and link (the root-free tests run two of these on socketpairs).
+    public convenience init<Device: PacketDevice, Link: TunnelLink>(
+        device: Device, link: Link, outbound: OutboundPath, inbound: InboundPath, peer: PeerAddress,
+        pinnedSource: Bool, offload: Offload = .none, events: @escaping @Sendable (Event) -> Void
+    ) {
+        self.init(peer: peer, events: events)
+        let paths = LoopPaths(outbound: outbound, inbound: inbound, pinnedSource: pinnedSource, offload: offload)
+        loops = makeLoops(device: device, link: link, paths: paths)
+    }
+
+    private init(peer: PeerAddress, events: @escaping @Sendable (Event) -> Void) {
+        self.peer = peer
+        self.events = events
+    }
+
+    private func makeLoops<Device: PacketDevice, Link: TunnelLink>(device: Device, link: Link, paths: LoopPaths)
+        -> any DataPlaneLoops
+    {
+        PacketLoops(plane: self, device: device, link: link, paths: paths)
+    }
+
+    /// Starts both loops. May be called again after `stop()` (a TCP link's new connection: the read
+    /// source is rebuilt on the link's current `readFD`).
+    public func start() { loops!.start() }
+
+    /// Stops both loops and waits until neither runs; the fds stay open (their owners close them).
+    public func stop() { loops!.stop() }
+
+    /// A new session (restart): packet-id back to 1, fresh replay window, peer to be heard again.
+    /// With `keepReplayMark` (`replay-persist`) the new window starts at the old high-water mark.
+    public func resetSession(keepReplayMark: Bool = false) { loops!.resetSession(keepReplayMark: keepReplayMark) }
+
+    /// The receive side's (time, highest id), read on the RX queue that owns it.
+    public func replayHighWater() -> (time: UInt32, id: UInt32) { loops!.replayHighWater() }
+
+    /// Seals and sends a ping, OCC message or control-originated inner packet on the TX queue.
+    public func sendControl(_ message: ControlMessage) { loops!.sendControl(message) }
+
+    /// Records on both loops that they are alive (the systemd watchdog's proof) and expires stale
+    /// fragments on the RX side.
+    public func heartbeat() { loops!.heartbeat() }
+
+    /// Installs (or with nil removes) the inbound intercept: asked once per decrypted IP packet on
+    /// the RX queue, before the device write; returning true claims the packet (it is not written).
+    /// It must be cheap and must not allocate or block: a health probe matching its echo replies.
+    public func setInboundIntercept(_ intercept: InboundIntercept?) { loops!.setInboundIntercept(intercept) }
+}
+
+/// See `DataPlane.setInboundIntercept`. The bytes are valid only during the call.
+public typealias InboundIntercept = @Sendable (UnsafeRawBufferPointer) -> Bool
+
+/// What the control plane asks the TX loop to seal and send.
+public enum ControlMessage: Sendable {
+    case ping
+    case occ(OCCMessage)
+    /// An inner IP packet originated by the control plane (a health probe's ICMP echo request),
+    /// sealed like tunnel traffic: `write` fills the buffer (up to the tunnel MTU) and returns the
+    /// packet's length, 0 to send nothing.
+    case innerPacket(write: @Sendable (UnsafeMutableRawBufferPointer) -> Int)
+}
+
+/// The rare operations of one `PacketLoops` instantiation (one existential call each, never per packet).
+protocol DataPlaneLoops: AnyObject {
+    func start()
+    func stop()
+    func resetSession(keepReplayMark: Bool)
+    func replayHighWater() -> (time: UInt32, id: UInt32)
+    func sendControl(_ message: ControlMessage)
+    func heartbeat()
+    func setInboundIntercept(_ intercept: InboundIntercept?)
+}
+
+/// The packet paths and per-tunnel choices a `PacketLoops` is built from.
+struct LoopPaths {
+    let outbound: OutboundPath
+    let inbound: InboundPath
+    /// Without `float`, a configured remote is the only source accepted (checked before any crypto).
+    let pinnedSource: Bool
+    let offload: Offload
+}

@@ -1,0 +1,149 @@
+import Dispatch
+import Synchronization
+import SwvpnProtocol
+
+/// Both packet loops of a `DataPlane` for one device and link type: buffers, read sources, start
+/// and stop here; the loops in `+Transmit`, `+Receive` and `+Offload`.
+///
+/// Generic, not existential: `DataPlane` builds it for the concrete pair, and the read-source
+/// handlers are made in `init`, where the types are concrete, so what Dispatch runs per wake-up is
+/// the specialised loop.
+final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops, @unchecked Sendable {
+    // @unchecked: TX-queue state is touched only on `txQueue`, RX-queue state only on `rxQueue`;
+    // `start`/`stop`/`sources` only on the control queue while the loops are stopped or via `sync`.
+
+    /// The owner's shared state (counters, peer, clocks, events). Unowned(unsafe): the `DataPlane`
+    /// owns this object and outlives it; no reference counting per batch.
+    unowned(unsafe) let plane: DataPlane
+    let device: Device
+    let link: Link
+    let outbound: OutboundPath
+    let inbound: InboundPath
+    let settings: PacketPathSettings
+    let pinnedSource: Bool
+    /// `!link.isDatagram`, cached: the stream-only checks cost UDP one predictable branch.
+    let streamLink: Bool
+    /// Offloads in use; see `Offload`.
+    let offload: Offload
+    /// Guards the RX loop's self-rescheduling for stream links (buffered records) against running
+    /// after `stop()`.
+    let linkActive = Atomic<Bool>(false)
+    private let sourcesCancelled = DispatchGroup()
+
+    let txQueue = DispatchQueue(label: "swvpnd.tx", qos: .userInteractive)
+    let rxQueue = DispatchQueue(label: "swvpnd.rx", qos: .userInteractive)
+    let txBatch: PacketBatch
+    let rxBatch: PacketBatch
+    let controlBatch: PacketBatch
+    /// Fragment pieces of one datagram (`OutboundPath` seals them straight into these slots).
+    let fragmentBatch: PacketBatch
+    let fragmentSlots: PacketSlots
+    /// UDP GSO trains of sealed TSO segments, one message each (only with `offload.segmentation`).
+    let gsoBatch: PacketBatch
+    var deviceSource: (any DispatchSourceRead)?
+    var linkSource: (any DispatchSourceRead)?
+    /// The loops' entry points, made in `init` where `Device` and `Link` are concrete.
+    private var transmitHandler: (@Sendable () -> Void)?
+    private var receiveHandler: (@Sendable () -> Void)?
+
+    // TX-queue state.
+    var txPeer = PeerAddress.Cache()
+    // RX-queue state.
+    var rxPeer = PeerAddress.Cache()
+    var sessionConfirmed = false
+    /// Software GRO towards the device (with `offload.tunVirtioHeader`).
+    let coalescer = TCPCoalescer()
+    /// See `DataPlane.setInboundIntercept`; read once per batch.
+    var intercept: InboundIntercept?
+
+    init(plane: DataPlane, device: Device, link: Link, paths: LoopPaths) {
+        self.plane = plane
+        self.device = device
+        self.link = link
+        outbound = paths.outbound
+        inbound = paths.inbound
+        settings = paths.outbound.settings
+        pinnedSource = paths.pinnedSource
+        streamLink = !link.isDatagram
+        offload = paths.offload
+        precondition(!offload.tunVirtioHeader || settings.allowsOffload, "offloads need PacketPathSettings.allowsOffload")
+        let stride = settings.bufferSize
+        if offload.tunVirtioHeader {
+            // A TSO read is up to 64 KB; the virtio header lands just in front of the IP packet.
+            let big = (settings.payloadOffset + Tunables.maxSuperPacket + settings.layout.tailroom + 63) & ~63
+            txBatch = PacketBatch(capacity: Tunables.offloadBatchSize, stride: big,
+                                  headroom: settings.tunReadOffset(virtioHeader: true))
+        } else {
+            txBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: settings.payloadOffset)
+        }
+        if offload.receiveCoalescing {
+            rxBatch = PacketBatch(capacity: Tunables.offloadBatchSize, stride: Tunables.maxSuperPacket, headroom: 0)
+        } else {
+            rxBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: 0)
+        }
+        gsoBatch = PacketBatch(capacity: offload.segmentation ? Tunables.gsoMessages : 1,
+                               stride: offload.segmentation ? settings.trainSlack + Tunables.maxSuperPacket + stride : 64,
+                               headroom: 0)
+        controlBatch = PacketBatch(capacity: 1, stride: stride, headroom: settings.payloadOffset)
+        fragmentBatch = PacketBatch(capacity: FragmentHeader.maxPieces, stride: stride, headroom: settings.payloadOffset)
+        fragmentSlots = fragmentBatch.fragmentSlots
+        transmitHandler = { [unowned self] in self.runDeviceToLink() }
+        receiveHandler = { [unowned self] in self.runLinkToDevice() }
+    }
+
+    func start() {
+        let deviceSource = DispatchSource.makeReadSource(fileDescriptor: device.readFD, queue: txQueue)
+        deviceSource.setEventHandler(handler: transmitHandler)
+        let linkSource = DispatchSource.makeReadSource(fileDescriptor: link.readFD, queue: rxQueue)
+        linkSource.setEventHandler(handler: receiveHandler)
+        // Waiting for the cancel handlers in stop() guarantees Dispatch no longer watches the fds
+        // before the owner closes or replaces them.
+        for source in [deviceSource, linkSource] as [any DispatchSourceRead] {
+            sourcesCancelled.enter()
+            source.setCancelHandler { [sourcesCancelled] in sourcesCancelled.leave() }
+        }
+        self.deviceSource = deviceSource
+        self.linkSource = linkSource
+        linkActive.store(true, ordering: .releasing)
+        deviceSource.resume()
+        linkSource.resume()
+    }
+
+    func stop() {
+        linkActive.store(false, ordering: .releasing)
+        deviceSource?.cancel()
+        linkSource?.cancel()
+        txQueue.sync {}
+        rxQueue.sync {}
+        sourcesCancelled.wait()
+        deviceSource = nil
+        linkSource = nil
+    }
+
+    func resetSession(keepReplayMark: Bool) {
+        txQueue.sync { outbound.resetSession() }
+        rxQueue.sync {
+            let mark = inbound.opener.replayHighWater
+            inbound.resetSession()
+            if keepReplayMark && mark.time != 0 { inbound.opener.presetReplay(time: mark.time, id: mark.id) }
+            sessionConfirmed = false
+        }
+    }
+
+    func replayHighWater() -> (time: UInt32, id: UInt32) {
+        rxQueue.sync { inbound.opener.replayHighWater }
+    }
+
+    func heartbeat() {
+        txQueue.async { [self] in plane.txHeartbeat.store(Clock.monotonicSeconds(), ordering: .relaxed) }
+        rxQueue.async { [self] in
+            let now = Clock.monotonicSeconds()
+            inbound.expireFragments(now: now)
+            plane.rxHeartbeat.store(now, ordering: .relaxed)
+        }
+    }
+
+    func setInboundIntercept(_ intercept: InboundIntercept?) {
+        rxQueue.sync { self.intercept = intercept }
+    }
+}

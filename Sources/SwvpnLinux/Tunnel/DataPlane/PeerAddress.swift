@@ -1,0 +1,33 @@
+import Synchronization
+
+/// The peer's current link address: written rarely (first packet, float, restart), read once per
+/// batch by both loops, which re-read the value only when the version moved.
+public final class PeerAddress: Sendable {
+    private let value: Mutex<SocketAddress?>
+    private let versionCounter = Atomic<UInt64>(0)
+
+    public init(_ initial: SocketAddress?) { value = Mutex(initial) }
+
+    public var version: UInt64 { versionCounter.load(ordering: .acquiring) }
+    public var current: SocketAddress? { value.withLock { $0 } }
+
+    public func set(_ address: SocketAddress?) {
+        value.withLock { $0 = address }
+        versionCounter.add(1, ordering: .releasing)
+    }
+
+    /// A loop's copy of the address, re-read only when the version moved (one atomic load per batch).
+    struct Cache {
+        private var version: UInt64 = .max
+        private(set) var address: SocketAddress?
+
+        @inline(__always)
+        mutating func refresh(from peer: PeerAddress) {
+            let current = peer.version
+            if current != version {
+                address = peer.current
+                version = current
+            }
+        }
+    }
+}
