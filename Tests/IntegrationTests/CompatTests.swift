@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+extension IntegrationTests.CheckConfig {
+    static func openvpnBinary() throws -> String {
+        guard let path = Prerequisites.which("openvpn") else {
+            throw HarnessError("`openvpn` not in PATH (apt-get install openvpn): the compatibility tests compare with it")
+        }
+        return path
+    }
+
+    /// openvpn 2.6 parses `config` and self-tests its key without a device. "Accepted" means it got as
+    /// far as the self-test: with a key direction openvpn's own loopback then fails (it opens with the
+    /// sending key), which says nothing about the config.
+    static func openvpnAccepts(_ openvpn: String, in dir: String, _ config: String) throws -> (Bool, String) {
+        let r = try Shell.run(["-C", dir, openvpn, "--config", config, "--providers", "legacy", "default",
+                               "--log", "/dev/stdout", "--test-crypto"], timeout: 60)
+        let accepted = !r.timedOut && r.stdout.contains("Entering OpenVPN crypto self-test mode.")
+        let error = r.stdout.split(separator: "\n").first { $0.contains("Options error") }.map(String.init) ?? r.summary
+        return (accepted, error)
+    }
+
+    /// Real-world-style static-key configs (generators, firmware, configuration management, tutorials,
+    /// test suites): every one openvpn 2.6 accepts, swvpnd accepts, config by config, except those
+    /// listed in EXPECTED-REJECTED, which must fail with the listed reason.
+    @Test
+    func realWorldCorpusAcceptedByOpenVPNIsAcceptedBySwvpnd() throws {
+        let bin = try Prerequisites.swvpndBinary()
+        let openvpn = try Self.openvpnBinary()
+        let dir = try Self.scratchCopy(of: try Self.corpus().appendingPathComponent("real-world"), label: "realworld")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for script in try FileManager.default.contentsOfDirectory(atPath: dir) where script.hasSuffix(".sh") {
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(dir)/\(script)")
+        }
+        var expectedRejections: [String: String] = [:]
+        for line in try String(contentsOfFile: "\(dir)/EXPECTED-REJECTED", encoding: .utf8).split(separator: "\n")
+        where !line.hasPrefix("#") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { expectedRejections[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        let configs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".conf") }.sorted()
+        #expect(configs.count >= 20, "corpus too small: \(configs.count)")
+        #expect(Set(expectedRejections.keys).isSubset(of: Set(configs)), "EXPECTED-REJECTED names missing configs")
+
+        var table: [String] = []
+        var openvpnCount = 0
+        var swvpndCount = 0
+        for name in configs {
+            let (openvpnOK, openvpnError) = try Self.openvpnAccepts(openvpn, in: dir, name)
+            let r = try Self.swvpnd(bin, in: dir, ["--check-config", "--config", name])
+            let error = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            table.append("\(name): openvpn \(openvpnOK ? "accepts" : "rejects"), swvpnd "
+                         + (r.succeeded ? "accepts" : "rejects (\(error))"))
+            // The corpus holds configs openvpn runs; one it refuses is a broken fixture.
+            #expect(openvpnOK, "\(name): openvpn 2.6 rejects it: \(openvpnError)")
+            if openvpnOK { openvpnCount += 1 }
+            if r.succeeded { swvpndCount += 1 }
+            if let reason = expectedRejections[name] {
+                #expect(!r.succeeded && r.status == 1 && error.contains(reason),
+                        "\(name): expected a rejection containing '\(reason)': \(r.summary)")
+            } else {
+                #expect(r.succeeded, "\(name): openvpn accepts it, swvpnd does not: \(r.summary)")
+                #expect(r.stdout.contains("\(name): OK"), "\(name): no OK line: \(r.stdout)")
+            }
+        }
+        print("real-world corpus: \(configs.count) configs, openvpn accepts \(openvpnCount), swvpnd accepts "
+              + "\(swvpndCount), expected rejections \(expectedRejections.count)\n" + table.joined(separator: "\n"))
+    }
+
+    /// `--test-crypto` seals and opens every size openvpn's self-test does, and exits 0 where openvpn does;
+    /// with a key direction it passes too (openvpn's loopback cannot, see `openvpnAccepts`).
+    @Test
+    func testCryptoRunsOpenVPNsSelfTestRange() throws {
+        let bin = try Prerequisites.swvpndBinary()
+        let openvpn = try Self.openvpnBinary()
+        let dir = try Self.scratchCopy(of: try Self.corpus().appendingPathComponent("real-world"), label: "selftest")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (cipher, auth) in [("AES-256-CBC", "SHA256"), ("BF-CBC", "SHA1"), ("AES-128-CBC", "SHA512"), ("none", "none")] {
+            let config = "dev tun\nsecret static.key\ncipher \(cipher)\nauth \(auth)\nproviders legacy default\n"
+            try config.write(toFile: "\(dir)/selftest.conf", atomically: true, encoding: .utf8)
+            let ours = try Self.swvpnd(bin, in: dir, ["--test-crypto", "--config", "selftest.conf"])
+            let theirs = try Shell.run(["-C", dir, openvpn, "--config", "selftest.conf", "--test-crypto"], timeout: 60)
+            #expect(ours.succeeded && ours.stdout.contains("self-test mode SUCCEEDED"), "\(cipher)/\(auth): \(ours.summary)")
+            #expect(theirs.succeeded, "\(cipher)/\(auth): openvpn: \(theirs.summary)")
+            let lengths = { (text: String) in
+                text.split(separator: "\n").compactMap { $0.components(separatedBy: "TESTING ENCRYPT/DECRYPT of packet length=").last.flatMap { Int($0) } }
+            }
+            #expect(!lengths(ours.stdout).isEmpty && lengths(ours.stdout) == lengths(theirs.stdout),
+                    "\(cipher)/\(auth): tested lengths differ from openvpn's")
+        }
+        try "dev tun\nsecret static.key 1\ncipher AES-256-CBC\nauth SHA256\n".write(
+            toFile: "\(dir)/direction.conf", atomically: true, encoding: .utf8)
+        let directional = try Self.swvpnd(bin, in: dir, ["--test-crypto", "--config", "direction.conf"])
+        #expect(directional.succeeded, "\(directional.summary)")
+        let broken = try Self.swvpnd(bin, in: dir, ["--test-crypto", "--config", "missing.conf"])
+        #expect(broken.status == 1, "\(broken.summary)")
+    }
+
+    /// Each line of `--show-ciphers` / `--show-digests` is a line of openvpn's own list, with the same
+    /// providers loaded, and the CBC ciphers swvpnd implements are all there.
+    @Test
+    func showCiphersAndDigestsMatchOpenVPNsLists() throws {
+        let bin = try Prerequisites.swvpndBinary()
+        let openvpn = try Self.openvpnBinary()
+        for providers in [[String](), ["--providers", "legacy", "default"]] {
+            for action in ["--show-ciphers", "--show-digests"] {
+                let ours = try Shell.must([bin, action] + providers, timeout: 20)
+                let theirs = Set(try Shell.must([openvpn, action] + providers, timeout: 20)
+                    .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+                let entries = ours.split(separator: "\n").filter { $0.contains(" bit ") }
+                #expect(entries.count >= 5, "\(action) \(providers): \(ours)")
+                for entry in entries {
+                    #expect(theirs.contains(String(entry)), "\(action) \(providers): '\(entry)' is not in openvpn's list")
+                }
+                if action == "--show-ciphers" {
+                    #expect(entries.contains { $0.hasPrefix("BF-CBC ") } == !providers.isEmpty,
+                            "BF-CBC is listed exactly when the legacy provider is loaded: \(ours)")
+                }
+            }
+        }
+    }
+}
