@@ -11,6 +11,18 @@ struct CompatState {
     var untypedDevice: (String, ConfigLocation)?
     /// `dev-type tun` was given.
     var deviceTypeTun = false
+    /// `dhcp-option` lines so far (their foreign_option_N number).
+    var foreignOptions = 0
+}
+
+/// Process settings of openvpn options the daemon applies at start (`nice`, `mlock`).
+public struct CompatSettings: Sendable, Hashable {
+    /// `nice n`: setpriority at start, nil to leave the priority alone.
+    public var nice: Int?
+    /// `mlock`: mlockall(MCL_CURRENT | MCL_FUTURE) at start.
+    public var mlock = false
+
+    public init() {}
 }
 
 extension ConfigBuilder {
@@ -53,6 +65,11 @@ extension ConfigBuilder {
         if let (name, location) = compat.untypedDevice, !compat.deviceTypeTun {
             throw ConfigError(location, directive: "dev",
                               "cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun'")
+        }
+        if seen["remote-random"] != nil { c.remotes.shuffle() }
+        if let location = seen["dns"], compat.foreignOptions > 0 {
+            c.warnings.append(ConfigDiagnostic(location, directive: "dns",
+                "openvpn 2.6 rewrites the dhcp-option foreign_option_N values from dns; swvpnd passes the dhcp-option lines as written"))
         }
         if let (linkMTU, location) = compat.linkMTU {
             if let tunLocation = seen["tun-mtu"] {

@@ -44,6 +44,23 @@ public enum OpenVPNOptionCatalog {
             if inv[0] != nil { _ = try inv.integer(0, 1...3, "status version") }
         },
         Directive("tcp-nodelay", 0...0, "tcp-nodelay", "Set TCP_NODELAY on the TCP link (swvpnd always does).") { _, _ in },
+        Directive("dhcp-option", 1...2, "dhcp-option type [value]",
+                  "Passed to scripts as foreign_option_N (dhcp-option type value), in order, as openvpn does on Linux.") { b, inv in
+            b.compat.foreignOptions += 1
+            b.config.environment.append(EnvironmentSetting(
+                name: "foreign_option_\(b.compat.foreignOptions)", value: (["dhcp-option"] + inv.arguments).joined(separator: " "),
+                optional: false))
+        },
+        Directive("remote-random", 0...0, "remote-random", "Try the remote lines in a random order (shuffled at each start).") { _, _ in },
+        Directive("nice", 1...1, "nice n", "Process priority at start (-20..19; >0 lower, <0 higher).") { b, inv throws(ConfigError) in
+            guard let value = Int(inv.arguments[0]), (-20...19).contains(value) else {
+                throw inv.error("bad nice value '\(inv.arguments[0])' (-20..19)")
+            }
+            b.config.compat.nice = value
+        },
+        Directive("mlock", 0...0, "mlock", "Lock all memory (mlockall) so the key is never swapped out.") { b, _ in
+            b.config.compat.mlock = true
+        },
         Directive("link-mtu", 1...1, "link-mtu n",
                   "Deprecated: size of the encapsulated packets; the TUN MTU is derived from it unless tun-mtu is given.") { b, inv throws(ConfigError) in
             b.compat.linkMTU = (try inv.integer(0, 100...65535, "link MTU"), inv.location)
@@ -67,8 +84,6 @@ public enum OpenVPNOptionCatalog {
         noEffect("connect-freq-initial", "connect-freq-initial n sec", "Server connection rate limit", serverIgnored),
         noEffect("connect-timeout", "connect-timeout n", "TCP connect timeout",
                  "not applied yet: TCP connects use the kernel's timeout"),
-        noEffect("dhcp-option", "dhcp-option type [value]", "DHCP options for the client side",
-                 "not passed to scripts yet (openvpn on Linux only hands it to scripts as foreign_option_N)"),
         noEffect("disable-dco", "disable-dco", "Do not use data channel offload",
                  "swvpnd has no data channel offload (it runs the data channel itself)"),
         noEffect("dns", "dns server|search-domains|... args...", "DNS settings for the client side",
@@ -87,12 +102,8 @@ public enum OpenVPNOptionCatalog {
         noEffect("max-routes-per-client", "max-routes-per-client n", "Server route limit", serverIgnored),
         noEffect("memstats", "memstats file", "Write memory statistics (openvpn debugging aid)",
                  "openvpn debugging aid, not written by swvpnd"),
-        noEffect("mlock", "mlock", "Lock memory so the key is never swapped",
-                 "not applied yet: memory is not locked (use encrypted swap or none)"),
         noEffect("mtu-disc", "mtu-disc no|maybe|yes", "Path MTU discovery on the socket",
                  "not applied yet: the socket keeps the kernel's default path MTU discovery"),
-        noEffect("nice", "nice n", "Change process priority",
-                 "not applied yet: set Nice= in the systemd unit instead"),
         noEffect("passtos", "passtos", "Copy the inner TOS to the outer header",
                  "not applied yet: the outer packets keep TOS 0"),
         noEffect("pkcs11-cert-private", "pkcs11-cert-private 0|1...", "PKCS#11 certificate privacy", tlsIgnored),
@@ -100,8 +111,6 @@ public enum OpenVPNOptionCatalog {
         noEffect("pkcs11-protected-authentication", "pkcs11-protected-authentication 0|1...", "PKCS#11 protected authentication", tlsIgnored),
         noEffect("push", "push option", "Push an option to a TLS client",
                  "options are pushed to TLS clients only; nothing is pushed in static-key mode"),
-        noEffect("remote-random", "remote-random", "Try the remotes in random order",
-                 "not applied yet: remotes are tried in the order given"),
         noEffect("remote-random-hostname", "remote-random-hostname", "Prefix remote names with a random label",
                  "not applied yet: remote names are resolved as written"),
         noEffect("route-nopull", "route-nopull", "Ignore pushed routes",

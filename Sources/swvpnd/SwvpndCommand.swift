@@ -65,6 +65,7 @@ struct Swvpnd: ParsableCommand {
         let arguments = directives
         let logger = Logging.makeLogger(config)
         for warning in config.warnings { logger.warning("\(warning)") }
+        ProcessSettings.apply(config.compat, logger: logger)
         logger.notice("swvpnd \(Self.version) starting: \(config.sourceName)")
         let controller = TunnelController(
             config: config, key: key, logger: logger, notifier: SystemdNotifier.fromEnvironment(),

@@ -120,3 +120,50 @@ extension IntegrationTests.CheckConfig {
         }
     }
 }
+
+extension IntegrationTests.DaemonOptions {
+    /// Options a config carries that change the host: a user-named device with `dev-type tun`,
+    /// `ifconfig-ipv6` without `/bits` (a /64, as openvpn), `dhcp-option` handed to scripts as
+    /// openvpn's `foreign_option_N`, `nice` and `mlock`; each compared with openvpn on B.
+    @Test
+    func compatOptionsReachTheHostAsWithOpenVPN() throws {
+        let env = try Self.prepare()
+        defer { env.lab.teardown() }
+        let script = try env.lab.write("foreign.sh", """
+            #!/bin/sh
+            env | grep '^foreign_option_' | sort > "\(env.lab.workDir)/foreign-${SIDE}.txt"
+
+            """)
+        try Shell.must(["chmod", "755", script])
+        let common = ["script-security 2", "up \(script)", "dhcp-option DNS 10.0.0.1", "dhcp-option DOMAIN example.net",
+                      "dhcp-option DISABLE-NBT", "nice 5"]
+        // mlock on swvpnd only: openvpn 2.6 exits when it cannot raise RLIMIT_MEMLOCK to 100 MB (as in
+        // containers without CAP_SYS_RESOURCE), swvpnd warns and locks what the limit allows.
+        let peers = try Self.startPair(
+            env, extraA: common + ["setenv SIDE A", "dev vtun7", "dev-type tun", "ifconfig-ipv6 fd00:77::1 fd00:77::2", "mlock"],
+            extraB: common + ["setenv SIDE B", "ifconfig-ipv6 fd00:77::2 fd00:77::1"])
+
+        let foreignA = Self.read(env.lab.path("foreign-A.txt")) ?? "(up script did not run)"
+        let foreignB = Self.read(env.lab.path("foreign-B.txt")) ?? "(up script did not run)"
+        #expect(foreignB.contains("foreign_option_3=dhcp-option DISABLE-NBT"), "openvpn's environment: \(foreignB)")
+        #expect(foreignA == foreignB, "foreign_option_N: swvpnd\n\(foreignA)\nopenvpn\n\(foreignB)")
+
+        #expect(try env.seed.tunDevices(in: env.seed.vpnA).map(\.name) == ["vtun7"])
+        let v6A = try Shell.must(["ip", "-n", env.seed.vpnA, "-6", "addr", "show", "dev", "vtun7"])
+        let v6B = try Shell.must(["ip", "-n", env.seed.vpnB, "-6", "addr", "show"])
+        #expect(v6A.contains("inet6 fd00:77::1/64"), "swvpnd's IPv6 address: \(v6A)")
+        #expect(v6B.contains("inet6 fd00:77::2/64"), "openvpn's IPv6 address (the reference): \(v6B)")
+
+        for (name, daemon) in [("swvpnd", peers.a), ("openvpn", peers.b)] {
+            let stat = Self.read("/proc/\(daemon.pid)/stat") ?? ""
+            // Fields after "(comm) ": state is field 3 of stat(5), nice field 19.
+            let fields = stat.components(separatedBy: ") ").last?.split(separator: " ") ?? []
+            #expect(fields.count > 16 && fields[16] == "5", "\(name): nice in /proc/\(daemon.pid)/stat: \(stat)")
+            guard name == "swvpnd" else { continue }
+            let status = Self.read("/proc/\(daemon.pid)/status") ?? ""
+            let locked = status.split(separator: "\n").first { $0.hasPrefix("VmLck:") }
+                .flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+            #expect(locked > 0, "\(name): no locked memory after mlock: \(status.split(separator: "\n").filter { $0.hasPrefix("Vm") })")
+        }
+    }
+}

@@ -180,6 +180,40 @@ import Testing
                 == "t.conf:4: link-mtu: conflicts with tun-mtu at t.conf:3 (only one of them may be given)")
     }
 
+    @Test func dhcpOptionsBecomeForeignOptionsInOrder() throws {
+        let config = try parse(Self.base + "setenv A b\ndhcp-option DNS 10.0.0.1\ndhcp-option DOMAIN \"example.net\"\ndhcp-option DISABLE-NBT\n")
+        #expect(config.environment.map { "\($0.name)=\($0.value)" } == [
+            "A=b", "foreign_option_1=dhcp-option DNS 10.0.0.1", "foreign_option_2=dhcp-option DOMAIN example.net",
+            "foreign_option_3=dhcp-option DISABLE-NBT",
+        ])
+        #expect(config.warnings.isEmpty)
+        let withDNS = try parse(Self.base + "dhcp-option DNS 10.0.0.1\ndns server 1 address 10.0.0.2\n")
+        #expect(withDNS.warnings.map(\.directive) == ["dns", "dns"])  // no effect, and the rewrite note
+    }
+
+    @Test func remoteRandomShufflesTheRemotes() throws {
+        let hosts = (1...12).map { "192.0.2.\($0)" }
+        let text = Self.base + hosts.map { "remote \($0)\n" }.joined() + "remote-random\n"
+        var orders: Set<[String]> = []
+        for _ in 0..<5 {
+            let config = try parse(text)
+            #expect(config.remotes.map(\.host).sorted() == hosts.sorted())
+            orders.insert(config.remotes.map(\.host))
+        }
+        #expect(orders.count > 1, "five loads gave the same order (1 in 479001600^4 by chance)")
+        #expect(try parse(Self.base + hosts.map { "remote \($0)\n" }.joined()).remotes.map(\.host) == hosts)
+    }
+
+    @Test func niceAndMlockAreRecordedForTheDaemon() throws {
+        let config = try parse(Self.base + "nice -5\nmlock\n")
+        #expect(config.compat.nice == -5)
+        #expect(config.compat.mlock)
+        #expect(try parse(Self.base + "nice 19\n").compat.nice == 19)
+        #expect(errorText { () throws(ConfigError) in try parse(Self.base + "nice 20\n") }
+                == "t.conf:3: nice: bad nice value '20' (-20..19)")
+        #expect(try parse(Self.base).compat == CompatSettings())
+    }
+
     @Test func acceptedOptionsThatStaticKeyConfigsCarry() throws {
         let config = try parse(Self.base + "push \"route 10.1.0.0 255.255.0.0\"\nerrors-to-stderr\nauth-nocache\nfast-io\ndisable-dco\n")
         #expect(config.warnings.map(\.directive) == ["push", "errors-to-stderr", "auth-nocache", "fast-io", "disable-dco"])
