@@ -11,6 +11,8 @@ struct CompatState {
     var untypedDevice: (String, ConfigLocation)?
     /// `dev-type tun` was given.
     var deviceTypeTun = false
+    /// `route-ipv6-gateway`: the gateway of `route-ipv6` lines without one.
+    var routeIPv6Gateway: String?
     /// `dhcp-option` lines so far (their foreign_option_N number).
     var foreignOptions = 0
 }
@@ -67,6 +69,9 @@ extension ConfigBuilder {
                               "cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun'")
         }
         if seen["remote-random"] != nil { c.remotes.shuffle() }
+        if let gateway = compat.routeIPv6Gateway {
+            for index in c.routesIPv6.indices where c.routesIPv6[index].gateway == nil { c.routesIPv6[index].gateway = gateway }
+        }
         if let location = seen["dns"], compat.foreignOptions > 0 {
             c.warnings.append(ConfigDiagnostic(location, directive: "dns",
                 "openvpn 2.6 rewrites the dhcp-option foreign_option_N values from dns; swvpnd passes the dhcp-option lines as written"))

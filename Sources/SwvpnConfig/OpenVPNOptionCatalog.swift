@@ -16,6 +16,7 @@ public enum OpenVPNOptionCatalog {
 
     private static let tlsRefused = "TLS-mode option: swvpnd runs static-key tunnels only (openvpn 2.6 refuses it without tls-client or tls-server too)"
     private static let tlsIgnored = "TLS-mode option, no effect in static-key mode (openvpn 2.6 ignores it here too)"
+    private static let tlsDefaultIgnored = "TLS-mode option, no effect in static-key mode (openvpn 2.6 accepts it here at its default value)"
     private static let serverRefused = "server-mode option: swvpnd runs point-to-point tunnels only (mode p2p)"
     private static let serverIgnored = "server-mode option, no effect in a point-to-point tunnel (openvpn 2.6 ignores it here too)"
     private static let plugins = "plugins are not supported: swvpnd loads no shared objects (use up/down scripts)"
@@ -50,6 +51,12 @@ public enum OpenVPNOptionCatalog {
             b.config.environment.append(EnvironmentSetting(
                 name: "foreign_option_\(b.compat.foreignOptions)", value: (["dhcp-option"] + inv.arguments).joined(separator: " "),
                 optional: false))
+        },
+        Directive("route-ipv6-gateway", 1...1, "route-ipv6-gateway address", "Default gateway of route-ipv6 lines without one.") { b, inv throws(ConfigError) in
+            guard isIPv6Literal(inv.arguments[0]) else {
+                throw inv.error("bad gateway '\(inv.arguments[0])' (not an IPv6 address)")
+            }
+            b.compat.routeIPv6Gateway = inv.arguments[0]
         },
         Directive("remote-random", 0...0, "remote-random", "Try the remote lines in a random order (shuffled at each start).") { _, _ in },
         Directive("nice", 1...1, "nice n", "Process priority at start (-20..19; >0 lower, <0 higher).") { b, inv throws(ConfigError) in
@@ -128,6 +135,26 @@ public enum OpenVPNOptionCatalog {
                  "swvpnd's buffers already have room for the largest packet of a tun device"),
         noEffect("verify-client-cert", "verify-client-cert none|optional|require", "Client certificate check", tlsIgnored),
         noEffect("vlan-pvid", "vlan-pvid n", "VLAN of untagged server traffic", serverIgnored),
+        noEffect("tls-version-min", "tls-version-min version [or-highest]", "Lowest TLS version", tlsDefaultIgnored),
+        noEffect("tls-version-max", "tls-version-max version", "Highest TLS version", tlsDefaultIgnored),
+        noEffect("hand-window", "hand-window n", "TLS handshake window", tlsDefaultIgnored),
+        noEffect("tran-window", "tran-window n", "TLS key transition window", tlsDefaultIgnored),
+        noEffect("keying-material-exporter", "keying-material-exporter label len", "TLS keying material", tlsIgnored),
+        noEffect("pull-filter", "pull-filter accept|ignore|reject text", "Filter pulled options", tlsIgnored),
+        noEffect("x509-track", "x509-track attribute", "Export certificate fields to scripts", tlsIgnored),
+        noEffect("tls-groups", "tls-groups list", "TLS key exchange groups", tlsIgnored),
+        noEffect("auth-token", "auth-token token", "Session token pushed by a TLS server", tlsIgnored),
+        noEffect("auth-token-user", "auth-token-user name", "User name of a pushed session token", tlsIgnored),
+        noEffect("ncp-ciphers", "ncp-ciphers list", "Old name of data-ciphers", tlsIgnored),
+        noEffect("compat-mode", "compat-mode version", "Defaults of an older openvpn",
+                 "it changes TLS-mode negotiation defaults only; the static-key wire format never changed"),
+        noEffect("tun-ipv6", "tun-ipv6", "IPv6 through the tun device",
+                 "IPv6 needs no special handling of the tun device (openvpn 2.6 ignores it too)"),
+        noEffect("max-routes", "max-routes n", "Route limit", "the number of routes is unlimited (openvpn ignores it since 2.4)"),
+        noEffect("tun-mtu-max", "tun-mtu-max n", "Largest pushed tun-mtu", "it limits a pushed tun-mtu; nothing is pushed in static-key mode"),
+        noEffect("route-method", "route-method adaptive|api|exe", "How Windows adds routes", "Windows-only"),
+        noEffect("http-proxy-override", "http-proxy-override host port [flags]", "HTTP proxy for TCP remotes",
+                 "proxies are not supported, and openvpn applies this one to TCP remotes only"),
         noEffect("x509-username-field", "x509-username-field field...", "Certificate field used as user name", tlsIgnored),
     ]
 
@@ -161,8 +188,6 @@ public enum OpenVPNOptionCatalog {
                notYet("redirect-gateway (add the routes with route, and a net_gateway host route to the peer)")),
         reject("redirect-private", "redirect-private [flags...]", "Like redirect-gateway without the default route",
                notYet("redirect-private (add the routes with route)")),
-        reject("route-ipv6-gateway", "route-ipv6-gateway address", "Default gateway of route-ipv6",
-               notYet("route-ipv6-gateway (give the gateway on each route-ipv6)")),
         reject("ifconfig-noexec", "ifconfig-noexec", "Leave the device unconfigured", notYet("a device left without addresses")),
         reject("dev-node", "dev-node path", "TUN clone device path", notYet("another TUN clone device than /dev/net/tun")),
         reject("mark", "mark value", "SO_MARK on the tunnel socket", notYet("SO_MARK on the tunnel socket")),
@@ -213,10 +238,7 @@ public enum OpenVPNOptionCatalog {
         reject("auth-user-pass-verify", "auth-user-pass-verify cmd method", "Verify client passwords", serverRefused),
         reject("capath", "capath dir", "CA directory", tlsRefused),
         reject("crl-verify", "crl-verify file", "Certificate revocation list", tlsRefused),
-        reject("hand-window", "hand-window n", "TLS handshake window", tlsRefused),
-        reject("keying-material-exporter", "keying-material-exporter label len", "TLS keying material", tlsRefused),
         reject("ns-cert-type", "ns-cert-type client|server", "Netscape certificate type", tlsRefused),
-        reject("pull-filter", "pull-filter accept|ignore|reject text", "Filter pulled options", tlsRefused),
         reject("push-peer-info", "push-peer-info", "Send client information", tlsRefused),
         reject("remote-cert-eku", "remote-cert-eku oid", "Peer certificate extended key usage", tlsRefused),
         reject("remote-cert-ku", "remote-cert-ku [v...]", "Peer certificate key usage", tlsRefused),
@@ -230,12 +252,8 @@ public enum OpenVPNOptionCatalog {
         reject("tls-ciphersuites", "tls-ciphersuites list", "TLS 1.3 cipher suites", tlsRefused),
         reject("tls-exit", "tls-exit", "Exit on TLS errors", tlsRefused),
         reject("tls-verify", "tls-verify cmd", "Certificate verification script", tlsRefused),
-        reject("tls-version-max", "tls-version-max version", "Highest TLS version", tlsRefused),
-        reject("tls-version-min", "tls-version-min version [or-highest]", "Lowest TLS version", tlsRefused),
-        reject("tran-window", "tran-window n", "TLS key transition window", tlsRefused),
         reject("verify-hash", "verify-hash hash [algo]", "Pin the CA certificate", tlsRefused),
         reject("verify-x509-name", "verify-x509-name name [type]", "Peer certificate name", tlsRefused),
-        reject("x509-track", "x509-track attribute", "Export certificate fields to scripts", tlsRefused),
 
         // Server mode: openvpn 2.6 refuses these without mode server (or outside a client-config-dir file).
         reject("ccd-exclusive", "ccd-exclusive", "Require a client-config-dir file", serverRefused),

@@ -204,6 +204,20 @@ import Testing
         #expect(try parse(Self.base + hosts.map { "remote \($0)\n" }.joined()).remotes.map(\.host) == hosts)
     }
 
+    @Test func routeIPv6GatewayFillsRoutesWithoutOne() throws {
+        let config = try parse(Self.base + "route-ipv6 fd01::/64\nroute-ipv6 fd02::/64 fd00::9\nroute-ipv6-gateway fd00::1\n")
+        #expect(config.routesIPv6.map(\.gateway) == ["fd00::1", "fd00::9"])
+        #expect(errorText { () throws(ConfigError) in try parse(Self.base + "route-ipv6-gateway 10.0.0.1\n") }
+                == "t.conf:3: route-ipv6-gateway: bad gateway '10.0.0.1' (not an IPv6 address)")
+    }
+
+    /// Options openvpn 2.6 knows but leaves out of --help, as static-key configs in the wild carry them.
+    @Test func unlistedOptionsOpenVPNAcceptsAreKnown() throws {
+        let config = try parse(Self.base + "tun-ipv6\nncp-ciphers AES-256-GCM\nmax-routes 100\ntls-version-min 1.2\n"
+                               + "errors-to-stderr\ndhcp-option DNS 10.0.0.1\ncompat-mode 2.4.0\n")
+        #expect(config.warnings.map(\.directive) == ["tun-ipv6", "ncp-ciphers", "max-routes", "tls-version-min", "errors-to-stderr", "compat-mode"])
+    }
+
     @Test func niceAndMlockAreRecordedForTheDaemon() throws {
         let config = try parse(Self.base + "nice -5\nmlock\n")
         #expect(config.compat.nice == -5)
