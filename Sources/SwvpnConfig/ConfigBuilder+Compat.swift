@@ -23,6 +23,8 @@ public struct CompatSettings: Sendable, Hashable {
     public var nice: Int?
     /// `mlock`: mlockall(MCL_CURRENT | MCL_FUTURE) at start.
     public var mlock = false
+    /// `link-mtu n` as given (the TUN MTU is already derived from it); it changes the OCC string.
+    public var linkMTU: Int?
 
     public init() {}
 }
@@ -86,6 +88,7 @@ extension ConfigBuilder {
                 throw ConfigError(location, directive: "link-mtu", "\(linkMTU) leaves a TUN MTU of \(tunMTU) (at least 100 needed)")
             }
             c.tunMTU = tunMTU
+            c.compat.linkMTU = linkMTU
         }
     }
 

@@ -175,6 +175,14 @@ import Testing
         #expect(config.warnings.contains { $0.directive == "link-mtu" && $0.message.hasPrefix("deprecated") })
     }
 
+    /// openvpn 2.6.14's options string with `link-mtu 1400` (captured at verb 7): the derived MTU as tun-mtu,
+    /// link-mtu from the default tun-mtu.
+    @Test func linkMTUInTheOCCStringAsOpenVPN() throws {
+        let config = try parse(Self.base + "cipher AES-256-CBC\nauth SHA256\nlink-mtu 1400\n")
+        #expect(config.occOptions.localString
+                == "V4,dev-type tun,link-mtu 1572,tun-mtu 1336,proto UDPv4,cipher AES-256-CBC,auth SHA256,keysize 256,secret")
+    }
+
     @Test func linkMTUAndTunMTUExcludeEachOther() {
         #expect(errorText { () throws(ConfigError) in try parse(Self.base + "tun-mtu 1400\nlink-mtu 1400\n") }
                 == "t.conf:4: link-mtu: conflicts with tun-mtu at t.conf:3 (only one of them may be given)")
