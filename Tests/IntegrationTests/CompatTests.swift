@@ -167,3 +167,28 @@ extension IntegrationTests.DaemonOptions {
         }
     }
 }
+
+extension IntegrationTests.DaemonOptions {
+    /// `link-mtu 1400` on both sides: swvpnd gives its device the MTU openvpn derives, the OCC strings
+    /// match (nobody reports an inconsistency), and traffic crosses.
+    @Test
+    func linkMTUGivesOpenVPNsDeviceMTUAndMatchingOCC() throws {
+        let env = try Self.prepare()
+        defer { env.lab.teardown() }
+        let peers = try Self.startPair(env, extraA: ["link-mtu 1400"], extraB: ["link-mtu 1400"], verbB: 9)
+        try peers.b.waitForLog("RECEIVED OCC_REPLY", timeout: 40)
+        try peers.a.waitForLog("RECEIVED OCC_REPLY", timeout: 40)
+        let mtu = { (ns: String) throws -> [String] in
+            try env.seed.tunDevices(in: ns).map { device in
+                let text = try Shell.must(["ip", "-n", ns, "link", "show", "dev", device.name])
+                return text.components(separatedBy: " mtu ").dropFirst().first?.split(separator: " ").first.map(String.init) ?? "?"
+            }
+        }
+        let mtuA = try mtu(env.seed.vpnA)
+        let mtuB = try mtu(env.seed.vpnB)
+        #expect(mtuA == mtuB && mtuA.count == 1 && mtuA != ["1500"], "device MTU: swvpnd \(mtuA), openvpn \(mtuB)")
+        #expect(!peers.a.log().contains("OCC: "), "swvpnd reports an OCC inconsistency:\n\(peers.a.log().tail(20))")
+        #expect(!peers.b.log().contains("used inconsistently"), "openvpn reports an OCC inconsistency:\n\(peers.b.log().tail(20))")
+        try env.seed.pingAcrossBothWays()
+    }
+}
