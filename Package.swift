@@ -85,7 +85,7 @@ let package = Package(
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SwvpnProtocol", "SwvpnTestSupport"],
+            dependencies: ["SwvpnProtocol", "SwvpnCompression", "SwvpnTestSupport"],
             resources: [.copy("CheckConfigCorpus")],
             swiftSettings: swiftSettings
         ),

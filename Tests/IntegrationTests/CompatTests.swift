@@ -1,4 +1,5 @@
 import Foundation
+import SwvpnCompression
 import Testing
 
 extension IntegrationTests.CheckConfig {
@@ -190,5 +191,80 @@ extension IntegrationTests.DaemonOptions {
         #expect(!peers.a.log().contains("OCC: "), "swvpnd reports an OCC inconsistency:\n\(peers.a.log().tail(20))")
         #expect(!peers.b.log().contains("used inconsistently"), "openvpn reports an OCC inconsistency:\n\(peers.b.log().tail(20))")
         try env.seed.pingAcrossBothWays()
+    }
+}
+
+extension IntegrationTests.CheckConfig {
+    /// What openvpn 2.6 really sends when it compresses (`allow-compression yes`): a listener takes its UDP
+    /// datagrams (cipher none, auth none, no-replay, so the payload is the compression frame itself), and
+    /// SwvpnCompression must turn each compressed one back into the IPv4 ping that entered openvpn's tun.
+    @Test(arguments: [("comp-lzo yes", [UInt8(0x66)], PacketDecompressor.Algorithm.lzo),
+                      ("compress lz4-v2", [UInt8(0x50), 0x01], .lz4)])
+    func decompressesWhatACompressingOpenVPNSends(option: String, header: [UInt8], algorithm: PacketDecompressor.Algorithm) throws {
+        try Prerequisites.requireBase()
+        let lab = try NetnsLab()
+        defer { lab.teardown() }
+        let ns = try lab.addNamespace("cmp")
+        let capture = lab.path("datagrams.hex")
+        let listener = try lab.spawn(in: ns, label: "listener", ["python3", "-u", "-c", """
+            import socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", 40999))
+            print("listening", flush=True)
+            with open(sys.argv[1], "a") as f:
+                while True:
+                    d, _ = s.recvfrom(65535)
+                    f.write(d.hex() + "\\n")
+                    f.flush()
+            """, capture])
+        try listener.waitForLog("listening")
+        try Shell.must(["openvpn", "--genkey", "secret", lab.path("cmp.key")])
+        let config = try lab.write("cmp.conf", """
+            dev tun
+            local 127.0.0.1
+            lport 40998
+            remote 127.0.0.1 40999
+            ifconfig 10.201.0.1 10.201.0.2
+            secret \(lab.path("cmp.key"))
+            cipher none
+            auth none
+            no-replay
+            allow-compression yes
+            \(option)
+            verb 3
+
+            """)
+        let openvpn = try lab.spawn(in: ns, label: "openvpn", ["openvpn", "--config", config])
+        // Static-key openvpn completes its initialisation only once the peer answers; the device is enough here.
+        try openvpn.waitForLog("link remote")
+        let deadline = Date().addingTimeInterval(15)
+        while !(try lab.run(in: ns, ["ip", "-4", "addr", "show"])).stdout.contains("10.201.0.1"), Date() < deadline {
+            usleep(100_000)
+        }
+        // Nobody answers: the pings only need to enter the tunnel. A repeated pattern compresses well.
+        _ = try lab.run(in: ns, ["ping", "-c", "3", "-i", "0.2", "-W", "1", "-s", "1200", "-p", "41424344", "10.201.0.2"])
+        let datagrams = (try? String(contentsOfFile: capture, encoding: .utf8))?.split(separator: "\n")
+            .map { hex in stride(from: 0, to: hex.count - 1, by: 2).map { i -> UInt8 in
+                let start = hex.index(hex.startIndex, offsetBy: i)
+                return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0
+            } } ?? []
+        let compressed = datagrams.filter { $0.starts(with: header) }
+        #expect(compressed.count >= 3, "\(option): \(compressed.count) compressed datagrams of \(datagrams.count)")
+        for datagram in compressed {
+            var output = [UInt8](repeating: 0, count: 1600)
+            let result = Array(datagram.dropFirst(header.count)).withUnsafeBytes { input in
+                output.withUnsafeMutableBytes { PacketDecompressor.decompress(algorithm, input, into: $0) }
+            }
+            guard case .success(let length) = result else {
+                Issue.record("\(option): \(result)")
+                continue
+            }
+            #expect(datagram.count < length / 2, "\(option): \(datagram.count) bytes on the wire for a \(length)-byte packet")
+            let packet = output.prefix(length)
+            #expect(length == 20 + 8 + 1200 && packet.first == 0x45 && Int(packet[2]) << 8 | Int(packet[3]) == length,
+                    "\(option): not the IPv4 ping: \(length) bytes, \(packet.prefix(4).map { String($0, radix: 16) })")
+            #expect(packet[20] == 8 && packet.suffix(16) == [0x41, 0x42, 0x43, 0x44, 0x41, 0x42, 0x43, 0x44, 0x41, 0x42, 0x43, 0x44, 0x41, 0x42, 0x43, 0x44][...],
+                    "\(option): not the echo request with its pattern")
+        }
     }
 }
