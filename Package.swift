@@ -28,6 +28,9 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // liblzo2 and liblz4 from the system (Debian: liblzo2-dev, liblz4-dev), the libraries openvpn uses.
+        .systemLibrary(name: "CLZO", pkgConfig: "lzo2", providers: [.apt(["liblzo2-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         // Thin C shim for Linux syscalls Swift cannot call directly (ioctls, cmsg macros). No logic.
         .target(name: "CSwvpnLinux"),
 
@@ -37,6 +40,8 @@ let package = Package(
         .target(name: "SwvpnConfig", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
         // The control plane: TunnelSession, events in, actions out (docs/ARCHITECTURE.md).
         .target(name: "SwvpnControl", dependencies: ["SwvpnProtocol", "SwvpnConfig"], swiftSettings: swiftSettings),
+        // Bounded LZO/LZ4 packet decompression (not wired into the packet path yet).
+        .target(name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4"], swiftSettings: swiftSettings),
 
         // Linux I/O: TUN, sockets, netlink, packet loop, timers, signals, systemd notify.
         .target(
@@ -77,10 +82,15 @@ let package = Package(
         .testTarget(
             name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux", "SwvpnProtocol", "SwvpnTestSupport"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwvpnCompressionTests",
+            dependencies: ["SwvpnCompression", "CLZO", "CLZ4", "SwvpnTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SwvpnProtocol", "SwvpnTestSupport"],
+            dependencies: ["SwvpnProtocol", "SwvpnCompression", "SwvpnTestSupport"],
             resources: [.copy("CheckConfigCorpus")],
             swiftSettings: swiftSettings
         ),

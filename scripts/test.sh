@@ -9,7 +9,7 @@ if [[ $(id -u) -ne 0 ]]; then
     exit 1
 fi
 
-need=(libssl-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd)
+need=(libssl-dev liblzo2-dev liblz4-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,7 +24,7 @@ fi
 
 # Pure layers must stay pure: no Foundation, Dispatch or Glibc in the protocol core.
 if grep -rnE '^\s*(@preconcurrency\s+)?import\s+(Foundation|FoundationEssentials|Dispatch|Glibc|Musl)\b' \
-    Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig Sources/SwvpnControl; then
+    Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig Sources/SwvpnControl Sources/SwvpnCompression; then
     echo "test.sh: a pure target imports an OS/Foundation module (see above)" >&2
     exit 1
 fi

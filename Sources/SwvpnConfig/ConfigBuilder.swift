@@ -20,6 +20,8 @@ struct ConfigBuilder {
     var seen: [String: ConfigLocation] = [:]
     /// `cd`: the directory later relative paths are resolved against ("" = process cwd).
     var baseDirectory = ""
+    /// openvpn-compatibility state (ConfigBuilder+Compat.swift).
+    var compat = CompatState()
 
     init(sourceName: String) {
         config = TunnelConfig(sourceName: sourceName,
@@ -122,6 +124,7 @@ struct ConfigBuilder {
                                   prefixLength: pending.netmask.netmaskPrefixLength ?? 32, gateway: gateway,
                                   metric: pending.metric ?? c.routeMetric, location: pending.location))
         }
+        try finishCompat(&c)
         return c
     }
 }

@@ -115,6 +115,7 @@ private struct Loader<FileSystem: ConfigFileSystem> {
             throw ConfigError(line.location, directive: nil, problem)
         }
         guard let directive = DirectiveTable.named(line.name) else {
+            if builder.ignoreUnknown(line.name, at: line.location) { return }
             throw ConfigError(line.location, directive: line.name, "unknown directive")
         }
         let invocation = Invocation(name: line.name, arguments: line.arguments, location: line.location,

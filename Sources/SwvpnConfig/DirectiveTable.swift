@@ -6,7 +6,7 @@ public enum DirectiveTable {
 
     private static let index: [String: Directive] = {
         var map: [String: Directive] = [:]
-        for directive in all { map[directive.name] = directive }
+        for directive in all + OpenVPNOptionCatalog.directives { map[directive.name] = directive }
         return map
     }()
 
@@ -95,20 +95,11 @@ public enum DirectiveTable {
                  "multi-client mode is out of scope (only p2p)"),
 
         // MARK: Device
-        Directive("dev", 1...1, "dev tunX", "TUN device name (tun, tun0...).") { b, inv throws(ConfigError) in
-            let name = inv.arguments[0]
-            if name.hasPrefix("tap") { throw inv.error("tap devices are not supported yet (only tun)") }
-            guard name.hasPrefix("tun"), name.utf8.count < 16 else {
-                throw inv.error("bad device '\(name)' (swvpnd supports tun devices only: tun, tun0...)")
-            }
-            b.config.device = name
+        Directive("dev", 1...1, "dev tunX|name", "TUN device: tun (first free), tunN, or any name with dev-type tun.") { b, inv throws(ConfigError) in
+            try b.setDevice(inv)
         },
-        Directive("dev-type", 1...1, "dev-type tun", "Device type when dev does not start with tun.") { _, inv throws(ConfigError) in
-            switch inv.arguments[0] {
-            case "tun": break
-            case "tap": throw inv.error("tap devices are not supported yet (only tun)")
-            default: throw inv.error("bad device type '\(inv.arguments[0])' (only tun)")
-            }
+        Directive("dev-type", 1...1, "dev-type tun", "Device type when the dev name does not start with tun.") { b, inv throws(ConfigError) in
+            try b.setDeviceType(inv)
         },
         Directive("topology", 1...1, "topology net30|p2p|subnet", "How ifconfig arguments are read (default net30).") { b, inv throws(ConfigError) in
             guard let topology = Topology(rawValue: inv.arguments[0]) else {
@@ -198,7 +189,8 @@ public enum DirectiveTable {
                                              remoteOrNetmask: try inv.ipv4(1, "remote address"))
         },
         Directive("ifconfig-ipv6", 2...2, "ifconfig-ipv6 address/bits remote", "IPv6 address of the TUN device and of the peer.") { b, inv throws(ConfigError) in
-            let (address, prefix) = try parseIPv6Prefix(inv.arguments[0], inv, "address")
+            var (address, prefix) = try parseIPv6Prefix(inv.arguments[0], inv, "address")
+            if !inv.arguments[0].contains("/") { prefix = 64 }  // openvpn's default for ifconfig-ipv6
             guard isIPv6Literal(inv.arguments[1]) else {
                 throw inv.error("bad remote address '\(inv.arguments[1])' (not an IPv6 address)")
             }
@@ -247,7 +239,7 @@ public enum DirectiveTable {
 
         // MARK: Crypto
         Directive("secret", 1...2, "secret file [0|1]", "Pre-shared static key file and optional key direction.") { b, inv throws(ConfigError) in
-            if let previous = b.keySourceLocation { throw inv.error("a key was already given at \(previous)") }
+            // Given twice (a `secret` line and a `<secret>` block, say), the later one wins, as in openvpn.
             var direction: KeyDirection?
             if inv[1] != nil {
                 direction = try inv.keyDirection(1)

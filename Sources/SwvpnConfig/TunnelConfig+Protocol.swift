@@ -9,8 +9,10 @@ extension TunnelConfig {
     public var occOptions: OCCOptions {
         OCCOptions(
             devType: .tun,  // the config layer rejects tap
-            tunMTU: tunMTU,
-            occMTU: occMTU,
+            // With link-mtu, openvpn 2.6 reports the derived MTU as tun-mtu and computes link-mtu from the
+            // default tun-mtu 1500 (measured: link-mtu 1400 gives "link-mtu 1572,tun-mtu 1336").
+            tunMTU: compat.linkMTU == nil ? tunMTU : 1500,
+            occMTU: compat.linkMTU == nil ? occMTU : (occMTU ?? tunMTU),
             tunMTUExtra: nil,  // tun: no extra
             proto: transport.occProto,
             ifconfig: ifconfigNoWarn ? nil : ifconfig.map { ($0.local.description, $0.remoteOrNetmask.description) },

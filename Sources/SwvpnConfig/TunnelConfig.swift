@@ -138,6 +138,9 @@ public struct TunnelConfig: Sendable {
     /// `setenv name value` / `setenv-opt name value`, in order.
     public var environment: [EnvironmentSetting] = []
 
+    /// `nice`, `mlock`: process settings the daemon applies at start (ConfigBuilder+Compat.swift).
+    public var compat = CompatSettings()
+
     /// Deprecations, options without effect and similar notes, in config order.
     public var warnings: [ConfigDiagnostic] = []
 

@@ -19,6 +19,8 @@ struct Swvpnd: ParsableCommand {
             swvpnd --config FILE [--DIRECTIVE [ARGS...]]...
               swvpnd --check-config --config FILE
               swvpnd --genkey [secret] [--secret FILE | FILE]
+              swvpnd --test-crypto --config FILE
+              swvpnd --show-ciphers | --show-digests [--providers NAME...]
             """,
         discussion: DirectiveHelp.text,
         version: version
@@ -31,6 +33,16 @@ struct Swvpnd: ParsableCommand {
           help: "Validate the config and the key without touching the network, then exit.")
     var checkConfig = false
 
+    @Flag(name: .customLong("show-ciphers"), help: "List the ciphers static-key mode can use here (with the loaded OpenSSL providers).")
+    var showCiphers = false
+
+    @Flag(name: .customLong("show-digests"), help: "List the HMAC digests static-key mode can use here.")
+    var showDigests = false
+
+    @Flag(name: .customLong("test-crypto"),
+          help: "Loopback self-test of the config's cipher and auth: seal and open every packet size, exit 0 on success.")
+    var testCrypto = false
+
     @Argument(parsing: .allUnrecognized, help: .hidden)
     var directives: [String] = []
 
@@ -39,6 +51,9 @@ struct Swvpnd: ParsableCommand {
             try KeyGeneration.run(arguments: directives)
             return
         }
+        if showCiphers { return try CryptoActions.showCiphers(arguments: directives) }
+        if showDigests { return try CryptoActions.showDigests(arguments: directives) }
+        if testCrypto { return try CryptoActions.testCrypto(arguments: directives) }
         guard !directives.isEmpty else {
             throw ValidationError("nothing to do: give --config FILE (see --help)")
         }
@@ -50,6 +65,7 @@ struct Swvpnd: ParsableCommand {
         let arguments = directives
         let logger = Logging.makeLogger(config)
         for warning in config.warnings { logger.warning("\(warning)") }
+        ProcessSettings.apply(config.compat, logger: logger)
         logger.notice("swvpnd \(Self.version) starting: \(config.sourceName)")
         let controller = TunnelController(
             config: config, key: key, logger: logger, notifier: SystemdNotifier.fromEnvironment(),
@@ -159,10 +175,16 @@ enum KeyGeneration {
 enum DirectiveHelp {
     static let text: String = {
         var lines = ["Directives (in a config file, or on the command line as --name args):", ""]
-        for directive in DirectiveTable.all where directive.status != .rejected {
+        for directive in DirectiveTable.everyOption where directive.status != .rejected {
             let note = directive.status == .noEffect ? " (accepted; no effect in static-key mode)" : ""
             lines.append("  " + directive.synopsis)
             lines += wrap(directive.summary + note, indent: "        ")
+        }
+        lines += ["", "Rejected openvpn 2.6 options (an error naming the reason):", ""]
+        for directive in DirectiveTable.everyOption where directive.status == .rejected {
+            let reason = directive.rejectionReason ?? ""
+            lines.append("  " + directive.synopsis)
+            lines += wrap(directive.summary.contains(reason) ? directive.summary : reason + ".", indent: "        ")
         }
         lines += [""] + wrap("Signals: SIGTERM/SIGINT stop, SIGHUP re-reads the config, SIGUSR1 restarts the session, "
                              + "SIGUSR2 logs statistics. See swvpnd(8).", indent: "")

@@ -151,7 +151,7 @@ extension IntegrationTests {
             // The list stays readable: every line under a directive is indented (no wrap to column 0).
             let text = try Shell.must([bin, "--help"], timeout: 20)
             if let list = text.components(separatedBy: "Directives").dropFirst().first?.components(separatedBy: "Signals:").first {
-                let stray = list.split(separator: "\n").dropFirst().filter { !$0.hasPrefix("  ") }
+                let stray = list.split(separator: "\n").dropFirst().filter { !$0.hasPrefix("  ") && !$0.hasPrefix("Rejected openvpn") }
                 #expect(stray.isEmpty, "--help lines wrapped out of the directive list: \(stray)")
             }
             for expected in ["secret", "cipher", "auth", "ifconfig", "route", "keepalive", "remote", "port", "key-direction"] {
@@ -161,6 +161,10 @@ extension IntegrationTests {
             let reference = try String(
                 contentsOf: Paths.packageRoot.appendingPathComponent("conf/reference.conf"), encoding: .utf8)
             var documented: Set<String> = []
+            // Rejected options are documented as `# REJECTED name args` followed by the reason.
+            for line in reference.split(separator: "\n") where line.hasPrefix("# REJECTED ") {
+                if let word = line.dropFirst("# REJECTED ".count).split(separator: " ").first { documented.insert(String(word)) }
+            }
             for line in reference.split(separator: "\n") where line.hasPrefix(";") {
                 var word = line.dropFirst().split(separator: " ").first.map(String.init) ?? ""
                 if word.hasPrefix("<"), word.hasSuffix(">"), !word.hasPrefix("</") {
@@ -183,6 +187,41 @@ extension IntegrationTests {
                 let pattern = "(^|[^a-z-])\(name)([^a-z-]|$)"
                 #expect(directivesSection.range(of: pattern, options: .regularExpression) != nil,
                         "swvpnd(8) DIRECTIVES never mentions '\(name)'")
+            }
+        }
+
+        /// Every option of the committed `openvpn --help` (2.6.14) list is in swvpnd's `--help`, the rejected
+        /// ones under their own heading with the reason, and reference.conf gives each its class.
+        @Test
+        func helpAndReferenceConfCoverEveryOpenVPNOption() throws {
+            let bin = try Prerequisites.swvpndBinary()
+            let help = try Self.helpDirectives(bin)
+            let fixture = try String(contentsOf: Paths.packageRoot.appendingPathComponent(
+                "Tests/SwvpnConfigTests/Corpus/openvpn/openvpn-2.6.14-help.txt"), encoding: .utf8)
+            let openvpn = Set(fixture.split(separator: "\n").filter { $0.hasPrefix("--") }.compactMap {
+                $0.dropFirst(2).split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-") }).first.map(String.init)
+            })
+            #expect(openvpn.count >= 240, "fixture parsed to \(openvpn.count) names")
+            #expect(openvpn.subtracting(help).isEmpty, "openvpn options missing from --help: \(openvpn.subtracting(help).sorted())")
+
+            let text = try Shell.must([bin, "--help"], timeout: 20)
+            let rejectedPart = text.components(separatedBy: "Rejected openvpn 2.6 options").last?
+                .components(separatedBy: "Signals:").first ?? ""
+            var rejectedInHelp: Set<String> = []
+            for line in rejectedPart.split(separator: "\n") where line.hasPrefix("  ") && !line.hasPrefix("   ") {
+                if let word = line.split(separator: " ").first { rejectedInHelp.insert(String(word)) }
+            }
+            let reference = try String(
+                contentsOf: Paths.packageRoot.appendingPathComponent("conf/reference.conf"), encoding: .utf8)
+            let lines = reference.split(separator: "\n")
+            let rejectedInReference = Set(lines.filter { $0.hasPrefix("# REJECTED ") }
+                .compactMap { $0.dropFirst("# REJECTED ".count).split(separator: " ").first.map(String.init) })
+            #expect(rejectedInHelp.count >= 100, "rejected list in --help: \(rejectedInHelp.count) entries")
+            #expect(rejectedInHelp == rejectedInReference,
+                    "--help and reference.conf disagree on what is rejected: \(rejectedInHelp.symmetricDifference(rejectedInReference).sorted())")
+            for (index, line) in lines.enumerated() where line.hasPrefix("# REJECTED ") {
+                let reason = index + 1 < lines.count ? lines[index + 1] : ""
+                #expect(reason.hasPrefix("#   ") && reason.count > 20, "reference.conf: no reason under '\(line)'")
             }
         }
 
