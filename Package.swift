@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "SwvpnCrypto", dependencies: ["CLibcrypto"], swiftSettings: swiftSettings),
         .target(name: "SwvpnProtocol", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
         .target(name: "SwvpnConfig", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
+        // HA monitor's AWS side, pure: EC2 models, the EC2API protocol, SigV4, Query form encoding.
+        .target(name: "SwvpnAWS", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
 
         // Linux I/O: TUN, sockets, netlink, packet loop, timers, signals, systemd notify.
         .target(
@@ -71,6 +73,7 @@ let package = Package(
             resources: [.copy("Corpus")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SwvpnAWSTests", dependencies: ["SwvpnAWS"], swiftSettings: swiftSettings),
         .testTarget(name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux"], swiftSettings: swiftSettings),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
