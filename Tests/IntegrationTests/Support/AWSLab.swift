@@ -22,7 +22,6 @@ final class AWSLab {
     private var daemons: [Daemon] = []
     private var tornDown = false
 
-    static var scriptsLib: URL { Paths.packageRoot.appendingPathComponent("scripts/lib") }
 
     /// Fails, never skips, when moto's server or boto3 is missing.
     static func requireTools() throws {
@@ -42,7 +41,7 @@ final class AWSLab {
         let tag = String(UInt32.random(in: 0...0xFFFF_FFFF), radix: 36)
         workDir = NSTemporaryDirectory() + "swt-\(getpid())-aws-\(tag)"
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
-        let port = try freeLoopbackPort()
+        let port = try LoopbackPort.free()
         motoURL = URL(string: "http://127.0.0.1:\(port)/")!
         do {
             try start(label: "moto", ["env", "MOTO_RECORDER_FILEPATH=\(workDir)/moto_recording",
@@ -64,7 +63,7 @@ final class AWSLab {
     /// Waits until `port` accepts connections; fails at once if the process dies first.
     private func waitForListener(_ d: Daemon, port: Int, timeout: Double = 60) throws {
         let deadline = Date().addingTimeInterval(timeout)
-        while !canConnect(port: port) {
+        while !LoopbackPort.accepts(port) {
             if !d.isRunning {
                 throw HarnessError("\(d.label) (pid \(d.pid)) exited before listening on 127.0.0.1:\(port):\n\(d.log().tail(20))")
             }
@@ -78,8 +77,8 @@ final class AWSLab {
     /// Starts the fault proxy in front of moto; returns its URL (the EC2 endpoint to use).
     @discardableResult
     func startFaultProxy(clockOffsetSeconds: Int = 0) throws -> URL {
-        let port = try freeLoopbackPort()
-        try start(label: "fault-proxy", ["python3", Self.scriptsLib.appendingPathComponent("ec2_fault_proxy.py").path,
+        let port = try LoopbackPort.free()
+        try start(label: "fault-proxy", ["python3", Paths.scriptsLib.appendingPathComponent("ec2_fault_proxy.py").path,
                                          "\(port)", motoURL.absoluteString, "--clock-offset", "\(clockOffsetSeconds)"],
                   port: port)
         let url = URL(string: "http://127.0.0.1:\(port)/")!
@@ -92,8 +91,8 @@ final class AWSLab {
     func startIMDS(credentialLifetime: Int = 3600, tokenTTL: Int = 21_600, region: String = "us-east-1",
                    instanceId: String = "i-0monitor000000001") throws -> URL
     {
-        let port = try freeLoopbackPort()
-        try start(label: "imds-stub", ["python3", Self.scriptsLib.appendingPathComponent("imds_stub.py").path, "\(port)",
+        let port = try LoopbackPort.free()
+        try start(label: "imds-stub", ["python3", Paths.scriptsLib.appendingPathComponent("imds_stub.py").path, "\(port)",
                                        "--cred-lifetime", "\(credentialLifetime)", "--token-ttl", "\(tokenTTL)",
                                        "--region", region, "--instance-id", instanceId], port: port)
         let url = URL(string: "http://127.0.0.1:\(port)")!
@@ -122,7 +121,7 @@ final class AWSLab {
 
     /// Seeds moto with the HA appendix topology (through boto3, before any recording starts).
     func seed() throws -> Topology {
-        let r = try Shell.run(["python3", Self.scriptsLib.appendingPathComponent("moto_seed.py").path,
+        let r = try Shell.run(["python3", Paths.scriptsLib.appendingPathComponent("moto_seed.py").path,
                                motoURL.absoluteString], timeout: 180)
         guard r.succeeded else { throw HarnessError("seeding moto failed: \(r.summary)") }
         return try JSONDecoder().decode(Topology.self, from: Data(r.stdout.utf8))
@@ -250,35 +249,38 @@ final class AWSLab {
     }
 }
 
-/// A port the kernel just handed out on 127.0.0.1 (bound, read back, released).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-            bind(fd, sa, len) == 0 && getsockname(fd, sa, &len) == 0
+/// Ports on 127.0.0.1 for the test servers.
+enum LoopbackPort {
+    /// A port the kernel just handed out on 127.0.0.1 (bound, read back, released).
+    static func free() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                bind(fd, sa, len) == 0 && getsockname(fd, sa, &len) == 0
+            }
         }
+        guard ok else { throw HarnessError("binding 127.0.0.1:0 failed: errno \(errno)") }
+        return Int(UInt16(bigEndian: addr.sin_port))
     }
-    guard ok else { throw HarnessError("binding 127.0.0.1:0 failed: errno \(errno)") }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
 
-/// True when something accepts TCP connections on 127.0.0.1:`port`.
-func canConnect(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = UInt16(port).bigEndian
-    return withUnsafePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    /// True when something accepts TCP connections on 127.0.0.1:`port`.
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 }
