@@ -175,6 +175,26 @@ extension IntegrationTests {
             ])
         }
 
+        /// HTTPS through URLSession (libcurl) verifies the server: moto with a certificate from a CA
+        /// that no trust store holds is refused with libcurl's reason, before any request is sent.
+        /// (With that CA in the system bundle the same call succeeds: URLSession on Linux trusts only
+        /// the system bundle, so a test cannot add a CA without changing the machine.)
+        @Test func httpsRefusesAnUntrustedCertificate() async throws {
+            let lab = try AWSLab(tls: true)
+            defer { lab.teardown() }
+            let ec2 = Self.client(lab.motoURL)
+            let e = await #expect(throws: AWSError.self) { try await ec2.describeRouteTables(ids: []) }
+            #expect(e?.kind == .transport && e?.message.contains("certificate") == true, "\(String(describing: e))")
+            // The server itself is fine: a client that trusts the test CA gets an answer.
+            let probe = """
+                import ssl, sys, urllib.request
+                ctx = ssl.create_default_context(cafile=sys.argv[2])
+                print(urllib.request.urlopen(sys.argv[1], context=ctx, timeout=20).status)
+                """
+            let r = try Shell.run(["python3", "-c", probe, lab.motoURL.absoluteString + "moto-api/", lab.caPath], timeout: 60)
+            #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "200", "\(r.summary)")
+        }
+
         @Test func clockSkewCorrectedFromServerDate() async throws {
             let lab = try AWSLab()
             defer { lab.teardown() }

@@ -91,11 +91,13 @@ public final class URLSessionTransport: HTTPTransport, Sendable {
         case .networkConnectionLost: return .failed("connection reset")
         case .cannotFindHost, .dnsLookupFailed: return .failed("host not found")
         case .notConnectedToInternet: return .failed("network unreachable")
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-            return .failed("TLS failed (URLError \(e.code.rawValue))")
-        case .badServerResponse: return .failed("bad server response")
-        default: return .failed("HTTP request failed (URLError \(e.code.rawValue))")
+        default:
+            // libcurl's own words (e.g. "SSL certificate problem: unable to get local issuer
+            // certificate") are in the underlying error; they name no credential.
+            let ns = e as NSError
+            let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError
+            let text = (underlying?.userInfo[NSLocalizedDescriptionKey] ?? ns.userInfo[NSLocalizedDescriptionKey]) as? String
+            return .failed("HTTP request failed (URLError \(e.code.rawValue)\(text.map { ": " + $0 } ?? ""))")
         }
     }
 }

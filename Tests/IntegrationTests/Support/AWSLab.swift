@@ -28,6 +28,7 @@ final class AWSLab {
         var missing: [String] = []
         if Prerequisites.which("moto_server") == nil { missing.append("`moto_server` in PATH") }
         if Prerequisites.which("python3") == nil { missing.append("`python3` in PATH") }
+        if Prerequisites.which("openssl") == nil { missing.append("`openssl` in PATH (apt-get install openssl)") }
         let check = try? Shell.run(["python3", "-c", "import boto3, moto"], timeout: 60)
         if check?.succeeded != true { missing.append("python modules boto3 and moto") }
         if !missing.isEmpty {
@@ -36,16 +37,19 @@ final class AWSLab {
         }
     }
 
-    init() throws {
+    /// With `tls`, moto serves HTTPS with a certificate for 127.0.0.1 from a CA made here (`caPath`),
+    /// which no system trust store holds.
+    init(tls: Bool = false) throws {
         try Self.requireTools()
         let tag = String(UInt32.random(in: 0...0xFFFF_FFFF), radix: 36)
         workDir = NSTemporaryDirectory() + "swt-\(getpid())-aws-\(tag)"
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
         let port = try LoopbackPort.free()
-        motoURL = URL(string: "http://127.0.0.1:\(port)/")!
+        motoURL = URL(string: "\(tls ? "https" : "http")://127.0.0.1:\(port)/")!
         do {
+            let certificate = tls ? try makeCertificates() : []
             try start(label: "moto", ["env", "MOTO_RECORDER_FILEPATH=\(workDir)/moto_recording",
-                                      "moto_server", "-H", "127.0.0.1", "-p", "\(port)"], port: port)
+                                      "moto_server", "-H", "127.0.0.1", "-p", "\(port)"] + certificate, port: port)
         } catch {
             teardown()
             throw error
@@ -53,6 +57,23 @@ final class AWSLab {
     }
 
     deinit { teardown() }
+
+    var caPath: String { "\(workDir)/ca.pem" }
+
+    /// A throwaway CA and a server certificate for IP 127.0.0.1 signed by it; moto's TLS arguments.
+    private func makeCertificates() throws -> [String] {
+        let d = workDir
+        try Shell.must(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/ca.key",
+                        "-out", caPath, "-days", "2", "-subj", "/CN=swvpnd test CA",
+                        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"])
+        try Shell.must(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/server.key",
+                        "-out", "\(d)/server.csr", "-subj", "/CN=127.0.0.1"])
+        try "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+            .write(toFile: "\(d)/ext.cnf", atomically: true, encoding: .utf8)
+        try Shell.must(["openssl", "x509", "-req", "-in", "\(d)/server.csr", "-CA", caPath, "-CAkey", "\(d)/ca.key",
+                        "-CAcreateserial", "-out", "\(d)/server.pem", "-days", "2", "-extfile", "\(d)/ext.cnf"])
+        return ["-c", "\(d)/server.pem", "-k", "\(d)/server.key"]
+    }
 
     private func start(label: String, _ args: [String], port: Int) throws {
         let d = try Daemon(label: label, args: args, logPath: "\(workDir)/\(label).log")
