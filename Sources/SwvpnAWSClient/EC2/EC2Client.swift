@@ -136,3 +136,11 @@ public actor EC2Client {
         return isDefault ? host : "\(host):\(port)"
     }
 }
+
+/// Reflection shows the endpoint and region, never the credentials provider's state.
+extension EC2Client: CustomStringConvertible, CustomReflectable {
+    public nonisolated var description: String {
+        "EC2Client(\(configuration.endpoint.absoluteString), region \(configuration.region))"
+    }
+    public nonisolated var customMirror: Mirror { Mirror(self, children: ["client": description]) }
+}
