@@ -95,6 +95,14 @@ extension IntegrationTests {
             #expect(Set(statuses.map(\.instanceId)) == Set(ids))
             #expect(statuses.allSatisfy { $0.isRunning && !$0.isImpaired && $0.instanceStatus == "ok" })
             #expect(try await ec2.sourceDestCheck(instanceId: ids[0]) == false)
+            // The audit view: each instance's primary ENI and private IP are the seeded ones.
+            let instances = try await ec2.describeInstances(ids: ids)
+            for name in ["vpn1a", "vpn1b", "vpn2a", "vpn2b"] {
+                let seeded = topo.instance(name)
+                let seen = instances.first { $0.instanceId == seeded.instanceId }
+                #expect(seen?.primaryNetworkInterfaceId == seeded.eniId && seen?.privateIp == seeded.privateIp)
+                #expect(seen?.sourceDestCheck == false && seen?.name == name && seen?.availabilityZone == seeded.az)
+            }
 
             let victim = ids[2]
             try await ec2.rebootInstances(ids: [victim])
