@@ -217,6 +217,28 @@ extension IntegrationTests {
             #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "200", "\(r.summary)")
         }
 
+        /// Alerts through SNS Publish, read back from an SQS queue subscribed to the topic.
+        @Test func snsPublishReachesASubscriber() async throws {
+            let lab = try AWSLab()
+            defer { lab.teardown() }
+            let script = Paths.scriptsLib.appendingPathComponent("moto_sns.py").path
+            struct Setup: Decodable { let topicArn: String; let queueUrl: String }
+            let setup = try JSONDecoder().decode(Setup.self, from: Data(
+                Shell.must(["python3", script, lab.motoURL.absoluteString, "setup"], timeout: 120).utf8))
+            #expect(SNSClient.region(ofTopic: setup.topicArn) == "us-east-1")
+            let sns = SNSClient(region: "us-east-1", endpoint: lab.motoURL, credentials: StaticCredentialsProvider(Self.creds))
+            let text = "tunnel A down (vpn1a health 503); rt1a, rt2a -> vpn1b, vpn2b ✓ & more"
+            let id = try await sns.publish(topicArn: setup.topicArn, subject: "swvpn-monitor: failover\nA->B", message: text)
+            #expect(!id.isEmpty)
+            let received = try JSONDecoder().decode([String].self, from: Data(
+                Shell.must(["python3", script, lab.motoURL.absoluteString, "receive", setup.queueUrl], timeout: 120).utf8))
+            #expect(received == [text])
+            let e = await #expect(throws: AWSError.self) {
+                try await sns.publish(topicArn: "arn:aws:sns:us-east-1:123456789012:nope", subject: nil, message: "x")
+            }
+            #expect(e?.kind == .client && e?.action == "Publish")
+        }
+
         @Test func credentialsAndTokensFromIMDSStub() async throws {
             let lab = try AWSLab()
             defer { lab.teardown() }
