@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "SwvpnControl", dependencies: ["SwvpnProtocol", "SwvpnConfig"], swiftSettings: swiftSettings),
         // Bounded LZO/LZ4 packet decompression (not wired into the packet path yet).
         .target(name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4"], swiftSettings: swiftSettings),
+        // HA monitor's AWS side, pure: EC2 models, the EC2API protocol, SigV4, Query form encoding.
+        .target(name: "SwvpnAWS", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
 
         // Linux I/O: TUN, sockets, netlink, packet loop, timers, signals, systemd notify.
         .target(
@@ -52,6 +54,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // HA monitor's AWS I/O: EC2Client (URLSession, XMLParser), IMDSv2 credentials and metadata.
+        .target(name: "SwvpnAWSClient", dependencies: ["SwvpnAWS"], swiftSettings: swiftSettings),
         // The daemon: argv, wiring, nothing else.
         .executableTarget(
             name: "swvpnd",
@@ -87,10 +91,15 @@ let package = Package(
             dependencies: ["SwvpnCompression", "CLZO", "CLZ4", "SwvpnTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "SwvpnAWSTests", dependencies: ["SwvpnAWS", "SwvpnAWSClient"], exclude: ["sigv4_vectors.py"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SwvpnProtocol", "SwvpnCompression", "SwvpnTestSupport"],
+            dependencies: ["SwvpnProtocol", "SwvpnCompression", "SwvpnTestSupport", "SwvpnAWS", "SwvpnAWSClient"],
             resources: [.copy("CheckConfigCorpus")],
             swiftSettings: swiftSettings
         ),

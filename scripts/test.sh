@@ -9,7 +9,7 @@ if [[ $(id -u) -ne 0 ]]; then
     exit 1
 fi
 
-need=(libssl-dev liblzo2-dev liblz4-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd)
+need=(libssl-dev liblzo2-dev liblz4-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd openssl)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,11 +20,14 @@ if ((${#missing[@]})); then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The HA monitor's AWS tests: botocore computes SigV4 vectors, moto's server stands in for EC2.
+python3 -c 'import botocore, moto.server' 2>/dev/null || python3 -m pip install -q 'moto[server]'
 [[ -c /dev/net/tun ]] || { echo "test.sh: /dev/net/tun is missing" >&2; exit 1; }
 
 # Pure layers must stay pure: no Foundation, Dispatch or Glibc in the protocol core.
 if grep -rnE '^\s*(@preconcurrency\s+)?import\s+(Foundation|FoundationEssentials|Dispatch|Glibc|Musl)\b' \
-    Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig Sources/SwvpnControl Sources/SwvpnCompression; then
+    Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig Sources/SwvpnControl Sources/SwvpnCompression \
+    Sources/SwvpnAWS; then
     echo "test.sh: a pure target imports an OS/Foundation module (see above)" >&2
     exit 1
 fi
