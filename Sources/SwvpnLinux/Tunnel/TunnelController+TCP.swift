@@ -77,7 +77,7 @@ extension TunnelController {
     /// tcp-client: connects after `seconds` (the session's backoff) unless the tunnel changed meanwhile.
     func scheduleConnect(afterSeconds seconds: Int64) {
         guard let tcp = tunnel?.tcp, !tcp.isServer else { return }
-        queue.asyncAfter(deadline: .now() + .seconds(Int(seconds))) { [weak self] in
+        after(seconds: seconds) { [weak self] in
             guard let self, self.tunnel?.tcp === tcp else { return }
             self.connectTCP(tcp)
         }
