@@ -1,4 +1,4 @@
-/// TCP transport framing (spec §5): every packet is a record `uint16 BE length ‖ packet`.
+/// TCP transport framing (PROTOCOL.md §5): every packet is a record `uint16 BE length ‖ packet`.
 
 public enum TCPFraming {
     /// Writes the length prefix into the 2 bytes of headroom before the packet; returns the record.

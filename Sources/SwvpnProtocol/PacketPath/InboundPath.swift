@@ -1,5 +1,5 @@
 /// Link → tunnel: open (HMAC, decrypt, replay), fragment reassembly, compression unframing, then
-/// classification into tunnel packet, ping or OCC message (spec §3.5).
+/// classification into tunnel packet, ping or OCC message (PROTOCOL.md §3.5).
 ///
 /// Owned by one queue (the RX queue): it holds the opener and its replay window. Not thread-safe.
 public final class InboundPath: @unchecked Sendable {

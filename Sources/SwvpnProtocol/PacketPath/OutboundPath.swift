@@ -41,7 +41,7 @@ public final class OutboundPath: @unchecked Sendable {
         return sealPayload(buf, offset: &offset, length: length, now: now)
     }
 
-    /// Seals a keepalive ping (spec §6) into `buffer` (`settings.bufferSize` bytes).
+    /// Seals a keepalive ping (PROTOCOL.md §6) into `buffer` (`settings.bufferSize` bytes).
     public func sealPing(_ buffer: UnsafeMutableRawPointer, now: UInt32) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
         var offset = settings.payloadOffset
@@ -49,7 +49,7 @@ public final class OutboundPath: @unchecked Sendable {
         return sealPayload(buf, offset: &offset, length: length, now: now)
     }
 
-    /// Seals an OCC message (spec §7) into `buffer` (`settings.bufferSize` bytes).
+    /// Seals an OCC message (PROTOCOL.md §7) into `buffer` (`settings.bufferSize` bytes).
     public func sealOCC(_ message: OCCMessage, _ buffer: UnsafeMutableRawPointer, now: UInt32) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
         var offset = settings.payloadOffset
