@@ -54,7 +54,7 @@ public struct TunnelConfig: Sendable {
     public var ifconfigIPv6: IPv6Ifconfig?
     /// `ifconfig-nowarn`: leave ifconfig out of the OCC string.
     public var ifconfigNoWarn = false
-    /// `route`, with gateway and metric resolved (spec §9.2).
+    /// `route`, with gateway and metric resolved (PROTOCOL.md §9.2).
     public var routes: [Route] = []
     /// `route-ipv6 network/prefix [gateway] [metric]`.
     public var routesIPv6: [RouteIPv6] = []
@@ -86,7 +86,7 @@ public struct TunnelConfig: Sendable {
     public var providers: [String] = []
     /// `allow-deprecated-insecure-static-crypto` (required by OpenVPN 2.7 for this mode).
     public var allowDeprecatedInsecureStaticCrypto = false
-    /// `comp-lzo` / `compress`: framing of every payload (spec §8).
+    /// `comp-lzo` / `compress`: framing of every payload (PROTOCOL.md §8).
     public var compression: CompressionFraming = .none
     /// True when a compression option puts `,comp-lzo` in the OCC string (all but `compress migrate`).
     public var compressionInOCC = false

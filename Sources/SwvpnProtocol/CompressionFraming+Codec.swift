@@ -1,4 +1,4 @@
-/// In-place compression framing (spec §8). swvpnd never compresses: it writes the "uncompressed"
+/// In-place compression framing (PROTOCOL.md §8). swvpnd never compresses: it writes the "uncompressed"
 /// markers and rejects compressed packets with a reason instead of decompressing them.
 
 /// Why an inbound payload's framing was rejected. The description matches openvpn's log text

@@ -118,7 +118,7 @@ extension IntegrationTests {
             "TUN/TAP read bytes", "TUN/TAP write bytes", "TCP/UDP read bytes", "TCP/UDP write bytes", "Auth read bytes",
         ]
 
-        /// openvpn's p2p status block (spec §9.7): header, `Updated,<local time>`, `name,count` lines, `END`.
+        /// openvpn's p2p status block (PROTOCOL.md §9.7): header, `Updated,<local time>`, `name,count` lines, `END`.
         static func parseStatus(_ text: String, source: String) throws -> StatusBlock {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             guard lines.count >= 4, lines[0] == "OpenVPN STATISTICS",

@@ -84,7 +84,7 @@ import Testing
             file.save(time: 0x6b0c_4772, id: 7)
         }
         let bytes = try PosixFileSystem().read(path)
-        // Observed from openvpn 2.6 (spec §4.5): 7247 0c6b 0000 0000 0700 0000 + 4 bytes padding.
+        // Observed from openvpn 2.6 (PROTOCOL.md §4.5): 7247 0c6b 0000 0000 0700 0000 + 4 bytes padding.
         #expect(Array(bytes[0..<12]) == [0x72, 0x47, 0x0c, 0x6b, 0, 0, 0, 0, 7, 0, 0, 0])
         #expect(bytes.count == 16)
         let again = try ReplayPersistFile(path: path)

@@ -44,7 +44,7 @@ extension TunnelController {
             tun: interface.device, link: link,
             outbound: OutboundPath(settings: settings, sealer: sealer, fragmentSequenceSeed: UInt8.random(in: 0...255)),
             inbound: InboundPath(settings: settings, opener: opener),
-            // TCP filters the peer's IP when accepting (spec §9.5); its packets all come from the connection.
+            // TCP filters the peer's IP when accepting (PROTOCOL.md §9.5); its packets all come from the connection.
             peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float, offload: offload,
             events: { [unowned self] event in self.dataPlaneEvents(event) })
         let tunnel = Tunnel(interface: interface, link: link, dataPlane: dataPlane, occ: config.occOptions,
