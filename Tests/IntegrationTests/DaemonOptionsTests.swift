@@ -212,6 +212,23 @@ extension IntegrationTests {
             #expect(!FileManager.default.fileExists(atPath: pidFile), "pid file left behind")
         }
 
+        /// With `user nobody` the pid file's directory (root's, like /run/swvpnd under the unit) no longer
+        /// lets swvpnd unlink it at exit: it is emptied instead, so it can never name a reused PID.
+        @Test
+        func writepidWithUserIsEmptiedWhenItCannotBeRemoved() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let pidFile = env.lab.path("swvpnd-nobody.pid")
+            let peers = try Self.startPair(env, extraA: ["writepid \(pidFile)", "user nobody", "group nogroup"])
+            try peers.a.waitForLog("dropped privileges")
+            #expect(Self.read(pidFile) == "\(peers.a.pid)\n")
+            #expect(peers.a.stop(signal: SIGTERM, grace: 5), "swvpnd did not exit within 5 s of SIGTERM")
+            #expect(peers.a.process.terminationStatus == 0)
+            let left = Self.read(pidFile)
+            #expect(left == nil || left == "", "stale pid file after the drop to nobody: '\(left ?? "")'")
+            #expect(peers.a.log().contains("pid file \(pidFile) emptied"), "no note about the emptied pid file:\n\(peers.a.log().tail(10))")
+        }
+
         // MARK: up/down scripts
 
         /// A script that records its arguments and openvpn's script environment in `script-<SIDE>-<type>.txt`.

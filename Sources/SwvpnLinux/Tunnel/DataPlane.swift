@@ -49,8 +49,11 @@ public final class DataPlane: @unchecked Sendable {
     private let sourcesCancelled = DispatchGroup()
     private let events: @Sendable (Event) -> Void
 
-    private let txQueue = DispatchQueue(label: "swvpnd.tx", qos: .userInteractive)
-    private let rxQueue = DispatchQueue(label: "swvpnd.rx", qos: .userInteractive)
+    // Default QoS: on Linux libdispatch renices each worker thread to match its QoS (.userInteractive
+    // is nice -4), which needs CAP_SYS_NICE or RLIMIT_NICE; without them it logs errno=13 and the thread
+    // stays at 0. To favour the tunnel over other services, give the unit a CPUWeight= instead.
+    private let txQueue = DispatchQueue(label: "swvpnd.tx", qos: .default)
+    private let rxQueue = DispatchQueue(label: "swvpnd.rx", qos: .default)
     private let txBatch: PacketBatch
     private let rxBatch: PacketBatch
     private let controlBatch: PacketBatch

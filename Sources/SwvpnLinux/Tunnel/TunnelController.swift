@@ -32,7 +32,7 @@ public final class TunnelController: @unchecked Sendable {
     private var signals: SignalWatcher?
     private var ticker: (any DispatchSourceTimer)?
     private var exitNotify: ExitNotifySequence?
-    private var pidFileWritten: String?
+    private var pidFile: PIDFile?
     private var privilegesDropped = false
     private var lastStatusText = ""
     private var lastDrops: [UInt64] = []
@@ -323,7 +323,7 @@ public final class TunnelController: @unchecked Sendable {
         signals?.cancel()
         if let status = config.status { writeStatusFile(status.path) }
         tearDown(signal: Self.signalText(reason))
-        if let path = pidFileWritten { unlink(path) }
+        removePIDFile()
         logger.notice("\(reason), process exiting")
         exit(0)
     }
@@ -619,11 +619,24 @@ public final class TunnelController: @unchecked Sendable {
     }
 
     private func writePIDFile(_ path: String) {
+        // Same PID after SIGHUP; rewriting could fail anyway once privileges are dropped.
+        guard pidFile?.path != path else { return }
         do {
-            try PosixFileSystem.replace(path, with: "\(getpid())\n", mode: 0o644)
-            pidFileWritten = path
+            pidFile = try PIDFile(writing: path)
         } catch {
             logger.warning("cannot write pid file \(path): \(error)")
+        }
+    }
+
+    private func removePIDFile() {
+        guard let pidFile else { return }
+        switch pidFile.remove() {
+        case .removed, .replaced: break
+        case .emptied(let unlinkErrno):
+            let why = SystemError.text(for: unlinkErrno)
+            logger.notice("pid file \(pidFile.path) emptied, not removed: its directory is not writable after the privilege drop (\(why))")
+        case .failed(let error):
+            logger.warning("cannot remove pid file \(pidFile.path): \(error)")
         }
     }
 
