@@ -212,13 +212,17 @@ extension IntegrationTests {
             #expect(!FileManager.default.fileExists(atPath: pidFile), "pid file left behind")
         }
 
-        /// With `user nobody` the pid file's directory (root's, like /run/swvpnd under the unit) no longer
-        /// lets swvpnd unlink it at exit: it is emptied instead, so it can never name a reused PID.
+        /// With `user nobody` the pid file's directory no longer lets swvpnd unlink it at exit: it is emptied
+        /// instead, so it can never name a reused PID.
         @Test
         func writepidWithUserIsEmptiedWhenItCannotBeRemoved() throws {
             let env = try Self.prepare()
             defer { env.lab.teardown() }
-            let pidFile = env.lab.path("swvpnd-nobody.pid")
+            // Like /run/swvpnd under the unit: root's, mode 0750, so nobody can neither unlink nor stat in it.
+            let runDir = env.lab.path("run")
+            try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: false,
+                                                    attributes: [.posixPermissions: 0o750])
+            let pidFile = "\(runDir)/swvpnd-nobody.pid"
             let peers = try Self.startPair(env, extraA: ["writepid \(pidFile)", "user nobody", "group nogroup"])
             try peers.a.waitForLog("dropped privileges")
             #expect(Self.read(pidFile) == "\(peers.a.pid)\n")

@@ -35,8 +35,13 @@ public final class PIDFile: Sendable {
         var mine = stat()
         var current = stat()
         guard fstat(fd, &mine) == 0 else { return .failed(SystemError(errno: errno, syscall: "fstat(\(path))")) }
-        guard lstat(path, &current) == 0 else { return errno == ENOENT ? .removed : .replaced }
-        guard current.st_dev == mine.st_dev && current.st_ino == mine.st_ino else { return .replaced }
+        if lstat(path, &current) == 0 {
+            guard current.st_dev == mine.st_dev && current.st_ino == mine.st_ino else { return .replaced }
+        } else if errno == ENOENT {
+            return .removed
+        }
+        // Else the directory is not even searchable (root's 0750 /run/swvpnd after the drop): the file
+        // there can only be ours or root's, and truncating through our descriptor touches only ours.
         if unlink(path) == 0 { return .removed }
         let unlinkErrno = errno
         guard ftruncate(fd, 0) == 0 else { return .failed(SystemError(errno: errno, syscall: "unlink/truncate \(path)")) }
