@@ -18,6 +18,11 @@ extension IntegrationTests {
         static func packages() throws -> (first: String, second: String) {
             let bin = try Install.releaseBinary()
             let dir = "\(SystemdStand.cacheDir)/debs-\(getpid())"
+            // Packages of earlier test processes are stale (another binary); keep only this run's.
+            for old in (try? FileManager.default.contentsOfDirectory(atPath: SystemdStand.cacheDir)) ?? []
+            where old.hasPrefix("debs-") && "\(SystemdStand.cacheDir)/\(old)" != dir {
+                try? FileManager.default.removeItem(atPath: "\(SystemdStand.cacheDir)/\(old)")
+            }
             let version = try Shell.must([bin, "--version"]).trimmingCharacters(in: .whitespacesAndNewlines)
             let script = Paths.packageRoot.appendingPathComponent("scripts/deb.sh").path
             var built: [String] = []
