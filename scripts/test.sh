@@ -9,7 +9,8 @@ if [[ $(id -u) -ne 0 ]]; then
     exit 1
 fi
 
-need=(libssl-dev liblzo2-dev liblz4-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd openssl)
+need=(libssl-dev liblzo2-dev liblz4-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd openssl
+      debootstrap systemd-container lintian dpkg-dev)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,10 +33,15 @@ if grep -rnE '^\s*(@preconcurrency\s+)?import\s+(Foundation|FoundationEssentials
     exit 1
 fi
 
+# The systemd stand's Debian root (SystemdStandSuite): debootstrapped once, while Swift compiles.
+./scripts/stand-root.sh >/dev/null &
+stand_root=$!
+
 swift build --build-tests
 export SWVPND_BIN="$PWD/.build/debug/swvpnd"
 # The install tests need the shipped binary: release, Swift runtime linked in (slow, ~3-5 min on 2 cores).
 # Its own scratch path, so it never contends with the debug build's lock or objects.
 swift build -c release --static-swift-stdlib --product swvpnd --scratch-path "$PWD/.build-release-static"
 export SWVPND_RELEASE_BIN="$PWD/.build-release-static/release/swvpnd"
+wait "$stand_root" || { echo "test.sh: cannot build the systemd stand's root (see above)" >&2; exit 1; }
 swift test --skip-build "$@"

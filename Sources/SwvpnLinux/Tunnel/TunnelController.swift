@@ -34,7 +34,7 @@ public final class TunnelController: @unchecked Sendable {
     /// before the privilege drop (and nothing runs beside set-up).
     private var dispatching = false
     private var deferred: [(seconds: Int64, block: @Sendable () -> Void)] = []
-    var pidFileWritten: String?
+    var pidFile: PIDFile?
     var replayPersist: ReplayPersistFile?
     var statusFile: StatusFileWriter?
     var forwardingChecked = false
@@ -198,7 +198,7 @@ public final class TunnelController: @unchecked Sendable {
         signals?.cancel()
         if config.status != nil { writeStatusFile() }
         tearDown(signal: StatusFormat.signalText(reason))
-        if let path = pidFileWritten { unlink(path) }
+        removePIDFile()
         logger.notice("\(reason), process exiting")
         exit(0)
     }
