@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "SwvpnCrypto", dependencies: ["CLibcrypto"], swiftSettings: swiftSettings),
         .target(name: "SwvpnProtocol", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
         .target(name: "SwvpnConfig", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
+        // swvpn-monitor's config and decisions: events and time in, actions out.
+        .target(name: "SwvpnMonitorCore", dependencies: ["SwvpnConfig"], swiftSettings: swiftSettings),
 
         // Linux I/O: TUN, sockets, netlink, packet loop, timers, signals, systemd notify.
         .target(
@@ -71,6 +73,7 @@ let package = Package(
             resources: [.copy("Corpus")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SwvpnMonitorCoreTests", dependencies: ["SwvpnMonitorCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux"], swiftSettings: swiftSettings),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
