@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "SwvpnCrypto", dependencies: ["CLibcrypto"], swiftSettings: swiftSettings),
         .target(name: "SwvpnProtocol", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
         .target(name: "SwvpnConfig", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
+        // HA monitor's AWS side, pure: EC2 models, the EC2API protocol, SigV4, Query form encoding.
+        .target(name: "SwvpnAWS", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
         // swvpn-monitor's config and decisions: events and time in, actions out.
         .target(name: "SwvpnMonitorCore", dependencies: ["SwvpnConfig"], swiftSettings: swiftSettings),
 
@@ -71,6 +73,10 @@ let package = Package(
             name: "SwvpnConfigTests",
             dependencies: ["SwvpnConfig", "SwvpnTestSupport"],
             resources: [.copy("Corpus")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwvpnAWSTests", dependencies: ["SwvpnAWS"], exclude: ["sigv4_vectors.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SwvpnMonitorCoreTests", dependencies: ["SwvpnMonitorCore"], swiftSettings: swiftSettings),

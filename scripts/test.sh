@@ -20,11 +20,13 @@ if ((${#missing[@]})); then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The HA monitor's AWS tests: botocore computes SigV4 vectors, moto's server stands in for EC2.
+python3 -c 'import botocore, moto.server' 2>/dev/null || pip install -q 'moto[server]'
 [[ -c /dev/net/tun ]] || { echo "test.sh: /dev/net/tun is missing" >&2; exit 1; }
 
 # Pure layers must stay pure: no Foundation, Dispatch or Glibc in the protocol core.
 if grep -rnE '^\s*(@preconcurrency\s+)?import\s+(Foundation|FoundationEssentials|Dispatch|Glibc|Musl)\b' \
-    Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig Sources/SwvpnMonitorCore; then
+    Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig Sources/SwvpnAWS Sources/SwvpnMonitorCore; then
     echo "test.sh: a pure target imports an OS/Foundation module (see above)" >&2
     exit 1
 fi
