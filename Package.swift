@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swvpnd", targets: ["swvpnd"]),
+        .executable(name: "swvpn-monitor", targets: ["swvpn-monitor"]),
         // For Benchmarks/ (a separate package that depends on this one by path).
         .library(name: "SwvpnProtocol", targets: ["SwvpnProtocol"]),
         .library(name: "SwvpnCrypto", targets: ["SwvpnCrypto"]),
@@ -54,6 +55,16 @@ let package = Package(
             name: "swvpnd",
             dependencies: [
                 "SwvpnLinux", "SwvpnConfig", "SwvpnProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HA monitor: health poller, EC2 and logs wired to the decision core.
+        .executableTarget(
+            name: "swvpn-monitor",
+            dependencies: [
+                "SwvpnMonitorCore", "SwvpnAWS", "SwvpnLinux", "SwvpnConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

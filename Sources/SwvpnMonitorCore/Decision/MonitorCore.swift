@@ -103,7 +103,7 @@ public struct MonitorCore: Sendable {
     }
 
     /// Seconds as text for log lines (`1.25 s`).
-    static func seconds(_ d: Duration) -> String {
+    public static func seconds(_ d: Duration) -> String {
         let ms = Int(d.components.seconds) * 1000 + Int(d.components.attoseconds / 1_000_000_000_000_000)
         let whole = ms / 1000, frac = ms % 1000
         return frac == 0 ? "\(whole) s" : "\(whole).\(String(frac + 1000).dropFirst()) s"
