@@ -50,6 +50,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // HA monitor's AWS I/O: EC2Client (URLSession, XMLParser), IMDSv2 credentials and metadata.
+        .target(name: "SwvpnAWSClient", dependencies: ["SwvpnAWS"], swiftSettings: swiftSettings),
         // The daemon: argv, wiring, nothing else.
         .executableTarget(
             name: "swvpnd",
@@ -87,7 +89,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "SwvpnAWSTests", dependencies: ["SwvpnAWS"], exclude: ["sigv4_vectors.py"],
+            name: "SwvpnAWSTests", dependencies: ["SwvpnAWS", "SwvpnAWSClient"], exclude: ["sigv4_vectors.py"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SwvpnMonitorCoreTests", dependencies: ["SwvpnMonitorCore"], swiftSettings: swiftSettings),
