@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "swvpn-monitor",
             dependencies: [
-                "SwvpnMonitorCore", "SwvpnAWS", "SwvpnLinux", "SwvpnConfig",
+                "SwvpnMonitorCore", "SwvpnAWS", "SwvpnAWSClient", "SwvpnLinux", "SwvpnConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,7 +1,9 @@
+import Foundation
 import SwvpnAWS
+import SwvpnAWSClient
 import SwvpnMonitorCore
 
-/// Region, own instance id and the EC2 client, from the config and instance metadata.
+/// Region, own instance id and the EC2 client, from the config and instance metadata (IMDSv2).
 struct AWSSetup {
     var region: String
     var selfInstanceId: String?
@@ -11,8 +13,25 @@ struct AWSSetup {
         var description: String
     }
 
-    /// Placeholder until SwvpnAWS's client (HTTP transport, IMDSv2 credentials) is merged.
     static func make(_ config: MonitorConfig) async throws -> AWSSetup {
-        throw Unavailable(description: "this build has no EC2 client yet (SwvpnAWS's HTTP client is not merged)")
+        let transport = URLSessionTransport()
+        let imds = IMDSClient(endpoint: config.imdsEndpoint.flatMap { URL(string: $0) } ?? IMDSClient.defaultEndpoint, transport: transport)
+        let region: String
+        if let configured = config.region {
+            region = configured
+        } else {
+            do {
+                region = try await imds.region()
+            } catch {
+                throw Unavailable(description: "no region line and instance metadata did not answer (\(error))")
+            }
+        }
+        // Which instance must never be restarted; off EC2 (tests) there is none.
+        let selfInstanceId = try? await imds.instanceId()
+        // The instance role first, environment variables as a fallback.
+        let credentials = CredentialChain([IMDSCredentialsProvider(imds: imds), EnvironmentCredentialsProvider()])
+        let client = EC2Client(configuration: .init(region: region, endpoint: config.ec2Endpoint.flatMap { URL(string: $0) }),
+                               credentials: credentials, transport: transport)
+        return AWSSetup(region: region, selfInstanceId: selfInstanceId, ec2: client)
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// swvpn-monitor end to end against moto: the exact writes EC2 received, from moto's request recorder.
+@Suite(.serialized) struct MonitorMotoTests {
+    @Test func hardDeathOfOneTunnelMovesBothTablesAndReadsThemBack() throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        try stand.startMonitor()
+        try stand.startRecording()
+        try stand.setHealth("vpn1a", "silent")
+        try stand.waitForStatus("A's routes read back on standby", timeout: 30) { s in
+            s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } && s.tunnels[0].routes == "standby"
+        }
+        try stand.watch(2)
+        let writes = try stand.recordedWrites()
+        #expect(writes.sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted())
+        let moto = try stand.motoTargets()
+        #expect(moto["rt1a"] == stand.topology.instances["vpn1b"]!.eniId)
+        #expect(moto["rt2a"] == stand.topology.instances["vpn2b"]!.eniId)
+        #expect(moto["rt1b"] == stand.topology.instances["vpn1b"]!.eniId)
+        #expect(moto["rt2b"] == stand.topology.instances["vpn2b"]!.eniId)
+        #expect(stand.monitor?.log().contains("routes-verified A") == true)
+    }
+
+    @Test func bothTunnelsDownWritesNothing() throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        try stand.startMonitor()
+        try stand.startRecording()
+        try stand.setAllHealth("down")
+        try stand.waitForStatus("both tunnels down", timeout: 30) { s in s.tunnels.allSatisfy { $0.status == "down" } }
+        try stand.watch(3)
+        #expect(try stand.recordedWrites() == [])
+        #expect(stand.monitor?.log().contains("both-down") == true)
+    }
+
+    @Test func isolatedMonitorWritesNothing() throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        try stand.startMonitor()
+        try stand.startRecording()
+        // No swvpnd answers while EC2 says every instance runs: the monitor is the one cut off.
+        try stand.setAllHealth("silent")
+        try stand.waitForStatus("isolation", timeout: 30) { s in s.isolated }
+        try stand.watch(4)
+        #expect(try stand.recordedWrites() == [])
+        #expect(stand.monitor?.log().contains("isolated monitor") == true)
+    }
+
+    @Test func failbackAfterTheHoldMovesBothTablesHome() throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        try stand.startMonitor("failback-hold 3\n")
+        try stand.startRecording()
+        try stand.setHealth("vpn2a", "down")
+        try stand.waitForStatus("failover", timeout: 30) { s in s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } }
+        try stand.setHealth("vpn2a", "ok")
+        try stand.waitForStatus("failback read back", timeout: 30) { s in
+            s.failbacks == 1 && s.routes.allSatisfy { $0.target == $0.desired } && s.tunnels[0].routes == "home"
+        }
+        try stand.watch(2)
+        let writes = try stand.recordedWrites()
+        #expect(writes.count == 4)
+        #expect(Set(writes.prefix(2)) == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")])
+        #expect(Set(writes.suffix(2)) == [stand.write("rt1a", to: "vpn1a"), stand.write("rt2a", to: "vpn2a")])
+        let moto = try stand.motoTargets()
+        #expect(moto["rt1a"] == stand.topology.instances["vpn1a"]!.eniId)
+        #expect(moto["rt2a"] == stand.topology.instances["vpn2a"]!.eniId)
+    }
+}
