@@ -1,83 +1,136 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import Glibc
 import SwvpnMonitorCore
 
-/// GETs every tunnel end's swvpnd `/health` at once, each within the health timeout. The status code
-/// decides (200 good, anything else bad, no answer unreachable); the JSON body is kept as evidence.
+/// GETs every tunnel end's swvpnd `/health` at once: one round is one poll(2) loop over non-blocking
+/// sockets on its own thread, bounded by the health timeout. The status code decides (200 good,
+/// anything else bad, no answer unreachable); the JSON body is kept as evidence.
 final class HealthPoller: Sendable {
-    private let session: URLSession
-    private let targets: [(tunnel: Int, end: Int, url: URL)]
+    private let targets: [(tunnel: Int, end: Int, endpoint: HealthEndpoint)]
     private let timeout: Duration
 
     init(config: MonitorConfig) {
-        let configuration = URLSessionConfiguration.ephemeral
-        let seconds = Double(config.timings.healthTimeout.components.seconds)
-            + Double(config.timings.healthTimeout.components.attoseconds) / 1e18
-        configuration.timeoutIntervalForRequest = seconds
-        configuration.timeoutIntervalForResource = seconds
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        // Health URLs are VPC-internal: never through a proxy from the environment.
-        configuration.connectionProxyDictionary = [:]
-        configuration.httpMaximumConnectionsPerHost = 2
-        session = URLSession(configuration: configuration)
-        timeout = config.timings.healthTimeout
-        var targets: [(Int, Int, URL)] = []
+        var targets: [(Int, Int, HealthEndpoint)] = []
         for (t, tunnel) in config.tunnels.enumerated() {
             for end in 0..<2 {
-                // Validated as http(s)://… by the config parser.
-                targets.append((t, end, URL(string: tunnel.healthURLs[end])!))
+                // Validated by the config parser.
+                targets.append((t, end, HealthEndpoint.parse(tunnel.healthURLs[end])!))
             }
         }
         self.targets = targets
+        timeout = config.timings.healthTimeout
     }
 
     func round() async -> [HealthObservation] {
-        await withTaskGroup(of: HealthObservation.self) { group in
-            for target in targets {
-                group.addTask { [session, timeout] in
-                    let result = await Self.get(session, target.url, timeout)
-                    return HealthObservation(tunnel: target.tunnel, end: target.end, result: result.0, evidence: result.1)
-                }
+        let targets = self.targets, timeout = self.timeout
+        let results = await withCheckedContinuation { (continuation: CheckedContinuation<[Outcome], Never>) in
+            Thread.detachNewThread {
+                continuation.resume(returning: Self.exchange(targets.map(\.endpoint), timeout))
             }
-            var all: [HealthObservation] = []
-            for await observation in group { all.append(observation) }
-            return all
+        }
+        return zip(targets, results).map { target, outcome in
+            let result: HealthResult
+            let evidence: String
+            switch outcome {
+            case .answered(let response):
+                result = response.status == 200 ? .ok : .notOK(status: response.status)
+                evidence = Self.summarize(response.body)
+            case .failed(let why):
+                result = .unreachable
+                evidence = why
+            }
+            return HealthObservation(tunnel: target.tunnel, end: target.end, result: result, evidence: evidence)
         }
     }
 
-    private static func get(_ session: URLSession, _ url: URL, _ timeout: Duration) async -> (HealthResult, String) {
-        var request = URLRequest(url: url)
-        request.httpMethod = "GET"
-        request.setValue("swvpn-monitor", forHTTPHeaderField: "User-Agent")
-        // URLSession's timeout is an idle timeout; this bounds the whole exchange.
-        let exchange = Task { try await session.data(for: request) }
-        let guardTask = Task {
-            try await Task.sleep(for: timeout)
-            exchange.cancel()
+    enum Outcome: Sendable {
+        case answered(HealthResponse)
+        case failed(String)
+    }
+
+    private struct Exchange {
+        var fd: Int32 = -1
+        var request: [UInt8]
+        var sent = 0
+        var connected = false
+        var received: [UInt8] = []
+        var outcome: Outcome?
+    }
+
+    /// Blocking: connect, send, read to EOF, for all endpoints together until the deadline.
+    static func exchange(_ endpoints: [HealthEndpoint], _ timeout: Duration) -> [Outcome] {
+        let deadline = ContinuousClock.now + timeout
+        var exchanges = endpoints.map { Exchange(request: HealthResponse.request($0)) }
+        for (i, endpoint) in endpoints.enumerated() {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { exchanges[i].outcome = .failed("socket: \(String(cString: strerror(errno)))"); continue }
+            exchanges[i].fd = fd
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = endpoint.port.bigEndian
+            address.sin_addr.s_addr = endpoint.address.value.bigEndian
+            let rc = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if rc == 0 { exchanges[i].connected = true } else if errno != EINPROGRESS {
+                exchanges[i].outcome = .failed("connect: \(String(cString: strerror(errno)))")
+            }
         }
-        defer { guardTask.cancel() }
-        do {
-            let (data, response) = try await exchange.value
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            let evidence = summarize(data)
-            return (status == 200 ? .ok : .notOK(status: status), evidence)
-        } catch is CancellationError {
-            return (.unreachable, "no answer within \(timeout)")
-        } catch let error as URLError {
-            return (.unreachable, error.code == .cancelled || error.code == .timedOut ? "no answer within \(timeout)" : "\(error.code.rawValue) \(error.localizedDescription)")
-        } catch {
-            return (.unreachable, "\(error)")
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while exchanges.contains(where: { $0.outcome == nil }) {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { break }
+            let open = exchanges.indices.filter { exchanges[$0].outcome == nil }
+            var fds = open.map { i in
+                pollfd(fd: exchanges[i].fd, events: Int16(exchanges[i].connected && exchanges[i].sent == exchanges[i].request.count ? POLLIN : POLLOUT), revents: 0)
+            }
+            let ms = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
+            guard poll(&fds, nfds_t(fds.count), ms) >= 0 || errno == EINTR else { break }
+            for (k, i) in open.enumerated() where fds[k].revents != 0 {
+                step(&exchanges[i], &buffer)
+            }
+        }
+        for i in exchanges.indices {
+            if exchanges[i].fd >= 0 { close(exchanges[i].fd) }
+            if exchanges[i].outcome == nil { exchanges[i].outcome = .failed("no answer within \(MonitorCore.seconds(timeout))") }
+        }
+        return exchanges.map { $0.outcome! }
+    }
+
+    private static func step(_ x: inout Exchange, _ buffer: inout [UInt8]) {
+        if !x.connected {
+            var error: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(x.fd, SOL_SOCKET, SO_ERROR, &error, &length)
+            guard error == 0 else { x.outcome = .failed("connect: \(String(cString: strerror(error)))"); return }
+            x.connected = true
+        }
+        if x.sent < x.request.count {
+            let n = x.request[x.sent...].withUnsafeBytes { send(x.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 { x.sent += n } else if n < 0 && errno != EAGAIN { x.outcome = .failed("send: \(String(cString: strerror(errno)))") }
+            return
+        }
+        let n = buffer.withUnsafeMutableBytes { recv(x.fd, $0.baseAddress, $0.count, 0) }
+        if n > 0 {
+            x.received += buffer[0..<n]
+            if x.received.count > 65536 { finish(&x) }
+        } else if n == 0 {
+            finish(&x)
+        } else if errno != EAGAIN {
+            x.outcome = .failed("recv: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func finish(_ x: inout Exchange) {
+        if let response = HealthResponse.parse(x.received) { x.outcome = .answered(response) } else {
+            x.outcome = .failed("not an HTTP answer")
         }
     }
 
     /// `state=lost reason=... probe_loss=..%` from swvpnd's JSON, at most a line.
-    static func summarize(_ data: Data) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: data.prefix(16384)) as? [String: Any] else {
-            return data.isEmpty ? "" : "body is not JSON"
+    static func summarize(_ body: [UInt8]) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.prefix(16384))) as? [String: Any] else {
+            return body.isEmpty ? "" : "body is not JSON"
         }
         var parts: [String] = []
         if let state = object["state"] as? String { parts.append("state=\(state)") }

@@ -118,6 +118,13 @@ struct MonitorLine {
         return text
     }
 
+    func healthURL(_ index: Int) throws(ConfigError) -> String {
+        guard HealthEndpoint.parse(arguments[index]) != nil else {
+            throw error("bad health URL '\(arguments[index])' (expected http://IPv4:PORT/PATH, e.g. http://10.0.0.5:9180/health)")
+        }
+        return arguments[index]
+    }
+
     /// `a.b.c.d/n`, with no host bits set (EC2 rejects those).
     func ipv4CIDR(_ index: Int) throws(ConfigError) -> String {
         let text = arguments[index]

@@ -50,7 +50,7 @@ public enum MonitorDirectives {
                 throw l.error("'\(other.name)' (\(other.location)) has the same instance or ENI id")
             }
             c.instances.append(.init(name: l.arguments[0], instanceId: id, eniId: eni,
-                                     healthURL: l[3] == nil ? nil : try l.url(3, "health URL"), location: l.location))
+                                     healthURL: l[3] == nil ? nil : try l.healthURL(3), location: l.location))
         },
         set("tunnel", 3...5, "tunnel NAME INSTANCE INSTANCE [HEALTH-URL HEALTH-URL]",
             "A tunnel between two instances; the URLs (default: the instances') are each end's swvpnd /health.",
@@ -62,7 +62,7 @@ public enum MonitorDirectives {
             var urls: [String] = []
             for side in 0..<2 {
                 if l.arguments.count == 5 {
-                    urls.append(try l.url(3 + side, "health URL"))
+                    urls.append(try l.healthURL(3 + side))
                 } else if let url = c.instances[ends[side]].healthURL {
                     urls.append(url)
                 } else {

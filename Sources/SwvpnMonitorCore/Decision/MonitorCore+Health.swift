@@ -18,9 +18,12 @@ extension MonitorCore {
         // Most agents silent while EC2 says they run: the monitor is the one cut off. Such a round counts for nothing.
         let silent = instances.indices.filter { probed[$0] && !answered[$0] }
         let probedCount = probed.filter { $0 }.count
-        agentsSilent = probedCount > 0 && silent.count * 2 > probedCount
+        let cutOff = probedCount > 0 && silent.count * 2 > probedCount
             && silent.allSatisfy { instanceStatus[config.instances[$0].instanceId]?.state == "running" }
-        if agentsSilent { return }
+        // In at once, out only after `rise` clear rounds, so one lucky round does not end it.
+        clearRounds = cutOff ? 0 : clearRounds + 1
+        if cutOff { agentsSilent = true } else if clearRounds >= config.timings.rise { agentsSilent = false }
+        if cutOff { return }
 
         for t in tunnels.indices {
             let (evidence, answering) = badEvidence(t, observations)

@@ -33,6 +33,8 @@ public struct MonitorCore: Sendable {
     var ec2ErrorReported = false
     var ec2Unreachable = false
     var agentsSilent = false
+    /// Health rounds in a row without most agents silent.
+    var clearRounds = 0
     var isolationReported = false
     var bothDownReported: Set<Int> = []
     var dampedReported: Set<Int> = []

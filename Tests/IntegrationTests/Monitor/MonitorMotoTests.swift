@@ -14,7 +14,7 @@ import Testing
         }
         try stand.watch(2)
         let writes = try stand.recordedWrites()
-        #expect(writes.sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted())
+        #expect(writes.sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted(), "\(stand.log)")
         let moto = try stand.motoTargets()
         #expect(moto["rt1a"] == stand.topology.instances["vpn1b"]!.eniId)
         #expect(moto["rt2a"] == stand.topology.instances["vpn2b"]!.eniId)
@@ -31,7 +31,7 @@ import Testing
         try stand.setAllHealth("down")
         try stand.waitForStatus("both tunnels down", timeout: 30) { s in s.tunnels.allSatisfy { $0.status == "down" } }
         try stand.watch(3)
-        #expect(try stand.recordedWrites() == [])
+        #expect(try stand.recordedWrites() == [], "\(stand.log)")
         #expect(stand.monitor?.log().contains("both-down") == true)
     }
 
@@ -44,7 +44,7 @@ import Testing
         try stand.setAllHealth("silent")
         try stand.waitForStatus("isolation", timeout: 30) { s in s.isolated }
         try stand.watch(4)
-        #expect(try stand.recordedWrites() == [])
+        #expect(try stand.recordedWrites() == [], "\(stand.log)")
         #expect(stand.monitor?.log().contains("isolated monitor") == true)
     }
 
@@ -61,7 +61,7 @@ import Testing
         }
         try stand.watch(2)
         let writes = try stand.recordedWrites()
-        #expect(writes.count == 4)
+        #expect(writes.count == 4, "\(stand.log)")
         #expect(Set(writes.prefix(2)) == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")])
         #expect(Set(writes.suffix(2)) == [stand.write("rt1a", to: "vpn1a"), stand.write("rt2a", to: "vpn2a")])
         let moto = try stand.motoTargets()

@@ -66,7 +66,7 @@ final class MonitorStand {
     /// (moto simulates no boot), region and credentials from moto's instance metadata.
     func config(_ extra: String) -> String {
         var text = "ec2-endpoint \(motoURL)\nimds-endpoint \(motoURL)\nstatus-file \(statusPath)\n"
-        text += "check-interval 0.5\nhealth-timeout 0.4\nfall 2\nrise 3\nec2-interval 1\nrestart no\n"
+        text += "check-interval 1\nhealth-timeout 0.8\nfall 2\nrise 2\nec2-interval 2\nrestart no\n"
         for (name, i) in topology.instances.sorted(by: { $0.key < $1.key }) {
             text += "instance \(name) \(i.instanceId) \(i.eniId) http://127.0.0.1:\(healthPorts[name]!)/health\n"
         }
@@ -97,7 +97,11 @@ final class MonitorStand {
         try httpGet("http://127.0.0.1:\(controlPort)/set?port=all&mode=\(mode)")
     }
 
-    func startRecording() throws { try httpPost("\(motoURL)/moto-api/recorder/start-recording") }
+    /// From here on, moto records every request (the seeding before is dropped).
+    func startRecording() throws {
+        try httpPost("\(motoURL)/moto-api/recorder/reset-recording")
+        try httpPost("\(motoURL)/moto-api/recorder/start-recording")
+    }
 
     /// Every ReplaceRoute/CreateRoute moto received since `startRecording`, as "TABLE DEST → ENI".
     func recordedWrites() throws -> [String] {
@@ -185,6 +189,9 @@ final class MonitorStand {
             usleep(100_000)
         }
     }
+
+    /// The monitor's log, for failure messages.
+    var log: String { monitor?.log().tail(40) ?? "" }
 
     func stop() {
         monitor?.stop()
