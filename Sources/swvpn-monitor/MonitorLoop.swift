@@ -31,6 +31,7 @@ struct MonitorLoop {
         let watchdogEvery = SystemdNotifier.watchdogInterval().map { $0 / 2 }
         var lastWatchdog = start
         var lastStatus = start - .seconds(10)
+        var statusFailing = false
         try? notifier?.ready(status: "watching \(config.tunnels.count) tunnels, \(config.routes.count) routes")
         sink.yield(.tick)
 
@@ -45,7 +46,7 @@ struct MonitorLoop {
             }
             if now - lastStatus >= .seconds(1) {
                 lastStatus = now
-                writeStatus(core)
+                statusFailing = writeStatus(core, reported: statusFailing)
             }
         }
         fatalError("the event stream never finishes")
@@ -66,12 +67,15 @@ struct MonitorLoop {
         }
     }
 
-    private func writeStatus(_ core: MonitorCore) {
+    /// Returns whether the write failed; a failure is logged once, not every second.
+    private func writeStatus(_ core: MonitorCore, reported: Bool) -> Bool {
         let document = StatusDocument(pid: getpid(), region: region, snapshot: core.snapshot, calls: ec2.callCounts)
         do {
             try document.write(to: config.statusFile)
+            return false
         } catch {
-            logger.error("cannot write status file \(config.statusFile): \(error)")
+            if !reported { logger.error("cannot write status file \(config.statusFile): \(error)") }
+            return true
         }
     }
 }

@@ -113,3 +113,29 @@ import Testing
         #expect(stand.writeList == movedA)
     }
 }
+
+extension RestartLadderTests {
+    @Test func oneActionInFlightPerInstance() throws {
+        var stand = try settled()
+        stand.holdRestarts = true
+        stand.alive["vpn1a"] = false
+        stand.run(until: 600)
+        #expect(stand.restartList == ["vpn1a reboot"], "no second call while the first has not answered")
+        stand.releaseRestarts()
+        stand.run(until: 800)
+        #expect(stand.restartList == ["vpn1a reboot", "vpn1a stop"])
+    }
+
+    @Test func recoveredMeansSwvpndHealthyNotTheAPIsWord() throws {
+        var stand = try settled()
+        stand.alive["vpn1a"] = false
+        stand.run(until: 41)
+        #expect(stand.restartList == ["vpn1a reboot"])
+        stand.run(until: 100)  // EC2 says running all along: not recovered
+        #expect(stand.reports(.recovered).isEmpty)
+        #expect(stand.core.snapshot.instances[0].ladder == "rebooted")
+        stand.alive["vpn1a"] = true
+        stand.run(until: 102)
+        #expect(stand.reports(.recovered).count == 1)
+    }
+}

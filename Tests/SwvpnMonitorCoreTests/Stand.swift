@@ -130,12 +130,27 @@ struct Stand {
             case .forceStop: ec2State[name] = "stopped"; impaired.remove(name)
             case .start: ec2State[name] = "running"
             }
-            return [.restartFinished(instance: i, step: step, .success(.init()))]
+            let done = MonitorEvent.restartFinished(instance: i, step: step, .success(.init()))
+            if holdRestarts {
+                heldRestarts.append(done)
+                return []
+            }
+            return [done]
         }
     }
 
     /// Whether StopInstances without Force takes effect (for the Force rung).
     var stopWorks = true
+    /// Restart calls that have not answered yet (when `holdRestarts` is set).
+    var holdRestarts = false
+    var heldRestarts: [MonitorEvent] = []
+
+    /// Answers the held restart calls now.
+    mutating func releaseRestarts() {
+        let held = heldRestarts
+        heldRestarts = []
+        for event in held { feed(event) }
+    }
 
     func reports(_ kind: MonitorReport.Kind) -> [MonitorReport] { reports.filter { $0.kind == kind } }
     var writeList: [String] { writes.map { "\($0.table) \($0.destination) → \($0.target)" } }

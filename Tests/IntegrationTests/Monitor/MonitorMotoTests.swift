@@ -6,7 +6,10 @@ import Testing
     @Test func hardDeathOfOneTunnelMovesBothTablesAndReadsThemBack() throws {
         let stand = try MonitorStand()
         defer { stand.stop() }
-        try stand.startMonitor()
+        // The notification hook: argv, no shell, the event named in its environment.
+        let notified = stand.dir.appendingPathComponent("notified").path
+        let program = #"import os; open("\#(notified)", "a").write(os.environ["SWVPN_MONITOR_EVENT"] + " " + os.environ["SWVPN_MONITOR_SUBJECT"] + chr(10))"#
+        try stand.startMonitor("notify-exec /usr/bin/python3 -c '\(program)'\n")
         try stand.startRecording()
         try stand.setHealth("vpn1a", "silent")
         try stand.waitForStatus("A's routes read back on standby", timeout: 30) { s in
@@ -21,6 +24,12 @@ import Testing
         #expect(moto["rt1b"] == stand.topology.instances["vpn1b"]!.eniId)
         #expect(moto["rt2b"] == stand.topology.instances["vpn2b"]!.eniId)
         #expect(stand.monitor?.log().contains("routes-verified A") == true)
+        var lines: [String] = []
+        for _ in 0..<150 where !(lines.contains("failover A") && lines.contains("routes-verified A")) {
+            try stand.watch(0.1)  // the hook runs after the journal line, one program at a time
+            lines = (try? String(contentsOfFile: notified, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        }
+        #expect(lines.contains("failover A") && lines.contains("routes-verified A"), "notify-exec got: \(lines)")
     }
 
     @Test func bothTunnelsDownWritesNothing() throws {
