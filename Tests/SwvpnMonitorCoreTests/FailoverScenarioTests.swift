@@ -271,25 +271,7 @@ extension FailoverScenarioTests {
     }
 
     @Test func hubFailoverMovesOnlyThatSpokesRoutes() throws {
-        var stand = try settled("""
-            instance hub-a i-ha eni-ha
-            instance hub-b i-hb eni-hb
-            instance s2a i-2a eni-2a http://172.16.0.5:9180/health
-            instance s2b i-2b eni-2b http://172.16.2.5:9180/health
-            instance s3a i-3a eni-3a http://10.3.0.5:9180/health
-            instance s3b i-3b eni-3b http://10.3.2.5:9180/health
-            tunnel A2 hub-a s2a http://10.0.0.5:9180/health http://172.16.0.5:9180/health
-            tunnel B2 hub-b s2b http://10.0.2.5:9180/health http://172.16.2.5:9180/health
-            tunnel A3 hub-a s3a http://10.0.0.5:9181/health http://10.3.0.5:9180/health
-            tunnel B3 hub-b s3b http://10.0.2.5:9181/health http://10.3.2.5:9180/health
-            pair A2 B2
-            pair A3 B3
-            route rtb-ha 172.16.0.0/16 hub-a hub-b A2
-            route rtb-ha 10.3.0.0/16 hub-a hub-b A3
-            route rtb-2a 10.0.0.0/16 s2a s2b
-            route rtb-3a 10.0.0.0/16 s3a s3b
-
-            """)
+        var stand = try settled(hubConfig)
         stand.tunnelUp["A3"] = false
         stand.run(until: 30)
         #expect(stand.writeList == ["rtb-ha 10.3.0.0/16 → hub-b", "rtb-3a 10.0.0.0/16 → s3b"])
