@@ -98,7 +98,7 @@ let package = Package(
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SwvpnProtocol", "SwvpnTestSupport"],
+            dependencies: ["SwvpnProtocol", "SwvpnTestSupport", "SwvpnAWS", "SwvpnAWSClient"],
             resources: [.copy("CheckConfigCorpus")],
             swiftSettings: swiftSettings
         ),

@@ -128,6 +128,14 @@ struct EC2ClientTests {
         #expect(e?.kind == .credentials && t2.actions.count == 2)
     }
 
+    @Test func missingCredentialsAreNotAnUnreachableAPI() async throws {
+        let t = ScriptedTransport([Self.ok])
+        let c = Self.client(t, credentials: EnvironmentCredentialsProvider(environment: { [:] }))
+        let e = await #expect(throws: AWSError.self) { try await c.rebootInstances(ids: ["i-1"]) }
+        #expect(e?.kind == .credentials && e?.action == "RebootInstances" && e?.code == "NoEnvironmentCredentials")
+        #expect(t.requests.isEmpty)
+    }
+
     @Test func observerSeesEveryCall() async throws {
         let records = Recorded<EC2CallRecord>()
         let t = ScriptedTransport([.error(503, "RequestLimitExceeded"), Self.ok, .error(400, "InvalidRouteTableID.NotFound")])

@@ -146,10 +146,20 @@ struct IMDSTests {
     @Test func requestDescriptionsAreRedacted() async throws {
         let fake = FakeIMDS()
         let imds = IMDSClient(endpoint: URL(string: "http://127.0.0.1:1")!, transport: fake.transport)
-        _ = try await imds.roleCredentials()
+        let provider = IMDSCredentialsProvider(imds: imds)
+        let fetched = try await provider.credentials()
+        let secrets = ["tok-1", fetched.accessKeyId, fetched.secretAccessKey, fetched.sessionToken!]
         for r in fake.transport.requests {
-            RedactionTests.expectRedacted(r, extra: ["tok-1"])
+            RedactionTests.expectRedacted(r, extra: secrets)
         }
+        // Every holder of a token or credentials, after use.
+        RedactionTests.expectRedacted(imds, extra: secrets)
+        RedactionTests.expectRedacted(provider, extra: secrets)
+        RedactionTests.expectRedacted(CredentialChain([provider]), extra: secrets)
+        RedactionTests.expectRedacted(StaticCredentialsProvider(RedactionTests.credentials))
+        let answer = fake.answer(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:1/latest/meta-data/iam/security-credentials/vpn-monitor")!,
+                                             headers: [("X-aws-ec2-metadata-token", "tok-1")], timeout: .seconds(1)))
+        RedactionTests.expectRedacted(try answer.get(), extra: ["ASIAROT", "secret-", "session-"])
         let t = ScriptedTransport([.success(HTTPResponse(status: 200, body: Data("<DescribeRouteTablesResponse/>".utf8)))])
         let c = EC2Client(configuration: .init(region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:1/")!),
                           credentials: StaticCredentialsProvider(RedactionTests.credentials), transport: t)
@@ -157,5 +167,6 @@ struct IMDSTests {
         let sent = try #require(t.requests.first)
         let signature = try #require(sent.header("Authorization")?.split(separator: "=").last.map(String.init))
         RedactionTests.expectRedacted(sent, extra: [signature])
+        RedactionTests.expectRedacted(c, extra: [signature])
     }
 }

@@ -74,6 +74,7 @@ enum SigV4Vectors {
         case "ReplaceRoute": return .replaceRoute(tableId: table, destinationCidr: cidr, target: target)
         case "CreateRoute": return .createRoute(tableId: table, destinationCidr: cidr, target: target)
         case "DescribeInstanceStatus": return .describeInstanceStatus(ids: ids)
+        case "DescribeInstances": return .describeInstances(ids: ids)
         case "RebootInstances": return .rebootInstances(ids: ids)
         case "StopInstances": return .stopInstances(ids: ids, force: input["Force"]?.bool ?? false)
         case "StartInstances": return .startInstances(ids: ids)
@@ -95,7 +96,7 @@ struct SigV4VectorTests {
 
     @Test func generatorRuns() throws {
         let v = try SigV4Vectors.load()
-        #expect(v.count >= 10)
+        #expect(v.count >= 11)
         #expect(v.contains { $0.sessionToken != nil } && v.contains { $0.sessionToken == nil })
     }
 

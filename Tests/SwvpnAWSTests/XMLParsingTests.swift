@@ -119,3 +119,27 @@ struct XMLParsingTests {
         }
     }
 }
+
+struct DescribeInstancesParsingTests {
+    @Test func awsShape() throws {
+        let all = try EC2Response.instances(Fixture.decode("aws", "DescribeInstances", action: "DescribeInstances"))
+        #expect(all == [
+            EC2Instance(instanceId: "i-0aaaaaaaaaaaaaaa1", state: "running", privateIp: "10.1.0.10",
+                        availabilityZone: "eu-central-1a", vpcId: "vpc-011111111111111aa", subnetId: "subnet-0a",
+                        sourceDestCheck: false, networkInterfaceIds: ["eni-0aaaaaaaaaaaaaaa1", "eni-0second000000002"],
+                        name: "vpn1a"),
+            EC2Instance(instanceId: "i-0bbbbbbbbbbbbbbb2", state: "stopped"),
+        ])
+        #expect(all[0].primaryNetworkInterfaceId == "eni-0aaaaaaaaaaaaaaa1")
+    }
+
+    @Test func motoShape() throws {
+        let all = try EC2Response.instances(Fixture.decode("moto", "DescribeInstances", action: "DescribeInstances"))
+        #expect(all.count == 1)
+        let i = try #require(all.first)
+        #expect(i.state == "running" && i.privateIp == "10.1.0.10" && i.availabilityZone == "us-east-1a")
+        // The instance-level field (moto leaves the ENI's at true after ModifyInstanceAttribute).
+        #expect(i.sourceDestCheck == false && i.name == "vpn1a")
+        #expect(i.networkInterfaceIds == ["eni-65131eb904b148909"])
+    }
+}

@@ -42,6 +42,8 @@ CASES = [
      "us-east-1", "ec2.us-east-1.amazonaws.com", (2026, 6, 15, 12, 0, 0), False),
     ("start-instances", "StartInstances", {"InstanceIds": ["i-0e5"]}, None,
      "sa-east-1", "ec2.sa-east-1.amazonaws.com", (1999, 12, 31, 23, 59, 59), True),
+    ("describe-instances", "DescribeInstances", {"InstanceIds": ["i-0d4", "i-0e5"]}, None,
+     "eu-west-1", "ec2.eu-west-1.amazonaws.com", (2026, 11, 30, 14, 30, 0), True),
     ("describe-instance-attribute", "DescribeInstanceAttribute",
      {"InstanceId": "i-0d4", "Attribute": "sourceDestCheck"}, None,
      "us-east-1", "ec2.us-east-1.amazonaws.com", (2026, 11, 30, 9, 5, 7), False),

@@ -49,6 +49,10 @@ public struct EC2Query: Sendable {
         return [("RouteTableId", tableId), ("DestinationCidrBlock", cidr), targetParameter]
     }
 
+    public static func describeInstances(ids: [String]) -> EC2Query {
+        EC2Query(action: "DescribeInstances", parameters: list("InstanceId", ids))
+    }
+
     public static func describeInstanceStatus(ids: [String]) -> EC2Query {
         EC2Query(action: "DescribeInstanceStatus", parameters: list("InstanceId", ids) + [("IncludeAllInstances", "true")])
     }

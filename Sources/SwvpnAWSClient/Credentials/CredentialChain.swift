@@ -31,3 +31,8 @@ public actor CredentialChain: CredentialsProvider {
         for p in providers { await p.invalidate() }
     }
 }
+
+extension CredentialChain: CustomStringConvertible, CustomReflectable {
+    public nonisolated var description: String { "CredentialChain(\(providers.count) providers)" }
+    public nonisolated var customMirror: Mirror { Mirror(self, children: ["providers": providers.count]) }
+}

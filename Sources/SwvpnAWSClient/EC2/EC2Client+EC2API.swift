@@ -36,3 +36,11 @@ extension EC2Client: EC2API {
                                                                                   attribute: "sourceDestCheck")))
     }
 }
+
+extension EC2Client {
+    /// DescribeInstances for the audit (ENIs, source/dest check, placement). Not part of `EC2API`:
+    /// the decision loop needs only DescribeInstanceStatus.
+    public func describeInstances(ids: [String]) async throws(AWSError) -> [EC2Instance] {
+        try EC2Response.instances(await perform(.describeInstances(ids: ids)))
+    }
+}

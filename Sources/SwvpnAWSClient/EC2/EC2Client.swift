@@ -96,7 +96,14 @@ public actor EC2Client {
     /// One signed HTTP exchange and the server's Date header, if any.
     private func attempt(_ query: EC2Query) async -> (Result<XMLTree, AWSError>, UTCTime?) {
         let creds: AWSCredentials
-        do { creds = try await credentials.credentials() } catch { return (.failure(error), nil) }
+        do {
+            creds = try await credentials.credentials()
+        } catch {
+            // Whatever broke (IMDS unreachable, no role, empty environment), EC2 itself was not
+            // asked: the caller must not read this as "the EC2 API is unreachable".
+            return (.failure(AWSError(kind: .credentials, code: error.code, message: "\(error.action): \(error.message)",
+                                      httpStatus: error.httpStatus, action: query.action)), nil)
+        }
         let body = query.body
         let host = Self.hostHeader(configuration.endpoint)
         let contentType = [(name: "Content-Type", value: QueryForm.contentType)]
@@ -135,4 +142,12 @@ public actor EC2Client {
         let isDefault = (url.scheme == "https" && port == 443) || (url.scheme == "http" && port == 80)
         return isDefault ? host : "\(host):\(port)"
     }
+}
+
+/// Reflection shows the endpoint and region, never the credentials provider's state.
+extension EC2Client: CustomStringConvertible, CustomReflectable {
+    public nonisolated var description: String {
+        "EC2Client(\(configuration.endpoint.absoluteString), region \(configuration.region))"
+    }
+    public nonisolated var customMirror: Mirror { Mirror(self, children: ["client": description]) }
 }

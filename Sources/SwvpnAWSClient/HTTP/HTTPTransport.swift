@@ -54,6 +54,13 @@ public struct HTTPResponse: Sendable {
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
+/// The body can hold credentials (IMDS's role document): only the status and size are ever shown.
+extension HTTPResponse: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "HTTP \(status), \(body.count) bytes [body and headers redacted]" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["response": description], displayStyle: .struct) }
+}
+
 /// No HTTP response: the request timed out, or the connection failed (refused, reset, DNS, TLS).
 public enum HTTPTransportError: Error, Sendable, Hashable, CustomStringConvertible {
     case timeout

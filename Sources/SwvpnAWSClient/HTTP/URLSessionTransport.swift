@@ -7,6 +7,11 @@ import FoundationNetworking
 /// HTTP(S) through URLSession (libcurl on Linux): an ephemeral session with no cookies, no cache and
 /// an explicit per-request deadline.
 ///
+/// One connection per request (`Connection: close`): when a kept-alive connection dies before the
+/// answer, libcurl silently resends on a new one, and through URLSession on Linux that resend was
+/// seen to go out without its POST body. A monitor making about one call a second can afford a
+/// handshake per call, and a reset then always surfaces as an error the caller can reason about.
+///
 /// No proxy: URLSession on Linux leaves proxy selection to libcurl, which reads `http_proxy`,
 /// `https_proxy` and `all_proxy` from the environment, so the first transport made removes those
 /// variables from this process (IMDS must never be reached through a proxy, and the monitor's EC2
@@ -37,6 +42,7 @@ public final class URLSessionTransport: HTTPTransport, Sendable {
         var r = URLRequest(url: request.url)
         r.httpMethod = request.method
         for (name, value) in request.headers { r.setValue(value, forHTTPHeaderField: name) }
+        r.setValue("close", forHTTPHeaderField: "Connection")
         if !request.body.isEmpty || request.method == "POST" { r.httpBody = request.body }
         // libcurl's own timer has whole-second resolution: it is only the backstop for the race below.
         let seconds = Double(request.timeout.components.seconds) + Double(request.timeout.components.attoseconds) / 1e18
@@ -85,11 +91,13 @@ public final class URLSessionTransport: HTTPTransport, Sendable {
         case .networkConnectionLost: return .failed("connection reset")
         case .cannotFindHost, .dnsLookupFailed: return .failed("host not found")
         case .notConnectedToInternet: return .failed("network unreachable")
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-            return .failed("TLS failed (URLError \(e.code.rawValue))")
-        case .badServerResponse: return .failed("bad server response")
-        default: return .failed("HTTP request failed (URLError \(e.code.rawValue))")
+        default:
+            // libcurl's own words (e.g. "SSL certificate problem: unable to get local issuer
+            // certificate") are in the underlying error; they name no credential.
+            let ns = e as NSError
+            let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError
+            let text = (underlying?.userInfo[NSLocalizedDescriptionKey] ?? ns.userInfo[NSLocalizedDescriptionKey]) as? String
+            return .failed("HTTP request failed (URLError \(e.code.rawValue)\(text.map { ": " + $0 } ?? ""))")
         }
     }
 }

@@ -120,3 +120,9 @@ public actor IMDSClient {
         endpoint.appendingPathComponent("latest").appendingPathComponent(path)
     }
 }
+
+/// The session token stays inside: reflection shows only the endpoint.
+extension IMDSClient: CustomStringConvertible, CustomReflectable {
+    public nonisolated var description: String { "IMDSClient(\(endpoint.absoluteString))" }
+    public nonisolated var customMirror: Mirror { Mirror(self, children: ["endpoint": endpoint.absoluteString]) }
+}

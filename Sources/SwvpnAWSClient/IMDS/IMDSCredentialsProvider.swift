@@ -30,3 +30,9 @@ public actor IMDSCredentialsProvider: CredentialsProvider {
 
     public func invalidate() async { cached = nil }
 }
+
+/// Cached credentials stay inside: reflection shows only where they come from.
+extension IMDSCredentialsProvider: CustomStringConvertible, CustomReflectable {
+    public nonisolated var description: String { "IMDSCredentialsProvider(\(imds))" }
+    public nonisolated var customMirror: Mirror { Mirror(self, children: ["imds": imds.description]) }
+}

@@ -68,6 +68,28 @@ enum EC2Response {
         return statuses
     }
 
+    static func instances(_ tree: XMLTree) throws(AWSError) -> [EC2Instance] {
+        var out: [EC2Instance] = []
+        for reservation in tree.items("reservationSet") {
+            for item in reservation.items("instancesSet") {
+                guard let id = item.value("instanceId"), let state = item.value("instanceState", "name") else {
+                    throw malformed("DescribeInstances", 200, "an instance without instanceId or instanceState")
+                }
+                let enis = item.items("networkInterfaceSet").compactMap { eni -> (Int, String)? in
+                    guard let eniId = eni.value("networkInterfaceId") else { return nil }
+                    return (Int(eni.value("attachment", "deviceIndex") ?? "") ?? Int.max, eniId)
+                }.sorted { $0.0 < $1.0 }.map(\.1)
+                let check = item.value("sourceDestCheck").flatMap { $0 == "true" ? true : $0 == "false" ? false : nil }
+                let name = item.items("tagSet").first { $0.value("key") == "Name" }?.value("value")
+                out.append(EC2Instance(instanceId: id, state: state, privateIp: item.value("privateIpAddress"),
+                                       availabilityZone: item.value("placement", "availabilityZone"),
+                                       vpcId: item.value("vpcId"), subnetId: item.value("subnetId"),
+                                       sourceDestCheck: check, networkInterfaceIds: enis, name: name))
+            }
+        }
+        return out
+    }
+
     static func sourceDestCheck(_ tree: XMLTree) throws(AWSError) -> Bool {
         switch tree.value("sourceDestCheck", "value") {
         case "true": return true
