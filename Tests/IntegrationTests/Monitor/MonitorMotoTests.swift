@@ -3,20 +3,20 @@ import Testing
 
 /// swvpn-monitor end to end against moto: the exact writes EC2 received, from moto's request recorder.
 @Suite(.serialized) struct MonitorMotoTests {
-    @Test func hardDeathOfOneTunnelMovesBothTablesAndReadsThemBack() throws {
+    @Test func hardDeathOfOneTunnelMovesBothTablesAndReadsThemBack() async throws {
         let stand = try MonitorStand()
         defer { stand.stop() }
         // The notification hook: argv, no shell, the event named in its environment.
         let notified = stand.dir.appendingPathComponent("notified").path
         let program = #"import os; open("\#(notified)", "a").write(os.environ["SWVPN_MONITOR_EVENT"] + " " + os.environ["SWVPN_MONITOR_SUBJECT"] + chr(10))"#
         try stand.startMonitor("notify-exec /usr/bin/python3 -c '\(program)'\n")
-        try stand.startRecording()
+        try await stand.startRecording()
         try stand.setHealth("vpn1a", "silent")
         try stand.waitForStatus("A's routes read back on standby", timeout: 30) { s in
             s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } && s.tunnels[0].routes == "standby"
         }
         try stand.watch(2)
-        let writes = try stand.recordedWrites()
+        let writes = try await stand.recordedWrites()
         #expect(writes.sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted(), "\(stand.log)")
         let moto = try stand.motoTargets()
         #expect(moto["rt1a"] == stand.topology.instances["vpn1b"]!.eniId)
@@ -32,36 +32,36 @@ import Testing
         #expect(lines.contains("failover A") && lines.contains("routes-verified A"), "notify-exec got: \(lines)")
     }
 
-    @Test func bothTunnelsDownWritesNothing() throws {
+    @Test func bothTunnelsDownWritesNothing() async throws {
         let stand = try MonitorStand()
         defer { stand.stop() }
         try stand.startMonitor()
-        try stand.startRecording()
+        try await stand.startRecording()
         try stand.setAllHealth("down")
         try stand.waitForStatus("both tunnels down", timeout: 30) { s in s.tunnels.allSatisfy { $0.status == "down" } }
         try stand.watch(3)
-        #expect(try stand.recordedWrites() == [], "\(stand.log)")
+        #expect(try await stand.recordedWrites() == [], "\(stand.log)")
         #expect(stand.monitor?.log().contains("both-down") == true)
     }
 
-    @Test func isolatedMonitorWritesNothing() throws {
+    @Test func isolatedMonitorWritesNothing() async throws {
         let stand = try MonitorStand()
         defer { stand.stop() }
         try stand.startMonitor()
-        try stand.startRecording()
+        try await stand.startRecording()
         // No swvpnd answers while EC2 says every instance runs: the monitor is the one cut off.
         try stand.setAllHealth("silent")
         try stand.waitForStatus("isolation", timeout: 30) { s in s.isolated }
         try stand.watch(4)
-        #expect(try stand.recordedWrites() == [], "\(stand.log)")
+        #expect(try await stand.recordedWrites() == [], "\(stand.log)")
         #expect(stand.monitor?.log().contains("isolated monitor") == true)
     }
 
-    @Test func failbackAfterTheHoldMovesBothTablesHome() throws {
+    @Test func failbackAfterTheHoldMovesBothTablesHome() async throws {
         let stand = try MonitorStand()
         defer { stand.stop() }
         try stand.startMonitor("failback-hold 3\n")
-        try stand.startRecording()
+        try await stand.startRecording()
         try stand.setHealth("vpn2a", "down")
         try stand.waitForStatus("failover", timeout: 30) { s in s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } }
         try stand.setHealth("vpn2a", "ok")
@@ -69,7 +69,7 @@ import Testing
             s.failbacks == 1 && s.routes.allSatisfy { $0.target == $0.desired } && s.tunnels[0].routes == "home"
         }
         try stand.watch(2)
-        let writes = try stand.recordedWrites()
+        let writes = try await stand.recordedWrites()
         #expect(writes.count == 4, "\(stand.log)")
         #expect(Set(writes.prefix(2)) == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")])
         #expect(Set(writes.suffix(2)) == [stand.write("rt1a", to: "vpn1a"), stand.write("rt2a", to: "vpn2a")])

@@ -4,24 +4,15 @@ import Foundation
 import Glibc
 #endif
 
-/// swvpn-monitor against a local EC2: moto's server on 127.0.0.1 (EC2 and instance metadata on one
-/// port, request recorder on), seeded with the four-instance layout by scripts/lib/moto_seed.py, and
-/// scripts/lib/fake_health.py standing in for the four swvpnd /health listeners. Everything started
-/// here is stopped by PID in `stop()`.
+/// swvpn-monitor against a local EC2: AWSLab's moto (EC2 and instance metadata on one port, request
+/// recorder), seeded with the four-instance layout, and scripts/lib/fake_health.py standing in for the
+/// four swvpnd /health listeners. Everything started here is stopped by PID in `stop()`.
 final class MonitorStand {
-    struct Topology: Decodable {
-        struct Instance: Decodable { var instanceId: String; var eniId: String }
-        struct Table: Decodable { var id: String; var destination: String; var home: String; var standby: String }
-        var region: String
-        var instances: [String: Instance]
-        var tables: [String: Table]
-    }
-
     let dir: URL
+    let lab: AWSLab
     let motoURL: String
-    let topology: Topology
+    let topology: AWSLab.Topology
     let healthPorts: [String: Int]
-    private let moto: Daemon
     private let health: Daemon
     private var controlPort = 0
     private(set) var monitor: Daemon?
@@ -36,21 +27,13 @@ final class MonitorStand {
     }
 
     init() throws {
-        for tool in ["moto_server", "python3"] where Prerequisites.which(tool) == nil {
-            throw HarnessError("`\(tool)` not in PATH: pip install 'moto[server]' (scripts/test.sh does)")
-        }
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("moncore-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let port = try freeLoopbackPort()
-        motoURL = "http://127.0.0.1:\(port)"
-        moto = try Daemon(label: "moto", args: ["env", "MOTO_ENABLE_RECORDING=True", "MOTO_RECORDER_FILEPATH=\(dir.path)/recording",
-                                               "moto_server", "-H", "127.0.0.1", "-p", "\(port)"],
-                          logPath: dir.appendingPathComponent("moto.log").path)
-        try moto.waitForLog("Running on", timeout: 30)
-        let seed = Paths.scriptsLib.appendingPathComponent("moto_seed.py").path
-        topology = try JSONDecoder().decode(Topology.self, from: Data(Shell.must(["python3", seed, motoURL], timeout: 60).utf8))
+        lab = try AWSLab()
+        motoURL = String(lab.motoURL.absoluteString.dropLast(lab.motoURL.absoluteString.hasSuffix("/") ? 1 : 0))
+        topology = try lab.seed()
         var ports: [String: Int] = [:]
-        for name in topology.instances.keys.sorted() { ports[name] = try freeLoopbackPort() }
+        for name in topology.instances.keys.sorted() { ports[name] = try LoopbackPort.free() }
         healthPorts = ports
         let fake = Paths.scriptsLib.appendingPathComponent("fake_health.py").path
         health = try Daemon(label: "fake-health", args: ["python3", fake] + ports.values.sorted().map(String.init),
@@ -98,29 +81,14 @@ final class MonitorStand {
     }
 
     /// From here on, moto records every request (the seeding before is dropped).
-    func startRecording() throws {
-        try httpPost("\(motoURL)/moto-api/recorder/reset-recording")
-        try httpPost("\(motoURL)/moto-api/recorder/start-recording")
-    }
+    func startRecording() async throws { try await lab.startRecording() }
 
     /// Every ReplaceRoute/CreateRoute moto received since `startRecording`, as "TABLE DEST → ENI".
-    func recordedWrites() throws -> [String] {
-        try httpPost("\(motoURL)/moto-api/recorder/stop-recording")
-        let text = try httpGet("\(motoURL)/moto-api/recorder/download-recording")
-        var writes: [String] = []
-        for line in text.split(separator: "\n") {
-            guard let entry = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let body = entry["body"] as? String else { continue }
-            let form = (entry["body_encoded"] as? Bool == true) ? String(decoding: Data(base64Encoded: body) ?? Data(), as: UTF8.self) : body
-            var fields: [String: String] = [:]
-            for pair in form.split(separator: "&") {
-                let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
-                if kv.count == 2 { fields[kv[0]] = kv[1] }
-            }
-            guard let action = fields["Action"], action == "ReplaceRoute" || action == "CreateRoute" else { continue }
-            writes.append("\(fields["RouteTableId"] ?? "?") \(fields["DestinationCidrBlock"] ?? "?") → \(fields["NetworkInterfaceId"] ?? fields["InstanceId"] ?? "?")")
+    func recordedWrites() async throws -> [String] {
+        try await lab.recordedRequests().filter { $0.action == "ReplaceRoute" || $0.action == "CreateRoute" }.map { r in
+            let p = r.parameters
+            return "\(p["RouteTableId"] ?? "?") \(p["DestinationCidrBlock"] ?? "?") → \(p["NetworkInterfaceId"] ?? p["InstanceId"] ?? "?")"
         }
-        return writes
     }
 
     /// "TABLE DEST → ENI" for a table of the seed moved to `instance`.
@@ -196,35 +164,12 @@ final class MonitorStand {
     func stop() {
         monitor?.stop()
         health.stop()
-        moto.stop()
+        lab.teardown()
         try? FileManager.default.removeItem(at: dir)
     }
 
-    @discardableResult
-    private func httpGet(_ url: String) throws -> String { try http("GET", url) }
-    private func httpPost(_ url: String) throws { _ = try http("POST", url) }
-
-    private func http(_ method: String, _ url: String) throws -> String {
-        let script = "import sys, urllib.request as u; r = u.urlopen(u.Request(sys.argv[2], method=sys.argv[1], data=b'' if sys.argv[1] == 'POST' else None), timeout=10); sys.stdout.write(r.read().decode())"
-        return try Shell.must(["python3", "-c", script, method, url])
+    private func httpGet(_ url: String) throws {
+        let script = "import sys, urllib.request as u; u.urlopen(sys.argv[1], timeout=10).read()"
+        try Shell.must(["python3", "-c", script, url])
     }
-}
-
-/// A TCP port on 127.0.0.1 nobody listens on right now (bind to port 0, read it back, close).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-            bind(fd, sa, length) == 0 && getsockname(fd, sa, &length) == 0
-        }
-    }
-    guard bound else { throw HarnessError("bind 127.0.0.1:0: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
