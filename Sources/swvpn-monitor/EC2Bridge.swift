@@ -6,7 +6,7 @@ import SwvpnMonitorCore
 /// every call by action and result code for the metrics.
 final class EC2Bridge: Sendable {
     let ec2: any EC2API
-    private let config: MonitorConfig
+    let config: MonitorConfig
     private let tableIds: [String]
     private let counts = Mutex<[MetricsText.EC2CallKey: Int]>([:])
 
@@ -82,7 +82,7 @@ final class EC2Bridge: Sendable {
         }
     }
 
-    private func count(_ action: String, _ code: String) {
+    func count(_ action: String, _ code: String) {
         counts.withLock { $0[MetricsText.EC2CallKey(action: action, code: code), default: 0] += 1 }
     }
 
@@ -94,5 +94,27 @@ final class EC2Bridge: Sendable {
         case .client, .credentials, .malformedResponse: .rejected
         }
         return APIFailure(kind, error.description)
+    }
+}
+
+extension EC2Bridge {
+    /// At start: every VPN instance must have the source/destination check off, or it drops the
+    /// traffic it is meant to forward (moved routes included). Returns one problem line per instance.
+    func auditSourceDestCheck() async -> [String] {
+        var problems: [String] = []
+        for instance in config.instances {
+            do {
+                if try await ec2.sourceDestCheck(instanceId: instance.instanceId) {
+                    count("DescribeInstanceAttribute", "ok")
+                    problems.append("\(instance.name) (\(instance.instanceId)) has the source/destination check on: it will drop forwarded traffic")
+                } else {
+                    count("DescribeInstanceAttribute", "ok")
+                }
+            } catch {
+                count("DescribeInstanceAttribute", error.code)
+                problems.append("\(instance.name): source/destination check not audited (\(error))")
+            }
+        }
+        return problems
     }
 }

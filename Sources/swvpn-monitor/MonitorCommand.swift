@@ -72,9 +72,17 @@ extension SwvpnMonitor {
             let host = aws.selfInstanceId.map { ", running on \($0)" } ?? ""
             logger.notice("swvpn-monitor starting: \(config.sourceName), region \(aws.region), \(config.tunnels.count) tunnels, \(config.routes.count) routes\(host)")
             let hook = config.notify.exec.map { NotificationHook(argv: $0, timeout: config.notify.timeout, logger: logger) }
+            let ec2 = EC2Bridge(ec2: aws.ec2, config: config)
+            // Alongside the loop, so a slow EC2 at start does not hold back the first health checks.
+            Task {
+                for problem in await ec2.auditSourceDestCheck() {
+                    let report = MonitorReport(.sourceDestCheck, "audit", problem, alert: true)
+                    logger.warning("\(report)")
+                    await hook?.send(report)
+                }
+            }
             await MonitorLoop(config: config, region: aws.region, selfInstanceId: aws.selfInstanceId, health: HealthPoller(config: config),
-                              ec2: EC2Bridge(ec2: aws.ec2, config: config), logger: logger, hook: hook,
-                              notifier: SystemdNotifier.fromEnvironment()).run()
+                              ec2: ec2, logger: logger, hook: hook, notifier: SystemdNotifier.fromEnvironment()).run()
         }
     }
 

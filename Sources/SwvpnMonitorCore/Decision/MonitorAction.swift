@@ -19,6 +19,7 @@ public struct MonitorReport: Sendable, Hashable, CustomStringConvertible {
         case bothDown = "both-down", isolated, isolationOver = "isolation-over", damped
         case notInstanceFault = "not-instance-fault", restart, restartFailed = "restart-failed"
         case restartHeld = "restart-held", restartExhausted = "restart-exhausted", recovered, ec2Error = "ec2-error"
+        case sourceDestCheck = "source-dest-check"
     }
     public var kind: Kind
     /// Tunnel, instance or route the line is about (config names).

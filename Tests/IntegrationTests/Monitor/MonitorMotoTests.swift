@@ -24,6 +24,9 @@ import Testing
         #expect(moto["rt1b"] == stand.topology.instances["vpn1b"]!.eniId)
         #expect(moto["rt2b"] == stand.topology.instances["vpn2b"]!.eniId)
         #expect(stand.monitor?.log().contains("routes-verified A") == true)
+        #expect(stand.monitor?.log().contains("source-dest-check") == false, "the seed turns the check off; the audit ran clean")
+        let audit = try stand.status().ec2Calls.filter { $0.action == "DescribeInstanceAttribute" }
+        #expect(audit.map { "\($0.code) \($0.count)" } == ["ok 4"])
         var lines: [String] = []
         for _ in 0..<150 where !(lines.contains("failover A") && lines.contains("routes-verified A")) {
             try stand.watch(0.1)  // the hook runs after the journal line, one program at a time

@@ -125,8 +125,10 @@ final class MonitorStand {
             var failbacks: Int
             var routeWrites: Int
         }
+        struct Call: Decodable { var action: String; var code: String; var count: Int }
         var snapshot: Snapshot
         var updated: Double
+        var ec2Calls: [Call]
     }
 
     func status() throws -> Status {
