@@ -277,3 +277,21 @@ extension FailoverScenarioTests {
         #expect(stand.writeList == ["rtb-ha 10.3.0.0/16 → hub-b", "rtb-3a 10.0.0.0/16 → s3b"])
     }
 }
+
+extension FailoverScenarioTests {
+    @Test func homeTunnelDyingWhileItCarriesThePartnersRoutesSwapsBothInOneDecision() throws {
+        var stand = try settled()
+        stand.alive["vpn2b"] = false  // B's routes move onto A
+        stand.run(until: 15)
+        #expect(stand.writeList == ["rtb-1b 172.16.0.0/16 → vpn1a", "rtb-2b 10.0.0.0/16 → vpn2a"])
+        stand.alive["vpn2b"] = true
+        stand.run(until: 30)  // B up again, holding
+        stand.tunnelUp["A"] = false
+        stand.run(until: 40)
+        let swap = Array(stand.writes.dropFirst(2))
+        #expect(Set(swap.map { "\($0.table) \($0.destination) → \($0.target)" }) ==
+            Set(movedA + ["rtb-1b 172.16.0.0/16 → vpn1b", "rtb-2b 10.0.0.0/16 → vpn2b"]))
+        #expect(Set(swap.map(\.at)).count == 1, "one decision")
+        #expect(stand.reports(.bothDown).isEmpty)
+    }
+}

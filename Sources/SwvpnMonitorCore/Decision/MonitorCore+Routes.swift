@@ -64,7 +64,10 @@ extension MonitorCore {
 
     /// Failover, failback, and the cases where nothing may move.
     mutating func decideMoves() {
-        for t in tunnels.indices where !routes(of: t).isEmpty {
+        // Tunnels on standby first: one whose standby just died goes home before its partner, whose own
+        // failover then finds it home (not a second "both down").
+        let order = tunnels.indices.filter { placement[$0] == .standby } + tunnels.indices.filter { placement[$0] == .home }
+        for t in order where !routes(of: t).isEmpty {
             let u = partner(of: t), pair = pairIndex(of: t)
             let name = config.tunnels[t].name, other = config.tunnels[u].name
             if tunnels[t].status == .up || tunnels[u].status == .up { bothDownReported.remove(pair) }
