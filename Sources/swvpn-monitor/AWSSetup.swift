@@ -8,6 +8,8 @@ struct AWSSetup {
     var region: String
     var selfInstanceId: String?
     var ec2: any EC2API
+    var credentials: any CredentialsProvider
+    var transport: any HTTPTransport
 
     struct Unavailable: Error, CustomStringConvertible {
         var description: String
@@ -32,6 +34,6 @@ struct AWSSetup {
         let credentials = CredentialChain([IMDSCredentialsProvider(imds: imds), EnvironmentCredentialsProvider()])
         let client = EC2Client(configuration: .init(region: region, endpoint: config.ec2Endpoint.flatMap { URL(string: $0) }),
                                credentials: credentials, transport: transport)
-        return AWSSetup(region: region, selfInstanceId: selfInstanceId, ec2: client)
+        return AWSSetup(region: region, selfInstanceId: selfInstanceId, ec2: client, credentials: credentials, transport: transport)
     }
 }

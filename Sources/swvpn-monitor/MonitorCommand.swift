@@ -59,9 +59,6 @@ extension SwvpnMonitor {
             if config.metricsListen != nil {
                 logger.warning("metrics-listen: no HTTP listener in this build; the metrics are in \(config.statusFile) (swvpn-monitor status --metrics)")
             }
-            if config.notify.snsTopicArn != nil {
-                logger.warning("notify-sns: not implemented in this build; use notify-exec")
-            }
             let aws: AWSSetup
             do {
                 aws = try await AWSSetup.make(config)
@@ -71,14 +68,15 @@ extension SwvpnMonitor {
             }
             let host = aws.selfInstanceId.map { ", running on \($0)" } ?? ""
             logger.notice("swvpn-monitor starting: \(config.sourceName), region \(aws.region), \(config.tunnels.count) tunnels, \(config.routes.count) routes\(host)")
-            let hook = config.notify.exec.map { NotificationHook(argv: $0, timeout: config.notify.timeout, logger: logger) }
+            let hook = Notifications(exec: config.notify.exec.map { NotificationHook(argv: $0, timeout: config.notify.timeout, logger: logger) },
+                                     sns: SNSPublisher(config: config, credentials: aws.credentials, transport: aws.transport, logger: logger))
             let ec2 = EC2Bridge(ec2: aws.ec2, config: config)
             // Alongside the loop, so a slow EC2 at start does not hold back the first health checks.
             Task {
                 for problem in await ec2.auditSourceDestCheck() {
                     let report = MonitorReport(.sourceDestCheck, "audit", problem, alert: true)
                     logger.warning("\(report)")
-                    await hook?.send(report)
+                    await hook.send(report)
                 }
             }
             await MonitorLoop(config: config, region: aws.region, selfInstanceId: aws.selfInstanceId, health: HealthPoller(config: config),

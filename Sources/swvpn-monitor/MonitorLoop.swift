@@ -13,7 +13,7 @@ struct MonitorLoop {
     let health: HealthPoller
     let ec2: EC2Bridge
     let logger: Logger
-    let hook: NotificationHook?
+    let hook: Notifications
     let notifier: SystemdNotifier?
 
     func run() async -> Never {
@@ -57,7 +57,7 @@ struct MonitorLoop {
         case .report(let report):
             // One journal line per state change or action, with its evidence.
             if report.isAlert { logger.warning("\(report)") } else { logger.notice("\(report)") }
-            if report.notifies, let hook { Task { await hook.send(report) } }
+            if report.notifies { Task { [hook] in await hook.send(report) } }
         case .checkHealth:
             Task { [health] in sink.yield(.healthRound(await health.round())) }
         default:

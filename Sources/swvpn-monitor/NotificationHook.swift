@@ -80,3 +80,14 @@ actor NotificationHook {
         }
     }
 }
+
+/// Where alerts and route moves go besides the journal: notify-exec and SNS, each optional.
+struct Notifications: Sendable {
+    let exec: NotificationHook?
+    let sns: SNSPublisher?
+
+    func send(_ report: MonitorReport) async {
+        await exec?.send(report)
+        await sns?.publish(report)
+    }
+}

@@ -103,6 +103,8 @@ public struct MonitorConfig: Sendable, Hashable {
         public var exec: [String]?
         public var timeout: Duration = .seconds(10)
         public var snsTopicArn: String?
+        /// SNS endpoint instead of https://sns.REGION.amazonaws.com (tests).
+        public var snsEndpoint: String?
         public init() {}
     }
 

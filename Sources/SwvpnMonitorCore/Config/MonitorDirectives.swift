@@ -164,11 +164,14 @@ public enum MonitorDirectives {
             c.notify.exec = l.arguments
         },
         seconds("notify-timeout", "Seconds before a notify-exec program is killed (default 10).", 1...600, \.notify.timeout),
-        set("notify-sns", 1...1, "notify-sns TOPIC-ARN", "Also publish every alert to this SNS topic.") { c, l throws(ConfigError) in
-            guard l.arguments[0].hasPrefix("arn:"), l.arguments[0].split(separator: ":").count >= 6 else {
-                throw l.error("bad topic ARN '\(l.arguments[0])'")
+        set("notify-sns", 1...2, "notify-sns TOPIC-ARN [ENDPOINT-URL]",
+            "Also publish alerts and route moves to this SNS topic (its region; endpoint override for tests).") { c, l throws(ConfigError) in
+            let fields = l.arguments[0].split(separator: ":", omittingEmptySubsequences: false)
+            guard fields.count == 6, fields[0] == "arn", fields[2] == "sns", !fields[3].isEmpty, !fields[5].isEmpty else {
+                throw l.error("bad topic ARN '\(l.arguments[0])' (arn:aws:sns:REGION:ACCOUNT:NAME)")
             }
             c.notify.snsTopicArn = l.arguments[0]
+            c.notify.snsEndpoint = l[1] == nil ? nil : try l.url(1, "endpoint")
         },
         set("metrics-listen", 2...2, "metrics-listen ADDRESS PORT", "Serve Prometheus /metrics on this address.") { c, l throws(ConfigError) in
             guard IPv4Address(l.arguments[0]) != nil || l.arguments[0].contains(":") else {

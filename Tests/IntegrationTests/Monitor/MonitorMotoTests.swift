@@ -9,7 +9,8 @@ import Testing
         // The notification hook: argv, no shell, the event named in its environment.
         let notified = stand.dir.appendingPathComponent("notified").path
         let program = #"import os; open("\#(notified)", "a").write(os.environ["SWVPN_MONITOR_EVENT"] + " " + os.environ["SWVPN_MONITOR_SUBJECT"] + chr(10))"#
-        try stand.startMonitor("notify-exec /usr/bin/python3 -c '\(program)'\n")
+        let topic = try stand.createTopic()
+        try stand.startMonitor("notify-exec /usr/bin/python3 -c '\(program)'\nnotify-sns \(topic) \(stand.motoURL)\n")
         try await stand.startRecording()
         try stand.setHealth("vpn1a", "silent")
         try stand.waitForStatus("A's routes read back on standby", timeout: 30) { s in
@@ -33,6 +34,8 @@ import Testing
             lines = (try? String(contentsOfFile: notified, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
         }
         #expect(lines.contains("failover A") && lines.contains("routes-verified A"), "notify-exec got: \(lines)")
+        let published = try await stand.recordedPublishes(topic: topic)
+        #expect(published.contains("swvpn-monitor failover A") && published.contains("swvpn-monitor routes-verified A"), "SNS got: \(published)")
     }
 
     @Test func bothTunnelsDownWritesNothing() async throws {

@@ -114,6 +114,22 @@ final class MonitorStand {
         return result
     }
 
+    /// An SNS topic in moto, for notify-sns; returns its ARN.
+    func createTopic() throws -> String {
+        let script = """
+            import boto3, sys
+            sns = boto3.client("sns", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+            print(sns.create_topic(Name="vpn-alerts")["TopicArn"])
+            """
+        return try Shell.must(["python3", "-c", script, motoURL]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The Subject of every SNS Publish moto received since `startRecording`.
+    func recordedPublishes(topic: String) async throws -> [String] {
+        try await lab.recordedRequests().filter { $0.action == "Publish" && $0.parameters["TopicArn"] == topic }
+            .map { $0.parameters["Subject"] ?? "" }
+    }
+
     struct Status: Decodable {
         struct Snapshot: Decodable {
             struct Tunnel: Decodable { var name: String; var status: String; var routes: String }
