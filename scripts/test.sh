@@ -21,7 +21,7 @@ if ((${#missing[@]})); then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The HA monitor's AWS tests: botocore computes SigV4 vectors, moto's server stands in for EC2.
-python3 -c 'import botocore, moto.server' 2>/dev/null || pip install -q 'moto[server]'
+python3 -c 'import botocore, moto.server' 2>/dev/null || python3 -m pip install -q 'moto[server]'
 [[ -c /dev/net/tun ]] || { echo "test.sh: /dev/net/tun is missing" >&2; exit 1; }
 
 # Pure layers must stay pure: no Foundation, Dispatch or Glibc in the protocol core.

@@ -217,15 +217,47 @@ extension IntegrationTests {
             #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "200", "\(r.summary)")
         }
 
+        /// Alerts through SNS Publish, read back from an SQS queue subscribed to the topic.
+        @Test func snsPublishReachesASubscriber() async throws {
+            let lab = try AWSLab()
+            defer { lab.teardown() }
+            let script = Paths.scriptsLib.appendingPathComponent("moto_sns.py").path
+            struct Setup: Decodable { let topicArn: String; let queueUrl: String }
+            let setup = try JSONDecoder().decode(Setup.self, from: Data(
+                Shell.must(["python3", script, lab.motoURL.absoluteString, "setup"], timeout: 120).utf8))
+            #expect(SNSClient.region(ofTopic: setup.topicArn) == "us-east-1")
+            let sns = SNSClient(region: "us-east-1", endpoint: lab.motoURL, credentials: StaticCredentialsProvider(Self.creds))
+            let text = "tunnel A down (vpn1a health 503); rt1a, rt2a -> vpn1b, vpn2b ✓ & more"
+            let id = try await sns.publish(topicArn: setup.topicArn, subject: "swvpn-monitor: failover\nA->B", message: text)
+            #expect(!id.isEmpty)
+            let received = try JSONDecoder().decode([String].self, from: Data(
+                Shell.must(["python3", script, lab.motoURL.absoluteString, "receive", setup.queueUrl], timeout: 120).utf8))
+            #expect(received == [text])
+            let e = await #expect(throws: AWSError.self) {
+                try await sns.publish(topicArn: "arn:aws:sns:us-east-1:123456789012:nope", subject: nil, message: "x")
+            }
+            #expect(e?.kind == .client && e?.action == "Publish")
+        }
+
         @Test func credentialsAndTokensFromIMDSStub() async throws {
             let lab = try AWSLab()
             defer { lab.teardown() }
             let topo = try lab.seed()
-            let imdsURL = try lab.startIMDS(credentialLifetime: 3600, region: "us-east-1", instanceId: "i-0monitor000000001")
+            // Metadata is not up yet when the monitor starts (early boot): a transport error naming
+            // IMDS, then the answer once it is.
+            let imdsURL = try lab.startIMDS(credentialLifetime: 3600, region: "us-east-1", instanceId: "i-0monitor000000001",
+                                            downForSeconds: 2)
+            let imds = IMDSClient(endpoint: imdsURL, transport: URLSessionTransport())
+            let early = await #expect(throws: AWSError.self) { try await imds.region() }
+            #expect(early?.kind == .transport && early?.action == "IMDS token")
+            var region: String?
+            for _ in 0..<40 where region == nil {
+                try await Task.sleep(for: .milliseconds(250))
+                region = try? await imds.region()
+            }
+            #expect(region == "us-east-1")
             // The provider's clock is ours to move: "an hour later" without waiting an hour.
             let clock = ManualClock()
-            let imds = IMDSClient(endpoint: imdsURL, transport: URLSessionTransport())
-            #expect(try await imds.region() == "us-east-1")
             #expect(try await imds.instanceId() == "i-0monitor000000001")
             let provider = IMDSCredentialsProvider(imds: imds, now: clock.function)
             let ec2 = Self.client(lab.motoURL, credentials: provider)
@@ -253,7 +285,8 @@ extension IntegrationTests {
             #expect(used.map(\.1) == ["stub-session-token-1", "stub-session-token-1", "stub-session-token-2",
                                       "stub-session-token-3", "stub-session-token-3"])
             let role = "/latest/meta-data/iam/security-credentials/"
-            let imdsLog = try await lab.imdsLog()
+            // What the stub saw once it was up (the refused early tries are left out).
+            let imdsLog = Array(try await lab.imdsLog().drop { $0.hasSuffix(" down") })
             #expect(Array(imdsLog.prefix(11)) == [
                 "PUT /latest/api/token token", "GET /latest/meta-data/placement/region 200",
                 "GET /latest/meta-data/instance-id 200",

@@ -166,10 +166,33 @@ struct EC2ClientTests {
         #expect(ScriptedTransport.form(t.requests[3])["Force"] == "true")
     }
 
+    @Test func snsPublish() async throws {
+        let t = ScriptedTransport([.xml(200, """
+            <PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>\
+            <MessageId>94f20ce6-13c5-43a0-9a9e-ca52d816e90b</MessageId></PublishResult>\
+            <ResponseMetadata><RequestId>f187a3c1</RequestId></ResponseMetadata></PublishResponse>
+            """), .xml(404, """
+            <ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type>\
+            <Code>NotFound</Code><Message>Topic does not exist</Message></Error><RequestId>x</RequestId></ErrorResponse>
+            """)])
+        let sns = SNSClient(region: "us-east-1", credentials: StaticCredentialsProvider(Self.creds), transport: t)
+        let topic = "arn:aws:sns:us-east-1:123456789012:vpn-alerts"
+        #expect(try await sns.publish(topicArn: topic, subject: "failover\tA→B", message: "m") == "94f20ce6-13c5-43a0-9a9e-ca52d816e90b")
+        let sent = try #require(t.requests.first)
+        #expect(sent.url.absoluteString == "https://sns.us-east-1.amazonaws.com/")
+        #expect(sent.header("Authorization")?.contains("/us-east-1/sns/aws4_request") == true)
+        #expect(ScriptedTransport.form(sent) == ["Action": "Publish", "Version": "2010-03-31", "TopicArn": topic,
+                                                  "Subject": "failover?A?B", "Message": "m"])
+        let e = await #expect(throws: AWSError.self) { try await sns.publish(topicArn: topic, subject: nil, message: "m") }
+        #expect(e?.code == "NotFound" && e?.kind == .client)
+        #expect(SNSClient.region(ofTopic: topic) == "us-east-1" && SNSClient.region(ofTopic: "vpn-alerts") == nil)
+        #expect(SNSClient.sanitizeSubject(String(repeating: "x", count: 150)).count == 100)
+    }
+
     @Test func hostHeader() {
-        #expect(EC2Client.hostHeader(URL(string: "https://ec2.us-east-1.amazonaws.com/")!) == "ec2.us-east-1.amazonaws.com")
-        #expect(EC2Client.hostHeader(URL(string: "https://ec2.x.amazonaws.com:443/")!) == "ec2.x.amazonaws.com")
-        #expect(EC2Client.hostHeader(URL(string: "http://127.0.0.1:5000/")!) == "127.0.0.1:5000")
+        #expect(AWSQueryClient.hostHeader(URL(string: "https://ec2.us-east-1.amazonaws.com/")!) == "ec2.us-east-1.amazonaws.com")
+        #expect(AWSQueryClient.hostHeader(URL(string: "https://ec2.x.amazonaws.com:443/")!) == "ec2.x.amazonaws.com")
+        #expect(AWSQueryClient.hostHeader(URL(string: "http://127.0.0.1:5000/")!) == "127.0.0.1:5000")
     }
 }
 

@@ -6,6 +6,7 @@ import Testing
 struct SigV4Vector: Decodable, Sendable, CustomTestStringConvertible {
     let name: String
     let action: String
+    let service: String
     let input: [String: JSONValue]?
     let params: [[String]]
     let body: String
@@ -75,6 +76,9 @@ enum SigV4Vectors {
         case "CreateRoute": return .createRoute(tableId: table, destinationCidr: cidr, target: target)
         case "DescribeInstanceStatus": return .describeInstanceStatus(ids: ids)
         case "DescribeInstances": return .describeInstances(ids: ids)
+        case "Publish":
+            return .snsPublish(topicArn: input["TopicArn"]?.string ?? "", subject: input["Subject"]?.string,
+                               message: input["Message"]?.string ?? "")
         case "RebootInstances": return .rebootInstances(ids: ids)
         case "StopInstances": return .stopInstances(ids: ids, force: input["Force"]?.bool ?? false)
         case "StartInstances": return .startInstances(ids: ids)
@@ -96,7 +100,7 @@ struct SigV4VectorTests {
 
     @Test func generatorRuns() throws {
         let v = try SigV4Vectors.load()
-        #expect(v.count >= 11)
+        #expect(v.count >= 12)
         #expect(v.contains { $0.sessionToken != nil } && v.contains { $0.sessionToken == nil })
     }
 
@@ -105,7 +109,7 @@ struct SigV4VectorTests {
         let credentials = AWSCredentials(
             accessKeyId: v.accessKeyId, secretAccessKey: v.secretAccessKey, sessionToken: v.sessionToken,
             source: "test")
-        let signed = try SigV4Signer(region: v.region).sign(
+        let signed = try SigV4Signer(service: v.service, region: v.region).sign(
             method: "POST", host: v.host, headers: [("Content-Type", QueryForm.contentType)],
             body: Array(v.body.utf8), credentials: credentials, at: UTCTime(epochSeconds: v.epoch))
         #expect(signed.canonicalRequest == v.canonicalRequest)

@@ -47,6 +47,10 @@ CASES = [
     ("describe-instance-attribute", "DescribeInstanceAttribute",
      {"InstanceId": "i-0d4", "Attribute": "sourceDestCheck"}, None,
      "us-east-1", "ec2.us-east-1.amazonaws.com", (2026, 11, 30, 9, 5, 7), False),
+    ("sns-publish", "Publish",
+     {"TopicArn": "arn:aws:sns:us-east-1:123456789012:vpn-alerts", "Subject": "swvpn-monitor: failover A->B",
+      "Message": "tunnel A down (vpn1a health 503); rt1a, rt2a -> vpn1b, vpn2b \u2713"}, None,
+     "us-east-1", "sns.us-east-1.amazonaws.com", (2026, 11, 30, 14, 30, 0), True),
     # Not an action the monitor makes: raw parameters with spaces, reserved and non-ASCII characters.
     ("non-ascii-reserved", "DescribeRouteTables", None,
      [["Action", "DescribeRouteTables"], ["Version", "2016-11-15"], ["Filter.1.Name", "tag:Name"],
@@ -61,12 +65,14 @@ def encode(pairs):
 
 def main():
     session = botocore.session.get_session()
-    model = session.get_service_model("ec2")
-    serializer = create_serializer("ec2")
+    models = {"ec2": session.get_service_model("ec2"), "sns": session.get_service_model("sns")}
+    serializers = {"ec2": create_serializer("ec2"), "sns": create_serializer("query")}
     out = []
     for name, action, given, raw, region, host, when, with_token in CASES:
+        service = "sns" if action == "Publish" else "ec2"
         if given is not None:
-            serialized = serializer.serialize_to_request(given, model.operation_model(action))["body"]
+            serialized = serializers[service].serialize_to_request(
+                given, models[service].operation_model(action))["body"]
             pairs = sorted((k, str(v)) for k, v in serialized.items())
         else:
             pairs = [(k, v) for k, v in raw]
@@ -75,14 +81,14 @@ def main():
         request = AWSRequest(method="POST", url=f"http://{host}/", data=body.encode(),
                              headers={"Content-Type": CONTENT_TYPE})
         frozen = datetime.datetime(*when, tzinfo=datetime.timezone.utc)
-        auth = SigV4Auth(Credentials(KEY, SECRET, token), "ec2", region)
+        auth = SigV4Auth(Credentials(KEY, SECRET, token), service, region)
         with mock.patch("botocore.auth.get_current_datetime", return_value=frozen):
             auth.add_auth(request)
         authorization = request.headers["Authorization"]
         del request.headers["Authorization"]  # what was signed, without the signature itself
         canonical = auth.canonical_request(request)
         out.append({
-            "name": name, "action": action, "input": given, "params": [list(p) for p in pairs],
+            "name": name, "action": action, "service": service, "input": given, "params": [list(p) for p in pairs],
             "body": body, "region": region, "host": host, "epoch": int(frozen.timestamp()),
             "accessKeyId": KEY, "secretAccessKey": SECRET, "sessionToken": token,
             "amzDate": request.headers["X-Amz-Date"],

@@ -109,13 +109,15 @@ final class AWSLab {
 
     /// Starts the IMDSv2 stub; returns its base URL (the metadata endpoint to use).
     @discardableResult
+    /// `downForSeconds`: every request is refused (connection closed) for that long after start.
     func startIMDS(credentialLifetime: Int = 3600, tokenTTL: Int = 21_600, region: String = "us-east-1",
-                   instanceId: String = "i-0monitor000000001") throws -> URL
+                   instanceId: String = "i-0monitor000000001", downForSeconds: Double = 0) throws -> URL
     {
         let port = try LoopbackPort.free()
         try start(label: "imds-stub", ["python3", Paths.scriptsLib.appendingPathComponent("imds_stub.py").path, "\(port)",
                                        "--cred-lifetime", "\(credentialLifetime)", "--token-ttl", "\(tokenTTL)",
-                                       "--region", region, "--instance-id", instanceId], port: port)
+                                       "--region", region, "--instance-id", instanceId,
+                                       "--down-for", "\(downForSeconds)"], port: port)
         let url = URL(string: "http://127.0.0.1:\(port)")!
         imdsURL = url
         return url
