@@ -83,4 +83,24 @@ import Testing
         #expect(moto["rt1a"] == stand.topology.instances["vpn1a"]!.eniId)
         #expect(moto["rt2a"] == stand.topology.instances["vpn2a"]!.eniId)
     }
+
+    @Test func instanceStoppedBehindTheMonitorsBackIsStartedAfterItsRoutesMoved() async throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        try stand.startMonitor("restart yes\n")
+        try await stand.startRecording()
+        try stand.stopBehindTheMonitorsBack("vpn2a")
+        try stand.setHealth("vpn2a", "silent")  // a stopped instance's swvpnd does not answer
+        try stand.waitForStatus("failover read back", timeout: 30) { s in s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } }
+        let deadline = Date().addingTimeInterval(30)
+        var actions: [String] = []
+        while Date() < deadline, !actions.contains(where: { $0.hasPrefix("StartInstances") }) {
+            try stand.watch(0.5)
+            actions = try await stand.recordedInstanceActions()
+        }
+        try stand.watch(2)
+        let vpn2a = stand.topology.instance("vpn2a").instanceId
+        #expect(try await stand.recordedInstanceActions() == ["StopInstances \(vpn2a)", "StartInstances \(vpn2a)"], "\(stand.log)")
+        #expect(try await stand.recordedWrites().sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted())
+    }
 }

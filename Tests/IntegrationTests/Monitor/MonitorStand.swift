@@ -45,11 +45,11 @@ final class MonitorStand {
 
     var statusPath: String { dir.appendingPathComponent("status.json").path }
 
-    /// monitor.conf for the seeded layout: fast timings so each scenario takes seconds, no restarts
-    /// (moto simulates no boot), region and credentials from moto's instance metadata.
+    /// monitor.conf for the seeded layout: fast timings so each scenario takes seconds, restarts only
+    /// where a test asks (`restart yes`), region and credentials from moto's instance metadata.
     func config(_ extra: String) -> String {
         var text = "ec2-endpoint \(motoURL)\nimds-endpoint \(motoURL)\nstatus-file \(statusPath)\n"
-        text += "check-interval 1\nhealth-timeout 0.8\nfall 2\nrise 2\nec2-interval 2\nrestart no\n"
+        text += "check-interval 1\nhealth-timeout 0.8\nfall 2\nrise 2\nec2-interval 2\n"
         for (name, i) in topology.instances.sorted(by: { $0.key < $1.key }) {
             text += "instance \(name) \(i.instanceId) \(i.eniId) http://127.0.0.1:\(healthPorts[name]!)/health\n"
         }
@@ -57,7 +57,7 @@ final class MonitorStand {
         for (_, t) in topology.tables.sorted(by: { $0.key < $1.key }) {
             text += "route \(t.id) \(t.destination) \(t.home) \(t.standby)\n"
         }
-        return text + extra
+        return text + (extra.contains("restart yes") ? "" : "restart no\n") + extra
     }
 
     func startMonitor(_ extra: String = "") throws {
@@ -112,6 +112,22 @@ final class MonitorStand {
         var result: [String: String] = [:]
         for (name, t) in topology.tables { result[name] = byId[t.id] }
         return result
+    }
+
+    /// StopInstances behind the monitor's back (boto3 straight to moto).
+    func stopBehindTheMonitorsBack(_ instance: String) throws {
+        let script = """
+            import boto3, sys
+            ec2 = boto3.client("ec2", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+            ec2.stop_instances(InstanceIds=[sys.argv[2]])
+            """
+        try Shell.must(["python3", "-c", script, motoURL, topology.instance(instance).instanceId])
+    }
+
+    /// Every write other than routes (restarts) moto received since `startRecording`, as "Action INSTANCE".
+    func recordedInstanceActions() async throws -> [String] {
+        try await lab.recordedRequests().filter { $0.action.hasSuffix("Instances") && !$0.action.hasPrefix("Describe") }
+            .map { "\($0.action) \($0.parameters["InstanceId.1"] ?? "?")" }
     }
 
     /// An SNS topic in moto, for notify-sns; returns its ARN.
