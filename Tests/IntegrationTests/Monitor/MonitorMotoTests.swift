@@ -103,4 +103,26 @@ import Testing
         #expect(try await stand.recordedInstanceActions() == ["StopInstances \(vpn2a)", "StartInstances \(vpn2a)"], "\(stand.log)")
         #expect(try await stand.recordedWrites().sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted())
     }
+
+    @Test func throttlingDuringAFailoverIsRetriedUntilBothTablesMoved() async throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        try stand.useFaultProxy()
+        try stand.startMonitor()
+        try await stand.startRecording()
+        // Both ReplaceRoute calls are throttled on all three of their attempts: the monitor retries them.
+        try await stand.lab.queueFaults([.init(fault: "throttle", action: "ReplaceRoute", count: 6)])
+        try stand.setHealth("vpn1a", "silent")
+        try stand.waitForStatus("A's routes read back on standby", timeout: 40) { s in
+            s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } && s.tunnels[0].routes == "standby"
+        }
+        try stand.watch(2)
+        #expect(try await stand.recordedWrites().sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted(),
+                "\(stand.log)")
+        let throttled = try await stand.lab.faultLog().filter { $0 == "ReplaceRoute:throttle" }
+        #expect(throttled.count == 6)
+        #expect(stand.log.components(separatedBy: "route-write-failed").count - 1 == 2)
+        let calls = try stand.status().ec2Calls.filter { $0.action == "ReplaceRoute" }.map { "\($0.code) \($0.count)" }.sorted()
+        #expect(calls == ["RequestLimitExceeded 2", "ok 2"])
+    }
 }

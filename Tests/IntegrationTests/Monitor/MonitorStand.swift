@@ -47,8 +47,16 @@ final class MonitorStand {
 
     /// monitor.conf for the seeded layout: fast timings so each scenario takes seconds, restarts only
     /// where a test asks (`restart yes`), region and credentials from moto's instance metadata.
+    /// EC2 through monaws' fault proxy (throttling, 503s, delays) instead of straight to moto.
+    private(set) var ec2Endpoint: String?
+
+    func useFaultProxy() throws {
+        let url = try lab.startFaultProxy().absoluteString
+        ec2Endpoint = url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
+
     func config(_ extra: String) -> String {
-        var text = "ec2-endpoint \(motoURL)\nimds-endpoint \(motoURL)\nstatus-file \(statusPath)\n"
+        var text = "ec2-endpoint \(ec2Endpoint ?? motoURL)\nimds-endpoint \(motoURL)\nstatus-file \(statusPath)\n"
         text += "check-interval 1\nhealth-timeout 0.8\nfall 2\nrise 2\nec2-interval 2\n"
         for (name, i) in topology.instances.sorted(by: { $0.key < $1.key }) {
             text += "instance \(name) \(i.instanceId) \(i.eniId) http://127.0.0.1:\(healthPorts[name]!)/health\n"
