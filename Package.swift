@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swvpnd", targets: ["swvpnd"]),
+        .executable(name: "swvpn-monitor", targets: ["swvpn-monitor"]),
         // For Benchmarks/ (a separate package that depends on this one by path).
         .library(name: "SwvpnProtocol", targets: ["SwvpnProtocol"]),
         .library(name: "SwvpnCrypto", targets: ["SwvpnCrypto"]),
@@ -44,6 +45,8 @@ let package = Package(
         .target(name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4"], swiftSettings: swiftSettings),
         // HA monitor's AWS side, pure: EC2 models, the EC2API protocol, SigV4, Query form encoding.
         .target(name: "SwvpnAWS", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
+        // swvpn-monitor's config and decisions: events and time in, actions out.
+        .target(name: "SwvpnMonitorCore", dependencies: ["SwvpnConfig"], swiftSettings: swiftSettings),
 
         // Linux I/O: TUN, sockets, netlink, packet loop, timers, signals, systemd notify.
         .target(
@@ -61,6 +64,16 @@ let package = Package(
             name: "swvpnd",
             dependencies: [
                 "SwvpnLinux", "SwvpnConfig", "SwvpnProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HA monitor: health poller, EC2 and logs wired to the decision core.
+        .executableTarget(
+            name: "swvpn-monitor",
+            dependencies: [
+                "SwvpnMonitorCore", "SwvpnAWS", "SwvpnAWSClient", "SwvpnLinux", "SwvpnConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,6 +109,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SwvpnMonitorCoreTests", dependencies: ["SwvpnMonitorCore"], swiftSettings: swiftSettings),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
             name: "IntegrationTests",
