@@ -32,7 +32,12 @@ fi
 partial=$cache/$suite-partial
 rm -rf "$partial" "$root"
 start=$(date +%s)
-if ! debootstrap --variant=minbase --include="$packages" "$suite" "$partial" http://deb.debian.org/debian \
+# The Debian mirror this host's apt already uses (deb822 `URIs:` or a one-line `deb` entry).
+mirror=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)[[:space:]]*$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+[ -n "$mirror" ] || mirror=$(sed -n 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}\([^[:space:]]*\/debian\)[[:space:]].*/\2/p' \
+    /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n1)
+[ -n "$mirror" ] || { echo "stand-root.sh: no Debian mirror found in /etc/apt/sources.list*" >&2; exit 1; }
+if ! debootstrap --variant=minbase --include="$packages" "$suite" "$partial" "$mirror" \
     >"$cache/debootstrap.log" 2>&1; then
     tail -20 "$cache/debootstrap.log" >&2
     echo "stand-root.sh: debootstrap failed (log: $cache/debootstrap.log)" >&2
