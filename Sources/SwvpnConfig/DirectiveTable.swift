@@ -95,10 +95,10 @@ public enum DirectiveTable {
                  "multi-client mode is out of scope (only p2p)"),
 
         // MARK: Device
-        Directive("dev", 1...1, "dev tunX|name", "TUN device: tun (first free), tunN, or any name with dev-type tun.") { b, inv throws(ConfigError) in
+        Directive("dev", 1...1, "dev tunX|tapX|name", "Device: tun/tap (first free), tunN/tapN, or any name with dev-type.") { b, inv throws(ConfigError) in
             try b.setDevice(inv)
         },
-        Directive("dev-type", 1...1, "dev-type tun", "Device type when the dev name does not start with tun.") { b, inv throws(ConfigError) in
+        Directive("dev-type", 1...1, "dev-type tun|tap", "Device type (tun: IP packets, tap: Ethernet frames); wins over the dev name.") { b, inv throws(ConfigError) in
             try b.setDeviceType(inv)
         },
         Directive("topology", 1...1, "topology net30|p2p|subnet", "How ifconfig arguments are read (default net30).") { b, inv throws(ConfigError) in
@@ -184,7 +184,7 @@ public enum DirectiveTable {
         },
 
         // MARK: Addresses and routes
-        Directive("ifconfig", 2...2, "ifconfig local remote", "TUN addresses: local and peer (or address and netmask with topology subnet).") { b, inv throws(ConfigError) in
+        Directive("ifconfig", 2...2, "ifconfig local remote", "Device addresses: local and peer (or address and netmask with topology subnet or a tap device).") { b, inv throws(ConfigError) in
             b.config.ifconfig = IPv4Ifconfig(local: try inv.ipv4(0, "local address"),
                                              remoteOrNetmask: try inv.ipv4(1, "remote address"))
         },

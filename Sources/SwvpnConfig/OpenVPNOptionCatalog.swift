@@ -23,7 +23,6 @@ public enum OpenVPNOptionCatalog {
     private static let pkcs11 = "PKCS#11 is not supported: tokens hold TLS-mode keys and certificates, static-key mode has none"
     private static let proxies = "proxies are not supported: swvpnd connects to the peer directly"
     private static let management = "the management interface is not supported: swvpnd is controlled with signals and systemd (see swvpnd(8))"
-    private static let tap = "tap devices are not supported yet (only tun): Ethernet bridging needs the tap data path, not in this version"
     private static func notYet(_ what: String) -> String { "not supported yet: \(what)" }
     private static func action(_ name: String) -> String {
         "a command-line action, not a config directive: run 'swvpnd --\(name)'"
@@ -43,6 +42,13 @@ public enum OpenVPNOptionCatalog {
         Directive("status-version", 0...1, "status-version [1|2|3]",
                   "Status file format; in point-to-point mode openvpn writes the same format for all three.") { b, inv throws(ConfigError) in
             if inv[0] != nil { _ = try inv.integer(0, 1...3, "status version") }
+        },
+        Directive("tun-mtu-extra", 1...1, "tun-mtu-extra n",
+                  "Room for the Ethernet header on a tap device (default 32 there): counts in link-mtu, lowers the MSS clamp.") { b, inv throws(ConfigError) in
+            b.config.compat.tunMTUExtra = try inv.integer(0, 0...65535, "extra size")
+        },
+        Directive("lladdr", 1...1, "lladdr aa:bb:cc:dd:ee:ff", "MAC address of the tap device.") { b, inv throws(ConfigError) in
+            try b.setLinkLayerAddress(inv)
         },
         Directive("tcp-nodelay", 0...0, "tcp-nodelay", "Set TCP_NODELAY on the TCP link (swvpnd always does).") { _, _ in },
         Directive("dhcp-option", 1...2, "dhcp-option type [value]",
@@ -131,8 +137,6 @@ public enum OpenVPNOptionCatalog {
         noEffect("tls-timeout", "tls-timeout n", "TLS packet retransmit timeout", tlsIgnored),
         noEffect("tmp-dir", "tmp-dir dir", "Directory for temporary files",
                  "swvpnd writes no temporary files (they carry TLS-mode script data)"),
-        noEffect("tun-mtu-extra", "tun-mtu-extra n", "Extra buffer room for tap devices",
-                 "swvpnd's buffers already have room for the largest packet of a tun device"),
         noEffect("verify-client-cert", "verify-client-cert none|optional|require", "Client certificate check", tlsIgnored),
         noEffect("vlan-pvid", "vlan-pvid n", "VLAN of untagged server traffic", serverIgnored),
         noEffect("tls-version-min", "tls-version-min version [or-highest]", "Lowest TLS version", tlsDefaultIgnored),
@@ -204,8 +208,8 @@ public enum OpenVPNOptionCatalog {
         reject("block-ipv6", "block-ipv6", "Answer IPv6 with unreachable", notYet("block-ipv6")),
         reject("client-nat", "client-nat snat|dnat network netmask alias", "NAT of tunnel packets", notYet("client-nat")),
         reject("proto-force", "proto-force udp|tcp", "Only use remotes of one protocol", notYet("proto-force")),
-        reject("lladdr", "lladdr address", "MAC address of a tap device", tap),
-        reject("vlan-accept", "vlan-accept tagged|untagged|all", "VLAN tagging of tap frames", tap),
+        reject("vlan-accept", "vlan-accept tagged|untagged|all", "VLAN tagging of tap frames",
+               "server-mode option: it needs vlan-tagging, which needs mode server"),
 
         // Plugins, proxies, PKCS#11, management.
         reject("plugin", "plugin module [args...]", "Load a plugin", plugins),

@@ -44,7 +44,7 @@ public final class InboundPath: @unchecked Sendable {  // owned by one queue (se
         let view = UnsafeRawBufferPointer(payload)
         if payload.count == Ping.length && Ping.isPing(view) { return .ping }
         if OCCMessage.hasMagic(view) { return OCCMessage.decode(view).map { .occ($0) } ?? .dropped(.empty) }
-        if let limit = settings.mssLimit { _ = MSSClamp.clamp(ipPacket: payload, maxMSS: limit) }
+        if let limit = settings.mssLimit { MSSClamp.clamp(payload, ethernet: settings.ethernetFrames, maxMSS: limit) }
         return .tunnelPacket(payload)
     }
 

@@ -29,8 +29,8 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
         let offset = settings.payloadOffset
         guard length > 0, length <= settings.maxTunnelPacket else { return .dropped(.noRoom) }
         if let limit = settings.mssLimit {
-            _ = MSSClamp.clamp(ipPacket: UnsafeMutableRawBufferPointer(rebasing: buf[offset..<offset + length]),
-                               maxMSS: limit)
+            MSSClamp.clamp(UnsafeMutableRawBufferPointer(rebasing: buf[offset..<offset + length]),
+                           ethernet: settings.ethernetFrames, maxMSS: limit)
         }
         return sealPayload(buf, offset: offset, length: length, now: now, fragments: fragments)
     }
