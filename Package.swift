@@ -40,14 +40,14 @@ let package = Package(
         .target(name: "SwvpnConfig", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
         // The control plane: TunnelSession, events in, actions out (docs/ARCHITECTURE.md).
         .target(name: "SwvpnControl", dependencies: ["SwvpnProtocol", "SwvpnConfig"], swiftSettings: swiftSettings),
-        // Bounded LZO/LZ4 packet decompression (not wired into the packet path yet).
-        .target(name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4"], swiftSettings: swiftSettings),
+        // Bounded LZO/LZ4 packet decompression, injected into InboundPath (allow-compression asym|yes).
+        .target(name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4", "SwvpnProtocol"], swiftSettings: swiftSettings),
 
         // Linux I/O: TUN, sockets, netlink, packet loop, timers, signals, systemd notify.
         .target(
             name: "SwvpnLinux",
             dependencies: [
-                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig", "SwvpnControl",
+                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig", "SwvpnControl", "SwvpnCompression",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -84,7 +84,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SwvpnCompressionTests",
-            dependencies: ["SwvpnCompression", "CLZO", "CLZ4", "SwvpnTestSupport"],
+            dependencies: ["SwvpnCompression", "SwvpnProtocol", "CLZO", "CLZ4", "SwvpnTestSupport"],
             swiftSettings: swiftSettings
         ),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.

@@ -320,7 +320,7 @@ public enum DirectiveTable {
             b.config.compressionInOCC = true
             b.warn(inv.location, inv.name, "deprecated: compression framing is kept for compatibility only")
         },
-        Directive("allow-compression", 1...1, "allow-compression yes|no|asym", "Whether compression may be used (swvpnd never compresses).") { b, inv throws(ConfigError) in
+        Directive("allow-compression", 1...1, "allow-compression yes|no|asym", "asym (default) and yes: decompress LZO/LZ4 packets a peer sends; swvpnd never compresses its own.") { b, inv throws(ConfigError) in
             guard ["yes", "no", "asym"].contains(inv.arguments[0]) else {
                 throw inv.error("bad value '\(inv.arguments[0])' (yes, no or asym)")
             }

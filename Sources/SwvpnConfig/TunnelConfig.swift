@@ -154,6 +154,9 @@ public struct TunnelConfig: Sendable {
     /// The MTU value OCC reports (`tun-mtu` second argument, else `tun-mtu`).
     public var occTunMTU: Int { occMTU ?? tunMTU }
 
+    /// openvpn 2.6 decompresses what a peer sends unless `allow-compression no` (default asym).
+    public var decompressesPayloads: Bool { allowCompression != "no" }
+
     /// The second `ifconfig` argument is a netmask (topology subnet, or a tap device as in openvpn).
     public var ifconfigHasNetmask: Bool { topology == .subnet || deviceType == .tap }
 

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import SwvpnCompression
 import SwvpnConfig
 import SwvpnControl
 import SwvpnCrypto
@@ -43,7 +44,8 @@ extension TunnelController {
         let dataPlane = DataPlane(
             tun: interface.device, link: link,
             outbound: OutboundPath(settings: settings, sealer: sealer, fragmentSequenceSeed: UInt8.random(in: 0...255)),
-            inbound: InboundPath(settings: settings, opener: opener),
+            inbound: InboundPath(settings: settings, opener: opener,
+                                 decompressor: config.decompressesPayloads ? DecompressionBuffer(capacity: settings.maxTunnelPacket) : nil),
             // TCP filters the peer's IP when accepting (spec §9.5); its packets all come from the connection.
             peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float, offload: offload,
             events: { [unowned self] event in self.dataPlaneEvents(event) })
