@@ -298,15 +298,17 @@ public enum DirectiveTable {
         flag("allow-deprecated-insecure-static-crypto", "Acknowledge static-key mode (required by OpenVPN 2.7).") {
             $0.allowDeprecatedInsecureStaticCrypto = true
         },
-        Directive("comp-lzo", 0...1, "comp-lzo [yes|no|adaptive]", "Deprecated: LZO framing (0xFA prefix); swvpnd never compresses.") { b, inv throws(ConfigError) in
+        Directive("comp-lzo", 0...1, "comp-lzo [yes|no|adaptive]", "Deprecated: LZO framing (0xFA prefix); compresses only with allow-compression yes.") { b, inv throws(ConfigError) in
             if let mode = inv[0], !["yes", "no", "adaptive"].contains(mode) {
                 throw inv.error("bad mode '\(mode)' (yes, no or adaptive)")
             }
             b.config.compression = .lzoPrefix
+            b.config.compressionAlgorithm = inv[0] == "no" ? nil : .lzo  // bare comp-lzo is adaptive: compresses
             b.config.compressionInOCC = true
             b.warn(inv.location, inv.name, "deprecated: compression framing is kept for compatibility only")
         },
-        Directive("compress", 0...1, "compress [stub|stub-v2|lzo|lz4|lz4-v2|migrate]", "Deprecated: compression framing; swvpnd never compresses.") { b, inv throws(ConfigError) in
+        Directive("compress", 0...1, "compress [stub|stub-v2|lzo|lz4|lz4-v2|migrate]", "Deprecated: compression framing; lzo/lz4 compress only with allow-compression yes.") { b, inv throws(ConfigError) in
+            b.config.compressionAlgorithm = inv[0] == "lzo" ? .lzo : inv[0]?.hasPrefix("lz4") == true ? .lz4 : nil
             switch inv[0] {
             case nil, "stub", "lz4": b.config.compression = .stubSwap
             case "lzo": b.config.compression = .lzoPrefix
@@ -320,7 +322,7 @@ public enum DirectiveTable {
             b.config.compressionInOCC = true
             b.warn(inv.location, inv.name, "deprecated: compression framing is kept for compatibility only")
         },
-        Directive("allow-compression", 1...1, "allow-compression yes|no|asym", "asym (default) and yes: decompress LZO/LZ4 packets a peer sends; swvpnd never compresses its own.") { b, inv throws(ConfigError) in
+        Directive("allow-compression", 1...1, "allow-compression yes|no|asym", "asym (default) and yes: decompress LZO/LZ4 packets a peer sends; yes: compress our own too.") { b, inv throws(ConfigError) in
             guard ["yes", "no", "asym"].contains(inv.arguments[0]) else {
                 throw inv.error("bad value '\(inv.arguments[0])' (yes, no or asym)")
             }

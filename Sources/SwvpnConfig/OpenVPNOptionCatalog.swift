@@ -93,7 +93,7 @@ public enum OpenVPNOptionCatalog {
         noEffect("auth-retry", "auth-retry none|nointeract|interact", "Retry TLS authentication", tlsIgnored),
         noEffect("bcast-buffers", "bcast-buffers n", "Server broadcast buffers", serverIgnored),
         noEffect("comp-noadapt", "comp-noadapt", "No adaptive compression",
-                 "swvpnd never compresses, so there is no adaptive compression to turn off"),
+                 "swvpnd's compression is never adaptive (with allow-compression yes it tries every packet of 100 bytes or more)"),
         noEffect("connect-freq-initial", "connect-freq-initial n sec", "Server connection rate limit", serverIgnored),
         noEffect("connect-timeout", "connect-timeout n", "TCP connect timeout",
                  "not applied yet: TCP connects use the kernel's timeout"),

@@ -90,6 +90,8 @@ public struct TunnelConfig: Sendable {
     public var allowDeprecatedInsecureStaticCrypto = false
     /// `comp-lzo` / `compress`: framing of every payload (spec §8).
     public var compression: CompressionFraming = .none
+    /// The algorithm of `comp-lzo [yes|adaptive]` (LZO) or `compress lzo|lz4|lz4-v2`; nil for framing only.
+    public var compressionAlgorithm: CompressionAlgorithm?
     /// True when a compression option puts `,comp-lzo` in the OCC string (all but `compress migrate`).
     public var compressionInOCC = false
     /// `allow-compression yes|no|asym`.
@@ -156,6 +158,9 @@ public struct TunnelConfig: Sendable {
 
     /// openvpn 2.6 decompresses what a peer sends unless `allow-compression no` (default asym).
     public var decompressesPayloads: Bool { allowCompression != "no" }
+
+    /// openvpn 2.6 compresses its own packets only with `allow-compression yes` and an algorithm.
+    public var compressesPayloads: Bool { allowCompression == "yes" && compressionAlgorithm != nil && compression != .none }
 
     /// The second `ifconfig` argument is a netmask (topology subnet, or a tap device as in openvpn).
     public var ifconfigHasNetmask: Bool { topology == .subnet || deviceType == .tap }

@@ -84,6 +84,28 @@ extension CompressionFraming {
         }
     }
 
+    /// Frames compressed bytes at `buffer[offset..<offset+length]` with openvpn's compressed header:
+    /// `0x66` in front (LZO), `0x69` swapped with the first byte (`compress lz4`), or `0x50 0x01` in
+    /// front (`lz4-v2`). Needs the same head- and tailroom as `frame`.
+    @inline(__always)
+    public func frameCompressed(_ buffer: UnsafeMutableRawBufferPointer, offset: Int, length: Int) -> (offset: Int, length: Int) {
+        switch self {
+        case .none:
+            return (offset, length)
+        case .lzoPrefix:
+            buffer[offset - 1] = Self.lzoCompressed
+            return (offset - 1, length + 1)
+        case .stubSwap:
+            buffer[offset + length] = buffer[offset]
+            buffer[offset] = Self.lz4Compressed
+            return (offset, length + 1)
+        case .stubV2:
+            buffer[offset - 2] = Self.v2Indicator
+            buffer[offset - 1] = Self.v2LZ4
+            return (offset - 2, length + 2)
+        }
+    }
+
     /// Removes framing in place. An empty payload stays empty (the caller drops it as "nothing left").
     @inline(__always)
     public func unframe(_ buffer: UnsafeMutableRawBufferPointer, offset: Int, length: Int) -> CompressionUnframeResult {

@@ -45,3 +45,31 @@ struct DecompressionBufferTests {
                 == "compressed packet dropped: it decompresses to more than 999 bytes")
     }
 }
+
+/// `allow-compression yes`: OutboundPath compresses through `CompressionBuffer` when that shrinks the packet,
+/// frames it as openvpn does, and CompressionFraming + DecompressionBuffer give the packet back.
+struct CompressionBufferTests {
+    @Test(arguments: [(CompressionFraming.lzoPrefix, CompressionAlgorithm.lzo), (.stubSwap, .lz4), (.stubV2, .lz4)])
+    func compressedFramesRoundTrip(_ framing: CompressionFraming, _ algorithm: CompressionAlgorithm) throws {
+        let compressor = CompressionBuffer(capacity: 1628)
+        let packet = DecompressionBufferTests.packet
+        let packed = try #require(packet.withUnsafeBytes { compressor.compress(algorithm, $0).map { Array($0) } })
+        #expect(packed.count < packet.count / 2)
+        var buffer = [UInt8](repeating: 0, count: 8) + packed + [0]
+        let (offset, length) = buffer.withUnsafeMutableBytes { framing.frameCompressed($0, offset: 8, length: packed.count) }
+        let wire = Array(buffer[offset..<offset + length])
+        #expect(wire == DecompressionBufferTests.framed(framing) || algorithm == .lzo && wire.first == 0x66)
+        let decompressor = DecompressionBuffer(capacity: 1628)
+        let back = wire.withUnsafeBytes { bytes -> [UInt8]? in
+            var copy = Array(bytes)
+            return copy.withUnsafeMutableBytes { b in
+                guard case .compressed(let a, let o, let l) = framing.unframe(b, offset: 0, length: b.count) else { return nil }
+                return try? decompressor.decompress(a, UnsafeRawBufferPointer(rebasing: b[o..<o + l])).get().map { $0 }
+            }
+        }
+        #expect(back == packet)
+        // Random bytes do not shrink: sent uncompressed.
+        let random = (0..<1000).map { _ in UInt8.random(in: 0...255) }
+        #expect(random.withUnsafeBytes { compressor.compress(algorithm, $0) } == nil)
+    }
+}
