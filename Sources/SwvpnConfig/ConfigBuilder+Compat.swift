@@ -30,6 +30,12 @@ public struct CompatSettings: Sendable, Hashable {
     public var tunMTUExtra: Int?
     /// `lladdr aa:bb:cc:dd:ee:ff`: the tap device's MAC address.
     public var lladdr: [UInt8]?
+    /// `mark n`: SO_MARK on the tunnel socket.
+    public var socketMark: UInt32?
+    /// `bind-dev NAME`: SO_BINDTODEVICE on the tunnel socket.
+    public var bindDevice: String?
+    /// `mtu-disc no|maybe|yes`: IP(V6)_MTU_DISCOVER on the tunnel socket; nil keeps the kernel's default.
+    public var mtuDiscovery: MTUDiscovery?
 
     public init() {}
 }
@@ -86,6 +92,11 @@ extension ConfigBuilder {
                               "cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun' or 'dev-type tap'")
         }
         if let type = compat.explicitDeviceType { c.deviceType = type }
+        for name in ["mark", "bind-dev", "mtu-disc"] {
+            if let location = seen[name], c.transport.isTCP || c.remotes.contains(where: { $0.transport?.isTCP == true }) {
+                throw ConfigError(location, directive: name, "not supported yet with proto tcp (only on the UDP socket)")
+            }
+        }
         if c.deviceType == .tun, let location = seen["lladdr"] {
             throw ConfigError(location, directive: "lladdr", "a MAC address needs a tap device (dev tap or dev-type tap)")
         }

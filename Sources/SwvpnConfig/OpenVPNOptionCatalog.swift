@@ -43,6 +43,25 @@ public enum OpenVPNOptionCatalog {
                   "Status file format; in point-to-point mode openvpn writes the same format for all three.") { b, inv throws(ConfigError) in
             if inv[0] != nil { _ = try inv.integer(0, 1...3, "status version") }
         },
+        Directive("mark", 1...1, "mark value", "SO_MARK on the UDP tunnel socket (policy routing; needs CAP_NET_ADMIN).") { b, inv throws(ConfigError) in
+            // openvpn reads it with atoi: "0x2a" would silently be mark 0 there, so only decimal is accepted.
+            guard let mark = UInt32(inv.arguments[0])
+            else { throw inv.error("bad mark '\(inv.arguments[0])' (a decimal 32-bit number, as openvpn reads it)") }
+            b.config.compat.socketMark = mark
+        },
+        Directive("bind-dev", 1...1, "bind-dev device", "SO_BINDTODEVICE on the UDP tunnel socket (a VRF or an interface).") { b, inv throws(ConfigError) in
+            let name = inv.arguments[0]
+            guard !name.isEmpty, name.utf8.count < 16, !name.contains("/"), !name.contains(" ") else {
+                throw inv.error("bad device name '\(name)' (1 to 15 characters, no '/' or blank)")
+            }
+            b.config.compat.bindDevice = name
+        },
+        Directive("mtu-disc", 1...1, "mtu-disc no|maybe|yes", "Path MTU discovery on the UDP tunnel socket (IP_MTU_DISCOVER).") { b, inv throws(ConfigError) in
+            guard let mode = MTUDiscovery(rawValue: inv.arguments[0]) else {
+                throw inv.error("bad mode '\(inv.arguments[0])' (no, maybe or yes)")
+            }
+            b.config.compat.mtuDiscovery = mode
+        },
         Directive("tun-mtu-extra", 1...1, "tun-mtu-extra n",
                   "Room for the Ethernet header on a tap device (default 32 there): counts in link-mtu, lowers the MSS clamp.") { b, inv throws(ConfigError) in
             b.config.compat.tunMTUExtra = try inv.integer(0, 0...65535, "extra size")
@@ -115,8 +134,6 @@ public enum OpenVPNOptionCatalog {
         noEffect("max-routes-per-client", "max-routes-per-client n", "Server route limit", serverIgnored),
         noEffect("memstats", "memstats file", "Write memory statistics (openvpn debugging aid)",
                  "openvpn debugging aid, not written by swvpnd"),
-        noEffect("mtu-disc", "mtu-disc no|maybe|yes", "Path MTU discovery on the socket",
-                 "not applied yet: the socket keeps the kernel's default path MTU discovery"),
         noEffect("passtos", "passtos", "Copy the inner TOS to the outer header",
                  "not applied yet: the outer packets keep TOS 0"),
         noEffect("pkcs11-cert-private", "pkcs11-cert-private 0|1...", "PKCS#11 certificate privacy", tlsIgnored),
@@ -194,8 +211,6 @@ public enum OpenVPNOptionCatalog {
                notYet("redirect-private (add the routes with route)")),
         reject("ifconfig-noexec", "ifconfig-noexec", "Leave the device unconfigured", notYet("a device left without addresses")),
         reject("dev-node", "dev-node path", "TUN clone device path", notYet("another TUN clone device than /dev/net/tun")),
-        reject("mark", "mark value", "SO_MARK on the tunnel socket", notYet("SO_MARK on the tunnel socket")),
-        reject("bind-dev", "bind-dev device", "SO_BINDTODEVICE on the tunnel socket", notYet("SO_BINDTODEVICE (VRF) on the tunnel socket")),
         reject("multihome", "multihome [same-interface]", "Reply from the address a packet came to",
                notYet("multihome (bind the address the peer sends to with local)")),
         reject("connect-retry-max", "connect-retry-max n", "Give up after n connection attempts",

@@ -258,3 +258,16 @@ import Testing
         #expect(config.warnings.allSatisfy { $0.message.hasPrefix("no effect: ") })
     }
 }
+
+extension OptionCatalogTests {
+    @Test func socketOptionsOnTheUDPSocket() throws {
+        let config = try parse("dev tun\nsecret k\nmark 42\nbind-dev vrf-blue\nmtu-disc maybe\n")
+        #expect(config.compat.socketMark == 42 && config.compat.bindDevice == "vrf-blue" && config.compat.mtuDiscovery == .maybe)
+        #expect(errorText { () throws(ConfigError) in try parse("dev tun\nsecret k\nmark 0x2a\n") }
+                == "t.conf:3: mark: bad mark '0x2a' (a decimal 32-bit number, as openvpn reads it)")
+        #expect(errorText { () throws(ConfigError) in try parse("dev tun\nsecret k\nmtu-disc always\n") }
+                == "t.conf:3: mtu-disc: bad mode 'always' (no, maybe or yes)")
+        #expect(errorText { () throws(ConfigError) in try parse("dev tun\nproto tcp-server\nsecret k\nmark 42\n") }
+                == "t.conf:4: mark: not supported yet with proto tcp (only on the UDP socket)")
+    }
+}

@@ -132,6 +132,7 @@ extension TunnelController {
         }
         do throws(SystemError) {
             let socket = try UDPSocket(bindingTo: bindAddress)
+            try TunnelSocketOptions.apply(config.compat, fd: socket.fd, family: bindAddress.family)
             let sizes = try socket.setBufferSizes(
                 receive: config.receiveBufferSize ?? Tunables.socketBufferBytes,
                 send: config.sendBufferSize ?? Tunables.socketBufferBytes)
