@@ -156,6 +156,7 @@ public enum OpenVPNOptionCatalog {
                  "swvpnd writes no temporary files (they carry TLS-mode script data)"),
         noEffect("verify-client-cert", "verify-client-cert none|optional|require", "Client certificate check", tlsIgnored),
         noEffect("vlan-pvid", "vlan-pvid n", "VLAN of untagged server traffic", serverIgnored),
+        noEffect("vlan-accept", "vlan-accept tagged|untagged|all", "VLAN tagging of tap frames", serverIgnored),
         noEffect("tls-version-min", "tls-version-min version [or-highest]", "Lowest TLS version", tlsDefaultIgnored),
         noEffect("tls-version-max", "tls-version-max version", "Highest TLS version", tlsDefaultIgnored),
         noEffect("hand-window", "hand-window n", "TLS handshake window", tlsDefaultIgnored),
@@ -223,8 +224,6 @@ public enum OpenVPNOptionCatalog {
         reject("block-ipv6", "block-ipv6", "Answer IPv6 with unreachable", notYet("block-ipv6")),
         reject("client-nat", "client-nat snat|dnat network netmask alias", "NAT of tunnel packets", notYet("client-nat")),
         reject("proto-force", "proto-force udp|tcp", "Only use remotes of one protocol", notYet("proto-force")),
-        reject("vlan-accept", "vlan-accept tagged|untagged|all", "VLAN tagging of tap frames",
-               "server-mode option: it needs vlan-tagging, which needs mode server"),
 
         // Plugins, proxies, PKCS#11, management.
         reject("plugin", "plugin module [args...]", "Load a plugin", plugins),
