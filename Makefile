@@ -4,6 +4,7 @@
 #   make build                      release binary at .build/release/swvpnd
 #   make install [DESTDIR=..] [PREFIX=/usr/local]
 #   make uninstall [DESTDIR=..] [PREFIX=/usr/local]
+#   make deb [DEB_VERSION=..]       Debian package in out/ (scripts/deb.sh)
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
@@ -20,7 +21,7 @@ SWIFT_BUILD = swift build -c release --static-swift-stdlib --product swvpnd
 INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" UNITDIR="$(UNITDIR)" \
 	SYSCTLDIR="$(SYSCTLDIR)" CONFDIR="$(CONFDIR)" BINARY="$(BINARY)"
 
-.PHONY: all build test demo install uninstall check-units
+.PHONY: all build test demo install uninstall check-units deb
 
 all: build
 
@@ -46,3 +47,6 @@ uninstall:
 
 check-units:
 	./scripts/check-units.sh
+
+deb: $(BINARY)
+	BINARY="$(BINARY)" ./scripts/deb.sh

@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swvpnd", targets: ["swvpnd"]),
+        .executable(name: "swvpn-monitor", targets: ["swvpn-monitor"]),
         // For Benchmarks/ (a separate package that depends on this one by path).
         .library(name: "SwvpnProtocol", targets: ["SwvpnProtocol"]),
         .library(name: "SwvpnCrypto", targets: ["SwvpnCrypto"]),
@@ -42,6 +43,10 @@ let package = Package(
         .target(name: "SwvpnControl", dependencies: ["SwvpnProtocol", "SwvpnConfig"], swiftSettings: swiftSettings),
         // Bounded LZO/LZ4 packet decompression, injected into InboundPath (allow-compression asym|yes).
         .target(name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4", "SwvpnProtocol"], swiftSettings: swiftSettings),
+        // HA monitor's AWS side, pure: EC2 models, the EC2API protocol, SigV4, Query form encoding.
+        .target(name: "SwvpnAWS", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
+        // swvpn-monitor's config and decisions: events and time in, actions out.
+        .target(name: "SwvpnMonitorCore", dependencies: ["SwvpnConfig"], swiftSettings: swiftSettings),
 
         // Linux I/O: TUN, sockets, netlink, packet loop, timers, signals, systemd notify.
         .target(
@@ -52,11 +57,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // HA monitor's AWS I/O: EC2Client (URLSession, XMLParser), IMDSv2 credentials and metadata.
+        .target(name: "SwvpnAWSClient", dependencies: ["SwvpnAWS"], swiftSettings: swiftSettings),
         // The daemon: argv, wiring, nothing else.
         .executableTarget(
             name: "swvpnd",
             dependencies: [
                 "SwvpnLinux", "SwvpnConfig", "SwvpnProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HA monitor: health poller, EC2 and logs wired to the decision core.
+        .executableTarget(
+            name: "swvpn-monitor",
+            dependencies: [
+                "SwvpnMonitorCore", "SwvpnAWS", "SwvpnAWSClient", "SwvpnLinux", "SwvpnConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -87,10 +104,16 @@ let package = Package(
             dependencies: ["SwvpnCompression", "SwvpnProtocol", "CLZO", "CLZ4", "SwvpnTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "SwvpnAWSTests", dependencies: ["SwvpnAWS", "SwvpnAWSClient"], exclude: ["sigv4_vectors.py"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SwvpnMonitorCoreTests", dependencies: ["SwvpnMonitorCore"], swiftSettings: swiftSettings),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SwvpnProtocol", "SwvpnCompression", "SwvpnTestSupport"],
+            dependencies: ["SwvpnProtocol", "SwvpnCompression", "SwvpnTestSupport", "SwvpnAWS", "SwvpnAWSClient"],
             resources: [.copy("CheckConfigCorpus")],
             swiftSettings: swiftSettings
         ),

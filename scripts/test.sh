@@ -9,7 +9,8 @@ if [[ $(id -u) -ne 0 ]]; then
     exit 1
 fi
 
-need=(libssl-dev liblzo2-dev liblz4-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd)
+need=(libssl-dev liblzo2-dev liblz4-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd openssl
+      debootstrap systemd-container lintian dpkg-dev prometheus)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,14 +21,21 @@ if ((${#missing[@]})); then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The HA monitor's AWS tests: botocore computes SigV4 vectors, moto's server stands in for EC2.
+python3 -c 'import botocore, moto.server' 2>/dev/null || python3 -m pip install -q 'moto[server]'
 [[ -c /dev/net/tun ]] || { echo "test.sh: /dev/net/tun is missing" >&2; exit 1; }
 
 # Pure layers must stay pure: no Foundation, Dispatch or Glibc in the protocol core.
 if grep -rnE '^\s*(@preconcurrency\s+)?import\s+(Foundation|FoundationEssentials|Dispatch|Glibc|Musl)\b' \
-    Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig Sources/SwvpnControl Sources/SwvpnCompression; then
+    Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig Sources/SwvpnControl Sources/SwvpnCompression \
+    Sources/SwvpnAWS Sources/SwvpnMonitorCore; then
     echo "test.sh: a pure target imports an OS/Foundation module (see above)" >&2
     exit 1
 fi
+
+# The systemd stand's Debian root (SystemdStandSuite): debootstrapped once, while Swift compiles.
+./scripts/stand-root.sh >/dev/null &
+stand_root=$!
 
 swift build --build-tests
 export SWVPND_BIN="$PWD/.build/debug/swvpnd"
@@ -35,4 +43,5 @@ export SWVPND_BIN="$PWD/.build/debug/swvpnd"
 # Its own scratch path, so it never contends with the debug build's lock or objects.
 swift build -c release --static-swift-stdlib --product swvpnd --scratch-path "$PWD/.build-release-static"
 export SWVPND_RELEASE_BIN="$PWD/.build-release-static/release/swvpnd"
+wait "$stand_root" || { echo "test.sh: cannot build the systemd stand's root (see above)" >&2; exit 1; }
 swift test --skip-build "$@"

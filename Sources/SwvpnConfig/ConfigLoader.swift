@@ -33,8 +33,9 @@ extension TunnelConfig {
                             fileSystem: some ConfigFileSystem) throws(ConfigError) -> TunnelConfig {
         var arguments = arguments
         if arguments.count == 1, !arguments[0].hasPrefix("--") { arguments = ["--config", arguments[0]] }
-        // The config file named first gives the tunnel its name (systemd's instance name).
-        let top = path ?? (arguments.count >= 2 && arguments[0] == "--config" ? arguments[1] : ConfigLocation.commandLineSource)
+        // The first config file named gives the tunnel its name (systemd's instance name), wherever it
+        // stands: `--suppress-timestamps --config x.conf` is tunnel x.conf too.
+        let top = path ?? firstConfigArgument(arguments) ?? ConfigLocation.commandLineSource
         var loader = Loader(fileSystem: fileSystem, builder: ConfigBuilder(sourceName: top))
         if let path {
             try loader.include(path, from: ConfigLocation(source: path, line: nil), directive: nil, depth: 0)
@@ -54,6 +55,12 @@ extension TunnelConfig {
             try loader.apply(line, depth: 1)
         }
         return try loader.builder.finish(topLevel: ConfigLocation(source: source, line: nil))
+    }
+
+    static func firstConfigArgument(_ arguments: [String]) -> String? {
+        guard let i = arguments.firstIndex(of: "--config"), i + 1 < arguments.count,
+              !arguments[i + 1].hasPrefix("--") else { return nil }
+        return arguments[i + 1]
     }
 
     /// Groups `["--dev", "tun", "--ifconfig", "a", "b"]` into one line per `--name`.

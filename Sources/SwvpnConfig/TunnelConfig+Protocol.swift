@@ -2,7 +2,7 @@ import SwvpnProtocol
 
 /// Mappings from a validated config to the pure protocol layer (OCC string, packet path settings).
 extension TunnelConfig {
-    /// Inputs of the OCC options string (spec §7.3, §7.4).
+    /// Inputs of the OCC options string (PROTOCOL.md §7.3, §7.4).
     ///
     /// `proto` comes from `proto`; a per-remote protocol override (`remote host port tcp-client`)
     /// is the daemon's to apply once it knows which remote it uses.

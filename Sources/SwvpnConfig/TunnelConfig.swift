@@ -56,7 +56,7 @@ public struct TunnelConfig: Sendable {
     public var ifconfigIPv6: IPv6Ifconfig?
     /// `ifconfig-nowarn`: leave ifconfig out of the OCC string.
     public var ifconfigNoWarn = false
-    /// `route`, with gateway and metric resolved (spec §9.2).
+    /// `route`, with gateway and metric resolved (PROTOCOL.md §9.2).
     public var routes: [Route] = []
     /// `route-ipv6 network/prefix [gateway] [metric]`.
     public var routesIPv6: [RouteIPv6] = []
@@ -88,7 +88,7 @@ public struct TunnelConfig: Sendable {
     public var providers: [String] = []
     /// `allow-deprecated-insecure-static-crypto` (required by OpenVPN 2.7 for this mode).
     public var allowDeprecatedInsecureStaticCrypto = false
-    /// `comp-lzo` / `compress`: framing of every payload (spec §8).
+    /// `comp-lzo` / `compress`: framing of every payload (PROTOCOL.md §8).
     public var compression: CompressionFraming = .none
     /// The algorithm of `comp-lzo [yes|adaptive]` (LZO) or `compress lzo|lz4|lz4-v2`; nil for framing only.
     public var compressionAlgorithm: CompressionAlgorithm?

@@ -1,4 +1,4 @@
-/// In-place compression framing (spec §8). Unframing reports a compressed payload's algorithm and
+/// In-place compression framing (PROTOCOL.md §8). Unframing reports a compressed payload's algorithm and
 /// extent; decompressing it is the injected `PayloadDecompressor`'s job (SwvpnProtocol stays pure).
 
 /// Why an inbound payload's framing was rejected. The description matches openvpn's log text

@@ -1,6 +1,6 @@
 import SwvpnCrypto
 
-/// Authenticates, decrypts and replay-checks static-key wire packets in place (spec §3, §4).
+/// Authenticates, decrypts and replay-checks static-key wire packets in place (PROTOCOL.md §3, §4).
 ///
 /// Order: HMAC (constant-time compare) → decrypt → unpad → packet-id/time → replay check, so the
 /// replay window only ever sees authenticated packets. One per receive queue: it owns the replay

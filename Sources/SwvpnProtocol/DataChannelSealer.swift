@@ -1,6 +1,6 @@
 import SwvpnCrypto
 
-/// Turns framed payloads into static-key wire packets, in place (spec §3.1–3.2):
+/// Turns framed payloads into static-key wire packets, in place (PROTOCOL.md §3.1–3.2):
 /// `HMAC ‖ IV ‖ CBC(packet-id ‖ time ‖ payload ‖ PKCS#7)`.
 ///
 /// One per transmit queue: it owns the packet-id counter and the encrypt context. Not thread-safe

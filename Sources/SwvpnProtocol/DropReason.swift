@@ -1,4 +1,4 @@
-/// Why the data channel dropped an incoming packet (spec §3.6). A value, not an error: bad packets
+/// Why the data channel dropped an incoming packet (PROTOCOL.md §3.6). A value, not an error: bad packets
 /// are normal on the internet and feed counters, never exceptions.
 public enum DropReason: Sendable, Hashable, CaseIterable {
     /// Zero-length datagram (OpenVPN ignores those before any crypto).

@@ -1,4 +1,4 @@
-/// `--fragment` framing (spec §9.4): a 4-byte big-endian header in front of the (compression-framed)
+/// `--fragment` framing (PROTOCOL.md §9.4): a 4-byte big-endian header in front of the (compression-framed)
 /// payload, inside the encryption; every piece is its own encrypted packet.
 
 public struct FragmentHeader: Sendable, Hashable {
@@ -165,7 +165,7 @@ public struct FragmentSplitter: Sendable {
         return aligned
     }
 
-    /// The largest piece payload for `--fragment fragment` (spec §9.4, openvpn's frame maths):
+    /// The largest piece payload for `--fragment fragment` (PROTOCOL.md §9.4, openvpn's frame maths):
     /// what is left of `fragment` after the crypto header (and outer IP/UDP headers when
     /// `--fragment n mtu`), trimmed to whole CBC blocks minus a padding byte, minus the fragment
     /// header and (CBC) the packet-id/time that every piece carries.

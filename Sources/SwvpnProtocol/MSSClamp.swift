@@ -1,4 +1,4 @@
-/// TCP MSS clamping (spec §9.3) and the MTU maths it shares with `--fragment`.
+/// TCP MSS clamping (PROTOCOL.md §9.3) and the MTU maths it shares with `--fragment`.
 
 /// Outer transport of the tunnel. Corresponds to OpenVPN `--proto`.
 public enum LinkTransport: Sendable, Hashable { case udp, tcp }

@@ -1,4 +1,4 @@
-/// OCC (options consistency check) messages carried inside data packets (spec §7.1).
+/// OCC (options consistency check) messages carried inside data packets (PROTOCOL.md §7.1).
 ///
 /// Payload = 16-byte magic ‖ opcode ‖ body. Anything starting with the magic is consumed and never
 /// written to tun, whatever the opcode.

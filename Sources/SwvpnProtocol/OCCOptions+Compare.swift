@@ -1,4 +1,4 @@
-/// Comparing a received OCC_REPLY with the expected remote string, as openvpn does (spec §7.5).
+/// Comparing a received OCC_REPLY with the expected remote string, as openvpn does (PROTOCOL.md §7.5).
 /// OpenVPN only logs these (at verb 7 in 2.6); the tunnel keeps running.
 
 public enum OCCWarning: Sendable, Hashable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-/// Inputs of the OCC options string (spec §7.3, §7.4), built by the config layer.
+/// Inputs of the OCC options string (PROTOCOL.md §7.3, §7.4), built by the config layer.
 public struct OCCOptions: Sendable, Hashable {
     /// Corresponds to OpenVPN `--dev` / `--dev-type`.
     public enum DevType: String, Sendable, Hashable { case tun, tap }

@@ -1,4 +1,4 @@
-/// Send side of the long-form packet-id (spec §3.1): ids 1, 2, 3... under one session time.
+/// Send side of the long-form packet-id (PROTOCOL.md §3.1): ids 1, 2, 3... under one session time.
 ///
 /// The time is taken from the first packet and kept. When id 0xFFFFFFFF has been used, the next
 /// packet starts again at 1 with a new time, but only if the clock moved past the session time;

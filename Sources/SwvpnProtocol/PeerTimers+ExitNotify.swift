@@ -1,4 +1,4 @@
-/// `--explicit-exit-notify n` (spec §7.6): on SIGTERM send OCC_EXIT at once and then every second,
+/// `--explicit-exit-notify n` (PROTOCOL.md §7.6): on SIGTERM send OCC_EXIT at once and then every second,
 /// and exit n seconds after the signal.
 public struct ExitNotifySequence: Sendable, Hashable {
     public enum Action: Sendable, Hashable {

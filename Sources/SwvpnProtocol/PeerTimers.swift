@@ -1,4 +1,4 @@
-/// Keepalive and OCC timers of one session (spec §6, §7.2) as a pure state machine: the caller
+/// Keepalive and OCC timers of one session (PROTOCOL.md §6, §7.2) as a pure state machine: the caller
 /// reports events and polls with the current time (seconds) and performs the returned actions.
 
 /// Timer configuration. `keepalive a b` in p2p mode is `ping a` + `pingRestart b` (the config

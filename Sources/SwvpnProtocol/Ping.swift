@@ -1,4 +1,4 @@
-/// The keepalive ping (spec §6): a data packet whose payload is exactly the 16-byte magic.
+/// The keepalive ping (PROTOCOL.md §6): a data packet whose payload is exactly the 16-byte magic.
 public enum Ping {
     public static let length = 16
 

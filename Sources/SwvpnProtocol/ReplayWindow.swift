@@ -1,4 +1,4 @@
-/// Receive-side replay protection for the long-form packet-id (spec §4.2–4.3).
+/// Receive-side replay protection for the long-form packet-id (PROTOCOL.md §4.2–4.3).
 ///
 /// Window mode (`size > 0`) keeps the highest time `T`, the highest id `H` under `T`, and a ring of
 /// the last `size` ids with the local time each was accepted, so reordered packets are accepted
@@ -71,7 +71,7 @@ public struct ReplayWindow: Sendable {
         return true
     }
 
-    /// The accept test of spec §4.2/§4.3, preceded by the periodic reap (window mode).
+    /// The accept test of PROTOCOL.md §4.2/§4.3, preceded by the periodic reap (window mode).
     public mutating func check(id: UInt32, time: UInt32, now: Int64) -> Bool {
         if id == 0 { return false }
         let size = parameters.size

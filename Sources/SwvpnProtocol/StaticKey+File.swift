@@ -1,4 +1,4 @@
-/// Reading and writing OpenVPN static key files (spec §1).
+/// Reading and writing OpenVPN static key files (PROTOCOL.md §1).
 
 /// A key file (or inline `<secret>` block) that cannot be used. Never carries key bytes.
 public struct KeyFileError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -64,7 +64,7 @@ extension StaticKey {
     public static let fileHeader = "-----BEGIN OpenVPN Static key V1-----"
     public static let fileFooter = "-----END OpenVPN Static key V1-----"
 
-    /// Parses key file text with exactly the rules of OpenVPN 2.6 (spec §1.2).
+    /// Parses key file text with exactly the rules of OpenVPN 2.6 (PROTOCOL.md §1.2).
     ///
     /// - Parameters:
     ///   - source: name used in errors (file path, or config file for an inline block).

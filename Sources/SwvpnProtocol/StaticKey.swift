@@ -1,4 +1,4 @@
-/// The 256-byte pre-shared key of OpenVPN static-key mode (spec §1–2).
+/// The 256-byte pre-shared key of OpenVPN static-key mode (PROTOCOL.md §1–2).
 ///
 /// Layout: two 128-byte slots; each slot is 64 bytes of cipher material then 64 bytes of HMAC
 /// material. A cipher with an N-byte key uses the first N bytes of the cipher half, a digest of M

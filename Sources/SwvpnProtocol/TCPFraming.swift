@@ -1,4 +1,4 @@
-/// TCP transport framing (spec §5): every packet is a record `uint16 BE length ‖ packet`.
+/// TCP transport framing (PROTOCOL.md §5): every packet is a record `uint16 BE length ‖ packet`.
 
 public enum TCPFraming {
     /// The largest packet a record can carry (the length is 16 bits). Longer packets are dropped

@@ -118,7 +118,7 @@ extension IntegrationTests {
             "TUN/TAP read bytes", "TUN/TAP write bytes", "TCP/UDP read bytes", "TCP/UDP write bytes", "Auth read bytes",
         ]
 
-        /// openvpn's p2p status block (spec §9.7): header, `Updated,<local time>`, `name,count` lines, `END`.
+        /// openvpn's p2p status block (PROTOCOL.md §9.7): header, `Updated,<local time>`, `name,count` lines, `END`.
         static func parseStatus(_ text: String, source: String) throws -> StatusBlock {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             guard lines.count >= 4, lines[0] == "OpenVPN STATISTICS",
@@ -210,6 +210,27 @@ extension IntegrationTests {
             #expect(peers.a.stop(signal: SIGTERM, grace: 5), "swvpnd did not exit within 5 s of SIGTERM")
             #expect(peers.a.process.terminationStatus == 0)
             #expect(!FileManager.default.fileExists(atPath: pidFile), "pid file left behind")
+        }
+
+        /// With `user nobody` the pid file's directory no longer lets swvpnd unlink it at exit: it is emptied
+        /// instead, so it can never name a reused PID.
+        @Test
+        func writepidWithUserIsEmptiedWhenItCannotBeRemoved() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            // Like /run/swvpnd under the unit: root's, mode 0750, so nobody can neither unlink nor stat in it.
+            let runDir = env.lab.path("run")
+            try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: false,
+                                                    attributes: [.posixPermissions: 0o750])
+            let pidFile = "\(runDir)/swvpnd-nobody.pid"
+            let peers = try Self.startPair(env, extraA: ["writepid \(pidFile)", "user nobody", "group nogroup"])
+            try peers.a.waitForLog("dropped privileges")
+            #expect(Self.read(pidFile) == "\(peers.a.pid)\n")
+            #expect(peers.a.stop(signal: SIGTERM, grace: 5), "swvpnd did not exit within 5 s of SIGTERM")
+            #expect(peers.a.process.terminationStatus == 0)
+            let left = Self.read(pidFile)
+            #expect(left == nil || left == "", "stale pid file after the drop to nobody: '\(left ?? "")'")
+            #expect(peers.a.log().contains("pid file \(pidFile) emptied"), "no note about the emptied pid file:\n\(peers.a.log().tail(10))")
         }
 
         // MARK: up/down scripts

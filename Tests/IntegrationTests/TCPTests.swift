@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 extension IntegrationTests {
-    /// `proto tcp-server`/`tcp-client` (spec §5): records over one TCP connection, interop with the
+    /// `proto tcp-server`/`tcp-client` (PROTOCOL.md §5): records over one TCP connection, interop with the
     /// real openvpn in both roles, and a server that survives its client going away.
     @Suite(.serialized)
     struct TCPTests {

@@ -105,6 +105,25 @@ import Testing
         #expect(single.verbosity == 3)
     }
 
+    /// systemd's ExecStart puts flags first; the tunnel is still named after its config file.
+    @Test func configAnywhereOnTheCommandLineNamesTheTunnel() throws {
+        let fs = InMemoryFileSystem(["/etc/swvpnd/x.conf": "dev tun\nsecret k\n", "y.conf": "verb 4\n"])
+        let late = try TunnelConfig.load(
+            arguments: ["--suppress-timestamps", "--verb", "3", "--config", "/etc/swvpnd/x.conf", "--config", "y.conf"],
+            fileSystem: fs)
+        #expect(late.sourceName == "/etc/swvpnd/x.conf")
+        #expect(late.suppressTimestamps)
+        #expect(late.verbosity == 4)
+        #expect(errorText { () throws(ConfigError) in
+            try TunnelConfig.load(arguments: ["--suppress-timestamps", "--config", "/etc/swvpnd/x.conf", "--port", "0"],
+                                  fileSystem: fs)
+        } == "command line: --port: port 0 is out of range 1..65535")
+        // A key problem names the config, not "command line".
+        #expect(errorText { () throws(ConfigError) in
+            try TunnelConfig.load(arguments: ["--verb", "3", "--config", "y.conf"], fileSystem: fs)
+        }?.hasPrefix("y.conf: ") == true)
+    }
+
     @Test func cdResolvesLaterRelativePaths() throws {
         let fs = InMemoryFileSystem(["/etc/openvpn/inc.conf": "secret ovpn.key\nstatus st.log\n"])
         let config = try parse("writepid early.pid\ncd /etc/openvpn\nconfig inc.conf\nreplay-persist r\nup /bin/up\n",

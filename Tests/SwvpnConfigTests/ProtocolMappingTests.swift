@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct ProtocolMappingTests {
     /// The OCC_REPLY string each peer of the golden vectors really sent (openvpn 2.6.14), by
-    /// config file; also in spec §7.3.
+    /// config file; also in PROTOCOL.md §7.3.
     static let sentStrings: [String: String] = [
         "default-bf-cbc-sha1-udp-A.conf":
             "V4,dev-type tun,link-mtu 1544,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,cipher BF-CBC,auth SHA1,keysize 128,secret",
@@ -56,7 +56,7 @@ import Testing
         }
     }
 
-    // MARK: MSS limits (spec §9.3)
+    // MARK: MSS limits (PROTOCOL.md §9.3)
 
     static func settings(_ name: String, underlay: UnderlayFamily = .ipv4) throws -> PacketPathSettings {
         try Corpus.load("vectors", name).packetPathSettings(underlay: underlay)
@@ -69,7 +69,7 @@ import Testing
         // Listening without a known peer: openvpn sizes for an IPv6 underlay.
         #expect(try Self.settings("aes-256-cbc-sha256-keydir-udp-A.conf", underlay: .unknown).mssLimit == 1343)
         #expect(try Self.settings("aes-256-cbc-sha256-keydir-udp-A.conf", underlay: .ipv6).mssLimit == 1343)
-        // Computed (spec §9.3): none/none 1416; tun-mtu 1400 without mssfix clamps to tun-mtu − 40.
+        // Computed (PROTOCOL.md §9.3): none/none 1416; tun-mtu 1400 without mssfix clamps to tun-mtu − 40.
         #expect(try Self.settings("cipher-none-auth-none-udp-A.conf").mssLimit == 1416)
         #expect(try Self.settings("aes-256-cbc-sha256-compress-stub-occ-mismatch-udp-B.conf").mssLimit == 1360)
     }

@@ -65,6 +65,22 @@ import Testing
         #expect(LogSink.syslogPriority(.debug) == 7)
     }
 
+    /// JOURNAL_STREAM counts only when it names our own stderr: a child that inherited it but writes
+    /// elsewhere keeps its timestamps (systemd.exec(5)).
+    @Test func journalStyleOnlyWhenJournalStreamIsOurStderr() {
+        let saved = getenv("JOURNAL_STREAM").map { String(cString: $0) }
+        defer { if let saved { setenv("JOURNAL_STREAM", saved, 1) } else { unsetenv("JOURNAL_STREAM") } }
+        var st = stat()
+        #expect(fstat(2, &st) == 0)
+        setenv("JOURNAL_STREAM", "\(st.st_dev):\(st.st_ino)", 1)
+        #expect(LogSink.defaultStderrStyle(suppressTimestamps: false) == .journal)
+        setenv("JOURNAL_STREAM", "\(st.st_dev):\(st.st_ino &+ 1)", 1)
+        #expect(LogSink.defaultStderrStyle(suppressTimestamps: false) == .timestamps)
+        #expect(LogSink.defaultStderrStyle(suppressTimestamps: true) == .plain)
+        setenv("JOURNAL_STREAM", "garbage", 1)
+        #expect(LogSink.defaultStderrStyle(suppressTimestamps: false) == .timestamps)
+    }
+
     @Test func verbMapsToLevels() {
         #expect(SinkLogHandler.level(forVerb: 0) == .error)
         #expect(SinkLogHandler.level(forVerb: 1) == .notice)
@@ -84,7 +100,7 @@ import Testing
             file.save(time: 0x6b0c_4772, id: 7)
         }
         let bytes = try PosixFileSystem().read(path)
-        // Observed from openvpn 2.6 (spec §4.5): 7247 0c6b 0000 0000 0700 0000 + 4 bytes padding.
+        // Observed from openvpn 2.6 (PROTOCOL.md §4.5): 7247 0c6b 0000 0000 0700 0000 + 4 bytes padding.
         #expect(Array(bytes[0..<12]) == [0x72, 0x47, 0x0c, 0x6b, 0, 0, 0, 0, 7, 0, 0, 0])
         #expect(bytes.count == 16)
         let again = try ReplayPersistFile(path: path)

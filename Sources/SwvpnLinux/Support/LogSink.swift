@@ -58,9 +58,22 @@ public final class LogSink: Sendable {
     }
 
     /// Picks the stderr style the way systemd users expect: no timestamps when journald reads stderr.
+    /// `suppress-timestamps` acts as in openvpn, on stderr and on `log`/`log-append` files alike; the unit
+    /// does not pass it, so a tunnel's log file keeps its timestamps while the journal adds its own.
     public static func defaultStderrStyle(suppressTimestamps: Bool) -> Style {
-        if getenv("JOURNAL_STREAM") != nil { return .journal }
+        if stderrIsJournal() { return .journal }
         return suppressTimestamps ? .plain : .timestamps
+    }
+
+    /// systemd.exec(5): JOURNAL_STREAM is `DEVICE:INODE` of the journal stream; a child that inherited the
+    /// variable but writes its stderr elsewhere (a shell redirect, a pipe) must keep its timestamps.
+    static func stderrIsJournal() -> Bool {
+        guard let value = getenv("JOURNAL_STREAM") else { return false }
+        let parts = String(cString: value).split(separator: ":")
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
+        var st = stat()
+        guard fstat(2, &st) == 0 else { return false }
+        return UInt64(st.st_dev) == device && UInt64(st.st_ino) == inode
     }
 
     public func write(level: Logger.Level, _ message: String) {

@@ -4,7 +4,7 @@ import SwvpnProtocol
 /// OpenVPN's `replay-persist FILE`: the receive side's high-water mark (session time T, highest
 /// packet-id H) kept across restarts, so a restarted receiver still rejects old packets.
 ///
-/// Format (spec §4.5, what openvpn 2.6 writes on 64-bit Linux): 16 bytes, `int64 T` little-endian,
+/// Format (PROTOCOL.md §4.5, what openvpn 2.6 writes on 64-bit Linux): 16 bytes, `int64 T` little-endian,
 /// `uint32 H` little-endian, 4 bytes of padding (we write zeros). The file is created 0600 and held
 /// with an exclusive `flock`, so two processes cannot share one file.
 final class ReplayPersistFile {

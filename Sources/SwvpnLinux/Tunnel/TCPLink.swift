@@ -3,7 +3,7 @@ import Glibc
 import SwvpnProtocol
 
 /// `proto tcp-server`/`tcp-client`: one TCP connection carrying records `uint16 BE length ‖ packet`
-/// (spec §5).
+/// (PROTOCOL.md §5).
 ///
 /// The link object lives as long as the tunnel; connections come and go. Threading contract:
 /// `receive` runs on the RX queue, `send` on the TX queue, `attach`/`detach` on the control queue

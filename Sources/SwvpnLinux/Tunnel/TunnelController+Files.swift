@@ -56,11 +56,25 @@ extension TunnelController {
     }
 
     func writePIDFile(_ path: String) {
+        // Same PID after SIGHUP; rewriting could fail anyway once privileges are dropped.
+        guard pidFile?.path != path else { return }
         do {
-            try PosixFileSystem.replace(path, with: "\(getpid())\n", mode: 0o644)
-            pidFileWritten = path
+            pidFile = try PIDFile(writing: path)
         } catch {
             logger.warning("cannot write pid file \(path): \(error)")
+        }
+    }
+
+    func removePIDFile() {
+        guard let pidFile else { return }
+        switch pidFile.remove() {
+        case .removed, .replaced: break
+        case .emptied(let unlinkErrno):
+            let why = SystemError.text(for: unlinkErrno)
+            logger.notice(
+                "pid file \(pidFile.path) emptied, not removed: its directory is not writable after the privilege drop (\(why))")
+        case .failed(let error):
+            logger.warning("cannot remove pid file \(pidFile.path): \(error)")
         }
     }
 }

@@ -48,7 +48,7 @@ extension TunnelController {
                                    compressionAlgorithm: config.compressionAlgorithm ?? .lzo),
             inbound: InboundPath(settings: settings, opener: opener,
                                  decompressor: config.decompressesPayloads ? DecompressionBuffer(capacity: settings.maxTunnelPacket) : nil),
-            // TCP filters the peer's IP when accepting (spec §9.5); its packets all come from the connection.
+            // TCP filters the peer's IP when accepting (PROTOCOL.md §9.5); its packets all come from the connection.
             peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float, offload: offload,
             events: { [unowned self] event in self.dataPlaneEvents(event) })
         let tunnel = Tunnel(interface: interface, link: link, dataPlane: dataPlane, occ: config.occOptions,

@@ -6,7 +6,7 @@ import SwvpnConfig
 import SwvpnControl
 import SwvpnProtocol
 
-// MARK: - TCP transport (`proto tcp-server` / `tcp-client`, spec §5)
+// MARK: - TCP transport (`proto tcp-server` / `tcp-client`, PROTOCOL.md §5)
 
 /// Connection state of a TCP tunnel; confined to the control queue.
 ///
@@ -77,7 +77,7 @@ extension TunnelController {
     /// tcp-client: connects after `seconds` (the session's backoff) unless the tunnel changed meanwhile.
     func scheduleConnect(afterSeconds seconds: Int64) {
         guard let tcp = tunnel?.tcp, !tcp.isServer else { return }
-        queue.asyncAfter(deadline: .now() + .seconds(Int(seconds))) { [weak self] in
+        after(seconds: seconds) { [weak self] in
             guard let self, self.tunnel?.tcp === tcp else { return }
             self.connectTCP(tcp)
         }
@@ -95,7 +95,7 @@ extension TunnelController {
                 logger.warning("TCP: accept failed: \(error)")
                 return
             }
-            // With `remote`, only that IP may connect; its source port is ephemeral (spec §9.5).
+            // With `remote`, only that IP may connect; its source port is ephemeral (PROTOCOL.md §9.5).
             if let expected = tunnel.configuredRemote, expected.addressBytes != peer.addressBytes {
                 logger.warning("TCP NOTE: Rejected connection attempt from \(Self.openVPNAddress(peer)) due to --remote setting")
                 continue  // dropping `socket` closes it

@@ -30,8 +30,11 @@ public final class TunnelController: @unchecked Sendable {
     private var ticker: (any DispatchSourceTimer)?
     /// Set-up waits to be tried again (a busy port) before the control queue runs.
     private var setUpRetry: Int64?
+    /// False while the main thread sets up: timers wait in `deferred` so no Dispatch thread exists
+    /// before the privilege drop (and nothing runs beside set-up).
     private var dispatching = false
-    var pidFileWritten: String?
+    private var deferred: [(seconds: Int64, block: @Sendable () -> Void)] = []
+    var pidFile: PIDFile?
     var replayPersist: ReplayPersistFile?
     var statusFile: StatusFileWriter?
     var forwardingChecked = false
@@ -77,14 +80,16 @@ public final class TunnelController: @unchecked Sendable {
         if config.user != nil || config.group != nil {
             do throws(SetupError) { try dropPrivileges() } catch { perform([.fail(error.description)]) }
         }
+        dispatching = true
         startTunnel()
+        for (seconds, block) in deferred { after(seconds: seconds, block) }
+        deferred = []
         signals = SignalWatcher(queue: queue) { [unowned self] signal in self.handle(signal) }
         let ticker = DispatchSource.makeTimerSource(queue: queue)
         ticker.schedule(deadline: .now(), repeating: .seconds(1), leeway: .milliseconds(50))
         ticker.setEventHandler { [unowned self] in self.tick() }
         ticker.resume()
         self.ticker = ticker
-        queue.async { [self] in dispatching = true }
         dispatchMain()
     }
 
@@ -102,6 +107,12 @@ public final class TunnelController: @unchecked Sendable {
     private func startTunnel() {
         tunnel?.dataPlane.start()
         queue.async { [self] in startListening() }
+    }
+
+    /// Runs `block` on the control queue after `seconds` (held back until set-up is over).
+    func after(seconds: Int64, _ block: @escaping @Sendable () -> Void) {
+        guard dispatching else { deferred.append((seconds, block)); return }
+        queue.asyncAfter(deadline: .now() + .seconds(Int(seconds)), execute: block)
     }
 
     func feed(_ event: TunnelEvent) {
@@ -126,9 +137,7 @@ public final class TunnelController: @unchecked Sendable {
         case .sendOCCExit: dp?.sendControl(.occ(.exit))
         case .installRoutes: installRoutes()
         case .installRoutesAfter(let seconds, let generation):
-            queue.asyncAfter(deadline: .now() + .seconds(Int(seconds))) { [weak self] in
-                self?.feed(.routeDelayElapsed(generation: generation))
-            }
+            after(seconds: seconds) { [weak self] in self?.feed(.routeDelayElapsed(generation: generation)) }
         case .notifyReady(let status): try? notifier?.ready(status: status)
         case .notifyStatus(let text): try? notifier?.status(text)
         case .notifyReloading: try? notifier?.reloading()
@@ -153,9 +162,7 @@ public final class TunnelController: @unchecked Sendable {
             if trySetUp() { startTunnel() }
         case .retrySetUp(let seconds):
             guard dispatching else { setUpRetry = seconds; return }
-            queue.asyncAfter(deadline: .now() + .seconds(Int(seconds))) { [self] in
-                if trySetUp() { startTunnel() }
-            }
+            after(seconds: seconds) { [self] in if trySetUp() { startTunnel() } }
         case .saveReplayMark: saveReplayMark()
         case .writeStatusFile: writeStatusFile()
         case .logStatistics: for line in statisticsLines() { logger.notice("\(line)") }
@@ -191,7 +198,7 @@ public final class TunnelController: @unchecked Sendable {
         signals?.cancel()
         if config.status != nil { writeStatusFile() }
         tearDown(signal: StatusFormat.signalText(reason))
-        if let path = pidFileWritten { unlink(path) }
+        removePIDFile()
         logger.notice("\(reason), process exiting")
         exit(0)
     }

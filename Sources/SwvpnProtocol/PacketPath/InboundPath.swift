@@ -1,5 +1,5 @@
 /// Link → tunnel: open (HMAC, decrypt, replay), fragment reassembly, compression unframing, then
-/// classification into tunnel packet, ping or OCC message (spec §3.5).
+/// classification into tunnel packet, ping or OCC message (PROTOCOL.md §3.5).
 ///
 /// Owned by one queue (the RX queue): it holds the opener and its replay window. Not thread-safe.
 public final class InboundPath: @unchecked Sendable {  // owned by one queue (see above)
@@ -61,7 +61,7 @@ public final class InboundPath: @unchecked Sendable {  // owned by one queue (se
 
     /// True when a stream link must end after `result`: on TCP a packet that fails authentication,
     /// decryption or the replay check means the stream is out of step, and openvpn restarts the
-    /// connection (spec §3.6). Datagrams are simply dropped.
+    /// connection (PROTOCOL.md §3.6). Datagrams are simply dropped.
     @inline(__always)
     public func endsStream(_ result: InboundResult) -> Bool {
         guard settings.tcpFraming, case .dropped(.crypto) = result else { return false }

@@ -53,14 +53,14 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
         sealTunnelPacket(buffer, length: length, now: now, fragments: .none)
     }
 
-    /// Seals a keepalive ping (spec §6) into `buffer` (`settings.bufferSize` bytes).
+    /// Seals a keepalive ping (PROTOCOL.md §6) into `buffer` (`settings.bufferSize` bytes).
     public func sealPing(_ buffer: UnsafeMutableRawPointer, now: UInt32, fragments: PacketSlots) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
         let length = Ping.write(into: buf, at: settings.payloadOffset)
         return sealPayload(buf, offset: settings.payloadOffset, length: length, now: now, fragments: fragments)
     }
 
-    /// Seals an OCC message (spec §7) into `buffer` (`settings.bufferSize` bytes).
+    /// Seals an OCC message (PROTOCOL.md §7) into `buffer` (`settings.bufferSize` bytes).
     public func sealOCC(_ message: OCCMessage, _ buffer: UnsafeMutableRawPointer, now: UInt32,
                         fragments: PacketSlots) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)

@@ -21,7 +21,7 @@ public final class DataPlane: @unchecked Sendable {  // `loops` is written once,
         case occ(OCCMessage)
         case linkFailed(String)
         /// A stream (TCP) link received a packet that failed authentication, decryption or the
-        /// replay check: openvpn treats that as a broken connection and restarts it (spec §3.6).
+        /// replay check: openvpn treats that as a broken connection and restarts it (PROTOCOL.md §3.6).
         case streamDecryptFailed(InboundDrop)
         case tunFailed(String)
     }

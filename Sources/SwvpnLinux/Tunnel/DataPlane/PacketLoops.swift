@@ -30,8 +30,11 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
     let linkActive = Atomic<Bool>(false)
     private let sourcesCancelled = DispatchGroup()
 
-    let txQueue = DispatchQueue(label: "swvpnd.tx", qos: .userInteractive)
-    let rxQueue = DispatchQueue(label: "swvpnd.rx", qos: .userInteractive)
+    // Default QoS: on Linux libdispatch renices each worker thread to match its QoS (.userInteractive
+    // is nice -4), which needs CAP_SYS_NICE or RLIMIT_NICE; without them it logs errno=13 and the thread
+    // stays at 0. To favour the tunnel over other services, give the unit a CPUWeight= instead.
+    let txQueue = DispatchQueue(label: "swvpnd.tx", qos: .default)
+    let rxQueue = DispatchQueue(label: "swvpnd.rx", qos: .default)
     let txBatch: PacketBatch
     let rxBatch: PacketBatch
     let controlBatch: PacketBatch

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+/// swvpn-monitor end to end against moto: the exact writes EC2 received, from moto's request recorder.
+@Suite(.serialized) struct MonitorMotoTests {
+    @Test func hardDeathOfOneTunnelMovesBothTablesAndReadsThemBack() async throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        // The notification hook: argv, no shell, the event named in its environment.
+        let notified = stand.dir.appendingPathComponent("notified").path
+        let program = #"import os; open("\#(notified)", "a").write(os.environ["SWVPN_MONITOR_EVENT"] + " " + os.environ["SWVPN_MONITOR_SUBJECT"] + chr(10))"#
+        let topic = try stand.createTopic()
+        try stand.startMonitor("notify-exec /usr/bin/python3 -c '\(program)'\nnotify-sns \(topic) \(stand.motoURL)\n")
+        try await stand.startRecording()
+        try stand.setHealth("vpn1a", "silent")
+        try stand.waitForStatus("A's routes read back on standby", timeout: 30) { s in
+            s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } && s.tunnels[0].routes == "standby"
+        }
+        try stand.watch(2)
+        let writes = try await stand.recordedWrites()
+        #expect(writes.sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted(), "\(stand.log)")
+        let moto = try stand.motoTargets()
+        #expect(moto["rt1a"] == stand.topology.instances["vpn1b"]!.eniId)
+        #expect(moto["rt2a"] == stand.topology.instances["vpn2b"]!.eniId)
+        #expect(moto["rt1b"] == stand.topology.instances["vpn1b"]!.eniId)
+        #expect(moto["rt2b"] == stand.topology.instances["vpn2b"]!.eniId)
+        #expect(stand.monitor?.log().contains("routes-verified A") == true)
+        #expect(stand.monitor?.log().contains("source-dest-check") == false, "the seed turns the check off; the audit ran clean")
+        let audit = try stand.status().ec2Calls.filter { $0.action == "DescribeInstanceAttribute" }
+        #expect(audit.map { "\($0.code) \($0.count)" } == ["ok 4"])
+        var lines: [String] = []
+        for _ in 0..<150 where !(lines.contains("failover A") && lines.contains("routes-verified A")) {
+            try stand.watch(0.1)  // the hook runs after the journal line, one program at a time
+            lines = (try? String(contentsOfFile: notified, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        }
+        #expect(lines.contains("failover A") && lines.contains("routes-verified A"), "notify-exec got: \(lines)")
+        let published = try await stand.recordedPublishes(topic: topic)
+        #expect(published.contains("swvpn-monitor failover A") && published.contains("swvpn-monitor routes-verified A"), "SNS got: \(published)")
+    }
+
+    @Test func bothTunnelsDownWritesNothing() async throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        try stand.startMonitor()
+        try await stand.startRecording()
+        try stand.setAllHealth("down")
+        try stand.waitForStatus("both tunnels down", timeout: 30) { s in s.tunnels.allSatisfy { $0.status == "down" } }
+        try stand.watch(3)
+        #expect(try await stand.recordedWrites() == [], "\(stand.log)")
+        #expect(stand.monitor?.log().contains("both-down") == true)
+    }
+
+    @Test func isolatedMonitorWritesNothing() async throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        try stand.startMonitor()
+        try await stand.startRecording()
+        // No swvpnd answers while EC2 says every instance runs: the monitor is the one cut off.
+        try stand.setAllHealth("silent")
+        try stand.waitForStatus("isolation", timeout: 30) { s in s.isolated }
+        try stand.watch(4)
+        #expect(try await stand.recordedWrites() == [], "\(stand.log)")
+        #expect(stand.monitor?.log().contains("isolated monitor") == true)
+    }
+
+    @Test func failbackAfterTheHoldMovesBothTablesHome() async throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        try stand.startMonitor("failback-hold 3\n")
+        try await stand.startRecording()
+        try stand.setHealth("vpn2a", "down")
+        try stand.waitForStatus("failover", timeout: 30) { s in s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } }
+        try stand.setHealth("vpn2a", "ok")
+        try stand.waitForStatus("failback read back", timeout: 30) { s in
+            s.failbacks == 1 && s.routes.allSatisfy { $0.target == $0.desired } && s.tunnels[0].routes == "home"
+        }
+        try stand.watch(2)
+        let writes = try await stand.recordedWrites()
+        #expect(writes.count == 4, "\(stand.log)")
+        #expect(Set(writes.prefix(2)) == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")])
+        #expect(Set(writes.suffix(2)) == [stand.write("rt1a", to: "vpn1a"), stand.write("rt2a", to: "vpn2a")])
+        let moto = try stand.motoTargets()
+        #expect(moto["rt1a"] == stand.topology.instances["vpn1a"]!.eniId)
+        #expect(moto["rt2a"] == stand.topology.instances["vpn2a"]!.eniId)
+    }
+
+    @Test func instanceStoppedBehindTheMonitorsBackIsStartedAfterItsRoutesMoved() async throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        try stand.startMonitor("restart yes\n")
+        try await stand.startRecording()
+        try stand.stopBehindTheMonitorsBack("vpn2a")
+        try stand.setHealth("vpn2a", "silent")  // a stopped instance's swvpnd does not answer
+        try stand.waitForStatus("failover read back", timeout: 30) { s in s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } }
+        let deadline = Date().addingTimeInterval(30)
+        var actions: [String] = []
+        while Date() < deadline, !actions.contains(where: { $0.hasPrefix("StartInstances") }) {
+            try stand.watch(0.5)
+            actions = try await stand.recordedInstanceActions()
+        }
+        try stand.watch(2)
+        let vpn2a = stand.topology.instance("vpn2a").instanceId
+        #expect(try await stand.recordedInstanceActions() == ["StopInstances \(vpn2a)", "StartInstances \(vpn2a)"], "\(stand.log)")
+        #expect(try await stand.recordedWrites().sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted())
+    }
+
+    @Test func throttlingDuringAFailoverIsRetriedUntilBothTablesMoved() async throws {
+        let stand = try MonitorStand()
+        defer { stand.stop() }
+        try stand.useFaultProxy()
+        try stand.startMonitor()
+        try await stand.startRecording()
+        // Both ReplaceRoute calls are throttled on all three of their attempts: the monitor retries them.
+        try await stand.lab.queueFaults([.init(fault: "throttle", action: "ReplaceRoute", count: 6)])
+        try stand.setHealth("vpn1a", "silent")
+        try stand.waitForStatus("A's routes read back on standby", timeout: 40) { s in
+            s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } && s.tunnels[0].routes == "standby"
+        }
+        try stand.watch(2)
+        #expect(try await stand.recordedWrites().sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted(),
+                "\(stand.log)")
+        let throttled = try await stand.lab.faultLog().filter { $0 == "ReplaceRoute:throttle" }
+        #expect(throttled.count == 6)
+        #expect(stand.log.components(separatedBy: "route-write-failed").count - 1 == 2)
+        let calls = try stand.status().ec2Calls.filter { $0.action == "ReplaceRoute" }.map { "\($0.code) \($0.count)" }.sorted()
+        #expect(calls == ["RequestLimitExceeded 2", "ok 2"])
+    }
+}
