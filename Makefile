@@ -14,7 +14,7 @@ CONFDIR   ?= /etc/swvpnd
 BINARY    ?= .build/release/swvpnd
 
 # The Swift runtime is linked in statically: the binary needs nothing from the
-# Swift toolchain, only libcrypto (OpenSSL 3) and base system libraries (libc,
+# Swift toolchain, only libcrypto (OpenSSL 3), liblzo2, liblz4 and base system libraries (libc,
 # libm, and libstdc++/libgcc_s, which the static Swift runtime still links).
 SWIFT_BUILD = swift build -c release --static-swift-stdlib --product swvpnd
 

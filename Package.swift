@@ -41,8 +41,8 @@ let package = Package(
         .target(name: "SwvpnConfig", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
         // The control plane: TunnelSession, events in, actions out (docs/ARCHITECTURE.md).
         .target(name: "SwvpnControl", dependencies: ["SwvpnProtocol", "SwvpnConfig"], swiftSettings: swiftSettings),
-        // Bounded LZO/LZ4 packet decompression (not wired into the packet path yet).
-        .target(name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4"], swiftSettings: swiftSettings),
+        // Bounded LZO/LZ4 packet decompression, injected into InboundPath (allow-compression asym|yes).
+        .target(name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4", "SwvpnProtocol"], swiftSettings: swiftSettings),
         // HA monitor's AWS side, pure: EC2 models, the EC2API protocol, SigV4, Query form encoding.
         .target(name: "SwvpnAWS", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
         // swvpn-monitor's config and decisions: events and time in, actions out.
@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "SwvpnLinux",
             dependencies: [
-                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig", "SwvpnControl",
+                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig", "SwvpnControl", "SwvpnCompression",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -101,7 +101,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SwvpnCompressionTests",
-            dependencies: ["SwvpnCompression", "CLZO", "CLZ4", "SwvpnTestSupport"],
+            dependencies: ["SwvpnCompression", "SwvpnProtocol", "CLZO", "CLZ4", "SwvpnTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -96,9 +96,11 @@ struct ConfigBuilder {
                            transport: $0.transport, addressFamily: $0.family)
         }
 
-        if let ifconfig = c.ifconfig, c.topology == .subnet, ifconfig.remoteOrNetmask.netmaskPrefixLength == nil,
+        try finishCompat(&c)
+        if let ifconfig = c.ifconfig, c.ifconfigHasNetmask, ifconfig.remoteOrNetmask.netmaskPrefixLength == nil,
            let location = seen["ifconfig"] {
-            throw ConfigError(location, directive: "ifconfig", "bad netmask '\(ifconfig.remoteOrNetmask)' for topology subnet")
+            let reading = c.deviceType == .tap ? "a tap device" : "topology subnet"
+            throw ConfigError(location, directive: "ifconfig", "bad netmask '\(ifconfig.remoteOrNetmask)' for \(reading)")
         }
         for pending in pendingRoutes {
             let gateway: RouteGateway
@@ -113,7 +115,7 @@ struct ConfigBuilder {
             default:
                 if let routeGateway = c.routeGateway {
                     gateway = .address(routeGateway)
-                } else if let ifconfig = c.ifconfig, c.topology != .subnet {
+                } else if let ifconfig = c.ifconfig, !c.ifconfigHasNetmask {
                     gateway = .address(ifconfig.remoteOrNetmask)
                 } else {
                     throw ConfigError(pending.location, directive: "route",
@@ -124,7 +126,6 @@ struct ConfigBuilder {
                                   prefixLength: pending.netmask.netmaskPrefixLength ?? 32, gateway: gateway,
                                   metric: pending.metric ?? c.routeMetric, location: pending.location))
         }
-        try finishCompat(&c)
         return c
     }
 }

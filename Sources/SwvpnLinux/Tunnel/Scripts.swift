@@ -37,8 +37,9 @@ extension TunnelController {
         let remote = config.ifconfig.map { "\($0.remoteOrNetmask)" } ?? ""
         let args = [deviceName, "\(config.tunMTU)", "0", local, remote, "init"]
         var env = [
-            "dev=\(deviceName)", "dev_type=tun", "tun_mtu=\(config.tunMTU)",
-            "ifconfig_local=\(local)", "ifconfig_remote=\(remote)", "script_type=\(kind)", "script_context=init",
+            "dev=\(deviceName)", "dev_type=\(config.deviceType.rawValue)", "tun_mtu=\(config.tunMTU)",
+            "ifconfig_local=\(local)", "\(config.ifconfigHasNetmask ? "ifconfig_netmask" : "ifconfig_remote")=\(remote)",
+            "script_type=\(kind)", "script_context=init",
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ]
         if let signal { env.append("signal=\(signal)") }
