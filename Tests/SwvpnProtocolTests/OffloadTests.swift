@@ -225,6 +225,33 @@ import Testing
         #expect(single.packet == segments[0])
     }
 
+    @Test func damagedSegmentsPassThroughUnmerged() throws {
+        // A payload bit flipped behind the peer, and an IPv4 header damaged where GRO compares
+        // nothing (the id field): neither joins a run or starts one, so the kernel sees the bad
+        // checksum and drops it instead of receiving it inside a CHECKSUM_PARTIAL super-packet.
+        for original in [OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x10), OffloadTests.superPacketV6(payload: 1339 * 3)] {
+            var plain = original
+            let isIPv6 = plain[0] >> 4 == 6
+            if isIPv6 { plain[53] = 0x10 }
+            let segments = try OffloadTests.segments(of: plain, mss: isIPv6 ? 1339 : 1359)
+            var payloadFlip = segments[1]
+            payloadFlip[payloadFlip.count - 7] ^= 0x04
+            let joined = try #require(Self.join([segments[0], payloadFlip, segments[2]]))
+            #expect(joined.accepted == 1, "IPv6 \(isIPv6): a damaged segment was merged")
+            #expect(payloadFlip.withUnsafeBytes { TCPCoalescer().offer($0) } == false)
+            #expect(OffloadTests.tcpVerifies(segments[1], ipHeader: isIPv6 ? 40 : 20, isIPv6: isIPv6))
+        }
+        let segments = try OffloadTests.segments(of: OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x10), mss: 1359)
+        var headerFlip = segments[1]
+        headerFlip[5] ^= 0x01
+        let joined = try #require(Self.join([segments[0], headerFlip]))
+        #expect(joined.accepted == 1, "IPv4 header checksum not verified")
+        // A length field that disagrees with the datagram: not joined either.
+        var long = segments[0] + [0]
+        long[3] = segments[0][3]
+        #expect(long.withUnsafeBytes { TCPCoalescer().offer($0) } == false)
+    }
+
     @Test func pushEndsTheRun() throws {
         let segments = try OffloadTests.segments(of: OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x18), mss: 1359)
         // Only the last segment carries PSH: all three join, and nothing joins after it.
