@@ -374,7 +374,7 @@ public final class TunnelController: @unchecked Sendable {
             logger.trace("RECEIVED OCC_REQUEST")
             session.dataPlane.sendControl(.occ(.reply(session.occ.localString)))
         case .reply(let text):
-            logger.trace("RECEIVED OCC_REPLY: '\(text)'")
+            logger.trace("RECEIVED OCC_REPLY: '\(OCCMessage.sanitized(text))'")
             session.timers.occReplyReceived()
             for warning in session.occ.warnings(forReceived: text) {
                 logger.warning("OCC: \(warning)")
