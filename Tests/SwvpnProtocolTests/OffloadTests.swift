@@ -130,6 +130,16 @@ import Testing
         }
     }
 
+    @Test func refusesSuperPacketsWhoseSegmentsCannotStateTheirLength() {
+        // 70,000 bytes cannot be written into a 16-bit IP length: a drop, not a trap.
+        let v4 = Self.superPacketV4(payload: 1000) + [UInt8](repeating: 7, count: 70_000 - 1052)
+        #expect(v4.withUnsafeBytes { TCPSegmenter.plan($0, mss: 65_000) } == nil)
+        let v6 = Self.superPacketV6(payload: 1000) + [UInt8](repeating: 7, count: 65_600 - 1000)
+        #expect(v6.withUnsafeBytes { TCPSegmenter.plan($0, mss: 65_000) } == nil)
+        let fits = Self.superPacketV6(payload: 1000) + [UInt8](repeating: 7, count: 65_535 - 20 - 1000)
+        #expect(fits.withUnsafeBytes { TCPSegmenter.plan($0, mss: 65_000) } != nil)
+    }
+
     @Test func completesAPartialChecksumLikeTheNIC() throws {
         var packet = Self.superPacketV4(payload: 700)
         // Kernel's CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum.

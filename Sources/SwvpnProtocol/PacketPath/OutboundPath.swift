@@ -62,16 +62,19 @@ public final class OutboundPath: @unchecked Sendable {
         guard let plan = pendingPlan, index < plan.count else { return .dropped(.noRoom) }
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
         let start = settings.payloadOffset - FragmentHeader.length - settings.compression.maxOverhead
-        let written = plan.write(piece: index, of: UnsafeRawBufferPointer(rebasing: fragmentScratch[0..<plan.totalLength]),
-                                 into: buf, at: start)
+        let piece = plan.write(piece: index, of: UnsafeRawBufferPointer(rebasing: fragmentScratch[0..<plan.totalLength]),
+                               into: buf, at: start)
         if index == plan.count - 1 { pendingPlan = nil }
+        guard let written = piece else { return .dropped(.noRoom) }
         return seal(buffer, payloadOffset: start, payloadLength: written, now: now)
     }
 
     @inline(__always)
     private func sealPayload(_ buf: UnsafeMutableRawBufferPointer, offset: inout Int, length: Int,
                              now: UInt32) -> OutboundResult {
-        var (start, len) = settings.compression.frame(buf, offset: offset, length: length)
+        guard var (start, len) = settings.compression.frame(buf, offset: offset, length: length) else {
+            return .dropped(.noRoom)
+        }
         if splitter != nil {
             guard let plan = splitter!.plan(length: len) else { return .dropped(.noRoom) }
             if !plan.isWhole {
