@@ -61,7 +61,10 @@ extension IntegrationTests {
                 let r = try Self.swvpnd(bin, in: dir, ["--check-config", "--config", name])
                 #expect(r.succeeded, "\(name) does not pass --check-config: \(r.summary)")
                 #expect(r.stdout.contains("\(name): OK"), "\(name): no OK line: \(r.stdout)")
-                #expect(!r.stdout.contains("warning"), "\(name) draws warnings: \(r.stdout)")
+                // The seed samples keep openvpn's default of no key direction on purpose (unchanged peers);
+                // that one warning is expected, nothing else.
+                let warnings = r.stdout.split(separator: "\n").filter { $0.contains("warning") && !$0.contains("no key direction") }
+                #expect(warnings.isEmpty, "\(name) draws warnings: \(r.stdout)")
             }
         }
 
