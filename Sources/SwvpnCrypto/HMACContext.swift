@@ -17,7 +17,8 @@ public final class HMACContext: @unchecked Sendable {
     private let fast: PrecomputedHMAC?
 
     public convenience init(digest: String, key: some Collection<UInt8>) throws(CryptoError) {
-        let bytes = Array(key)
+        var bytes = Array(key)
+        defer { SecureMemory.wipe(&bytes) }
         if let kind = PrecomputedHMAC.Kind(digest: digest) {
             let fast = bytes.withUnsafeBytes { PrecomputedHMAC(kind: kind, key: $0) }
             self.init(fast: fast)
