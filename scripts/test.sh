@@ -36,3 +36,9 @@ export SWVPND_BIN="$PWD/.build/debug/swvpnd"
 swift build -c release --static-swift-stdlib --product swvpnd --scratch-path "$PWD/.build-release-static"
 export SWVPND_RELEASE_BIN="$PWD/.build-release-static/release/swvpnd"
 swift test --skip-build "$@"
+# Without a filter: sanitizer builds (ASan/UBSan for the pure unit tests, TSan for the data-plane tests)
+# and a bounded run of every fuzz target (see README "Fuzzing and sanitizers").
+if (($# == 0)); then
+    ./scripts/sanitizers.sh
+    ./scripts/fuzz.sh 15
+fi
