@@ -5,7 +5,8 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+    // Release builds keep Swift's checks (-O, not -Ounchecked): overflow traps, preconditions and
+    // bounds checks turn a packet-path bug into a crash instead of silent memory corruption.
 ]
 
 let package = Package(

@@ -45,3 +45,9 @@ swift build -c release --static-swift-stdlib --product swvpnd --scratch-path "$P
 export SWVPND_RELEASE_BIN="$PWD/.build-release-static/release/swvpnd"
 wait "$stand_root" || { echo "test.sh: cannot build the systemd stand's root (see above)" >&2; exit 1; }
 swift test --skip-build "$@"
+# Without a filter: sanitizer builds (ASan/UBSan for the pure unit tests, TSan for the data-plane tests)
+# and a bounded run of every fuzz target (see README "Fuzzing and sanitizers").
+if (($# == 0)); then
+    ./scripts/sanitizers.sh
+    ./scripts/fuzz.sh 15
+fi

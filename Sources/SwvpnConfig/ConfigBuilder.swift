@@ -37,6 +37,22 @@ struct ConfigBuilder {
         config.warnings.append(ConfigDiagnostic(location, directive: directive, message))
     }
 
+    /// Over TCP every sealed packet carries a 16-bit length: a `tun-mtu` whose largest sealed packet
+    /// (cipher and HMAC growth, compression framing) exceeds 65535 bytes cannot be framed.
+    static func checkTCPFraming(_ c: TunnelConfig, location: ConfigLocation, anyTCP: Bool) throws(ConfigError) {
+        guard anyTCP else { return }
+        let layout = c.frameLayout
+        let growth = c.compression.maxOverhead
+        func sealed(_ mtu: Int) -> Int { layout.wireLength(payload: mtu + growth) }
+        guard sealed(c.tunMTU) > Int(UInt16.max) else { return }
+        var largest = c.tunMTU
+        while largest > 0 && sealed(largest) > Int(UInt16.max) { largest -= 1 }
+        throw ConfigError(location, directive: "tun-mtu",
+                          "tun-mtu \(c.tunMTU) cannot be carried over TCP: a sealed packet (\(c.cipher)/\(c.digest)) "
+                          + "would be \(sealed(c.tunMTU)) bytes, more than the 65535 of the TCP record length; "
+                          + "use tun-mtu \(largest) or less")
+    }
+
     mutating func finish(topLevel: ConfigLocation) throws(ConfigError) -> TunnelConfig {
         var c = config
         guard let keySource else {
@@ -88,6 +104,15 @@ struct ConfigBuilder {
             let location = seen["user"] ?? seen["group"]!
             c.warnings.append(ConfigDiagnostic(location, directive: seen["user"] != nil ? "user" : "group",
                 "without persist-tun and persist-key, restarts may fail after dropping privileges"))
+        }
+
+        try Self.checkTCPFraming(c, location: seen["tun-mtu"] ?? seen["proto"] ?? topLevel,
+                                 anyTCP: c.transport.isTCP || remotes.contains { $0.transport?.isTCP == true })
+        if c.keyDirection == .bidirectional, !(c.cipher.isNone && c.digest.isNone), !c.transport.isTCP {
+            c.warnings.append(ConfigDiagnostic(keySourceLocation ?? topLevel, directive: "secret",
+                 "no key direction: both ends use the same keys, so a packet of our own reflected back to us is accepted "
+                 + "(and can push the replay window ahead of the peer); use 'secret FILE 0' here and 'secret FILE 1' "
+                 + "on the peer, or key-direction 0/1"))
         }
 
         c.localPort = localPort ?? port ?? WireFormat.defaultPort

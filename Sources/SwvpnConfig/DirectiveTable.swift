@@ -74,10 +74,12 @@ public enum DirectiveTable {
         Directive("script-security", 1...1, "script-security n", "0: no external programs, 1: built-ins only, 2: allow scripts, 3: allow passwords.") { b, inv throws(ConfigError) in
             b.config.scriptSecurity = try inv.integer(0, 0...3, "script-security level")
         },
-        Directive("up", 1...1, "up cmd", "Run cmd after the TUN device is up.") { b, inv in
+        Directive("up", 1...1, "up cmd", "Run cmd after the TUN device is up.") { b, inv throws(ConfigError) in
+            _ = try ConfigLexer.splitCommand(inv.arguments[0], location: inv.location)  // argv, no shell
             b.config.upCommand = b.resolve(inv.arguments[0])
         },
-        Directive("down", 1...1, "down cmd", "Run cmd after the TUN device is closed.") { b, inv in
+        Directive("down", 1...1, "down cmd", "Run cmd after the TUN device is closed.") { b, inv throws(ConfigError) in
+            _ = try ConfigLexer.splitCommand(inv.arguments[0], location: inv.location)
             b.config.downCommand = b.resolve(inv.arguments[0])
         },
         flag("up-delay", "Run the up script only once the peer is connected.") { $0.upDelay = true },

@@ -58,26 +58,26 @@ extension CompressionFraming {
     public var maxTailroom: Int { self == .stubSwap ? 1 : 0 }
 
     /// Frames the packet at `buffer[offset..<offset+length]` in place and returns the new extent.
-    /// Needs `maxOverhead` bytes of headroom and `maxTailroom` bytes of tailroom. Empty packets are
-    /// left alone, as openvpn does.
+    /// Needs `maxOverhead` bytes of headroom and `maxTailroom` bytes of tailroom; nil (drop the
+    /// packet) when they are missing. Empty packets are left alone, as openvpn does.
     @inline(__always)
-    public func frame(_ buffer: UnsafeMutableRawBufferPointer, offset: Int, length: Int) -> (offset: Int, length: Int) {
+    public func frame(_ buffer: UnsafeMutableRawBufferPointer, offset: Int, length: Int) -> (offset: Int, length: Int)? {
         guard length > 0 else { return (offset, length) }
         switch self {
         case .none:
             return (offset, length)
         case .lzoPrefix:
-            precondition(offset >= 1, "no headroom for compression framing")
+            guard offset >= 1 else { return nil }
             buffer[offset - 1] = Self.lzoUncompressed
             return (offset - 1, length + 1)
         case .stubSwap:
-            precondition(offset + length < buffer.count, "no tailroom for compression framing")
+            guard offset + length < buffer.count else { return nil }
             buffer[offset + length] = buffer[offset]
             buffer[offset] = Self.swapUncompressed
             return (offset, length + 1)
         case .stubV2:
             guard buffer[offset] == Self.v2Indicator else { return (offset, length) }
-            precondition(offset >= 2, "no headroom for compression framing")
+            guard offset >= 2 else { return nil }
             buffer[offset - 2] = Self.v2Indicator
             buffer[offset - 1] = Self.v2Uncompressed
             return (offset - 2, length + 2)

@@ -8,7 +8,7 @@ struct CompressionFramingTests {
         var buf = [UInt8](repeating: 0, count: packet.count + 8)
         buf.replaceSubrange(4..<4 + packet.count, with: packet)
         return buf.withUnsafeMutableBytes { b in
-            let (o, l) = framing.frame(b, offset: 4, length: packet.count)
+            guard let (o, l) = framing.frame(b, offset: 4, length: packet.count) else { return [] }
             return Array(b[o..<o + l])
         }
     }
@@ -21,6 +21,16 @@ struct CompressionFramingTests {
             case .drop(let r): .failure(r)
             case .compressed: .failure(.malformedCompressedData)  // the tests below look at these directly
             }
+        }
+    }
+
+    @Test func framingWithoutRoomIsADropNotATrap() {
+        // Release builds keep preconditions; a missing headroom/tailroom must still not crash.
+        var buf: [UInt8] = [0x50, 1, 2]
+        buf.withUnsafeMutableBytes { b in
+            #expect(CompressionFraming.lzoPrefix.frame(b, offset: 0, length: 3) == nil)
+            #expect(CompressionFraming.stubSwap.frame(b, offset: 0, length: 3) == nil)
+            #expect(CompressionFraming.stubV2.frame(b, offset: 0, length: 3) == nil)
         }
     }
 

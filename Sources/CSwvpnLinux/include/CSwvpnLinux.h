@@ -82,6 +82,9 @@ size_t swvpn_cmsg_len(size_t payload);
 int swvpn_unshare_netns(void);
 /* prctl(PR_SET_KEEPCAPS, on). */
 int swvpn_set_keepcaps(int on);
+/* prctl(PR_SET_DUMPABLE, on) / prctl(PR_GET_DUMPABLE): 1, 0 or -errno. */
+int swvpn_set_dumpable(int on);
+int swvpn_get_dumpable(void);
 /* capset: permitted = effective = the given capability bit mask (e.g. 1 << CAP_NET_ADMIN), inheritable = 0. */
 int swvpn_capset(uint64_t caps);
 /* capget of the effective set into *effective; returns 0 or -errno. */

@@ -79,9 +79,10 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
     @inline(__always)
     private func sealPayload(_ buf: UnsafeMutableRawBufferPointer, offset: Int, length: Int,
                              now: UInt32, fragments: PacketSlots, compressed: Bool = false) -> OutboundResult {
-        var (start, len) = compressed
+        let framed: (offset: Int, length: Int)? = compressed
             ? settings.compression.frameCompressed(buf, offset: offset, length: length)
             : settings.compression.frame(buf, offset: offset, length: length)
+        guard var (start, len) = framed else { return .dropped(.noRoom) }
         if splitter != nil {
             guard let plan = splitter!.plan(length: len) else { return .dropped(.noRoom) }
             if !plan.isWhole {
