@@ -107,8 +107,10 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
         let start = settings.payloadOffset - FragmentHeader.length - settings.compression.maxOverhead
         for piece in 0..<plan.count {
             let base = slots.slotBase(piece)
-            let written = plan.write(piece: piece, of: datagram,
-                                     into: UnsafeMutableRawBufferPointer(start: base, count: settings.bufferSize), at: start)
+            guard let written = plan.write(piece: piece, of: datagram,
+                                           into: UnsafeMutableRawBufferPointer(start: base, count: settings.bufferSize),
+                                           at: start)
+            else { return .dropped(.noRoom) }
             switch seal(base, payloadOffset: start, payloadLength: written, now: now) {
             case .sealed(let s, let l): slots.setPiece(piece, start: s, length: l)
             case .dropped(let why): return .dropped(why)
