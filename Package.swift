@@ -81,8 +81,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Hex fixtures and a seeded generator shared by the unit-test targets.
-        .target(name: "SwvpnTestSupport", path: "Tests/SwvpnTestSupport", swiftSettings: swiftSettings),
+        // Test support: counts heap allocations (interposes malloc in the test executable) for the
+        // zero-allocations-per-packet tests. No logic beyond counting.
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
+        // Hex fixtures, a seeded generator and the allocation counter shared by the unit-test targets.
+        .target(
+            name: "SwvpnTestSupport", dependencies: ["CMallocCounter"], path: "Tests/SwvpnTestSupport",
+            swiftSettings: swiftSettings),
         .testTarget(name: "SwvpnCryptoTests", dependencies: ["SwvpnCrypto", "SwvpnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwvpnProtocolTests",
