@@ -341,7 +341,8 @@ def proxy_call(proxy, path, body=None):
     req = urllib.request.Request(proxy + path, data=None if body is None else json.dumps(body).encode(),
                                  method="GET" if body is None else "POST")
     with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
+        data = r.read()
+    return json.loads(data) if body is None else data  # POSTs answer plain text
 
 
 def writes_since(proxy, mark):
@@ -381,13 +382,14 @@ def verified_after(tunnel, t0, timeout):
     """When the monitor logged the tunnel's routes read back on standby targets, seconds after t0."""
     deadline = t0 + timeout
     pat = re.compile(rf"\b{tunnel}\b.*read back on standby")
-    while time.time() < deadline:
+    while True:
         with lock:
             hit = next((t for t, line in log_lines if t >= t0 and pat.search(line)), None)
         if hit:
             return hit - t0
+        if time.time() > deadline:
+            return None
         time.sleep(0.1)
-    return None
 
 
 def failovers():
