@@ -346,8 +346,13 @@ def proxy_call(proxy, path, body=None):
 
 
 def writes_since(proxy, mark):
+    """Route writes that reached moto since log entry `mark`, and the log's length now."""
     entries = proxy_call(proxy, "/_fault/log")
     return sum(1 for e in entries[mark:] if e["action"] in ("ReplaceRoute", "CreateRoute") and e["fault"] == "pass"), len(entries)
+
+
+def throttled_since(proxy, mark):
+    return sum(1 for e in proxy_call(proxy, "/_fault/log")[mark:] if e["fault"] == "throttle")
 
 
 # --- measurements --------------------------------------------------------------------------------
@@ -448,7 +453,7 @@ def run():
         writes, _ = writes_since(proxy, mark)
         row = {"fault": name, "tunnel": tunnel, "failovers": failovers() - f0,
                "routes_verified_s": None if verified is None else round(verified, 2),
-               "traffic_gap_s": round(gap, 2), "route_writes": writes}
+               "traffic_gap_s": round(gap, 2), "route_writes": writes, "throttled": throttled_since(proxy, mark)}
         log(json.dumps(row))
         results.append(row)
         return row
@@ -546,11 +551,12 @@ def pct(values):
 def print_summary(results, flap, both, isolated):
     fo = [r for r in results if r["routes_verified_s"] is not None and not r["fault"].startswith("link flapping")]
     total = failovers_total()
-    print("\n| fault | tunnel | failovers | routes verified (s) | traffic gap (s) | route writes |")
-    print("|---|---|---|---|---|---|")
+    print("\n| fault | tunnel | failovers | routes verified (s) | traffic gap (s) | route writes | throttled calls |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['fault']} | {r['tunnel']} | {r['failovers']} | {r['routes_verified_s'] if r['routes_verified_s'] is not None else '-'}"
-              f" | {r['traffic_gap_s'] if r['traffic_gap_s'] is not None else '-'} | {r['route_writes'] if r['route_writes'] is not None else '-'} |")
+              f" | {r['traffic_gap_s'] if r['traffic_gap_s'] is not None else '-'} | {r['route_writes'] if r['route_writes'] is not None else '-'}"
+              f" | {r.get('throttled', '-')} |")
     rv50, rvmax = pct([r["routes_verified_s"] for r in fo])
     g50, gmax = pct([r["traffic_gap_s"] for r in fo])
     print(f"\nha: {total} failovers, routes verified p50 {rv50} s max {rvmax} s, traffic gap p50 {g50} s max {gmax} s, "
