@@ -74,7 +74,7 @@ def spawn(key, ns, args, logname=None, stdout=None):
     """Starts a process in `ns` (ip netns exec execs, so the PID is the program's) and records its PID."""
     cmd = (["ip", "netns", "exec", ns] if ns else []) + args
     out = stdout or open(os.path.join(WORK, (logname or key) + ".log"), "ab")
-    p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT if stdout is None else subprocess.STDOUT)
+    p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     procs[key] = p
     with open(os.path.join(WORK, "pids"), "a") as f:
         f.write(f"{p.pid}\n")
