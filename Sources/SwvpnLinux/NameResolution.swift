@@ -2,18 +2,18 @@ import CSwvpnLinux
 import Glibc
 
 /// A `getaddrinfo` failure, e.g. for `remote vpn.example.com`.
-public struct ResolutionError: Error, Sendable, CustomStringConvertible {
-    public let host: String
-    public let code: Int32
-    public let message: String
+package struct ResolutionError: Error, Sendable, CustomStringConvertible {
+    package let host: String
+    package let code: Int32
+    package let message: String
 
-    public var description: String { "cannot resolve \(host): \(message)" }
+    package var description: String { "cannot resolve \(host): \(message)" }
 }
 
-public enum NameResolution {
+package enum NameResolution {
     /// Resolves `host` (a name or numeric address) for UDP or TCP, in the resolver's preference order.
     /// Blocking: call it off any packet queue. `family` restricts the result (OpenVPN `proto udp4`/`udp6`).
-    public static func resolve(
+    package static func resolve(
         host: String,
         port: UInt16,
         family: SocketAddress.Family? = nil,

@@ -2,14 +2,14 @@ import CSwvpnLinux
 import Glibc
 
 /// A failed rtnetlink request, phrased like `ip`: `route 172.16.0.0/16 via 169.254.255.2 dev tun0: File exists`.
-public struct NetlinkError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct NetlinkError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What was asked, e.g. `route 172.16.0.0/16 via 169.254.255.2 dev tun0`.
-    public let operation: String
-    public let errno: Int32
+    package let operation: String
+    package let errno: Int32
     /// The kernel's extended-ack text, when it sent one.
-    public let kernelMessage: String?
+    package let kernelMessage: String?
 
-    public var description: String {
+    package var description: String {
         let base = "\(operation): \(SystemError.text(for: errno))"
         guard let kernelMessage, !kernelMessage.isEmpty else { return base }
         return "\(base) (\(kernelMessage))"
@@ -17,16 +17,16 @@ public struct NetlinkError: Error, Equatable, Sendable, CustomStringConvertible 
 }
 
 /// An IPv4 or IPv6 route in the main table.
-public struct Route: Sendable, Equatable, CustomStringConvertible {
+package struct Route: Sendable, Equatable, CustomStringConvertible {
     /// Network address (port ignored).
-    public var destination: SocketAddress
-    public var prefixLength: Int
-    public var gateway: SocketAddress?
-    public var ifindex: Int32
+    package var destination: SocketAddress
+    package var prefixLength: Int
+    package var gateway: SocketAddress?
+    package var ifindex: Int32
     /// OpenVPN `route ... metric` / `route-metric`; nil leaves the kernel default (0 for IPv4, 1024 for IPv6).
-    public var metric: UInt32?
+    package var metric: UInt32?
 
-    public init(destination: SocketAddress, prefixLength: Int, gateway: SocketAddress? = nil, ifindex: Int32,
+    package init(destination: SocketAddress, prefixLength: Int, gateway: SocketAddress? = nil, ifindex: Int32,
                 metric: UInt32? = nil) {
         self.destination = destination
         self.prefixLength = prefixLength
@@ -35,7 +35,7 @@ public struct Route: Sendable, Equatable, CustomStringConvertible {
         self.metric = metric
     }
 
-    public var description: String {
+    package var description: String {
         var text = "\(destination.ipString)/\(prefixLength)"
         if let gateway { text += " via \(gateway.ipString)" }
         text += " dev \(Netlink.interfaceName(ifindex))"
@@ -45,15 +45,15 @@ public struct Route: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// An address assigned to an interface, as listed by `Netlink.addresses(family:)`.
-public struct InterfaceAddress: Sendable, Equatable {
-    public var ifindex: Int32
+package struct InterfaceAddress: Sendable, Equatable {
+    package var ifindex: Int32
     /// `IFA_LOCAL` (our address).
-    public var local: SocketAddress
+    package var local: SocketAddress
     /// `IFA_ADDRESS`: the peer on point-to-point links; equal to `local` otherwise.
-    public var address: SocketAddress
-    public var prefixLength: Int
+    package var address: SocketAddress
+    package var prefixLength: Int
 
-    public init(ifindex: Int32, local: SocketAddress, address: SocketAddress, prefixLength: Int) {
+    package init(ifindex: Int32, local: SocketAddress, address: SocketAddress, prefixLength: Int) {
         self.ifindex = ifindex
         self.local = local
         self.address = address
@@ -62,22 +62,22 @@ public struct InterfaceAddress: Sendable, Equatable {
 }
 
 /// Link state from `RTM_GETLINK`.
-public struct LinkInfo: Sendable, Equatable {
-    public var ifindex: Int32
-    public var name: String
-    public var mtu: UInt32
-    public var isUp: Bool
-    public var isPointToPoint: Bool
+package struct LinkInfo: Sendable, Equatable {
+    package var ifindex: Int32
+    package var name: String
+    package var mtu: UInt32
+    package var isUp: Bool
+    package var isPointToPoint: Bool
 }
 
 /// rtnetlink client for interface setup (what OpenVPN's `ifconfig`/`route` do through `networking_sitnl.c`).
 /// Blocking request/acknowledge on a private `NETLINK_ROUTE` socket; for setup paths only.
-public final class Netlink {
+package final class Netlink {
     let fd: Int32
     private var sequence: UInt32 = 0
     private static let receiveBufferSize = 64 * 1024
 
-    public init() throws(SystemError) {
+    package init() throws(SystemError) {
         let fd = try syscallNoWait("socket(AF_NETLINK)") {
             negErrno(socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_ROUTE))
         }
@@ -110,7 +110,7 @@ public final class Netlink {
     // MARK: links
 
     /// `ip link set dev X up|down`.
-    public func setLink(ifindex: Int32, up: Bool) throws(NetlinkError) {
+    package func setLink(ifindex: Int32, up: Bool) throws(NetlinkError) {
         let iffUp: UInt32 = 0x1  // IFF_UP
         var message = Message(type: UInt16(RTM_NEWLINK), flags: NLM_F_REQUEST | NLM_F_ACK)
         message.append(ifinfomsg(ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
@@ -119,7 +119,7 @@ public final class Netlink {
     }
 
     /// `ip link set dev X mtu N` (OpenVPN `tun-mtu`).
-    public func setMTU(ifindex: Int32, mtu: UInt32) throws(NetlinkError) {
+    package func setMTU(ifindex: Int32, mtu: UInt32) throws(NetlinkError) {
         var message = Message(type: UInt16(RTM_NEWLINK), flags: NLM_F_REQUEST | NLM_F_ACK)
         message.append(ifinfomsg(ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
                                  ifi_flags: 0, ifi_change: 0))
@@ -128,7 +128,7 @@ public final class Netlink {
     }
 
     /// `ip link del X`: cleanup of persistent or leftover devices.
-    public func deleteLink(ifindex: Int32) throws(NetlinkError) {
+    package func deleteLink(ifindex: Int32) throws(NetlinkError) {
         var message = Message(type: UInt16(RTM_DELLINK), flags: NLM_F_REQUEST | NLM_F_ACK)
         message.append(ifinfomsg(ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
                                  ifi_flags: 0, ifi_change: 0))
@@ -136,7 +136,7 @@ public final class Netlink {
     }
 
     /// Name, MTU and flags of one link.
-    public func link(ifindex: Int32) throws(NetlinkError) -> LinkInfo {
+    package func link(ifindex: Int32) throws(NetlinkError) -> LinkInfo {
         var message = Message(type: UInt16(RTM_GETLINK), flags: NLM_F_REQUEST)
         message.append(ifinfomsg(ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
                                  ifi_flags: 0, ifi_change: 0))
@@ -163,12 +163,12 @@ public final class Netlink {
 
     /// Adds an address: IPv4 point-to-point `local peer peer/32` (OpenVPN `ifconfig` on a tun device) when `peer`
     /// is given, otherwise `local/prefixLength` (e.g. `ifconfig-ipv6 fd00::1/64`).
-    public func addAddress(ifindex: Int32, local: SocketAddress, peer: SocketAddress? = nil,
+    package func addAddress(ifindex: Int32, local: SocketAddress, peer: SocketAddress? = nil,
                            prefixLength: Int) throws(NetlinkError) {
         try changeAddress(add: true, ifindex: ifindex, local: local, peer: peer, prefixLength: prefixLength)
     }
 
-    public func deleteAddress(ifindex: Int32, local: SocketAddress, peer: SocketAddress? = nil,
+    package func deleteAddress(ifindex: Int32, local: SocketAddress, peer: SocketAddress? = nil,
                               prefixLength: Int) throws(NetlinkError) {
         try changeAddress(add: false, ifindex: ifindex, local: local, peer: peer, prefixLength: prefixLength)
     }
@@ -189,7 +189,7 @@ public final class Netlink {
     }
 
     /// All addresses of a family, for checks and cleanup.
-    public func addresses(family: SocketAddress.Family) throws(NetlinkError) -> [InterfaceAddress] {
+    package func addresses(family: SocketAddress.Family) throws(NetlinkError) -> [InterfaceAddress] {
         var message = Message(type: UInt16(RTM_GETADDR), flags: NLM_F_REQUEST | NLM_F_DUMP)
         message.append(ifaddrmsg(ifa_family: UInt8(family.rawValue), ifa_prefixlen: 0, ifa_flags: 0, ifa_scope: 0,
                                  ifa_index: 0))
@@ -213,11 +213,11 @@ public final class Netlink {
     // MARK: routes
 
     /// `ip route add DEST/LEN [via GW] dev IF [metric M]` in the main table.
-    public func addRoute(_ route: Route) throws(NetlinkError) {
+    package func addRoute(_ route: Route) throws(NetlinkError) {
         try changeRoute(add: true, route)
     }
 
-    public func deleteRoute(_ route: Route) throws(NetlinkError) {
+    package func deleteRoute(_ route: Route) throws(NetlinkError) {
         try changeRoute(add: false, route)
     }
 
@@ -243,7 +243,7 @@ public final class Netlink {
     }
 
     /// Routes of a family in the main table.
-    public func routes(family: SocketAddress.Family) throws(NetlinkError) -> [Route] {
+    package func routes(family: SocketAddress.Family) throws(NetlinkError) -> [Route] {
         var message = Message(type: UInt16(RTM_GETROUTE), flags: NLM_F_REQUEST | NLM_F_DUMP)
         message.append(rtmsg(rtm_family: UInt8(family.rawValue), rtm_dst_len: 0, rtm_src_len: 0, rtm_tos: 0,
                              rtm_table: 0, rtm_protocol: 0, rtm_scope: 0, rtm_type: 0, rtm_flags: 0))

@@ -1,11 +1,11 @@
 /// A file descriptor with exactly one owner, closed once when that owner drops it. Not copyable:
 /// a descriptor moves between owners with `consuming` (an accepted TCP socket into the `TCPLink`),
 /// so two owners can never close it twice or use it after the other closed it.
-public struct OwnedFD: ~Copyable, Sendable {
-    public let raw: Int32
+package struct OwnedFD: ~Copyable, Sendable {
+    package let raw: Int32
 
     /// Takes ownership of `raw` (a descriptor nobody else closes).
-    public init(_ raw: Int32) {
+    package init(_ raw: Int32) {
         precondition(raw >= 0, "OwnedFD: not a descriptor")
         self.raw = raw
     }
@@ -13,7 +13,7 @@ public struct OwnedFD: ~Copyable, Sendable {
     deinit { closeIgnoringErrors(raw) }
 
     /// Ends ownership without closing: the caller now owns `raw`.
-    public consuming func release() -> Int32 {
+    package consuming func release() -> Int32 {
         let raw = self.raw
         discard self
         return raw

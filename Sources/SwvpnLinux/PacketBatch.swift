@@ -14,13 +14,13 @@ import SwvpnProtocol
 ///             ^ buffer(at: i)     ^ offset(at: i)
 ///
 /// Not thread-safe: one batch belongs to one queue (the RX or the TX loop).
-public final class PacketBatch {
-    public let capacity: Int
-    public let stride: Int
+package final class PacketBatch {
+    package let capacity: Int
+    package let stride: Int
     /// Where `receive`/`read` place the first byte of each packet.
-    public let headroom: Int
+    package let headroom: Int
     /// Number of valid packets, set by the last receive/read or by the caller before a send/write.
-    public var count: Int = 0
+    package var count: Int = 0
 
     @usableFromInline let slab: UnsafeMutableRawPointer
     @usableFromInline let offsets: UnsafeMutablePointer<Int>
@@ -36,7 +36,7 @@ public final class PacketBatch {
     ///   - capacity: packets per batch (wireguard-go uses 128).
     ///   - stride: bytes per slot: headroom + largest payload + tailroom.
     ///   - headroom: bytes reserved in front of each received packet.
-    public init(capacity: Int, stride: Int, headroom: Int = 0) {
+    package init(capacity: Int, stride: Int, headroom: Int = 0) {
         precondition(capacity > 0 && stride > headroom && headroom >= 0, "PacketBatch: bad geometry")
         self.capacity = capacity
         self.stride = stride
@@ -74,25 +74,25 @@ public final class PacketBatch {
 
     /// The whole slot `i` (stride bytes), for writing headers into the headroom.
     @inlinable
-    public func buffer(at index: Int) -> UnsafeMutableRawBufferPointer {
+    package func buffer(at index: Int) -> UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(start: slab + index * stride, count: stride)
     }
 
     /// The packet bytes of slot `i`.
     @inlinable
-    public func packet(at index: Int) -> UnsafeMutableRawBufferPointer {
+    package func packet(at index: Int) -> UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(start: slab + index * stride + offsets[index], count: lengths[index])
     }
 
-    @inlinable public func offset(at index: Int) -> Int { offsets[index] }
-    @inlinable public func length(at index: Int) -> Int { lengths[index] }
+    @inlinable package func offset(at index: Int) -> Int { offsets[index] }
+    @inlinable package func length(at index: Int) -> Int { lengths[index] }
 
     /// Marks bytes `offset ..< offset + length` of slot `i` as its packet (after an in-place transform).
     /// A range outside the slot is refused (false, slot left as it was): callers drop that packet
     /// as `.oversized` instead of trapping on input.
     @inlinable
     @discardableResult
-    public func setPacket(at index: Int, offset: Int, length: Int) -> Bool {
+    package func setPacket(at index: Int, offset: Int, length: Int) -> Bool {
         guard offset >= 0 && length >= 0 && offset <= stride - length else { return false }
         offsets[index] = offset
         lengths[index] = length
@@ -101,13 +101,13 @@ public final class PacketBatch {
 
     /// Source address of a received datagram, or the destination set for a send; nil if none.
     @inlinable
-    public func address(at index: Int) -> SocketAddress? {
+    package func address(at index: Int) -> SocketAddress? {
         SocketAddress(UnsafePointer(addresses + index))
     }
 
     /// Destination for `send`; nil sends to the connected peer.
     @inlinable
-    public func setAddress(_ address: SocketAddress?, at index: Int) {
+    package func setAddress(_ address: SocketAddress?, at index: Int) {
         if let address {
             _ = address.write(to: addresses + index)
         } else {
@@ -117,8 +117,8 @@ public final class PacketBatch {
 
     /// UDP GRO: after a receive, the size of the coalesced segments in slot `i` (0 = a single datagram).
     /// UDP GSO: before a send, the segment size the kernel splits slot `i` into (0 = send as one datagram).
-    @inlinable public func segmentSize(at index: Int) -> Int { segmentSizes[index] }
-    @inlinable public func setSegmentSize(_ size: Int, at index: Int) { segmentSizes[index] = size }
+    @inlinable package func segmentSize(at index: Int) -> Int { segmentSizes[index] }
+    @inlinable package func setSegmentSize(_ size: Int, at index: Int) { segmentSizes[index] = size }
 
     /// Points every message at its slot (from `headroom` to the end) for one `recvmmsg`.
     @inlinable
@@ -192,10 +192,10 @@ public final class PacketBatch {
 extension PacketBatch {
     /// The slots as `OutboundPath` writes fragments into them: slab, stride and the offset/length
     /// arrays themselves, so a sealed piece is a ready packet of this batch.
-    public var fragmentSlots: PacketSlots {
+    package var fragmentSlots: PacketSlots {
         PacketSlots(base: slab, stride: stride, capacity: capacity, starts: offsets, lengths: lengths)
     }
 
     /// The start of slot `index` (`buffer(at:)` without the bounds).
-    @inlinable public func slotBase(_ index: Int) -> UnsafeMutableRawPointer { slab + index * stride }
+    @inlinable package func slotBase(_ index: Int) -> UnsafeMutableRawPointer { slab + index * stride }
 }

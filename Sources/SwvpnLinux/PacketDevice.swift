@@ -1,7 +1,7 @@
 /// Where tunnel packets enter and leave the host: the TUN device, or a test's socketpair fake. One
 /// IP packet per read and per write, nonblocking. The data plane is generic over it
 /// (`PacketLoops<Device, Link>`, specialised; no existential on the packet path).
-public protocol PacketDevice: AnyObject, SendableMetatype {
+package protocol PacketDevice: AnyObject, SendableMetatype {
     /// The fd the TX loop waits on.
     var readFD: Int32 { get }
     /// Reads packets into `batch` slots at `batch.headroom` until none is ready or the batch is
@@ -12,11 +12,11 @@ public protocol PacketDevice: AnyObject, SendableMetatype {
 }
 
 extension TUNDevice: PacketDevice {
-    public var readFD: Int32 { fd }
+    package var readFD: Int32 { fd }
 
     @inlinable
-    public func readPackets(into batch: PacketBatch) throws(SystemError) -> Int { try read(into: batch) }
+    package func readPackets(into batch: PacketBatch) throws(SystemError) -> Int { try read(into: batch) }
 
     @inlinable
-    public func writePacket(_ packet: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> { try write(packet) }
+    package func writePacket(_ packet: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> { try write(packet) }
 }

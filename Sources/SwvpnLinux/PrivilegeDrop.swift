@@ -3,9 +3,9 @@ import Glibc
 
 /// OpenVPN `user`/`group`: switch to an unprivileged account after setup, optionally keeping CAP_NET_ADMIN so
 /// routes can still be removed at exit (OpenVPN needs `--persist-tun` tricks for this; a capability is simpler).
-public enum PrivilegeDrop {
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public let description: String
+package enum PrivilegeDrop {
+    package struct Failure: Error, Sendable, CustomStringConvertible {
+        package let description: String
     }
 
     /// Call it before starting other threads: keep-caps and capset act on the calling thread only, while glibc
@@ -15,7 +15,7 @@ public enum PrivilegeDrop {
     ///
     /// Order matters: supplementary groups and gid while still root, then PR_SET_KEEPCAPS so setuid keeps the
     /// permitted set, then setuid, then capset to re-raise only CAP_NET_ADMIN in effective/permitted.
-    public static func drop(toUser user: String, group: String? = nil, keepNetAdmin: Bool) throws(Failure) {
+    package static func drop(toUser user: String, group: String? = nil, keepNetAdmin: Bool) throws(Failure) {
         guard let passwd = getpwnam(user) else { throw Failure(description: "user '\(user)' not found") }
         let uid = passwd.pointee.pw_uid
         var gid = passwd.pointee.pw_gid
@@ -40,12 +40,12 @@ public enum PrivilegeDrop {
     }
 
     /// The calling thread's effective capability mask (bit n = capability n).
-    public static func effectiveCapabilities() throws(SystemError) -> UInt64 {
+    package static func effectiveCapabilities() throws(SystemError) -> UInt64 {
         var effective: UInt64 = 0
         var permitted: UInt64 = 0
         _ = try syscallNoWait("capget") { Int(swvpn_capget(&effective, &permitted)) }
         return effective
     }
 
-    public static var netAdminBit: UInt64 { UInt64(1) << UInt64(swvpn_CAP_NET_ADMIN) }
+    package static var netAdminBit: UInt64 { UInt64(1) << UInt64(swvpn_CAP_NET_ADMIN) }
 }

@@ -2,7 +2,7 @@ import Dispatch
 import Glibc
 
 /// Process signals the daemon reacts to, with OpenVPN's meaning.
-public enum ProcessSignal: Int32, Sendable, CaseIterable {
+package enum ProcessSignal: Int32, Sendable, CaseIterable {
     /// Exit cleanly.
     case terminate = 15  // SIGTERM
     case interrupt = 2  // SIGINT
@@ -22,11 +22,11 @@ public enum ProcessSignal: Int32, Sendable, CaseIterable {
 /// thread, where a signalfd picks it up; so no process-wide sigmask is needed. `init` waits for that registration,
 /// so every signal sent after it returns is reported. `cancel()` restores the default actions.
 // Unchecked: the sources are immutable after init and DispatchSource cancel() is thread-safe.
-public final class SignalWatcher: @unchecked Sendable {
+package final class SignalWatcher: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
     private let signals: [ProcessSignal]
 
-    public init(
+    package init(
         _ signals: [ProcessSignal] = ProcessSignal.allCases,
         queue: DispatchQueue,
         handler: @escaping @Sendable (ProcessSignal) -> Void
@@ -50,7 +50,7 @@ public final class SignalWatcher: @unchecked Sendable {
     }
 
     /// Stops watching and restores the default actions (SIGTERM terminates again).
-    public func cancel() {
+    package func cancel() {
         for source in sources { source.cancel() }
         for signal in signals { Glibc.signal(signal.rawValue, SIG_DFL) }
     }

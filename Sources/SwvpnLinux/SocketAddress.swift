@@ -4,8 +4,8 @@ import Glibc
 /// An IPv4 or IPv6 address with a port, as a plain value (no allocation, `Hashable`, equality includes the port).
 ///
 /// Parses and formats `1.2.3.4`, `1.2.3.4:1194`, `::1`, `[::1]:1194` (and `fe80::1%eth0` scope IDs by index).
-public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
-    public enum Family: Sendable, Hashable {
+package struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
+    package enum Family: Sendable, Hashable {
         case inet
         case inet6
 
@@ -23,12 +23,12 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     @usableFromInline
     var storage: Storage
 
-    public var family: Family {
+    package var family: Family {
         if case .v4 = storage { return .inet }
         return .inet6
     }
 
-    public var port: UInt16 {
+    package var port: UInt16 {
         get {
             switch storage {
             case .v4(_, let port), .v6(_, _, let port, _): return port
@@ -43,12 +43,12 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// IPv4 address from host-order value, e.g. `0x7f00_0001` for 127.0.0.1.
-    public init(ipv4 address: UInt32, port: UInt16) {
+    package init(ipv4 address: UInt32, port: UInt16) {
         storage = .v4(address: address, port: port)
     }
 
     /// IPv6 address from its 16 network-order bytes.
-    public init(ipv6 bytes: [UInt8], port: UInt16, scopeID: UInt32 = 0) {
+    package init(ipv6 bytes: [UInt8], port: UInt16, scopeID: UInt32 = 0) {
         precondition(bytes.count == 16, "IPv6 address needs 16 bytes")
         var high: UInt64 = 0
         var low: UInt64 = 0
@@ -58,7 +58,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses a numeric IP address (no port); nil if it is not one.
-    public init?(ip text: String, port: UInt16 = 0) {
+    package init?(ip text: String, port: UInt16 = 0) {
         var scopeID: UInt32 = 0
         var addressText = Substring(text)
         if let percent = text.firstIndex(of: "%") {
@@ -89,7 +89,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses `host:port` where host is numeric: `1.2.3.4:1194`, `[::1]:1194`. nil if malformed.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else { return nil }
             let host = String(text[text.index(after: text.startIndex)..<close])
@@ -108,7 +108,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The address without port, e.g. `169.254.255.2` or `fd00::1`.
-    public var ipString: String {
+    package var ipString: String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         switch storage {
         case .v4(let address, _):
@@ -124,12 +124,12 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `1.2.3.4:1194` or `[::1]:1194`.
-    public var description: String {
+    package var description: String {
         family == .inet ? "\(ipString):\(port)" : "[\(ipString)]:\(port)"
     }
 
     /// The address bytes in network order (4 or 16 bytes).
-    public var addressBytes: [UInt8] {
+    package var addressBytes: [UInt8] {
         switch storage {
         case .v4(let address, _):
             return withUnsafeBytes(of: address.bigEndian) { Array($0) }
@@ -149,11 +149,11 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The wildcard address of a family (0.0.0.0 / ::) with a port; port 0 means ephemeral.
-    public static func any(_ family: Family, port: UInt16 = 0) -> SocketAddress {
+    package static func any(_ family: Family, port: UInt16 = 0) -> SocketAddress {
         family == .inet ? SocketAddress(ipv4: 0, port: port) : SocketAddress(ipv6: [UInt8](repeating: 0, count: 16), port: port)
     }
 
-    public static func loopback(_ family: Family, port: UInt16 = 0) -> SocketAddress {
+    package static func loopback(_ family: Family, port: UInt16 = 0) -> SocketAddress {
         family == .inet
             ? SocketAddress(ipv4: 0x7f00_0001, port: port)
             : SocketAddress(ipv6: [UInt8](repeating: 0, count: 15) + [1], port: port)
@@ -163,7 +163,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Writes this address into `storage` and returns its length.
     @inlinable
-    public func write(to raw: UnsafeMutablePointer<sockaddr_storage>) -> socklen_t {
+    package func write(to raw: UnsafeMutablePointer<sockaddr_storage>) -> socklen_t {
         switch storage {
         case .v4(let address, let port):
             return raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
@@ -190,7 +190,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Reads an AF_INET/AF_INET6 sockaddr; nil for other families.
     @inlinable
-    public init?(_ raw: UnsafePointer<sockaddr_storage>) {
+    package init?(_ raw: UnsafePointer<sockaddr_storage>) {
         switch Int32(raw.pointee.ss_family) {
         case AF_INET:
             let sin = UnsafeRawPointer(raw).load(as: sockaddr_in.self)
@@ -211,7 +211,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Calls `body` with a `sockaddr` pointer and length for this address.
-    public func withSockAddr<R, E: Error>(
+    package func withSockAddr<R, E: Error>(
         _ body: (UnsafePointer<sockaddr>, socklen_t) throws(E) -> R
     ) throws(E) -> R {
         var raw = sockaddr_storage()

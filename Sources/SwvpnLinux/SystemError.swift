@@ -1,6 +1,9 @@
 import CSwvpnLinux
 import Glibc
 
+// The one SwvpnLinux file that stays `public` (the rest is `package`): the always-inlined `syscall`
+// wrapper is `@usableFromInline`, and its result types must then be public.
+
 /// A failed system call: the errno value and what was being attempted.
 ///
 /// `syscall` names the call and, where useful, its object (`"TUNSETIFF tun0"`), so the message alone

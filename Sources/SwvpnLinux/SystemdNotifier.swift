@@ -3,36 +3,36 @@ import Glibc
 
 /// sd_notify(3) without libsystemd: datagrams to `$NOTIFY_SOCKET` (a path, or `@name` for an abstract socket).
 /// With `Type=notify` the unit becomes active on `READY=1`; once the TUN device and socket are up, send it.
-public struct SystemdNotifier: Sendable {
-    public let socketPath: String
+package struct SystemdNotifier: Sendable {
+    package let socketPath: String
 
     /// Reads `$NOTIFY_SOCKET`; nil when not started by systemd (then notifications are simply not sent).
-    public static func fromEnvironment() -> SystemdNotifier? {
+    package static func fromEnvironment() -> SystemdNotifier? {
         guard let value = getenv("NOTIFY_SOCKET") else { return nil }
         let path = String(cString: value)
         return path.isEmpty ? nil : SystemdNotifier(socketPath: path)
     }
 
-    public init(socketPath: String) {
+    package init(socketPath: String) {
         self.socketPath = socketPath
     }
 
-    public func ready(status: String? = nil) throws(SystemError) {
+    package func ready(status: String? = nil) throws(SystemError) {
         try notify("READY=1" + (status.map { "\nSTATUS=\($0)" } ?? ""))
     }
 
-    public func status(_ text: String) throws(SystemError) { try notify("STATUS=\(text)") }
-    public func watchdog() throws(SystemError) { try notify("WATCHDOG=1") }
-    public func stopping() throws(SystemError) { try notify("STOPPING=1") }
+    package func status(_ text: String) throws(SystemError) { try notify("STATUS=\(text)") }
+    package func watchdog() throws(SystemError) { try notify("WATCHDOG=1") }
+    package func stopping() throws(SystemError) { try notify("STOPPING=1") }
     /// Type=notify-reload wants the monotonic time of the reload with it, in microseconds.
-    public func reloading() throws(SystemError) {
+    package func reloading() throws(SystemError) {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         try notify("RELOADING=1\nMONOTONIC_USEC=\(Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)")
     }
 
     /// Sends raw `KEY=VALUE` lines in one datagram.
-    public func notify(_ state: String) throws(SystemError) {
+    package func notify(_ state: String) throws(SystemError) {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         var pathBytes = Array(socketPath.utf8)
@@ -66,7 +66,7 @@ public struct SystemdNotifier: Sendable {
 
     /// The watchdog period from `$WATCHDOG_USEC`, if set for this process (`$WATCHDOG_PID` absent or ours).
     /// Send `watchdog()` at about half this interval.
-    public static func watchdogInterval() -> Duration? {
+    package static func watchdogInterval() -> Duration? {
         guard let usecText = getenv("WATCHDOG_USEC"), let usec = UInt64(String(cString: usecText)), usec > 0 else {
             return nil
         }

@@ -3,23 +3,23 @@ import Glibc
 
 /// A nonblocking TCP socket for `proto tcp-server` / `tcp-client` (OpenVPN frames each packet with a 2-byte
 /// length; framing lives in SwvpnProtocol, this type only moves bytes).
-public final class TCPSocket {
+package final class TCPSocket {
     /// The socket; -1 once `releaseFD()` handed it to another owner.
-    public private(set) var fd: Int32
+    package private(set) var fd: Int32
 
     init(fd: Int32) { self.fd = fd }
 
     deinit { if fd >= 0 { closeIgnoringErrors(fd) } }
 
     /// Hands the fd to a new owner (a `TCPLink`), which closes it; this object no longer does.
-    public func releaseFD() -> OwnedFD {
+    package func releaseFD() -> OwnedFD {
         let taken = OwnedFD(fd)
         fd = -1
         return taken
     }
 
     /// A listening socket bound to `address` (port 0 = ephemeral), SO_REUSEADDR set so restarts can rebind.
-    public static func listen(on address: SocketAddress, backlog: Int32 = 1) throws(SystemError) -> TCPSocket {
+    package static func listen(on address: SocketAddress, backlog: Int32 = 1) throws(SystemError) -> TCPSocket {
         let socket = try TCPSocket.make(address.family)
         _ = try syscallNoWait("setsockopt(SO_REUSEADDR)") {
             Int(swvpn_setsockopt_int(socket.fd, SOL_SOCKET, SO_REUSEADDR, 1))
@@ -33,7 +33,7 @@ public final class TCPSocket {
 
     /// Starts a nonblocking connect, from `local` if given (openvpn `local` on a tcp-client). Wait for
     /// writability, then call `finishConnect()`.
-    public static func connect(to address: SocketAddress, from local: SocketAddress? = nil) throws(SystemError) -> TCPSocket {
+    package static func connect(to address: SocketAddress, from local: SocketAddress? = nil) throws(SystemError) -> TCPSocket {
         let socket = try TCPSocket.make(address.family)
         if let local {
             _ = try syscallNoWait("setsockopt(SO_REUSEADDR)") {
@@ -61,14 +61,14 @@ public final class TCPSocket {
     }
 
     /// Reports the outcome of a nonblocking connect (SO_ERROR), e.g. "connect: Connection refused".
-    public func finishConnect() throws(SystemError) {
+    package func finishConnect() throws(SystemError) {
         var code: Int32 = 0
         _ = try syscallNoWait("getsockopt(SO_ERROR)") { Int(swvpn_getsockopt_int(fd, SOL_SOCKET, SO_ERROR, &code)) }
         if code != 0 { throw SystemError(errno: code, syscall: "connect") }
     }
 
     /// Accepts one pending connection (nonblocking, close-on-exec), with the peer's address.
-    public func accept() throws(SystemError) -> IOResult<(TCPSocket, SocketAddress)> {
+    package func accept() throws(SystemError) -> IOResult<(TCPSocket, SocketAddress)> {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = try syscall("accept4") {
@@ -90,13 +90,13 @@ public final class TCPSocket {
     }
 
     /// Disables Nagle: tunnel packets must not wait for more data.
-    public func setNoDelay() throws(SystemError) {
+    package func setNoDelay() throws(SystemError) {
         _ = try syscallNoWait("setsockopt(TCP_NODELAY)") {
             Int(swvpn_setsockopt_int(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1))
         }
     }
 
-    public func localAddress() throws(SystemError) -> SocketAddress {
+    package func localAddress() throws(SystemError) -> SocketAddress {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         _ = try syscallNoWait("getsockname") {
@@ -110,13 +110,13 @@ public final class TCPSocket {
 
     /// Reads available bytes; `.processed(0)` means the peer closed the connection.
     @inlinable
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult<Int> {
         try syscall("read tcp") { swvpn_read(fd, buffer.baseAddress, buffer.count) }
     }
 
     /// Writes what the kernel accepts now (possibly fewer bytes than given).
     @inlinable
-    public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
         try syscall("write tcp") { swvpn_write(fd, bytes.baseAddress, bytes.count) }
     }
 }

@@ -4,27 +4,27 @@ import Glibc
 /// A layer-3 TUN interface (`IFF_TUN | IFF_NO_PI`): each read or write is exactly one IP packet; or
 /// with `.tap` a layer-2 TAP interface (`IFF_TAP`), where each is one Ethernet frame.
 /// The fd is nonblocking and close-on-exec; closing it (deinit) removes a non-persistent device.
-public final class TUNDevice {
+package final class TUNDevice {
     private let owned: OwnedFD
-    public var fd: Int32 { owned.raw }
+    package var fd: Int32 { owned.raw }
     /// The kernel's name for the device, e.g. `tun0`.
-    public let name: String
-    public let ifindex: Int32
+    package let name: String
+    package let ifindex: Int32
 
-    public struct Options: OptionSet, Sendable {
-        public let rawValue: Int32
-        public init(rawValue: Int32) { self.rawValue = rawValue }
+    package struct Options: OptionSet, Sendable {
+        package let rawValue: Int32
+        package init(rawValue: Int32) { self.rawValue = rawValue }
         /// `IFF_MULTI_QUEUE`: open the same name again for one queue per core.
-        public static let multiQueue = Options(rawValue: SWVPN_TUN_MULTI_QUEUE)
+        package static let multiQueue = Options(rawValue: SWVPN_TUN_MULTI_QUEUE)
         /// `IFF_VNET_HDR`: packets carry a `virtio_net_hdr` prefix (needed for TUN offloads).
-        public static let virtioHeader = Options(rawValue: SWVPN_TUN_VNET_HDR)
+        package static let virtioHeader = Options(rawValue: SWVPN_TUN_VNET_HDR)
         /// `IFF_TAP`: an Ethernet device (openvpn's `dev tap`).
-        public static let tap = Options(rawValue: SWVPN_TUN_TAP)
+        package static let tap = Options(rawValue: SWVPN_TUN_TAP)
     }
 
     /// Opens a TUN (or TAP) device. `name` follows OpenVPN's `dev`: nil, `tun` or `tap` lets the kernel
     /// pick `tunN`/`tapN`; a name ending in a digit (`tun0`) or containing `%d` is used as given.
-    public init(name requested: String? = nil, options: Options = []) throws(SystemError) {
+    package init(name requested: String? = nil, options: Options = []) throws(SystemError) {
         var pattern = requested ?? (options.contains(.tap) ? "tap" : "tun")
         if !pattern.contains("%d"), pattern.last.map({ !$0.isNumber }) ?? true {
             pattern += "%d"
@@ -41,7 +41,7 @@ public final class TUNDevice {
     }
 
     /// Adopts an already attached TUN fd (inherited from a privileged parent, like wireguard-go's `WG_TUN_FD`).
-    public init(adopting fd: consuming OwnedFD, name: String) throws(SystemError) {
+    package init(adopting fd: consuming OwnedFD, name: String) throws(SystemError) {
         try setNonBlocking(fd.raw, what: name)
         ifindex = Int32(try syscallNoWait("if_nametoindex \(name)") { Int(swvpn_ifindex(name)) })
         self.name = name
@@ -49,32 +49,32 @@ public final class TUNDevice {
     }
 
     /// Sets a tap device's Ethernet address (openvpn's `lladdr`).
-    public func setHardwareAddress(_ address: [UInt8]) throws(SystemError) {
+    package func setHardwareAddress(_ address: [UInt8]) throws(SystemError) {
         precondition(address.count == 6, "an Ethernet address has 6 bytes")
         _ = try syscallNoWait("SIOCSIFHWADDR \(name)") { Int(swvpn_set_hwaddr(name, address)) }
     }
 
     /// `TUNSETOFFLOAD` with `TUN_F_*` flags (requires `.virtioHeader`).
-    public func setOffload(_ flags: UInt32) throws(SystemError) {
+    package func setOffload(_ flags: UInt32) throws(SystemError) {
         _ = try syscallNoWait("TUNSETOFFLOAD \(name)") { Int(swvpn_tun_set_offload(fd, flags)) }
     }
 
     /// Reads one packet into `buffer`; returns its length or `.wouldBlock`.
     @inlinable
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult<Int> {
         try syscall("read tun") { swvpn_read(fd, buffer.baseAddress, buffer.count) }
     }
 
     /// Writes one packet; returns the bytes written or `.wouldBlock`.
     @inlinable
-    public func write(_ packet: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+    package func write(_ packet: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
         try syscall("write tun") { swvpn_write(fd, packet.baseAddress, packet.count) }
     }
 
     /// Reads up to `maxCount` packets into `batch` slots at `batch.headroom` until the queue is empty.
     /// Sets `batch.count` and returns it (0 = nothing was ready).
     @inlinable
-    public func read(into batch: PacketBatch, maxCount: Int? = nil) throws(SystemError) -> Int {
+    package func read(into batch: PacketBatch, maxCount: Int? = nil) throws(SystemError) -> Int {
         let limit = min(maxCount ?? batch.capacity, batch.capacity)
         var received = 0
         while received < limit {
@@ -93,7 +93,7 @@ public final class TUNDevice {
     /// Writes packets `start ..< start + count` of `batch`; returns how many went out before the device
     /// queue filled (`.wouldBlock` on the first one gives 0).
     @inlinable
-    public func write(from batch: PacketBatch, start: Int = 0, count: Int) throws(SystemError) -> Int {
+    package func write(from batch: PacketBatch, start: Int = 0, count: Int) throws(SystemError) -> Int {
         var written = 0
         while written < count {
             let packet = batch.packet(at: start + written)

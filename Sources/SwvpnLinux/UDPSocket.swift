@@ -2,21 +2,21 @@ import CSwvpnLinux
 import Glibc
 
 /// What the kernel offers for UDP segmentation offload (probed once per process).
-public struct UDPOffloadSupport: Sendable, Equatable {
+package struct UDPOffloadSupport: Sendable, Equatable {
     /// `UDP_SEGMENT`: one `send` of many equal-size datagrams.
-    public var segmentation: Bool
+    package var segmentation: Bool
     /// `UDP_GRO`: one `recv` returns several coalesced datagrams.
-    public var receiveCoalescing: Bool
+    package var receiveCoalescing: Bool
 }
 
 /// A nonblocking UDP socket (IPv4 or IPv6) moving whole `PacketBatch`es with one syscall.
-public final class UDPSocket {
+package final class UDPSocket {
     private let owned: OwnedFD
-    public var fd: Int32 { owned.raw }
-    public let family: SocketAddress.Family
+    package var fd: Int32 { owned.raw }
+    package let family: SocketAddress.Family
 
     /// Creates a nonblocking socket bound to `address` (port 0 = ephemeral).
-    public init(bindingTo address: SocketAddress, reuseAddress: Bool = false) throws(SystemError) {
+    package init(bindingTo address: SocketAddress, reuseAddress: Bool = false) throws(SystemError) {
         family = address.family
         // On a failure below `owned` is dropped, which closes the socket.
         let owned = OwnedFD(Int32(try syscallNoWait("socket(UDP)") {
@@ -35,7 +35,7 @@ public final class UDPSocket {
     }
 
     /// The bound address (useful after binding port 0).
-    public func localAddress() throws(SystemError) -> SocketAddress {
+    package func localAddress() throws(SystemError) -> SocketAddress {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         _ = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SystemError) in
@@ -48,7 +48,7 @@ public final class UDPSocket {
     }
 
     /// Fixes the peer (OpenVPN without `float`): the kernel then drops datagrams from other sources.
-    public func connect(to peer: SocketAddress) throws(SystemError) {
+    package func connect(to peer: SocketAddress) throws(SystemError) {
         _ = try peer.withSockAddr { (sa, length) throws(SystemError) in
             try syscallNoWait("connect \(peer)") { negErrno(Glibc.connect(fd, sa, length)) }
         }
@@ -58,7 +58,7 @@ public final class UDPSocket {
     /// can exceed `net.core.rmem_max`, then falls back to the capped ones. Returns the sizes the kernel reports
     /// (which it doubles for bookkeeping).
     @discardableResult
-    public func setBufferSizes(receive: Int?, send: Int?) throws(SystemError) -> (receive: Int, send: Int) {
+    package func setBufferSizes(receive: Int?, send: Int?) throws(SystemError) -> (receive: Int, send: Int) {
         func apply(_ bytes: Int, force: Int32, plain: Int32, name: String) throws(SystemError) {
             let value = Int32(clamping: bytes)
             if (try? syscallNoWait("setsockopt(\(name)FORCE)") { Int(swvpn_setsockopt_int(fd, SOL_SOCKET, force, value)) }) != nil {
@@ -76,19 +76,19 @@ public final class UDPSocket {
     }
 
     /// Kernel support for UDP GSO/GRO, probed on a throwaway socket.
-    public static let offloadSupport = UDPOffloadSupport(
+    package static let offloadSupport = UDPOffloadSupport(
         segmentation: swvpn_udp_gso_supported() != 0,
         receiveCoalescing: swvpn_udp_gro_supported() != 0)
 
     /// Asks the kernel to coalesce received datagrams (see `PacketBatch.segmentSize(at:)`).
-    public func enableReceiveCoalescing() throws(SystemError) {
+    package func enableReceiveCoalescing() throws(SystemError) {
         _ = try syscallNoWait("setsockopt(UDP_GRO)") { Int(swvpn_setsockopt_int(fd, swvpn_SOL_UDP, swvpn_UDP_GRO, 1)) }
     }
 
     /// One `recvmmsg` into all of `batch`'s slots (at `headroom`); sets `batch.count`, lengths, sources.
     /// Returns the number received, or `.wouldBlock` when nothing is queued.
     @inlinable
-    public func receive(into batch: PacketBatch) throws(SystemError) -> IOResult<Int> {
+    package func receive(into batch: PacketBatch) throws(SystemError) -> IOResult<Int> {
         batch.prepareReceive(count: batch.capacity)
         let result = try syscall("recvmmsg") {
             Int(swvpn_recvmmsg(fd, batch.messages, UInt32(batch.capacity), 0))
@@ -105,7 +105,7 @@ public final class UDPSocket {
     /// One `sendmmsg` of packets `start ..< start + count` to their addresses (none = connected peer).
     /// Returns how many the kernel took; the caller retries the rest when the socket is writable.
     @inlinable
-    public func send(from batch: PacketBatch, start: Int = 0, count: Int) throws(SystemError) -> IOResult<Int> {
+    package func send(from batch: PacketBatch, start: Int = 0, count: Int) throws(SystemError) -> IOResult<Int> {
         precondition(start >= 0 && count >= 0 && start + count <= batch.capacity, "send range outside batch")
         if count == 0 { return .processed(0) }
         batch.prepareSend(start: start, count: count)

@@ -6,8 +6,8 @@ import Synchronization
 ///
 /// One sink per process, shared by every `Logger` through `SinkLogHandler`. Each line is written with a
 /// single write(2), so lines from the packet queues and the control queue never interleave.
-public final class LogSink: Sendable {
-    public enum Style: Sendable {
+package final class LogSink: Sendable {
+    package enum Style: Sendable {
         /// `2026-11-29 15:36:48 message`, like openvpn.
         case timestamps
         /// Bare lines (`suppress-timestamps`).
@@ -28,23 +28,23 @@ public final class LogSink: Sendable {
     /// OpenVPN `mute n`: at most n consecutive messages of one kind (0 = no limit). A kind is the
     /// message's leading text up to its first digit or quote, so "dropped 12 packets" and
     /// "dropped 40 packets" are one kind.
-    public var mute: Int {
+    package var mute: Int {
         get { muteLimit.withLock { $0 } }
         set { muteLimit.withLock { $0 = newValue } }
     }
     private let muteLimit = Mutex(0)
 
     private let state: Mutex<State>
-    public let style: Style
+    package let style: Style
 
     /// Logs to stderr. `suppressTimestamps` or a journal on stderr drop the timestamps.
-    public init(stderrStyle style: Style) {
+    package init(stderrStyle style: Style) {
         self.state = Mutex(State(fd: 2, ownsFD: false))
         self.style = style
     }
 
     /// Logs to a file, appending or truncating (`log` vs `log-append`).
-    public init(path: String, append: Bool, style: Style) throws(SystemError) {
+    package init(path: String, append: Bool, style: Style) throws(SystemError) {
         let flags = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC)
         let fd = PosixFileSystem.openForWriting(path, flags: flags, mode: 0o640)
         guard fd >= 0 else { throw SystemError(errno: errno, syscall: "open(\(path))") }
@@ -60,7 +60,7 @@ public final class LogSink: Sendable {
     /// Picks the stderr style the way systemd users expect: no timestamps when journald reads stderr.
     /// `suppress-timestamps` acts as in openvpn, on stderr and on `log`/`log-append` files alike; the unit
     /// does not pass it, so a tunnel's log file keeps its timestamps while the journal adds its own.
-    public static func defaultStderrStyle(suppressTimestamps: Bool) -> Style {
+    package static func defaultStderrStyle(suppressTimestamps: Bool) -> Style {
         if stderrIsJournal() { return .journal }
         return suppressTimestamps ? .plain : .timestamps
     }
@@ -76,7 +76,7 @@ public final class LogSink: Sendable {
         return UInt64(st.st_dev) == device && UInt64(st.st_ino) == inode
     }
 
-    public func write(level: Logger.Level, _ message: String) {
+    package func write(level: Logger.Level, _ message: String) {
         var line: String
         switch style {
         case .plain: line = message
@@ -131,7 +131,7 @@ public final class LogSink: Sendable {
     }
 
     /// Local time as `YYYY-MM-DD HH:MM:SS`, openvpn's log and status format.
-    public static func timestamp(_ t: time_t = time(nil)) -> String {
+    package static func timestamp(_ t: time_t = time(nil)) -> String {
         var now = t
         var tmv = tm()
         localtime_r(&now, &tmv)
@@ -145,23 +145,23 @@ public final class LogSink: Sendable {
 }
 
 /// swift-log handler that formats `message key=value ...` and hands it to the shared `LogSink`.
-public struct SinkLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
-    public var logLevel: Logger.Level
+package struct SinkLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
+    package var logLevel: Logger.Level
     private let sink: LogSink
 
-    public init(sink: LogSink, level: Logger.Level) {
+    package init(sink: LogSink, level: Logger.Level) {
         self.sink = sink
         self.logLevel = level
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var text = event.message.description
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
@@ -173,7 +173,7 @@ public struct SinkLogHandler: LogHandler {
 
     /// OpenVPN's `verb` to a swift-log level: 0 fatal only, 1–2 lifecycle and warnings (openvpn's default 1
     /// still prints start-up and peer messages), 3–4 informational, 5–6 debug, 7+ trace (OCC strings, pings).
-    public static func level(forVerb verb: Int) -> Logger.Level {
+    package static func level(forVerb verb: Int) -> Logger.Level {
         switch verb {
         case ..<1: .error
         case 1...2: .notice

@@ -7,11 +7,11 @@ import Glibc
 /// CAP_CHOWN to hand the file over. So the file's descriptor is kept open from its creation: at exit the
 /// file is unlinked if we still can, and otherwise emptied through that descriptor. An empty pid file
 /// names no process, so nothing can signal a reused PID through it.
-public final class PIDFile: Sendable {
-    public let path: String
+package final class PIDFile: Sendable {
+    package let path: String
     private let fd: Int32
 
-    public enum Removal: Sendable, Equatable {
+    package enum Removal: Sendable, Equatable {
         case removed
         /// Left in place, empty: its directory is not writable by the account we dropped to.
         case emptied(unlinkErrno: Int32)
@@ -21,7 +21,7 @@ public final class PIDFile: Sendable {
     }
 
     /// Writes our PID (a new file, atomically) and keeps it open for `remove()`.
-    public init(writing path: String) throws(SystemError) {
+    package init(writing path: String) throws(SystemError) {
         try PosixFileSystem.replace(path, with: "\(getpid())\n", mode: 0o644)
         let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError(errno: errno, syscall: "open(\(path))") }
@@ -31,7 +31,7 @@ public final class PIDFile: Sendable {
 
     deinit { close(fd) }
 
-    public func remove() -> Removal {
+    package func remove() -> Removal {
         var mine = stat()
         var current = stat()
         guard fstat(fd, &mine) == 0 else { return .failed(SystemError(errno: errno, syscall: "fstat(\(path))")) }

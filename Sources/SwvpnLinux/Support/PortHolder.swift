@@ -3,8 +3,8 @@ import Glibc
 /// Which process holds a local port: its socket's inode from /proc/net/{udp,tcp}[6], then the
 /// process whose /proc/PID/fd has that socket. Best effort, for an error message ("held by pid
 /// 812 (openvpn)"); nil when it cannot be told (another namespace, no permission).
-public enum PortHolder {
-    public static func describe(port: UInt16, stream: Bool) -> String? {
+package enum PortHolder {
+    package static func describe(port: UInt16, stream: Bool) -> String? {
         let tables = stream ? ["/proc/net/tcp", "/proc/net/tcp6"] : ["/proc/net/udp", "/proc/net/udp6"]
         var inodes: Set<String> = []
         for table in tables {

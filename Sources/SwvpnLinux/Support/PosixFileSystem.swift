@@ -2,10 +2,10 @@ import Glibc
 import SwvpnConfig
 
 /// The real file system for the config parser and the key loader.
-public struct PosixFileSystem: ConfigFileSystem, Sendable {
-    public init() {}
+package struct PosixFileSystem: ConfigFileSystem, Sendable {
+    package init() {}
 
-    public func read(_ path: String) throws -> [UInt8] {
+    package func read(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileReadError(errno: errno) }
         defer { close(fd) }
@@ -34,12 +34,12 @@ extension PosixFileSystem {
     /// Opens a file the daemon writes as root (log, status, replay state) with `O_NOFOLLOW`: a
     /// symlink planted at that path would otherwise make root write wherever it points. Fails with
     /// ELOOP ("Too many levels of symbolic links") on a symlink. Returns the fd or -1 (errno set).
-    public static func openForWriting(_ path: String, flags: Int32, mode: mode_t) -> Int32 {
+    package static func openForWriting(_ path: String, flags: Int32, mode: mode_t) -> Int32 {
         open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode)
     }
 
     /// Reads a key file and returns its permission bits too, from the same open file (no race).
-    public func readWithMode(_ path: String) throws -> (bytes: [UInt8], mode: mode_t) {
+    package func readWithMode(_ path: String) throws -> (bytes: [UInt8], mode: mode_t) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileReadError(errno: errno) }
         defer { close(fd) }
@@ -51,16 +51,16 @@ extension PosixFileSystem {
 
 /// Why a file could not be read, as the bare system reason: callers already name the file and
 /// the directive that pointed to it.
-public struct FileReadError: Error, CustomStringConvertible {
-    public let errno: Int32
-    public var description: String { SystemError.text(for: errno) }
+package struct FileReadError: Error, CustomStringConvertible {
+    package let errno: Int32
+    package var description: String { SystemError.text(for: errno) }
 }
 
 extension PosixFileSystem {
     /// Replaces `path` with `contents` so readers never see half a file: a temporary file in the same
     /// directory (created with `mode`), optionally fsynced, renamed over the target, and the directory
     /// fsynced. Used for keys (0600, synced), status and pid files.
-    public static func replace(_ path: String, with contents: String, mode: mode_t, sync: Bool = false) throws(SystemError) {
+    package static func replace(_ path: String, with contents: String, mode: mode_t, sync: Bool = false) throws(SystemError) {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         var template = Array((directory + "/.swvpnd-XXXXXX").utf8CString)

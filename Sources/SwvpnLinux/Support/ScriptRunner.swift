@@ -7,18 +7,18 @@ import SwvpnConfig
 /// the program is executed directly (a path, no PATH search). The child starts with default signal
 /// dispositions and an empty signal mask (the daemon blocks and ignores signals it handles itself),
 /// in its own process group, and is killed (SIGTERM, then SIGKILL) if it runs past `timeout`.
-public enum ScriptRunner {
-    public static let defaultTimeout: Int64 = 60
+package enum ScriptRunner {
+    package static let defaultTimeout: Int64 = 60
 
-    public enum Outcome: Sendable, Equatable, CustomStringConvertible {
+    package enum Outcome: Sendable, Equatable, CustomStringConvertible {
         case exited(Int32)
         case signaled(Int32)
         case timedOut(seconds: Int64)
         case notStarted(String)
 
-        public var succeeded: Bool { self == .exited(0) }
+        package var succeeded: Bool { self == .exited(0) }
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .exited(let status): "failed with status \(status)"
             case .signaled(let signal): "was killed by signal \(signal)"
@@ -28,7 +28,7 @@ public enum ScriptRunner {
         }
     }
 
-    public static func run(_ command: String, arguments: [String], environment: [String],
+    package static func run(_ command: String, arguments: [String], environment: [String],
                            timeout: Int64 = defaultTimeout) -> Outcome {
         let words: [String]
         do throws(ConfigError) {

@@ -2,7 +2,7 @@ import SwvpnProtocol
 
 /// Why the data plane dropped a packet: one counter each (`TrafficCounters`), summarised by the
 /// control queue at most once per 10 s. The description is the summary's wording.
-public enum PacketDrop: Int, CaseIterable, Sendable, CustomStringConvertible {
+package enum PacketDrop: Int, CaseIterable, Sendable, CustomStringConvertible {
     case badHMAC
     case replayed
     case undecryptable
@@ -16,7 +16,7 @@ public enum PacketDrop: Int, CaseIterable, Sendable, CustomStringConvertible {
     /// carry, dropped instead of trapping.
     case oversized
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .badHMAC: "bad HMAC"
         case .replayed: "replayed"
@@ -32,7 +32,7 @@ public enum PacketDrop: Int, CaseIterable, Sendable, CustomStringConvertible {
     }
 
     /// The counter an inbound drop of the packet path goes to.
-    public init(_ drop: InboundDrop) {
+    package init(_ drop: InboundDrop) {
         switch drop {
         case .crypto(.badHMAC), .crypto(.tooShort), .crypto(.empty): self = .badHMAC
         case .crypto(.replayed): self = .replayed
@@ -43,18 +43,18 @@ public enum PacketDrop: Int, CaseIterable, Sendable, CustomStringConvertible {
 }
 
 /// Drop counts by reason at one moment (a snapshot; the control queue's, never per packet).
-public struct DropCounts: Sendable, Equatable {
+package struct DropCounts: Sendable, Equatable {
     private var values = [UInt64](repeating: 0, count: PacketDrop.allCases.count)
 
-    public init() {}
+    package init() {}
 
-    public subscript(drop: PacketDrop) -> UInt64 {
+    package subscript(drop: PacketDrop) -> UInt64 {
         get { values[drop.rawValue] }
         set { values[drop.rawValue] = newValue }
     }
 
     /// The reasons that grew since `earlier`, with how much, in `PacketDrop.allCases` order.
-    public func since(_ earlier: DropCounts) -> [(PacketDrop, UInt64)] {
+    package func since(_ earlier: DropCounts) -> [(PacketDrop, UInt64)] {
         PacketDrop.allCases.compactMap { drop in
             let delta = self[drop] &- earlier[drop]
             return delta > 0 ? (drop, delta) : nil

@@ -4,7 +4,7 @@ import SwvpnProtocol
 
 /// A set-up failure and its cause; the description is the message for the user. At start the daemon
 /// exits with status 1; a socket whose address is in use is tried again first (`isAddressInUse`).
-public enum SetupError: Error, CustomStringConvertible {
+package enum SetupError: Error, CustomStringConvertible {
     /// The config or key file could not be read again (SIGHUP); the loader's message.
     case config(String)
     case cryptoProvider(CryptoError)
@@ -24,7 +24,7 @@ public enum SetupError: Error, CustomStringConvertible {
     case script(kind: String, command: String, outcome: String)
     case privileges(PrivilegeDrop.Failure)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .config(let message): message
         case .cryptoProvider(let error): "\(error)"
@@ -47,7 +47,7 @@ public enum SetupError: Error, CustomStringConvertible {
     }
 
     /// Another socket has the address (another tunnel, or an old instance still exiting): may pass.
-    public var isAddressInUse: Bool {
+    package var isAddressInUse: Bool {
         switch self {
         case .udpSocket(_, let error, _), .tcpListen(_, let error, _): error.errno == EADDRINUSE
         default: false

@@ -13,12 +13,12 @@ import SwvpnProtocol
 ///
 /// While no connection is attached `readFD` is a placeholder that never becomes readable, so the
 /// data plane can run its TUN side (packets are counted as lost, as with no UDP peer).
-public final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading contract above
-    public var isDatagram: Bool { false }
-    public var readFD: Int32 { fd >= 0 ? fd : placeholder.raw }
+package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading contract above
+    package var isDatagram: Bool { false }
+    package var readFD: Int32 { fd >= 0 ? fd : placeholder.raw }
     /// The connected peer (reported as every received packet's source), nil between connections.
-    public private(set) var peer: SocketAddress?
-    public var isConnected: Bool { fd >= 0 }
+    package private(set) var peer: SocketAddress?
+    package var isConnected: Bool { fd >= 0 }
 
     /// The attached connection, and its raw value for the loops (-1 when none).
     private var connection: OwnedFD?
@@ -42,7 +42,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading 
 
     /// - Parameter maxRecordLength: the largest wire packet accepted (`PacketPathSettings.maxWirePacket`);
     ///   a longer or zero length breaks the connection, as in openvpn.
-    public init(maxRecordLength: Int) throws(SystemError) {
+    package init(maxRecordLength: Int) throws(SystemError) {
         precondition(maxRecordLength > 0 && maxRecordLength <= Int(UInt16.max))
         self.maxRecordLength = maxRecordLength
         reader = TCPRecordReader(maxRecordLength: maxRecordLength)
@@ -65,7 +65,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading 
     }
 
     /// Takes ownership of a connected socket. Only while the data plane is stopped.
-    public func attach(fd: consuming OwnedFD, peer: SocketAddress) {
+    package func attach(fd: consuming OwnedFD, peer: SocketAddress) {
         precondition(self.fd < 0, "TCPLink: a connection is already attached")
         self.fd = fd.raw
         connection = consume fd
@@ -77,7 +77,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading 
     }
 
     /// Closes the connection. Only while the data plane is stopped.
-    public func detach() {
+    package func detach() {
         fd = -1
         connection = nil  // closes it
         peer = nil
@@ -86,7 +86,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading 
     }
 
     /// Ends the connection in both directions without closing the fd (any thread).
-    public func shutdownConnection() {
+    package func shutdownConnection() {
         let fd = self.fd
         if fd >= 0 { _ = try? syscallNoWait("shutdown tcp") { negErrno(Glibc.shutdown(fd, Int32(SHUT_RDWR))) } }
     }
@@ -95,7 +95,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading 
 
     /// True when whole records (or the end of the stream) wait in the staging buffer: the socket may
     /// not become readable again for them, so the data plane must call `receive` again itself.
-    public var hasBufferedInput: Bool {
+    package var hasBufferedInput: Bool {
         if closedReason != nil { return fd >= 0 }
         var probe = reader
         if case .needMore = probe.next(in: staged) { return false }
@@ -106,7 +106,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading 
         UnsafeRawBufferPointer(start: stream + streamStart, count: streamEnd - streamStart)
     }
 
-    public func receive(into batch: PacketBatch) throws(LinkError) -> Int {
+    package func receive(into batch: PacketBatch) throws(LinkError) -> Int {
         guard fd >= 0 else { return 0 }
         let limit = min(maxRecordLength, batch.stride)
         var n = 0
@@ -161,7 +161,7 @@ public final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading 
 
     /// Writes every record of the run, waiting for room when the socket buffer is full: on TCP the
     /// stream must never lose part of a record, so back-pressure (the TUN reader stalls) is correct.
-    public func send(_ batch: PacketBatch, start: Int, count: Int, to _: SocketAddress) throws(LinkError) -> Int {
+    package func send(_ batch: PacketBatch, start: Int, count: Int, to _: SocketAddress) throws(LinkError) -> Int {
         let fd = self.fd
         guard fd >= 0 else { return count }
         var next = start

@@ -4,15 +4,15 @@ import Synchronization
 ///
 /// The loops add once per batch (relaxed: these are statistics, nothing is ordered by them), so the
 /// per-packet path only touches locals.
-public final class TrafficCounters: Sendable {
-    public let tunReadBytes = Atomic<UInt64>(0)
-    public let tunWriteBytes = Atomic<UInt64>(0)
-    public let linkReadBytes = Atomic<UInt64>(0)
-    public let linkWriteBytes = Atomic<UInt64>(0)
+package final class TrafficCounters: Sendable {
+    package let tunReadBytes = Atomic<UInt64>(0)
+    package let tunWriteBytes = Atomic<UInt64>(0)
+    package let linkReadBytes = Atomic<UInt64>(0)
+    package let linkWriteBytes = Atomic<UInt64>(0)
     /// Bytes of link packets that authenticated (OpenVPN's "Auth read bytes").
-    public let authReadBytes = Atomic<UInt64>(0)
-    public let linkReadPackets = Atomic<UInt64>(0)
-    public let linkWritePackets = Atomic<UInt64>(0)
+    package let authReadBytes = Atomic<UInt64>(0)
+    package let linkReadPackets = Atomic<UInt64>(0)
+    package let linkWritePackets = Atomic<UInt64>(0)
 
     // Drops, one counter per `PacketDrop` (an Atomic cannot live in an array; the switch below is
     // the index).
@@ -27,7 +27,7 @@ public final class TrafficCounters: Sendable {
     private let seal = Atomic<UInt64>(0)
     private let oversized = Atomic<UInt64>(0)
 
-    public init() {}
+    package init() {}
 
     @inline(__always)
     static func add(_ counter: borrowing Atomic<UInt64>, _ value: UInt64) {
@@ -36,7 +36,7 @@ public final class TrafficCounters: Sendable {
 
     /// Counts `value` packets dropped for `reason`.
     @inline(__always)
-    public func add(_ reason: PacketDrop, _ value: UInt64 = 1) {
+    package func add(_ reason: PacketDrop, _ value: UInt64 = 1) {
         switch reason {
         case .badHMAC: Self.add(badHMAC, value)
         case .replayed: Self.add(replayed, value)
@@ -51,7 +51,7 @@ public final class TrafficCounters: Sendable {
         }
     }
 
-    public func dropped(_ reason: PacketDrop) -> UInt64 {
+    package func dropped(_ reason: PacketDrop) -> UInt64 {
         switch reason {
         case .badHMAC: badHMAC.load(ordering: .relaxed)
         case .replayed: replayed.load(ordering: .relaxed)
@@ -66,13 +66,13 @@ public final class TrafficCounters: Sendable {
         }
     }
 
-    public struct Snapshot: Sendable, Equatable {
-        public var tunReadBytes: UInt64, tunWriteBytes: UInt64, linkReadBytes: UInt64, linkWriteBytes: UInt64
-        public var authReadBytes: UInt64
-        public var drops: DropCounts
+    package struct Snapshot: Sendable, Equatable {
+        package var tunReadBytes: UInt64, tunWriteBytes: UInt64, linkReadBytes: UInt64, linkWriteBytes: UInt64
+        package var authReadBytes: UInt64
+        package var drops: DropCounts
     }
 
-    public func snapshot() -> Snapshot {
+    package func snapshot() -> Snapshot {
         var drops = DropCounts()
         for reason in PacketDrop.allCases { drops[reason] = dropped(reason) }
         return Snapshot(

@@ -13,9 +13,9 @@ import SwvpnProtocol
 /// thread before any Dispatch thread exists, so a `user`/`group` privilege drop applies to every
 /// thread created afterwards. The packet loops live in `DataPlane` and talk back through events.
 // Unchecked: every mutable field is touched only on `queue` (or on the main thread before dispatchMain).
-public final class TunnelController: @unchecked Sendable {
+package final class TunnelController: @unchecked Sendable {
     /// Re-reads the config and key (SIGHUP).
-    public typealias Reloader = @Sendable () throws(SetupError) -> (TunnelConfig, StaticKey)
+    package typealias Reloader = @Sendable () throws(SetupError) -> (TunnelConfig, StaticKey)
 
     let queue = DispatchQueue(label: "swvpnd.control")
     let logger: Logger
@@ -60,7 +60,7 @@ public final class TunnelController: @unchecked Sendable {
         }
     }
 
-    public init(config: TunnelConfig, key: StaticKey, logger: Logger, notifier: SystemdNotifier?,
+    package init(config: TunnelConfig, key: StaticKey, logger: Logger, notifier: SystemdNotifier?,
                 reload: @escaping Reloader) {
         self.config = config
         self.key = key
@@ -71,7 +71,7 @@ public final class TunnelController: @unchecked Sendable {
     }
 
     /// Sets the tunnel up and runs it until it exits; never returns.
-    public func run() -> Never {
+    package func run() -> Never {
         while !trySetUp() {
             guard let seconds = setUpRetry else { exit(1) }  // `.fail` exits; this is not reached
             setUpRetry = nil

@@ -10,16 +10,16 @@ import SwvpnProtocol
 /// goes to the kernel with the resolved gateway. Routes are removed in reverse order on teardown
 /// (closing the device would drop them too, but an explicit delete keeps `persist-tun` and the
 /// logs honest).
-public final class TunnelInterface {
-    public let device: TUNDevice
+package final class TunnelInterface {
+    package let device: TUNDevice
     private let netlink: Netlink
     private let logger: Logger
-    public private(set) var installedRoutes: [KernelRoute] = []
+    package private(set) var installedRoutes: [KernelRoute] = []
 
     /// The device was opened with `IFF_VNET_HDR` (every read and write carries a virtio header).
-    public let virtioHeader: Bool
+    package let virtioHeader: Bool
 
-    public init(config: TunnelConfig, logger: Logger, virtioHeader wantVirtioHeader: Bool = false) throws(SetupError) {
+    package init(config: TunnelConfig, logger: Logger, virtioHeader wantVirtioHeader: Bool = false) throws(SetupError) {
         self.logger = logger
         do throws(SystemError) {
             netlink = try Netlink()
@@ -68,7 +68,7 @@ public final class TunnelInterface {
 
     /// Installs the config's routes. Each failure is logged with the route and the kernel's reason;
     /// returns false if any route is missing (the caller then does not claim READY).
-    public func installRoutes(config: TunnelConfig, remote: SocketAddress?) -> Bool {
+    package func installRoutes(config: TunnelConfig, remote: SocketAddress?) -> Bool {
         var complete = true
         for route in config.routes {
             let gateway: SocketAddress?
@@ -112,7 +112,7 @@ public final class TunnelInterface {
         }
     }
 
-    public func removeRoutes() {
+    package func removeRoutes() {
         for route in installedRoutes.reversed() {
             do throws(NetlinkError) {
                 try netlink.deleteRoute(route)
@@ -133,4 +133,4 @@ public final class TunnelInterface {
 }
 
 /// A kernel routing-table entry (netlink's `Route`), named apart from the config's `route` directive.
-public typealias KernelRoute = Route
+package typealias KernelRoute = Route

@@ -1,7 +1,7 @@
 /// The underlay a tunnel's sealed packets travel over: a UDP socket, a TCP connection carrying
 /// length-prefixed records, or a test's socketpair fake. The data plane is generic over it
 /// (`PacketLoops<Device, Link>`) and calls it once per batch.
-public protocol TunnelLink: AnyObject, SendableMetatype {
+package protocol TunnelLink: AnyObject, SendableMetatype {
     /// The fd the RX loop waits on.
     var readFD: Int32 { get }
     /// Fills `batch` with received wire packets (slot i: `offset(at:)`/`length(at:)`, `address(at:)`).
@@ -17,16 +17,16 @@ public protocol TunnelLink: AnyObject, SendableMetatype {
 }
 
 extension TunnelLink {
-    public var hasBufferedInput: Bool { false }
+    package var hasBufferedInput: Bool { false }
 }
 
 /// Why a link stopped working. UDP links only fail on local errors; TCP links also when the
 /// connection ends, which restarts the session as in OpenVPN.
-public enum LinkError: Error, CustomStringConvertible {
+package enum LinkError: Error, CustomStringConvertible {
     case system(SystemError)
     case connectionClosed(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .system(let e): e.description
         case .connectionClosed(let why): why

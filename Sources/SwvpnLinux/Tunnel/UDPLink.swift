@@ -3,16 +3,16 @@ import Glibc
 /// UDP: one `recvmmsg` per receive, `sendmmsg` per send. A full send buffer briefly waits for room
 /// (back-pressure on the TUN reader) before giving up on the rest of the batch, which is what a
 /// router does when its queue is full.
-public final class UDPLink: TunnelLink {
-    public let socket: UDPSocket
+package final class UDPLink: TunnelLink {
+    package let socket: UDPSocket
     /// UDP GRO is on: received slots may hold several datagrams (see `PacketBatch.segmentSize`).
-    public var receiveCoalescing = false
-    public var readFD: Int32 { socket.fd }
-    public var isDatagram: Bool { true }
+    package var receiveCoalescing = false
+    package var readFD: Int32 { socket.fd }
+    package var isDatagram: Bool { true }
 
-    public init(socket: UDPSocket) { self.socket = socket }
+    package init(socket: UDPSocket) { self.socket = socket }
 
-    public func receive(into batch: PacketBatch) throws(LinkError) -> Int {
+    package func receive(into batch: PacketBatch) throws(LinkError) -> Int {
         do {
             switch try socket.receive(into: batch) {
             case .processed(let n): return n
@@ -26,7 +26,7 @@ public final class UDPLink: TunnelLink {
         }
     }
 
-    public func send(_ batch: PacketBatch, start: Int, count: Int, to peer: SocketAddress) throws(LinkError) -> Int {
+    package func send(_ batch: PacketBatch, start: Int, count: Int, to peer: SocketAddress) throws(LinkError) -> Int {
         for i in start..<start + count { batch.setAddress(peer, at: i) }
         var next = start
         let end = start + count

@@ -14,8 +14,8 @@ import SwvpnProtocol
 /// batches, the RX queue the inbound path and its; facts both need are atomics or, for the peer
 /// address, a versioned value read once per batch. Rare events (peer first heard, peer moved, OCC
 /// message, link failure) go to `events`. Nothing on the per-packet path allocates, logs or locks.
-public final class DataPlane: @unchecked Sendable {  // `loops` is written once, in init, before self escapes
-    public enum Event: Sendable {
+package final class DataPlane: @unchecked Sendable {  // `loops` is written once, in init, before self escapes
+    package enum Event: Sendable {
         /// First authenticated packet of the session, or the peer moved (`float`/no `remote`).
         case peerAuthenticated(SocketAddress)
         case occ(OCCMessage)
@@ -26,19 +26,19 @@ public final class DataPlane: @unchecked Sendable {  // `loops` is written once,
         case tunFailed(String)
     }
 
-    public let counters = TrafficCounters()
-    public let peer: PeerAddress
+    package let counters = TrafficCounters()
+    package let peer: PeerAddress
     /// Monotonic seconds of the last packet sent to / authenticated from the peer.
-    public let lastSent = Atomic<Int64>(0)
-    public let lastReceived = Atomic<Int64>(0)
+    package let lastSent = Atomic<Int64>(0)
+    package let lastReceived = Atomic<Int64>(0)
     /// Set by each loop when it runs a heartbeat; the watchdog only pets systemd if both moved.
-    public let txHeartbeat = Atomic<Int64>(0)
-    public let rxHeartbeat = Atomic<Int64>(0)
+    package let txHeartbeat = Atomic<Int64>(0)
+    package let rxHeartbeat = Atomic<Int64>(0)
     let events: @Sendable (Event) -> Void
     private var loops: (any DataPlaneLoops)?
 
     /// The daemon's data plane: the TUN device and a UDP or TCP link, each pair specialised.
-    public convenience init(tun: TUNDevice, link: any TunnelLink, outbound: OutboundPath, inbound: InboundPath,
+    package convenience init(tun: TUNDevice, link: any TunnelLink, outbound: OutboundPath, inbound: InboundPath,
                             peer: PeerAddress, pinnedSource: Bool, offload: Offload = .none,
                             events: @escaping @Sendable (Event) -> Void) {
         self.init(peer: peer, events: events)
@@ -51,7 +51,7 @@ public final class DataPlane: @unchecked Sendable {  // `loops` is written once,
     }
 
     /// Any packet device and link (the root-free tests run two of these on socketpairs).
-    public convenience init<Device: PacketDevice, Link: TunnelLink>(
+    package convenience init<Device: PacketDevice, Link: TunnelLink>(
         device: Device, link: Link, outbound: OutboundPath, inbound: InboundPath, peer: PeerAddress,
         pinnedSource: Bool, offload: Offload = .none, events: @escaping @Sendable (Event) -> Void
     ) {
@@ -73,36 +73,36 @@ public final class DataPlane: @unchecked Sendable {  // `loops` is written once,
 
     /// Starts both loops. May be called again after `stop()` (a TCP link's new connection: the read
     /// source is rebuilt on the link's current `readFD`).
-    public func start() { loops!.start() }
+    package func start() { loops!.start() }
 
     /// Stops both loops and waits until neither runs; the fds stay open (their owners close them).
-    public func stop() { loops!.stop() }
+    package func stop() { loops!.stop() }
 
     /// A new session (restart): packet-id back to 1, fresh replay window, peer to be heard again.
     /// With `keepReplayMark` (`replay-persist`) the new window starts at the old high-water mark.
-    public func resetSession(keepReplayMark: Bool = false) { loops!.resetSession(keepReplayMark: keepReplayMark) }
+    package func resetSession(keepReplayMark: Bool = false) { loops!.resetSession(keepReplayMark: keepReplayMark) }
 
     /// The receive side's (time, highest id), read on the RX queue that owns it.
-    public func replayHighWater() -> (time: UInt32, id: UInt32) { loops!.replayHighWater() }
+    package func replayHighWater() -> (time: UInt32, id: UInt32) { loops!.replayHighWater() }
 
     /// Seals and sends a ping, OCC message or control-originated inner packet on the TX queue.
-    public func sendControl(_ message: ControlMessage) { loops!.sendControl(message) }
+    package func sendControl(_ message: ControlMessage) { loops!.sendControl(message) }
 
     /// Records on both loops that they are alive (the systemd watchdog's proof) and expires stale
     /// fragments on the RX side.
-    public func heartbeat() { loops!.heartbeat() }
+    package func heartbeat() { loops!.heartbeat() }
 
     /// Installs (or with nil removes) the inbound intercept: asked once per decrypted IP packet on
     /// the RX queue, before the device write; returning true claims the packet (it is not written).
     /// It must be cheap and must not allocate or block: a health probe matching its echo replies.
-    public func setInboundIntercept(_ intercept: InboundIntercept?) { loops!.setInboundIntercept(intercept) }
+    package func setInboundIntercept(_ intercept: InboundIntercept?) { loops!.setInboundIntercept(intercept) }
 }
 
 /// See `DataPlane.setInboundIntercept`. The bytes are valid only during the call.
-public typealias InboundIntercept = @Sendable (UnsafeRawBufferPointer) -> Bool
+package typealias InboundIntercept = @Sendable (UnsafeRawBufferPointer) -> Bool
 
 /// What the control plane asks the TX loop to seal and send.
-public enum ControlMessage: Sendable {
+package enum ControlMessage: Sendable {
     case ping
     case occ(OCCMessage)
     /// An inner IP packet originated by the control plane (a health probe's ICMP echo request),

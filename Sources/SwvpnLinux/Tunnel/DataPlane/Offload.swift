@@ -1,19 +1,19 @@
 /// Kernel offloads the data plane uses. Nothing changes on the wire: offloads only change how
 /// many packets cross the user/kernel boundary per syscall.
-public struct Offload: Sendable, Hashable {
+package struct Offload: Sendable, Hashable {
     /// TUN opened with `IFF_VNET_HDR` and TSO: reads may be 64 KB TCP super-packets that swvpnd
     /// segments itself (software TSO) — requires `segmentation`.
-    public var tunVirtioHeader: Bool
+    package var tunVirtioHeader: Bool
     /// UDP GSO (`UDP_SEGMENT`): one send per train of equal-size sealed packets.
-    public var segmentation: Bool
+    package var segmentation: Bool
     /// UDP GRO: one receive returns several datagrams from the peer back to back.
-    public var receiveCoalescing: Bool
+    package var receiveCoalescing: Bool
 
-    public init(tunVirtioHeader: Bool, segmentation: Bool, receiveCoalescing: Bool) {
+    package init(tunVirtioHeader: Bool, segmentation: Bool, receiveCoalescing: Bool) {
         self.tunVirtioHeader = tunVirtioHeader
         self.segmentation = segmentation
         self.receiveCoalescing = receiveCoalescing
     }
 
-    public static let none = Offload(tunVirtioHeader: false, segmentation: false, receiveCoalescing: false)
+    package static let none = Offload(tunVirtioHeader: false, segmentation: false, receiveCoalescing: false)
 }

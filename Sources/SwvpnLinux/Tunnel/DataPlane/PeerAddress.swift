@@ -2,16 +2,16 @@ import Synchronization
 
 /// The peer's current link address: written rarely (first packet, float, restart), read once per
 /// batch by both loops, which re-read the value only when the version moved.
-public final class PeerAddress: Sendable {
+package final class PeerAddress: Sendable {
     private let value: Mutex<SocketAddress?>
     private let versionCounter = Atomic<UInt64>(0)
 
-    public init(_ initial: SocketAddress?) { value = Mutex(initial) }
+    package init(_ initial: SocketAddress?) { value = Mutex(initial) }
 
-    public var version: UInt64 { versionCounter.load(ordering: .acquiring) }
-    public var current: SocketAddress? { value.withLock { $0 } }
+    package var version: UInt64 { versionCounter.load(ordering: .acquiring) }
+    package var current: SocketAddress? { value.withLock { $0 } }
 
-    public func set(_ address: SocketAddress?) {
+    package func set(_ address: SocketAddress?) {
         value.withLock { $0 = address }
         versionCounter.add(1, ordering: .releasing)
     }

@@ -1,22 +1,22 @@
 /// Implementation constants of the packet path (not protocol facts: those are in `WireFormat`).
-public enum Tunables {
+package enum Tunables {
     /// Packets per `recvmmsg`/`sendmmsg`/TUN read round (wireguard-go's IdealBatchSize is 128).
-    public static let batchSize = 64
+    package static let batchSize = 64
     /// Batches per wake-up before yielding the queue, so timers and the other direction get a turn.
-    public static let roundsPerWake = 8
+    package static let roundsPerWake = 8
     /// How often a full UDP send buffer is waited for before the rest of a batch is dropped.
-    public static let sendWaits = 20
-    public static let sendWaitMilliseconds: Int32 = 5
+    package static let sendWaits = 20
+    package static let sendWaitMilliseconds: Int32 = 5
     /// Offload mode: batch slots are 64 KB each, so fewer of them.
-    public static let offloadBatchSize = 16
+    package static let offloadBatchSize = 16
     /// Largest TSO read from TUN / GRO read from UDP (IP's 64 KB limit plus slack).
-    public static let maxSuperPacket = 65_536 + 256
+    package static let maxSuperPacket = 65_536 + 256
     /// UDP GSO: segments per send (the kernel's UDP_MAX_SEGMENTS is 64 on older kernels) and bytes
     /// per send (the whole train must fit one 64 KB IP datagram).
-    public static let maxGSOSegments = 64
-    public static let maxGSOBytes = 65_000
+    package static let maxGSOSegments = 64
+    package static let maxGSOBytes = 65_000
     /// GSO trains per `sendmmsg`.
-    public static let gsoMessages = 8
+    package static let gsoMessages = 8
     /// Socket buffers: OpenVPN's defaults (the kernel's ~212 KB) drop bursts at a few hundred Mbit/s.
-    public static let socketBufferBytes = 4 * 1024 * 1024
+    package static let socketBufferBytes = 4 * 1024 * 1024
 }
