@@ -291,6 +291,7 @@ enum LogScan {
             if badPatterns.contains(where: { line.contains($0) }) { return true }
             let lower = line.lowercased()
             if lower.contains("replay-persist") { return false }  // the directive's own start-up line
+            if lower.contains("no key direction:") { return false }  // start-up advice for keyless configs
             return lower.contains("replay") && lower.firstMatch(of: #/[a-z_]*replay[a-z_]* = /#) == nil
         }
     }
