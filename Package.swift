@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "SwvpnCrypto", dependencies: ["CLibcrypto"], swiftSettings: swiftSettings),
         .target(name: "SwvpnProtocol", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
         .target(name: "SwvpnConfig", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
+        // Tunnel snapshot, its JSON/status/metrics renderings, the in-tunnel probe, management protocol.
+        .target(name: "SwvpnHealth", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
 
         // Linux I/O: TUN, sockets, netlink, packet loop, timers, signals, systemd notify.
         .target(
@@ -71,6 +73,7 @@ let package = Package(
             resources: [.copy("Corpus")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SwvpnHealthTests", dependencies: ["SwvpnHealth"], swiftSettings: swiftSettings),
         .testTarget(name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux"], swiftSettings: swiftSettings),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(

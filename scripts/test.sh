@@ -24,7 +24,7 @@ fi
 
 # Pure layers must stay pure: no Foundation, Dispatch or Glibc in the protocol core.
 if grep -rnE '^\s*(@preconcurrency\s+)?import\s+(Foundation|FoundationEssentials|Dispatch|Glibc|Musl)\b' \
-    Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig; then
+    Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig Sources/SwvpnHealth; then
     echo "test.sh: a pure target imports an OS/Foundation module (see above)" >&2
     exit 1
 fi
