@@ -20,6 +20,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        // Prometheus text exposition for GET /metrics.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libcrypto from the system (Debian: libssl-dev), found through pkg-config.
@@ -42,8 +44,9 @@ let package = Package(
         .target(
             name: "SwvpnLinux",
             dependencies: [
-                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig",
+                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig", "SwvpnHealth",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -138,6 +138,9 @@ public struct TunnelConfig: Sendable {
     /// `setenv name value` / `setenv-opt name value`, in order.
     public var environment: [EnvironmentSetting] = []
 
+    /// `health-listen`, `health-probe`, `management*`.
+    public var health = HealthSettings()
+
     /// Deprecations, options without effect and similar notes, in config order.
     public var warnings: [ConfigDiagnostic] = []
 

@@ -30,10 +30,11 @@ public struct ProbeTracker: Sendable {
     /// The latest reply must be at most this old for the probe to be healthy: three intervals.
     public var thresholdSeconds: Int64 { Int64(3 * intervalSeconds) }
 
-    /// Whether a probe is due at `now` (one per interval).
+    /// Whether a probe is due at `now` (one per interval; a caller ticking once a second may run a
+    /// little early, hence the quarter-second slack).
     public func isDue(now: Int64) -> Bool {
         guard let last = recent.last else { return true }
-        return now - last.sentAt >= intervalNanos
+        return now - last.sentAt >= intervalNanos - 250_000_000
     }
 
     /// Records a probe sent at `now`; returns its sequence number.

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Synchronization
+import SwvpnHealth
 import SwvpnProtocol
 
 /// The packet loop: TUN → seal → link on the TX queue, link → open → TUN on the RX queue.
@@ -23,6 +24,8 @@ public final class DataPlane: @unchecked Sendable {
         /// replay check: openvpn treats that as a broken connection and restarts it (spec §3.6).
         case streamDecryptFailed(InboundDrop)
         case tunFailed(String)
+        /// The reply to the in-tunnel health probe `sequence`, claimed before the TUN write.
+        case probeReply(sequence: UInt16, receivedNanoseconds: Int64)
     }
 
     public let tun: TUNDevice
@@ -35,6 +38,9 @@ public final class DataPlane: @unchecked Sendable {
     /// Set by each loop when it runs a heartbeat; the watchdog only pets systemd if both moved.
     public let txHeartbeat = Atomic<Int64>(0)
     public let rxHeartbeat = Atomic<Int64>(0)
+
+    /// `health-probe`: whose echo replies the RX loop claims. Set before `start()`, never while running.
+    public var probe: ICMPProbe?
 
     private let outbound: OutboundPath
     private let inbound: InboundPath
@@ -170,6 +176,12 @@ public final class DataPlane: @unchecked Sendable {
             switch message {
             case .ping: result = outbound.sealPing(base, now: now)
             case .occ(let m): result = outbound.sealOCC(m, base, now: now)
+            case .probe(let sequence, let sent):
+                // An inner packet like one read from TUN, sealed in the same order as the data.
+                guard let probe else { return }
+                let length = probe.writeRequest(sequence: sequence, sentNanoseconds: sent,
+                                                into: base + settings.payloadOffset)
+                result = outbound.sealTunnelPacket(base, length: length, now: now)
             }
             transmitSingle(result, batch: controlBatch)
         }
@@ -426,6 +438,11 @@ public final class DataPlane: @unchecked Sendable {
         let result = inbound.open(packet, length: length, now: now)
         switch result {
         case .tunnelPacket(let ip):
+            // One length compare for bulk traffic; only a 44-byte packet is looked at further.
+            if ip.count == ICMPProbe.packetLength, let probe, let sequence = probe.matchReply(UnsafeRawBufferPointer(ip)) {
+                events(.probeReply(sequence: sequence, receivedNanoseconds: Clock.monotonicNanoseconds()))
+                break
+            }
             if offload.tunVirtioHeader {
                 // Join TCP segments into one GSO write; anything else flushes what is pending first,
                 // so the kernel sees packets in arrival order.
@@ -529,6 +546,8 @@ public struct Offload: Sendable, Hashable {
 public enum ControlMessage: Sendable {
     case ping
     case occ(OCCMessage)
+    /// `health-probe`: an ICMP echo request to the peer's tunnel address (needs `DataPlane.probe`).
+    case probe(sequence: UInt16, sentNanoseconds: Int64)
 }
 
 /// The peer's current link address: written rarely (first packet, float, restart), read once per

@@ -44,6 +44,10 @@ public final class TunnelController: @unchecked Sendable {
     private var statusFile: StatusFileWriter?
     private var forwardingChecked = false
     private var lastReplaySave: Int64 = 0
+    /// Control socket, health listener, management, probe (Health/TunnelController+Health.swift).
+    let health = HealthState()
+    /// Feeds the management interface's `log` history; set by the executable before `run()`.
+    public var logTap: LogTap?
 
     /// Everything built from one config: torn down and rebuilt on SIGHUP.
     final class Session: @unchecked Sendable {  // confined to the control queue
@@ -88,6 +92,7 @@ public final class TunnelController: @unchecked Sendable {
     public func run() -> Never {
         do {
             try setUp()
+            try startHealth(logTap: logTap)
             if config.user != nil || config.group != nil { try dropPrivileges() }
         } catch {
             logger.critical("\(error)")
@@ -181,6 +186,7 @@ public final class TunnelController: @unchecked Sendable {
         let direction = config.keyDirection.occValue.map { "key-direction \($0)" } ?? "bidirectional key"
         let peerText = remote.map { "to \($0)" } ?? "listening"
         logger.notice("Data Channel: cipher '\(config.cipher)', auth '\(config.digest)', \(direction), link \(peerText)")
+        configureProbe()
     }
 
     /// Kernel offloads change how many packets cross into user space per syscall, never the wire.
@@ -321,6 +327,7 @@ public final class TunnelController: @unchecked Sendable {
         try? notifier?.stopping()
         ticker?.cancel()
         signals?.cancel()
+        health.service?.stop()
         if let status = config.status { writeStatusFile(status.path) }
         tearDown(signal: Self.signalText(reason))
         if let path = pidFileWritten { unlink(path) }
@@ -365,6 +372,8 @@ public final class TunnelController: @unchecked Sendable {
         case .tunFailed(let why):
             logger.critical("TUN device failed: \(why)")
             exitProcess("SIGTERM[hard,tun-error] received")
+        case .probeReply(let sequence, let nanoseconds):
+            probeReplied(sequence: sequence, at: nanoseconds)
         }
     }
 
@@ -415,6 +424,7 @@ public final class TunnelController: @unchecked Sendable {
     func softRestart(_ reason: String) {
         guard exitNotify == nil, let session else { return }
         logger.notice("SIGUSR1[soft,\(reason)] received, process restarting")
+        noteRestart(reason)
         if reason == "ping-restart" { advanceRemote() }
         saveReplayMark(session)
         if let tcp = session.tcp {
@@ -452,6 +462,7 @@ public final class TunnelController: @unchecked Sendable {
             return
         }
         try? notifier?.reloading()
+        noteRestart("sighup")
         tearDown(signal: "sighup")
         (config, key) = loaded
         readySent = false
@@ -484,6 +495,7 @@ public final class TunnelController: @unchecked Sendable {
             session.timers.authenticatedPacketReceived(now: received)
         }
         if exitNotify != nil { pollExitNotify() }
+        healthTick()
         let actions = session.timers.poll(now: now)
         if dp.peer.current != nil {
             if actions.sendPing { dp.sendControl(.ping) }
