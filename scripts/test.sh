@@ -9,7 +9,7 @@ if [[ $(id -u) -ne 0 ]]; then
     exit 1
 fi
 
-need=(libssl-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd)
+need=(libssl-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd curl prometheus)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -84,6 +84,15 @@ extension TunnelSnapshot {
         }
     }
 
+    /// What openvpn 2.6 records while a point-to-point tunnel starts: CONNECTING, ASSIGN_IP (the
+    /// tunnel address) and, when the config has routes, ADD_ROUTES; CONNECTED follows when the peer is up.
+    public func startupManagementStates(hasRoutes: Bool) -> [ManagementStateEntry] {
+        var entries = [ManagementStateEntry(unixTime: unixTime, name: "CONNECTING"),
+                       ManagementStateEntry(unixTime: unixTime, name: "ASSIGN_IP", tunnelAddress: tunnelAddress ?? "")]
+        if hasRoutes { entries.append(ManagementStateEntry(unixTime: unixTime, name: "ADD_ROUTES")) }
+        return entries
+    }
+
     /// `1.2.3.4:1194` → ("1.2.3.4", "1194"); `[2001:db8::1]:1194` → ("2001:db8::1", "1194").
     static func splitHostPort(_ text: String?) -> (String, String) {
         guard let text, let colon = text.lastIndex(of: ":") else { return ("", "") }

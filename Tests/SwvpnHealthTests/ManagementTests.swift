@@ -112,6 +112,15 @@ struct ManagementTests {
         #expect(ManagementSession.atoi("99999999999999999999") == Int(Int32.max))
     }
 
+    @Test func startupStatesAsOpenVPNRecordsThem() {
+        var s = TunnelSnapshot(tunnel: "x", version: "1")
+        s.unixTime = 7
+        s.tunnelAddress = "10.8.0.1"
+        #expect(s.startupManagementStates(hasRoutes: true).map(\.line)
+            == ["7,CONNECTING,,,,,,", "7,ASSIGN_IP,,10.8.0.1,,,,", "7,ADD_ROUTES,,,,,,"])
+        #expect(s.startupManagementStates(hasRoutes: false).count == 2)
+    }
+
     @Test func stateTransitionsFromSnapshots() {
         var a = TunnelSnapshot(tunnel: "x", version: "1")
         a.unixTime = 5

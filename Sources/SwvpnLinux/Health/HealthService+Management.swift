@@ -75,7 +75,9 @@ extension HealthService {
 
     private func managementReceived(_ c: StreamServer.Connection) {
         guard let client = c.context as? ManagementClient else { return }
+        var completed = false
         while let newline = c.input.firstIndex(of: 0x0A) {
+            completed = true
             var line = c.input[..<newline]
             if line.last == 0x0D { line = line.dropLast() }
             c.input.removeSubrange(...newline)
@@ -97,7 +99,8 @@ extension HealthService {
                 }
             }
         }
-        c.satisfied()
+        // The clock runs from a line's first byte to its end, however slowly the bytes come.
+        if completed { c.satisfied() }
         if !c.input.isEmpty { c.expectRequest() }
     }
 

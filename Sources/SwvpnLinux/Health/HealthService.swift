@@ -61,7 +61,10 @@ public final class HealthService: @unchecked Sendable {
 
     /// Opens the sockets (before any privilege drop). The control socket only warns when it cannot
     /// be created; a configured listener that cannot bind is a set-up error.
-    public func start() throws(SetupError) {
+    /// `initial`: the tunnel right after set-up (management's state history starts from it).
+    public func start(initial: TunnelSnapshot, hasRoutes: Bool) throws(SetupError) {
+        for entry in initial.startupManagementStates(hasRoutes: hasRoutes) { states.append(entry) }
+        lastSnapshot = initial
         let directory = Self.runtimeDirectory()
         if mkdir(directory, 0o755) != 0 && errno != EEXIST {
             logger.warning("control socket: cannot create \(directory): \(SystemError.text(for: errno))")

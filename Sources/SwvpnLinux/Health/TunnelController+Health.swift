@@ -40,7 +40,7 @@ extension TunnelController {
                 }
                 kill(getpid(), signal)
             })
-        try service.start()
+        try service.start(initial: healthSnapshot(), hasRoutes: !config.routes.isEmpty || !config.routesIPv6.isEmpty)
         health.service = service
         configureProbe()
     }
