@@ -77,7 +77,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SwvpnHealthTests", dependencies: ["SwvpnHealth"], swiftSettings: swiftSettings),
-        .testTarget(name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux"], swiftSettings: swiftSettings),
+        .testTarget(name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux", "SwvpnHealth"], swiftSettings: swiftSettings),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(
             name: "IntegrationTests",
