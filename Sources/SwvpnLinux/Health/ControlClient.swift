@@ -28,16 +28,8 @@ public enum ControlClient {
         defer { _ = close(fd) }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw Failure(description: "\(path): path too long")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        guard var address = try? UnixSocketAddress.make(path) else { throw Failure(description: "\(path): path too long") }
+        let connected = UnixSocketAddress.with(&address) { connect(fd, $0, $1) }
         guard connected == 0 else {
             let why = errno == ECONNREFUSED || errno == ENOENT ? "not running (\(SystemError.text(for: errno)))" : SystemError.text(for: errno)
             throw Failure(description: "\(path): \(why)")

@@ -240,22 +240,17 @@ final class StreamServer: @unchecked Sendable {
     static func listenUnix(path: String, mode: mode_t) throws(SystemError) -> Int32 {
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError(errno: errno, syscall: "socket(AF_UNIX)") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        var address: sockaddr_un
+        do throws(SystemError) {
+            address = try UnixSocketAddress.make(path)
+        } catch {
             _ = Glibc.close(fd)
-            throw SystemError(errno: ENAMETOOLONG, syscall: "bind \(path)")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
+            throw error
         }
         unlink(path)
         // The socket is created with mode `mode` already (umask), so no one can connect in between.
         let old = umask(~mode & 0o777)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let bound = UnixSocketAddress.with(&address) { bind(fd, $0, $1) }
         let bindErrno = errno
         umask(old)
         guard bound == 0 else {
