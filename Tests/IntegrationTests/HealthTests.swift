@@ -171,6 +171,60 @@ extension IntegrationTests {
             #expect(a1.isRunning && a2.isRunning)
         }
 
+        /// `management PATH unix PW-FILE` with `management-client-user`: the password gate and the uid check.
+        @Test
+        func unixManagementSocketAsksThePasswordAndChecksTheClientUser() throws {
+            let (lab, seed, key) = try Self.prepare()
+            defer { lab.teardown() }
+            let password = try lab.write("mgmt.pw", "s3cret\n")
+            let socket = lab.path("mgmt.sock")
+            let common = seed.config(side: .a, cipher: Self.cipher, keyPath: key, route: false)
+            let a = try Self.startSwvpnd(seed, name: "site-a", config: common
+                + "management \(socket) unix \(password)\nmanagement-client-user root\n", runtime: lab.path("run"))
+            try a.waitForLog("MANAGEMENT: unix domain socket listening")
+            let script = """
+                import socket, sys, time
+                s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(0.3)
+                out, closed = b"", False
+                def drain(t):
+                    global out, closed
+                    end = time.time() + t
+                    while time.time() < end and not closed:
+                        try:
+                            d = s.recv(4096)
+                        except socket.timeout:
+                            continue
+                        except OSError:
+                            d = b""
+                        if not d:
+                            out += b"<closed>"; closed = True
+                        out += d
+                drain(0.5)
+                for line in sys.argv[2:]:
+                    if closed: break
+                    try:
+                        s.sendall(line.encode() + b"\\n")
+                    except OSError:
+                        out += b"<closed>"; closed = True; break
+                    drain(0.5)
+                sys.stdout.write(out.decode())
+                """
+            let r = try lab.run(in: seed.vpnA, ["python3", "-c", script, socket, "wrong", "s3cret", "pid", "quit"])
+            #expect(r.succeeded, "\(r.summary)")
+            #expect(r.stdout.hasPrefix("ENTER PASSWORD:ERROR: bad password\r\nENTER PASSWORD:SUCCESS: password is correct\r\n"
+                + ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info\r\nSUCCESS: pid="), "\(r.stdout)")
+            #expect(r.stdout.hasSuffix("<closed>"), "\(r.stdout)")
+
+            // Another tunnel that admits only `nobody`: root's connection is closed before any prompt.
+            let b = try Self.startSwvpnd(seed, name: "site-b", config: common.replacingOccurrences(of: "port 1194", with: "port 1196")
+                .replacingOccurrences(of: "169.254.255.", with: "169.254.253.")
+                + "management \(socket)-b unix\nmanagement-client-user nobody\n", runtime: lab.path("run"))
+            try b.waitForLog("MANAGEMENT: unix domain socket listening")
+            let rejected = try lab.run(in: seed.vpnA, ["python3", "-c", script, socket + "-b", "pid"])
+            #expect(rejected.stdout == "<closed>", "\(rejected.summary)")
+            #expect(b.log().contains("client uid/gid rejected"))
+        }
+
         @Test
         func misbehavingClientsAreClosedWithinLimitsWhileTheDaemonRuns() throws {
             let (lab, seed, key) = try Self.prepare()
