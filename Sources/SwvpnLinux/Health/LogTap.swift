@@ -33,17 +33,16 @@ public final class LogTap: Sendable {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
+        func log(event: LogEvent) {
             // openvpn's flags: F fatal, N non-fatal error, W warning, D debug, I everything else.
-            let flags = switch level {
+            let flags = switch event.level {
             case .critical: "F"
             case .error: "N"
             case .warning: "W"
             case .debug, .trace: "D"
             case .info, .notice: "I"
             }
-            tap.append(ManagementLogEntry(unixTime: Int64(time(nil)), flags: flags, message: "\(message)"))
+            tap.append(ManagementLogEntry(unixTime: Int64(time(nil)), flags: flags, message: "\(event.message)"))
         }
     }
 }

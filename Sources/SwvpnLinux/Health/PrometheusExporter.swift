@@ -18,15 +18,17 @@ final class PrometheusExporter: @unchecked Sendable {
         for sample in snapshot.metricSamples {
             let labels = [("tunnel", tunnel)] + sample.labels
             let key = sample.name + labels.map { "\u{0}\($0.0)=\($0.1)" }.joined()
+            // Our names are complete (`swvpnd_..._total`): no namespace or unit parts to join.
+            let descriptor = MetricNameDescriptor(metricName: sample.name, unitName: "", helpText: sample.help)
             seen.insert(key)
             switch sample.kind {
             case .gauge:
-                let gauge = gauges[key] ?? registry.makeGauge(name: sample.name, labels: labels, help: sample.help)
+                let gauge = gauges[key] ?? registry.makeGauge(descriptor: descriptor, labels: labels)
                 gauges[key] = gauge
                 gauge.set(sample.value)
             case .counter:
                 let value = Int64(clamping: UInt64(max(sample.value, 0)))
-                var entry = counters[key] ?? (registry.makeCounter(name: sample.name, labels: labels, help: sample.help), 0)
+                var entry = counters[key] ?? (registry.makeCounter(descriptor: descriptor, labels: labels), 0)
                 if value < entry.value {  // the data plane was rebuilt (SIGHUP): a counter reset
                     entry.counter.reset()
                     entry.value = 0
