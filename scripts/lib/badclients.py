@@ -6,6 +6,8 @@ Each mode prints one JSON object: what the server answered and how long it kept 
   slow      HOST PORT        a request, one byte per second
   oversized HOST PORT        16 KiB of request head
   flood     HOST PORT N [S]  N connections at once that send nothing (watch S seconds, default 20)
+  load      HOST HTTP MGMT S for S seconds, from one process: GET /metrics 20 times a second, and 20
+                             slow clients on each port, re-opened as the server closes them
 """
 import json, os, socket, sys, time
 
@@ -106,6 +108,48 @@ def main():
             time.sleep(0.05)
         print(json.dumps({"connected": len(conns), "held_after_1s": open_after.get("1s", len(pending)),
                           "still_open": len(pending), "last_close_seconds": max(closed_at) if closed_at else None}))
+    elif mode == "load":
+        mgmt, seconds = int(sys.argv[4]), float(sys.argv[5])
+        slow = {}
+        start = next_scrape = time.time()
+        scrapes = refused = 0
+        while time.time() - start < seconds:
+            for key in [("h", i) for i in range(20)] + [("m", i) for i in range(20)]:
+                s = slow.get(key)
+                try:
+                    if s is None:
+                        s = socket.create_connection((host, port if key[0] == "h" else mgmt), timeout=1)
+                        s.setblocking(False)
+                        slow[key] = s
+                    s.send(b"G")
+                    if s.recv(65536) == b"":
+                        raise OSError
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    if s is not None:
+                        s.close()
+                    slow.pop(key, None)
+            while time.time() < min(start + seconds, next_scrape + 1.0):
+                try:
+                    c = socket.create_connection((host, port), timeout=2)
+                    c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                    reply = b""
+                    while True:
+                        d = c.recv(65536)
+                        if not d:
+                            break
+                        reply += d
+                    c.close()
+                    if reply.startswith(b"HTTP/1.1 200"):
+                        scrapes += 1
+                    else:
+                        refused += 1
+                except OSError:
+                    refused += 1
+                next_scrape += 0.05
+                time.sleep(max(0, next_scrape - time.time()))
+        print(json.dumps({"scrapes": scrapes, "scrapes_refused": refused, "seconds": time.time() - start}))
     else:
         sys.exit("unknown mode " + mode)
 

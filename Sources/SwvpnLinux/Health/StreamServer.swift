@@ -124,12 +124,26 @@ final class StreamServer: @unchecked Sendable {
             guard fd >= 0 else { return }  // EAGAIN, or a transient error: the next event retries
             let peer = SocketAddress(&storage).map { "\($0)" } ?? "unix socket"
             guard connections.count < limits.maxConnections else {
-                logger.warning("\(name): refusing \(peer): \(limits.maxConnections) connections already open")
                 _ = Glibc.close(fd)
+                noteRefusal(peer)
                 continue
             }
             open(Connection(fd: fd, peer: peer))
         }
+    }
+
+    /// A flood must not flood the log: the first refusal is logged, then one summary per 10 s.
+    private var refusedSinceLog = 0
+    private var lastRefusalLog: Int64 = -10
+
+    private func noteRefusal(_ peer: String) {
+        refusedSinceLog += 1
+        let now = Clock.monotonicSeconds()
+        guard now - lastRefusalLog >= 10 else { return }
+        let count = refusedSinceLog == 1 ? "" : "\(refusedSinceLog) connections since the last report, latest "
+        logger.warning("\(name): refusing \(count)\(peer): \(limits.maxConnections) connections already open")
+        refusedSinceLog = 0
+        lastRefusalLog = now
     }
 
     private func open(_ c: Connection) {
