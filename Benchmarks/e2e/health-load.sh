@@ -78,17 +78,24 @@ throughput() {  # Mbit/s of one TCP run A -> B
 
 # One load process (its own CPU cost stays small): 20 scrapes a second plus 20 slow clients per port.
 load_start() {
-    ip netns exec "$NSA" python3 "$ROOT/scripts/lib/badclients.py" load 127.0.0.1 9194 7505 $((DURATION + 2)) \
-        > "$WORK/load.json" & LOAD=$!
+    /usr/bin/time -f "%U %S" -o "$WORK/load.time" ip netns exec "$NSA" \
+        python3 "$ROOT/scripts/lib/badclients.py" load 127.0.0.1 9194 7505 $((DURATION + 2)) > "$WORK/load.json" & LOAD=$!
 }
+cpu() { awk '{print $14 + $15}' "/proc/${PIDS[0]}/stat"; }  # swvpnd's CPU ticks
 load_stop() { wait "$LOAD" || true; }
 
-printf '%-8s %-22s %s\n' rep condition Mbit/s
+TICK=$(getconf CLK_TCK)
+secs() { awk -v d="$1" -v t="$TICK" 'BEGIN { printf "%.2f", d / t }'; }
+printf '%-5s %-20s %8s %14s %14s\n' rep condition Mbit/s "swvpnd CPU s" "load CPU s"
 for rep in $(seq "$REPS"); do
-    printf '%-8s %-22s %s\n' "$rep" clean "$(throughput)"
+    c0=$(cpu); m=$(throughput); c1=$(cpu)
+    printf '%-5s %-20s %8s %14s %14s\n' "$rep" clean "$m" "$(secs $((c1 - c0)))" -
     load_start
     sleep 1
-    printf '%-8s %-22s %s\n' "$rep" "scrape 20/s + slow" "$(throughput)"
+    c0=$(cpu); m=$(throughput); c1=$(cpu)
     load_stop
+    printf '%-5s %-20s %8s %14s %14s\n' "$rep" "scrape 20/s + slow" "$m" "$(secs $((c1 - c0)))" \
+        "$(awk '{print $1 + $2}' "$WORK/load.time")"
+    cat "$WORK/load.json"
 done
 kill -0 "${PIDS[0]}" && echo "swvpnd still running; /health: $(ip netns exec "$NSA" curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9194/health)"
