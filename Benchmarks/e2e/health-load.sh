@@ -68,7 +68,8 @@ for _ in $(seq 100); do
     [[ "$(ip netns exec "$NSA" curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9194/health)" == 200 ]] && break
     sleep 0.2
 done
-ip netns exec "$NSB" iperf3 -s -D -B 10.98.0.2 --logfile "$WORK/iperf-server.log"
+# In the foreground of a background job (not -D), so its PID is ours to stop.
+ip netns exec "$NSB" iperf3 -s -B 10.98.0.2 > "$WORK/iperf-server.log" 2>&1 & PIDS+=($!)
 sleep 0.5
 
 throughput() {  # Mbit/s of one TCP run A -> B
