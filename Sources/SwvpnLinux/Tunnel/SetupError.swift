@@ -22,6 +22,8 @@ public enum SetupError: Error, CustomStringConvertible {
     case tunConfigure(device: String, NetlinkError)
     case script(kind: String, command: String, status: Int32)
     case privileges(PrivilegeDrop.Failure)
+    /// `health-listen` or `management` cannot listen, or its password file cannot be read.
+    case monitoring(String)
 
     public var description: String {
         switch self {
@@ -42,6 +44,7 @@ public enum SetupError: Error, CustomStringConvertible {
         case .tunConfigure(let device, let error): "cannot configure \(device): \(error)"
         case .script(let kind, let command, let status): "\(kind) script '\(command)' failed with status \(status)"
         case .privileges(let error): "cannot drop privileges: \(error)"
+        case .monitoring(let message): message
         }
     }
 
