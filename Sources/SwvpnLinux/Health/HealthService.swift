@@ -136,25 +136,32 @@ public final class HealthService: @unchecked Sendable {
     static let httpLimits = StreamServer.Limits(maxConnections: 16, requestSeconds: 2, maxInputBytes: HealthHTTP.maxHeadBytes)
 
     private func makeHTTPServer(fd: Int32) -> StreamServer {
+        Self.makeHTTPServer(name: "health-listen", fd: fd, queue: queue, logger: logger) { [unowned self] method, path in
+            HealthHTTP.respond(method: method, path: path, snapshot: snapshot, metrics: exporter.render)
+        }
+    }
+
+    /// A bounded HTTP/1.x server (one request per connection) answering with `respond(method, path)`;
+    /// on `queue`. Also swvpn-monitor's `metrics-listen` (see `MetricsListener`).
+    static func makeHTTPServer(name: String, fd: Int32, queue: DispatchQueue, logger: Logger,
+                               respond: @escaping (String, String) -> HealthHTTP.Response) -> StreamServer {
         StreamServer(
-            name: "health-listen", listenFD: fd, queue: queue, limits: Self.httpLimits, logger: logger,
+            name: name, listenFD: fd, queue: queue, limits: httpLimits, logger: logger,
             handler: .init(
                 opened: { _ in },
-                received: { [unowned self] c in
+                received: { c in
                     switch HealthHTTP.parse(c.input) {
                     case .incomplete:
                         return
                     case .invalid(let status, let reason):
-                        logger.notice("health-listen: \(c.peer): \(reason)")
+                        logger.notice("\(name): \(c.peer): \(reason)")
                         c.input.removeAll()
                         c.send(HealthHTTP.error(status, reason).bytes)
                         c.finish()
                     case .request(let method, let path):
                         c.satisfied()
                         c.input.removeAll()
-                        let response = HealthHTTP.respond(method: method, path: path, snapshot: snapshot,
-                                                          metrics: exporter.render)
-                        c.send(response.bytes)
+                        c.send(respond(method, path).bytes)
                         c.finish()
                     }
                 },
