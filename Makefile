@@ -1,7 +1,7 @@
 # swvpnd: build, test, demo, install. Install logic lives in scripts/install.sh
 # (one implementation for hosts with and without make).
 #
-#   make build                      release binary at .build/release/swvpnd
+#   make build                      release binaries at .build/release/{swvpnd,swvpn-monitor}
 #   make install [DESTDIR=..] [PREFIX=/usr/local]
 #   make uninstall [DESTDIR=..] [PREFIX=/usr/local]
 #   make deb [DEB_VERSION=..]       Debian package in out/ (scripts/deb.sh)
@@ -13,13 +13,18 @@ SYSCTLDIR ?= /usr/lib/sysctl.d
 CONFDIR   ?= /etc/swvpnd
 BINARY    ?= .build/release/swvpnd
 
-# The Swift runtime is linked in statically: the binary needs nothing from the
-# Swift toolchain, only libcrypto (OpenSSL 3) and base system libraries (libc,
+# The Swift runtime is linked in statically: the binaries need nothing from the
+# Swift toolchain, only libcrypto (OpenSSL 3), liblzo2, liblz4 and base system libraries (libc,
 # libm, and libstdc++/libgcc_s, which the static Swift runtime still links).
-SWIFT_BUILD = swift build -c release --static-swift-stdlib --product swvpnd
+# swvpn-monitor also links libcurl and libxml2 (FoundationNetworking's URLSession):
+# building it needs libcurl4-openssl-dev and libxml2-dev.
+SWIFT_BUILD = swift build -c release --static-swift-stdlib --product swvpnd && \
+	swift build -c release --static-swift-stdlib --product swvpn-monitor
+MONITOR_BINARY ?= $(dir $(BINARY))swvpn-monitor
 
 INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" UNITDIR="$(UNITDIR)" \
-	SYSCTLDIR="$(SYSCTLDIR)" CONFDIR="$(CONFDIR)" BINARY="$(BINARY)"
+	SYSCTLDIR="$(SYSCTLDIR)" CONFDIR="$(CONFDIR)" BINARY="$(BINARY)" \
+	MONITOR_BINARY="$(MONITOR_BINARY)"
 
 .PHONY: all build test demo install uninstall check-units deb
 
@@ -30,7 +35,7 @@ build:
 
 # install builds only when no binary exists yet, so "make build" as a user and
 # then "make install" as root does not recompile as root.
-$(BINARY):
+$(BINARY) $(MONITOR_BINARY):
 	$(SWIFT_BUILD)
 
 test:
@@ -39,7 +44,7 @@ test:
 demo:
 	./scripts/demo.sh
 
-install: $(BINARY)
+install: $(BINARY) $(MONITOR_BINARY)
 	$(INSTALL_ENV) ./scripts/install.sh install
 
 uninstall:
@@ -48,5 +53,5 @@ uninstall:
 check-units:
 	./scripts/check-units.sh
 
-deb: $(BINARY)
-	BINARY="$(BINARY)" ./scripts/deb.sh
+deb: $(BINARY) $(MONITOR_BINARY)
+	BINARY="$(BINARY)" MONITOR_BINARY="$(MONITOR_BINARY)" ./scripts/deb.sh

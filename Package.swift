@@ -5,7 +5,8 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+    // Release builds keep Swift's checks (-O, not -Ounchecked): overflow traps, preconditions and
+    // bounds checks turn a packet-path bug into a crash instead of silent memory corruption.
 ]
 
 let package = Package(
@@ -43,8 +44,8 @@ let package = Package(
         .target(name: "SwvpnConfig", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
         // The control plane: TunnelSession, events in, actions out (docs/ARCHITECTURE.md).
         .target(name: "SwvpnControl", dependencies: ["SwvpnProtocol", "SwvpnConfig"], swiftSettings: swiftSettings),
-        // Bounded LZO/LZ4 packet decompression (not wired into the packet path yet).
-        .target(name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4"], swiftSettings: swiftSettings),
+        // Bounded LZO/LZ4 packet decompression, injected into InboundPath (allow-compression asym|yes).
+        .target(name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4", "SwvpnProtocol"], swiftSettings: swiftSettings),
         // HA monitor's AWS side, pure: EC2 models, the EC2API protocol, SigV4, Query form encoding.
         .target(name: "SwvpnAWS", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
         // swvpn-monitor's config and decisions: events and time in, actions out.
@@ -56,7 +57,7 @@ let package = Package(
         .target(
             name: "SwvpnLinux",
             dependencies: [
-                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig", "SwvpnControl", "SwvpnHealth",
+                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig", "SwvpnControl", "SwvpnCompression", "SwvpnHealth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -85,8 +86,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Hex fixtures and a seeded generator shared by the unit-test targets.
-        .target(name: "SwvpnTestSupport", path: "Tests/SwvpnTestSupport", swiftSettings: swiftSettings),
+        // Test support: counts heap allocations (interposes malloc in the test executable) for the
+        // zero-allocations-per-packet tests. No logic beyond counting.
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
+        // Hex fixtures, a seeded generator and the allocation counter shared by the unit-test targets.
+        .target(
+            name: "SwvpnTestSupport", dependencies: ["CMallocCounter"], path: "Tests/SwvpnTestSupport",
+            swiftSettings: swiftSettings),
         .testTarget(name: "SwvpnCryptoTests", dependencies: ["SwvpnCrypto", "SwvpnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwvpnProtocolTests",
@@ -106,7 +112,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SwvpnCompressionTests",
-            dependencies: ["SwvpnCompression", "CLZO", "CLZ4", "SwvpnTestSupport"],
+            dependencies: ["SwvpnCompression", "SwvpnProtocol", "CLZO", "CLZ4", "SwvpnTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -7,8 +7,9 @@
 # Documentation=man:swvpnd(8) is checked too). The openvpn-reuse drop-in is
 # verified on top of an instance.
 #
-# Uses the built daemon if present (BINARY=, default .build/release/swvpnd),
-# otherwise a stub executable: verify only needs the path to be executable.
+# Uses the built daemon and monitor if present (BINARY=, default
+# .build/release/swvpnd; MONITOR_BINARY=, default swvpn-monitor next to it),
+# otherwise stub executables: verify only needs the paths to be executable.
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,13 +30,22 @@ if [ ! -x "$binary" ]; then
     chmod 0755 "$binary"
 fi
 
+monitor=${MONITOR_BINARY:-$(dirname "$binary")/swvpn-monitor}
+if [ ! -x "$monitor" ]; then
+    echo "check-units: no built monitor at $monitor, verifying with a stub executable" >&2
+    monitor=$tmp/stub-swvpn-monitor
+    printf '#!/bin/sh\nexit 0\n' > "$monitor"
+    chmod 0755 "$monitor"
+fi
+
 root=$tmp/root
-DESTDIR=$root PREFIX=/usr/local BINARY=$binary "$here/scripts/install.sh" install >/dev/null
+DESTDIR=$root PREFIX=/usr/local BINARY=$binary MONITOR_BINARY=$monitor "$here/scripts/install.sh" install >/dev/null
 
 units=$tmp/units
 mkdir -p "$units/swvpnd@vpc1-to-vpc2.service.d"
-for u in swvpnd@.service swvpnd.target; do
-    sed "s|/usr/local/sbin/swvpnd|$root/usr/local/sbin/swvpnd|g" \
+for u in swvpnd@.service swvpnd.target swvpn-monitor.service; do
+    sed -e "s|/usr/local/sbin/swvpnd|$root/usr/local/sbin/swvpnd|g" \
+        -e "s|/usr/local/sbin/swvpn-monitor|$root/usr/local/sbin/swvpn-monitor|g" \
         "$root/usr/lib/systemd/system/$u" > "$units/$u"
 done
 sed "s|/usr/local/sbin/swvpnd|$root/usr/local/sbin/swvpnd|g" \
@@ -46,7 +56,7 @@ ln -s swvpnd@.service "$units/swvpnd@vpc1-to-vpc3.service"
 ln -s swvpnd@.service "$units/swvpnd@vpc1-to-vpc2.service"
 
 status=0
-for unit in swvpnd@vpc1-to-vpc3.service swvpnd@vpc1-to-vpc2.service swvpnd.target; do
+for unit in swvpnd@vpc1-to-vpc3.service swvpnd@vpc1-to-vpc2.service swvpnd.target swvpn-monitor.service; do
     out=$(cd "$units" && MANPATH="$root/usr/local/share/man" \
         SYSTEMD_UNIT_PATH="$units:" systemd-analyze verify "./$unit" 2>&1) || status=1
     if [ -n "$out" ]; then

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install or uninstall swvpnd. The Makefile calls this script, so hosts without
+# Install or uninstall swvpnd and swvpn-monitor (the HA monitor). The Makefile calls this script, so hosts without
 # make get the same result:
 #
 #   scripts/install.sh [install|uninstall]
@@ -12,6 +12,7 @@
 #   SYSCTLDIR  default /usr/lib/sysctl.d
 #   CONFDIR    default /etc/swvpnd
 #   BINARY     the built daemon (default .build/release/swvpnd; "make build")
+#   MONITOR_BINARY  the built monitor (default: swvpn-monitor next to BINARY)
 #
 # Units and the sysctl drop-in go to the vendor directories under /usr/lib even
 # for a /usr/local install: files in /etc/systemd/system and /etc/sysctl.d
@@ -30,15 +31,17 @@ UNITDIR=${UNITDIR:-/usr/lib/systemd/system}
 SYSCTLDIR=${SYSCTLDIR:-/usr/lib/sysctl.d}
 CONFDIR=${CONFDIR:-/etc/swvpnd}
 BINARY=${BINARY:-$here/.build/release/swvpnd}
+MONITOR_BINARY=${MONITOR_BINARY:-$(dirname "$BINARY")/swvpn-monitor}
 
 sbindir=$PREFIX/sbin
 mandir=$PREFIX/share/man/man8
 docdir=$PREFIX/share/doc/swvpnd
 exampledir=$docdir/examples
 
-units="swvpnd@.service swvpnd.target"
+units="swvpnd@.service swvpnd.target swvpn-monitor.service"
+mans="swvpnd.8 swvpn-monitor.8"
 sysctl_file=60-swvpnd-forwarding.conf
-examples="vpc1-to-vpc2.conf vpc2-to-vpc1.conf vpc1-to-vpc3.conf reference.conf"
+examples="vpc1-to-vpc2.conf vpc2-to-vpc1.conf vpc1-to-vpc3.conf reference.conf monitor.conf"
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
@@ -46,6 +49,7 @@ die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 # Copy $1 to $2 with mode $3, pointing swvpnd paths at the chosen PREFIX.
 install_subst() {
     sed -e "s|/usr/local/sbin/swvpnd|$sbindir/swvpnd|g" \
+        -e "s|/usr/local/sbin/swvpn-monitor|$sbindir/swvpn-monitor|g" \
         -e "s|/usr/local/share/doc/swvpnd|$docdir|g" "$1" > "$2.tmp"
     chmod "$3" "$2.tmp"
     mv -f "$2.tmp" "$2"
@@ -53,16 +57,20 @@ install_subst() {
 
 do_install() {
     [ -x "$BINARY" ] || die "no daemon binary at $BINARY (run 'make build' first, or set BINARY=)"
+    [ -x "$MONITOR_BINARY" ] || die "no monitor binary at $MONITOR_BINARY (run 'make build' first, or set MONITOR_BINARY=)"
 
     install -d -m 0755 "$DESTDIR$sbindir" "$DESTDIR$mandir" "$DESTDIR$exampledir" \
         "$DESTDIR$UNITDIR" "$DESTDIR$SYSCTLDIR"
     install -m 0755 "$BINARY" "$DESTDIR$sbindir/swvpnd"
+    install -m 0755 "$MONITOR_BINARY" "$DESTDIR$sbindir/swvpn-monitor"
 
     for u in $units; do
         install_subst "$here/systemd/$u" "$DESTDIR$UNITDIR/$u" 0644
     done
     install -m 0644 "$here/systemd/$sysctl_file" "$DESTDIR$SYSCTLDIR/$sysctl_file"
-    install_subst "$here/man/swvpnd.8" "$DESTDIR$mandir/swvpnd.8" 0644
+    for m in $mans; do
+        install_subst "$here/man/$m" "$DESTDIR$mandir/$m" 0644
+    done
 
     for f in $examples; do
         install -m 0644 "$here/conf/$f" "$DESTDIR$exampledir/$f"
@@ -82,13 +90,15 @@ do_install() {
     say "installed swvpnd under ${DESTDIR:-/}"
     say "next: put NAME.conf and its key in $CONFDIR (samples: $exampledir),"
     say "      'sysctl --system' to enable forwarding, 'systemctl enable --now swvpnd@NAME'"
+    say "HA monitor host: $CONFDIR/monitor.conf (sample in $exampledir), 'systemctl enable --now swvpn-monitor'"
 }
 
 do_uninstall() {
-    rm -f "$DESTDIR$sbindir/swvpnd" "$DESTDIR$mandir/swvpnd.8" \
+    rm -f "$DESTDIR$sbindir/swvpnd" "$DESTDIR$sbindir/swvpn-monitor" \
         "$DESTDIR$SYSCTLDIR/$sysctl_file" "$DESTDIR$docdir/README.md" \
         "$DESTDIR$exampledir/use-etc-openvpn.conf"
     for u in $units; do rm -f "$DESTDIR$UNITDIR/$u"; done
+    for m in $mans; do rm -f "$DESTDIR$mandir/$m"; done
     for f in $examples; do rm -f "$DESTDIR$exampledir/$f"; done
     rmdir "$DESTDIR$exampledir" "$DESTDIR$docdir" 2>/dev/null || true
 

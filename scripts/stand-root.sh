@@ -10,11 +10,13 @@ umask 022
 here=$(cd "$(dirname "$0")/.." && pwd)
 suite=bookworm
 # systemd as PID 1, D-Bus for systemctl, ip, procps (the unit reloads with /bin/kill), and openvpn
-# (its openvpn@ generator is what the README's migration steps mask).
-packages=systemd,systemd-sysv,dbus,iproute2,openvpn,procps
+# (its openvpn@ generator is what the README's migration steps mask); libcurl4 and libxml2 for
+# swvpn-monitor (the .deb depends on them; `dpkg -i` in the stand has no network to fetch them).
+packages=systemd,systemd-sysv,dbus,iproute2,openvpn,procps,libcurl4,libxml2
 cache=$here/.build-stand
 root=$cache/$suite-root
-marker=$root/.swvpnd-stand-complete
+# The marker names the package list: a root cached with another list is rebuilt.
+marker=$root/.swvpnd-stand-complete-$(printf '%s' "$packages" | cksum | cut -d' ' -f1)
 
 if [ -e "$marker" ]; then
     printf '%s\n' "$root"
@@ -44,7 +46,7 @@ if ! debootstrap --variant=minbase --include="$packages" "$suite" "$partial" "$m
     rm -rf "$partial"
     exit 1
 fi
-: >"$partial/.swvpnd-stand-complete"
+: >"$partial/$(basename "$marker")"
 mv "$partial" "$root"
 echo "stand-root.sh: debootstrap $suite took $(($(date +%s) - start)) s" >&2
 printf '%s\n' "$root"

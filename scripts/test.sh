@@ -10,7 +10,8 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 need=(libssl-dev liblzo2-dev liblz4-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd openssl
-      debootstrap systemd-container lintian dpkg-dev prometheus curl)
+      debootstrap systemd-container lintian dpkg-dev prometheus curl
+      libcurl4-openssl-dev libxml2-dev)  # swvpn-monitor static release: FoundationNetworking links -lcurl -lxml2
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -39,9 +40,17 @@ stand_root=$!
 
 swift build --build-tests
 export SWVPND_BIN="$PWD/.build/debug/swvpnd"
-# The install tests need the shipped binary: release, Swift runtime linked in (slow, ~3-5 min on 2 cores).
-# Its own scratch path, so it never contends with the debug build's lock or objects.
+# The install tests need the shipped binaries: release, Swift runtime linked in (slow, ~3-5 min on 2 cores).
+# Its own scratch path, so it never contends with the debug build's lock or objects. The monitor lands
+# next to swvpnd, where install.sh looks for it.
 swift build -c release --static-swift-stdlib --product swvpnd --scratch-path "$PWD/.build-release-static"
+swift build -c release --static-swift-stdlib --product swvpn-monitor --scratch-path "$PWD/.build-release-static"
 export SWVPND_RELEASE_BIN="$PWD/.build-release-static/release/swvpnd"
 wait "$stand_root" || { echo "test.sh: cannot build the systemd stand's root (see above)" >&2; exit 1; }
 swift test --skip-build "$@"
+# Without a filter: sanitizer builds (ASan/UBSan for the pure unit tests, TSan for the data-plane tests)
+# and a bounded run of every fuzz target (see README "Fuzzing and sanitizers").
+if (($# == 0)); then
+    ./scripts/sanitizers.sh
+    ./scripts/fuzz.sh 15
+fi

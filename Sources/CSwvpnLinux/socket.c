@@ -104,6 +104,15 @@ int swvpn_set_keepcaps(int on) {
     return prctl(PR_SET_KEEPCAPS, (unsigned long)on, 0, 0, 0) < 0 ? -errno : 0;
 }
 
+int swvpn_set_dumpable(int on) {
+    return prctl(PR_SET_DUMPABLE, (unsigned long)on, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+int swvpn_get_dumpable(void) {
+    int r = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    return r < 0 ? -errno : r;
+}
+
 int swvpn_capset(uint64_t caps) {
     struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
     struct __user_cap_data_struct data[2] = {{0}};

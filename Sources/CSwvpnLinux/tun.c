@@ -6,6 +6,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/socket.h>
 #include <linux/if_tun.h>
 
 const unsigned int swvpn_TUN_F_CSUM = TUN_F_CSUM;
@@ -24,7 +26,7 @@ int swvpn_tun_open(const char *name_in, char *name_out, int options) {
     if (fd < 0) return -errno;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    ifr.ifr_flags = ((options & SWVPN_TUN_TAP) ? IFF_TAP : IFF_TUN) | IFF_NO_PI;
     if (options & SWVPN_TUN_MULTI_QUEUE) ifr.ifr_flags |= IFF_MULTI_QUEUE;
     if (options & SWVPN_TUN_VNET_HDR) ifr.ifr_flags |= IFF_VNET_HDR;
     if (name_in != NULL) strncpy(ifr.ifr_name, name_in, IFNAMSIZ - 1);
@@ -36,6 +38,19 @@ int swvpn_tun_open(const char *name_in, char *name_out, int options) {
     memcpy(name_out, ifr.ifr_name, IFNAMSIZ);
     name_out[IFNAMSIZ - 1] = 0;
     return fd;
+}
+
+int swvpn_set_hwaddr(const char *name, const unsigned char *address) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    memcpy(ifr.ifr_hwaddr.sa_data, address, 6);
+    int rc = ioctl(s, SIOCSIFHWADDR, &ifr) < 0 ? -errno : 0;
+    close(s);
+    return rc;
 }
 
 int swvpn_tun_set_offload(int fd, unsigned int flags) {

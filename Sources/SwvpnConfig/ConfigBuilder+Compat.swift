@@ -9,8 +9,8 @@ struct CompatState {
     var linkMTU: (Int, ConfigLocation)?
     /// `dev NAME` whose name does not say its type (`vtun0`, `ovpns1`): needs `dev-type tun`.
     var untypedDevice: (String, ConfigLocation)?
-    /// `dev-type tun` was given.
-    var deviceTypeTun = false
+    /// `dev-type tun|tap` was given: it wins over the `dev` name's prefix, as in openvpn.
+    var explicitDeviceType: DeviceType?
     /// `route-ipv6-gateway`: the gateway of `route-ipv6` lines without one.
     var routeIPv6Gateway: String?
     /// `dhcp-option` lines so far (their foreign_option_N number).
@@ -25,34 +25,44 @@ public struct CompatSettings: Sendable, Hashable {
     public var mlock = false
     /// `link-mtu n` as given (the TUN MTU is already derived from it); it changes the OCC string.
     public var linkMTU: Int?
+    /// `tun-mtu-extra n`: room for the Ethernet header on a tap device (openvpn's default there is
+    /// 32); it counts in the OCC link-mtu and lowers the MSS clamp.
+    public var tunMTUExtra: Int?
+    /// `lladdr aa:bb:cc:dd:ee:ff`: the tap device's MAC address.
+    public var lladdr: [UInt8]?
+    /// `mark n`: SO_MARK on the tunnel socket.
+    public var socketMark: UInt32?
+    /// `bind-dev NAME`: SO_BINDTODEVICE on the tunnel socket.
+    public var bindDevice: String?
+    /// `mtu-disc no|maybe|yes`: IP(V6)_MTU_DISCOVER on the tunnel socket; nil keeps the kernel's default.
+    public var mtuDiscovery: MTUDiscovery?
 
     public init() {}
 }
 
 extension ConfigBuilder {
-    static let tapNotYet = "tap devices are not supported yet (only tun)"
-
     /// `dev NAME`, as openvpn reads it: `tun`/`tunN` is a TUN device, `tap…` a TAP device, `null` no
     /// device at all; any other name is the device's own name and `dev-type` gives its type.
     mutating func setDevice(_ inv: Invocation) throws(ConfigError) {
         let name = inv.arguments[0]
-        if name.hasPrefix("tap") { throw inv.error(Self.tapNotYet) }
         if name == "null" {
             throw inv.error("dev null (a tunnel without a device, for openvpn's tests) is not supported: swvpnd needs a tun device")
         }
         guard !name.isEmpty, name.utf8.count < 16, !name.contains("/"), !name.contains(where: { $0 == " " || $0 == "%" }) else {
             throw inv.error("bad device name '\(name)' (1 to 15 characters, no '/', blank or '%')")
         }
-        compat.untypedDevice = name.hasPrefix("tun") ? nil : (name, inv.location)
+        let typed = name.hasPrefix("tun") || name.hasPrefix("tap")
+        compat.untypedDevice = typed ? nil : (name, inv.location)
         config.device = name
+        config.deviceType = compat.explicitDeviceType ?? (name.hasPrefix("tap") ? .tap : .tun)
     }
 
     /// `dev-type tun|tap|null`.
     mutating func setDeviceType(_ inv: Invocation) throws(ConfigError) {
         switch inv.arguments[0] {
-        case "tun": compat.deviceTypeTun = true
-        case "tap": throw inv.error(Self.tapNotYet)
-        case "null": throw inv.error("dev-type null is not supported: swvpnd needs a tun device")
+        case "tun": compat.explicitDeviceType = .tun
+        case "tap": compat.explicitDeviceType = .tap
+        case "null": throw inv.error("dev-type null is not supported: swvpnd needs a tun or tap device")
         default: throw inv.error("bad device type '\(inv.arguments[0])' (tun or tap)")
         }
     }
@@ -64,11 +74,31 @@ extension ConfigBuilder {
         return true
     }
 
+    /// `lladdr`: six hex bytes separated by ':' (what `ip link set address` takes).
+    mutating func setLinkLayerAddress(_ inv: Invocation) throws(ConfigError) {
+        let parts = inv.arguments[0].split(separator: ":", omittingEmptySubsequences: false)
+        let bytes = parts.compactMap { $0.count <= 2 ? UInt8($0, radix: 16) : nil }
+        guard parts.count == 6, bytes.count == 6 else {
+            throw inv.error("bad MAC address '\(inv.arguments[0])' (six hex bytes: 02:00:5e:10:00:01)")
+        }
+        guard bytes[0] & 1 == 0 else { throw inv.error("'\(inv.arguments[0])' is a multicast address, not a device's MAC") }
+        config.compat.lladdr = bytes
+    }
+
     /// The compatibility rules that need the whole config: device type, `link-mtu`.
     func finishCompat(_ c: inout TunnelConfig) throws(ConfigError) {
-        if let (name, location) = compat.untypedDevice, !compat.deviceTypeTun {
+        if let (name, location) = compat.untypedDevice, compat.explicitDeviceType == nil {
             throw ConfigError(location, directive: "dev",
-                              "cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun'")
+                              "cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun' or 'dev-type tap'")
+        }
+        if let type = compat.explicitDeviceType { c.deviceType = type }
+        for name in ["mark", "bind-dev", "mtu-disc"] {
+            if let location = seen[name], c.transport.isTCP || c.remotes.contains(where: { $0.transport?.isTCP == true }) {
+                throw ConfigError(location, directive: name, "not supported yet with proto tcp (only on the UDP socket)")
+            }
+        }
+        if c.deviceType == .tun, let location = seen["lladdr"] {
+            throw ConfigError(location, directive: "lladdr", "a MAC address needs a tap device (dev tap or dev-type tap)")
         }
         if seen["remote-random"] != nil { c.remotes.shuffle() }
         if let gateway = compat.routeIPv6Gateway {

@@ -37,6 +37,22 @@ struct ConfigBuilder {
         config.warnings.append(ConfigDiagnostic(location, directive: directive, message))
     }
 
+    /// Over TCP every sealed packet carries a 16-bit length: a `tun-mtu` whose largest sealed packet
+    /// (cipher and HMAC growth, compression framing) exceeds 65535 bytes cannot be framed.
+    static func checkTCPFraming(_ c: TunnelConfig, location: ConfigLocation, anyTCP: Bool) throws(ConfigError) {
+        guard anyTCP else { return }
+        let layout = c.frameLayout
+        let growth = c.compression.maxOverhead
+        func sealed(_ mtu: Int) -> Int { layout.wireLength(payload: mtu + growth) }
+        guard sealed(c.tunMTU) > Int(UInt16.max) else { return }
+        var largest = c.tunMTU
+        while largest > 0 && sealed(largest) > Int(UInt16.max) { largest -= 1 }
+        throw ConfigError(location, directive: "tun-mtu",
+                          "tun-mtu \(c.tunMTU) cannot be carried over TCP: a sealed packet (\(c.cipher)/\(c.digest)) "
+                          + "would be \(sealed(c.tunMTU)) bytes, more than the 65535 of the TCP record length; "
+                          + "use tun-mtu \(largest) or less")
+    }
+
     mutating func finish(topLevel: ConfigLocation) throws(ConfigError) -> TunnelConfig {
         var c = config
         guard let keySource else {
@@ -90,15 +106,26 @@ struct ConfigBuilder {
                 "without persist-tun and persist-key, restarts may fail after dropping privileges"))
         }
 
+        try Self.checkTCPFraming(c, location: seen["tun-mtu"] ?? seen["proto"] ?? topLevel,
+                                 anyTCP: c.transport.isTCP || remotes.contains { $0.transport?.isTCP == true })
+        if c.keyDirection == .bidirectional, !(c.cipher.isNone && c.digest.isNone), !c.transport.isTCP {
+            c.warnings.append(ConfigDiagnostic(keySourceLocation ?? topLevel, directive: "secret",
+                 "no key direction: both ends use the same keys, so a packet of our own reflected back to us is accepted "
+                 + "(and can push the replay window ahead of the peer); use 'secret FILE 0' here and 'secret FILE 1' "
+                 + "on the peer, or key-direction 0/1"))
+        }
+
         c.localPort = localPort ?? port ?? WireFormat.defaultPort
         c.remotes = remotes.map {
             RemoteEndpoint(host: $0.host, port: $0.port ?? remotePort ?? port ?? WireFormat.defaultPort,
                            transport: $0.transport, addressFamily: $0.family)
         }
 
-        if let ifconfig = c.ifconfig, c.topology == .subnet, ifconfig.remoteOrNetmask.netmaskPrefixLength == nil,
+        try finishCompat(&c)
+        if let ifconfig = c.ifconfig, c.ifconfigHasNetmask, ifconfig.remoteOrNetmask.netmaskPrefixLength == nil,
            let location = seen["ifconfig"] {
-            throw ConfigError(location, directive: "ifconfig", "bad netmask '\(ifconfig.remoteOrNetmask)' for topology subnet")
+            let reading = c.deviceType == .tap ? "a tap device" : "topology subnet"
+            throw ConfigError(location, directive: "ifconfig", "bad netmask '\(ifconfig.remoteOrNetmask)' for \(reading)")
         }
         for pending in pendingRoutes {
             let gateway: RouteGateway
@@ -113,7 +140,7 @@ struct ConfigBuilder {
             default:
                 if let routeGateway = c.routeGateway {
                     gateway = .address(routeGateway)
-                } else if let ifconfig = c.ifconfig, c.topology != .subnet {
+                } else if let ifconfig = c.ifconfig, !c.ifconfigHasNetmask {
                     gateway = .address(ifconfig.remoteOrNetmask)
                 } else {
                     throw ConfigError(pending.location, directive: "route",
@@ -124,7 +151,6 @@ struct ConfigBuilder {
                                   prefixLength: pending.netmask.netmaskPrefixLength ?? 32, gateway: gateway,
                                   metric: pending.metric ?? c.routeMetric, location: pending.location))
         }
-        try finishCompat(&c)
         return c
     }
 }

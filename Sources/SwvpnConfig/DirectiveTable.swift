@@ -74,10 +74,12 @@ public enum DirectiveTable {
         Directive("script-security", 1...1, "script-security n", "0: no external programs, 1: built-ins only, 2: allow scripts, 3: allow passwords.") { b, inv throws(ConfigError) in
             b.config.scriptSecurity = try inv.integer(0, 0...3, "script-security level")
         },
-        Directive("up", 1...1, "up cmd", "Run cmd after the TUN device is up.") { b, inv in
+        Directive("up", 1...1, "up cmd", "Run cmd after the TUN device is up.") { b, inv throws(ConfigError) in
+            _ = try ConfigLexer.splitCommand(inv.arguments[0], location: inv.location)  // argv, no shell
             b.config.upCommand = b.resolve(inv.arguments[0])
         },
-        Directive("down", 1...1, "down cmd", "Run cmd after the TUN device is closed.") { b, inv in
+        Directive("down", 1...1, "down cmd", "Run cmd after the TUN device is closed.") { b, inv throws(ConfigError) in
+            _ = try ConfigLexer.splitCommand(inv.arguments[0], location: inv.location)
             b.config.downCommand = b.resolve(inv.arguments[0])
         },
         flag("up-delay", "Run the up script only once the peer is connected.") { $0.upDelay = true },
@@ -95,10 +97,10 @@ public enum DirectiveTable {
                  "multi-client mode is out of scope (only p2p)"),
 
         // MARK: Device
-        Directive("dev", 1...1, "dev tunX|name", "TUN device: tun (first free), tunN, or any name with dev-type tun.") { b, inv throws(ConfigError) in
+        Directive("dev", 1...1, "dev tunX|tapX|name", "Device: tun/tap (first free), tunN/tapN, or any name with dev-type.") { b, inv throws(ConfigError) in
             try b.setDevice(inv)
         },
-        Directive("dev-type", 1...1, "dev-type tun", "Device type when the dev name does not start with tun.") { b, inv throws(ConfigError) in
+        Directive("dev-type", 1...1, "dev-type tun|tap", "Device type (tun: IP packets, tap: Ethernet frames); wins over the dev name.") { b, inv throws(ConfigError) in
             try b.setDeviceType(inv)
         },
         Directive("topology", 1...1, "topology net30|p2p|subnet", "How ifconfig arguments are read (default net30).") { b, inv throws(ConfigError) in
@@ -184,7 +186,7 @@ public enum DirectiveTable {
         },
 
         // MARK: Addresses and routes
-        Directive("ifconfig", 2...2, "ifconfig local remote", "TUN addresses: local and peer (or address and netmask with topology subnet).") { b, inv throws(ConfigError) in
+        Directive("ifconfig", 2...2, "ifconfig local remote", "Device addresses: local and peer (or address and netmask with topology subnet or a tap device).") { b, inv throws(ConfigError) in
             b.config.ifconfig = IPv4Ifconfig(local: try inv.ipv4(0, "local address"),
                                              remoteOrNetmask: try inv.ipv4(1, "remote address"))
         },
@@ -298,15 +300,17 @@ public enum DirectiveTable {
         flag("allow-deprecated-insecure-static-crypto", "Acknowledge static-key mode (required by OpenVPN 2.7).") {
             $0.allowDeprecatedInsecureStaticCrypto = true
         },
-        Directive("comp-lzo", 0...1, "comp-lzo [yes|no|adaptive]", "Deprecated: LZO framing (0xFA prefix); swvpnd never compresses.") { b, inv throws(ConfigError) in
+        Directive("comp-lzo", 0...1, "comp-lzo [yes|no|adaptive]", "Deprecated: LZO framing (0xFA prefix); compresses only with allow-compression yes.") { b, inv throws(ConfigError) in
             if let mode = inv[0], !["yes", "no", "adaptive"].contains(mode) {
                 throw inv.error("bad mode '\(mode)' (yes, no or adaptive)")
             }
             b.config.compression = .lzoPrefix
+            b.config.compressionAlgorithm = inv[0] == "no" ? nil : .lzo  // bare comp-lzo is adaptive: compresses
             b.config.compressionInOCC = true
             b.warn(inv.location, inv.name, "deprecated: compression framing is kept for compatibility only")
         },
-        Directive("compress", 0...1, "compress [stub|stub-v2|lzo|lz4|lz4-v2|migrate]", "Deprecated: compression framing; swvpnd never compresses.") { b, inv throws(ConfigError) in
+        Directive("compress", 0...1, "compress [stub|stub-v2|lzo|lz4|lz4-v2|migrate]", "Deprecated: compression framing; lzo/lz4 compress only with allow-compression yes.") { b, inv throws(ConfigError) in
+            b.config.compressionAlgorithm = inv[0] == "lzo" ? .lzo : inv[0]?.hasPrefix("lz4") == true ? .lz4 : nil
             switch inv[0] {
             case nil, "stub", "lz4": b.config.compression = .stubSwap
             case "lzo": b.config.compression = .lzoPrefix
@@ -320,7 +324,7 @@ public enum DirectiveTable {
             b.config.compressionInOCC = true
             b.warn(inv.location, inv.name, "deprecated: compression framing is kept for compatibility only")
         },
-        Directive("allow-compression", 1...1, "allow-compression yes|no|asym", "Whether compression may be used (swvpnd never compresses).") { b, inv throws(ConfigError) in
+        Directive("allow-compression", 1...1, "allow-compression yes|no|asym", "asym (default) and yes: decompress LZO/LZ4 packets a peer sends; yes: compress our own too.") { b, inv throws(ConfigError) in
             guard ["yes", "no", "asym"].contains(inv.arguments[0]) else {
                 throw inv.error("bad value '\(inv.arguments[0])' (yes, no or asym)")
             }

@@ -23,7 +23,6 @@ public enum OpenVPNOptionCatalog {
     private static let pkcs11 = "PKCS#11 is not supported: tokens hold TLS-mode keys and certificates, static-key mode has none"
     private static let proxies = "proxies are not supported: swvpnd connects to the peer directly"
     private static let management = "not supported: swvpnd's management interface is the monitoring subset (management, management-client-user/-group; see swvpnd(8))"
-    private static let tap = "tap devices are not supported yet (only tun): Ethernet bridging needs the tap data path, not in this version"
     private static func notYet(_ what: String) -> String { "not supported yet: \(what)" }
     private static func action(_ name: String) -> String {
         "a command-line action, not a config directive: run 'swvpnd --\(name)'"
@@ -43,6 +42,32 @@ public enum OpenVPNOptionCatalog {
         Directive("status-version", 0...1, "status-version [1|2|3]",
                   "Status file format; in point-to-point mode openvpn writes the same format for all three.") { b, inv throws(ConfigError) in
             if inv[0] != nil { _ = try inv.integer(0, 1...3, "status version") }
+        },
+        Directive("mark", 1...1, "mark value", "SO_MARK on the UDP tunnel socket (policy routing; needs CAP_NET_ADMIN).") { b, inv throws(ConfigError) in
+            // openvpn reads it with atoi: "0x2a" would silently be mark 0 there, so only decimal is accepted.
+            guard let mark = UInt32(inv.arguments[0])
+            else { throw inv.error("bad mark '\(inv.arguments[0])' (a decimal 32-bit number, as openvpn reads it)") }
+            b.config.compat.socketMark = mark
+        },
+        Directive("bind-dev", 1...1, "bind-dev device", "SO_BINDTODEVICE on the UDP tunnel socket (a VRF or an interface).") { b, inv throws(ConfigError) in
+            let name = inv.arguments[0]
+            guard !name.isEmpty, name.utf8.count < 16, !name.contains("/"), !name.contains(" ") else {
+                throw inv.error("bad device name '\(name)' (1 to 15 characters, no '/' or blank)")
+            }
+            b.config.compat.bindDevice = name
+        },
+        Directive("mtu-disc", 1...1, "mtu-disc no|maybe|yes", "Path MTU discovery on the UDP tunnel socket (IP_MTU_DISCOVER).") { b, inv throws(ConfigError) in
+            guard let mode = MTUDiscovery(rawValue: inv.arguments[0]) else {
+                throw inv.error("bad mode '\(inv.arguments[0])' (no, maybe or yes)")
+            }
+            b.config.compat.mtuDiscovery = mode
+        },
+        Directive("tun-mtu-extra", 1...1, "tun-mtu-extra n",
+                  "Room for the Ethernet header on a tap device (default 32 there): counts in link-mtu, lowers the MSS clamp.") { b, inv throws(ConfigError) in
+            b.config.compat.tunMTUExtra = try inv.integer(0, 0...65535, "extra size")
+        },
+        Directive("lladdr", 1...1, "lladdr aa:bb:cc:dd:ee:ff", "MAC address of the tap device.") { b, inv throws(ConfigError) in
+            try b.setLinkLayerAddress(inv)
         },
         Directive("tcp-nodelay", 0...0, "tcp-nodelay", "Set TCP_NODELAY on the TCP link (swvpnd always does).") { _, _ in },
         Directive("dhcp-option", 1...2, "dhcp-option type [value]",
@@ -87,7 +112,7 @@ public enum OpenVPNOptionCatalog {
         noEffect("auth-retry", "auth-retry none|nointeract|interact", "Retry TLS authentication", tlsIgnored),
         noEffect("bcast-buffers", "bcast-buffers n", "Server broadcast buffers", serverIgnored),
         noEffect("comp-noadapt", "comp-noadapt", "No adaptive compression",
-                 "swvpnd never compresses, so there is no adaptive compression to turn off"),
+                 "swvpnd's compression is never adaptive (with allow-compression yes it tries every packet of 100 bytes or more)"),
         noEffect("connect-freq-initial", "connect-freq-initial n sec", "Server connection rate limit", serverIgnored),
         noEffect("connect-timeout", "connect-timeout n", "TCP connect timeout",
                  "not applied yet: TCP connects use the kernel's timeout"),
@@ -108,8 +133,6 @@ public enum OpenVPNOptionCatalog {
         noEffect("max-routes-per-client", "max-routes-per-client n", "Server route limit", serverIgnored),
         noEffect("memstats", "memstats file", "Write memory statistics (openvpn debugging aid)",
                  "openvpn debugging aid, not written by swvpnd"),
-        noEffect("mtu-disc", "mtu-disc no|maybe|yes", "Path MTU discovery on the socket",
-                 "not applied yet: the socket keeps the kernel's default path MTU discovery"),
         noEffect("passtos", "passtos", "Copy the inner TOS to the outer header",
                  "not applied yet: the outer packets keep TOS 0"),
         noEffect("pkcs11-cert-private", "pkcs11-cert-private 0|1...", "PKCS#11 certificate privacy", tlsIgnored),
@@ -130,10 +153,9 @@ public enum OpenVPNOptionCatalog {
         noEffect("tls-timeout", "tls-timeout n", "TLS packet retransmit timeout", tlsIgnored),
         noEffect("tmp-dir", "tmp-dir dir", "Directory for temporary files",
                  "swvpnd writes no temporary files (they carry TLS-mode script data)"),
-        noEffect("tun-mtu-extra", "tun-mtu-extra n", "Extra buffer room for tap devices",
-                 "swvpnd's buffers already have room for the largest packet of a tun device"),
         noEffect("verify-client-cert", "verify-client-cert none|optional|require", "Client certificate check", tlsIgnored),
         noEffect("vlan-pvid", "vlan-pvid n", "VLAN of untagged server traffic", serverIgnored),
+        noEffect("vlan-accept", "vlan-accept tagged|untagged|all", "VLAN tagging of tap frames", serverIgnored),
         noEffect("tls-version-min", "tls-version-min version [or-highest]", "Lowest TLS version", tlsDefaultIgnored),
         noEffect("tls-version-max", "tls-version-max version", "Highest TLS version", tlsDefaultIgnored),
         noEffect("hand-window", "hand-window n", "TLS handshake window", tlsDefaultIgnored),
@@ -189,8 +211,6 @@ public enum OpenVPNOptionCatalog {
                notYet("redirect-private (add the routes with route)")),
         reject("ifconfig-noexec", "ifconfig-noexec", "Leave the device unconfigured", notYet("a device left without addresses")),
         reject("dev-node", "dev-node path", "TUN clone device path", notYet("another TUN clone device than /dev/net/tun")),
-        reject("mark", "mark value", "SO_MARK on the tunnel socket", notYet("SO_MARK on the tunnel socket")),
-        reject("bind-dev", "bind-dev device", "SO_BINDTODEVICE on the tunnel socket", notYet("SO_BINDTODEVICE (VRF) on the tunnel socket")),
         reject("multihome", "multihome [same-interface]", "Reply from the address a packet came to",
                notYet("multihome (bind the address the peer sends to with local)")),
         reject("connect-retry-max", "connect-retry-max n", "Give up after n connection attempts",
@@ -203,8 +223,6 @@ public enum OpenVPNOptionCatalog {
         reject("block-ipv6", "block-ipv6", "Answer IPv6 with unreachable", notYet("block-ipv6")),
         reject("client-nat", "client-nat snat|dnat network netmask alias", "NAT of tunnel packets", notYet("client-nat")),
         reject("proto-force", "proto-force udp|tcp", "Only use remotes of one protocol", notYet("proto-force")),
-        reject("lladdr", "lladdr address", "MAC address of a tap device", tap),
-        reject("vlan-accept", "vlan-accept tagged|untagged|all", "VLAN tagging of tap frames", tap),
 
         // Plugins, proxies, PKCS#11, management.
         reject("plugin", "plugin module [args...]", "Load a plugin", plugins),

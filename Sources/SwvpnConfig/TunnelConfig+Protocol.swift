@@ -8,12 +8,12 @@ extension TunnelConfig {
     /// is the daemon's to apply once it knows which remote it uses.
     public var occOptions: OCCOptions {
         OCCOptions(
-            devType: .tun,  // the config layer rejects tap
+            devType: deviceType,
             // With link-mtu, openvpn 2.6 reports the derived MTU as tun-mtu and computes link-mtu from the
             // default tun-mtu 1500 (measured: link-mtu 1400 gives "link-mtu 1572,tun-mtu 1336").
             tunMTU: compat.linkMTU == nil ? tunMTU : 1500,
             occMTU: compat.linkMTU == nil ? occMTU : (occMTU ?? tunMTU),
-            tunMTUExtra: nil,  // tun: no extra
+            tunMTUExtra: compat.tunMTUExtra,  // nil: openvpn's default for the device type
             proto: transport.occProto,
             ifconfig: ifconfigNoWarn ? nil : ifconfig.map { ($0.local.description, $0.remoteOrNetmask.description) },
             topology: topology.occTopology,
@@ -38,7 +38,7 @@ extension TunnelConfig {
         let link = linkTransport
         let mssLimit = MSSClamp.limit(
             layout: layout, transport: link, underlay: underlay, compression: compression, fragment: fragment,
-            tunMTU: tunMTU, mssfix: mssFix.setting)
+            tunMTU: tunMTU, tunMTUExtra: tunMTUExtra, mssfix: mssFix.setting)
         // openvpn lets a tiny `fragment` (68 with SHA512) underflow; never go below one 4-byte
         // piece so the splitter cannot trap on a config value.
         let maxFragmentSize = fragment.map {
@@ -48,7 +48,7 @@ extension TunnelConfig {
         }
         return PacketPathSettings(
             layout: layout, compression: compression, mssLimit: mssLimit, maxFragmentSize: maxFragmentSize,
-            tunMTU: tunMTU, tcpFraming: link == .tcp)
+            tunMTU: tunMTU, tcpFraming: link == .tcp, ethernetFrames: deviceType == .tap)
     }
 }
 

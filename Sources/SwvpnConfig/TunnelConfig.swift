@@ -7,8 +7,10 @@ public struct TunnelConfig: Sendable {
     public var sourceName: String
 
     // MARK: Device
-    /// `dev`: device name or type prefix (`tun`, `tun0`).
+    /// `dev`: device name or type prefix (`tun`, `tun0`, `tap`, `tap0`).
     public var device: String = "tun"
+    /// `dev-type`, else the prefix of `dev`: a tun device carries IP packets, a tap device Ethernet frames.
+    public var deviceType: DeviceType = .tun
     /// `txqueuelen`.
     public var txQueueLength: Int?
     /// `topology` (default net30).
@@ -48,7 +50,7 @@ public struct TunnelConfig: Sendable {
     public var receiveBufferSize: Int?
 
     // MARK: Addresses and routes
-    /// `ifconfig local remote` (net30/p2p) or `ifconfig address netmask` (subnet).
+    /// `ifconfig local remote` (net30/p2p) or `ifconfig address netmask` (subnet, or any tap device).
     public var ifconfig: IPv4Ifconfig?
     /// `ifconfig-ipv6 address/prefix remote`.
     public var ifconfigIPv6: IPv6Ifconfig?
@@ -88,6 +90,8 @@ public struct TunnelConfig: Sendable {
     public var allowDeprecatedInsecureStaticCrypto = false
     /// `comp-lzo` / `compress`: framing of every payload (PROTOCOL.md §8).
     public var compression: CompressionFraming = .none
+    /// The algorithm of `comp-lzo [yes|adaptive]` (LZO) or `compress lzo|lz4|lz4-v2`; nil for framing only.
+    public var compressionAlgorithm: CompressionAlgorithm?
     /// True when a compression option puts `,comp-lzo` in the OCC string (all but `compress migrate`).
     public var compressionInOCC = false
     /// `allow-compression yes|no|asym`.
@@ -154,6 +158,18 @@ public struct TunnelConfig: Sendable {
 
     /// The MTU value OCC reports (`tun-mtu` second argument, else `tun-mtu`).
     public var occTunMTU: Int { occMTU ?? tunMTU }
+
+    /// openvpn 2.6 decompresses what a peer sends unless `allow-compression no` (default asym).
+    public var decompressesPayloads: Bool { allowCompression != "no" }
+
+    /// openvpn 2.6 compresses its own packets only with `allow-compression yes` and an algorithm.
+    public var compressesPayloads: Bool { allowCompression == "yes" && compressionAlgorithm != nil && compression != .none }
+
+    /// The second `ifconfig` argument is a netmask (topology subnet, or a tap device as in openvpn).
+    public var ifconfigHasNetmask: Bool { topology == .subnet || deviceType == .tap }
+
+    /// Ethernet header room of a tap device (`tun-mtu-extra`, default 32 there; 0 for tun).
+    public var tunMTUExtra: Int { compat.tunMTUExtra ?? (deviceType == .tap ? 32 : 0) }
 
     public init(sourceName: String, keySource: KeySource) {
         self.sourceName = sourceName
@@ -256,6 +272,9 @@ public struct IPv4Address: Sendable, Hashable, CustomStringConvertible {
         "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
     }
 }
+
+/// tun (IP packets) or tap (Ethernet frames).
+public typealias DeviceType = OCCOptions.DevType
 
 public struct IPv4Ifconfig: Sendable, Hashable {
     public var local: IPv4Address

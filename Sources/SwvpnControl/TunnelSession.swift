@@ -245,7 +245,7 @@ public struct TunnelSession: Sendable {
             return [.log(.trace, "RECEIVED OCC_REQUEST"), .sendOCCReply]
         case .reply(let text):
             timers.occReplyReceived()
-            return [.log(.trace, "RECEIVED OCC_REPLY: '\(text)'"), .checkOCCReply(text)]
+            return [.log(.trace, "RECEIVED OCC_REPLY: '\(OCCMessage.sanitized(text))'"), .checkOCCReply(text)]
         case .exit:
             return [.log(.notice, "OCC exit message received by peer")] + restart(.remoteExit, now: now)
         case .mtuRequest, .mtuReply, .mtuLoad, .mtuLoadRequest, .unrecognized:

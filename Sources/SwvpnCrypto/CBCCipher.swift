@@ -19,7 +19,8 @@ public final class CBCCipher: @unchecked Sendable {
     ///   - name: OpenSSL cipher name (`AES-256-CBC`, `BF-CBC`...); must be a CBC mode cipher.
     ///   - key: exactly the cipher's default key length.
     public convenience init(name: String, key: some Collection<UInt8>, operation: Operation) throws(CryptoError) {
-        let bytes = Array(key)
+        var bytes = Array(key)
+        defer { SecureMemory.wipe(&bytes) }
         let made = bytes.withUnsafeBytes { raw in Result { () throws(CryptoError) in try Self.make(name: name, key: raw, operation: operation) } }
         try self.init(made: made.get(), operation: operation)
     }

@@ -17,7 +17,8 @@ public final class HMACContext: @unchecked Sendable {
     private let fast: PrecomputedHMAC?
 
     public convenience init(digest: String, key: some Collection<UInt8>) throws(CryptoError) {
-        let bytes = Array(key)
+        var bytes = Array(key)
+        defer { SecureMemory.wipe(&bytes) }
         if let kind = PrecomputedHMAC.Kind(digest: digest) {
             let fast = bytes.withUnsafeBytes { PrecomputedHMAC(kind: kind, key: $0) }
             self.init(fast: fast)
@@ -52,9 +53,11 @@ public final class HMACContext: @unchecked Sendable {
             throw CryptoError.fromQueue("EVP_MAC_CTX_new failed")
         }
         var digestName = Array(digest.utf8CString)
-        let ok = digestName.withUnsafeMutableBufferPointer { name -> Bool in
+        // OSSL_PARAM keeps the pointers it is given: the parameter name must outlive EVP_MAC_init too
+        // (a String passed straight in is a temporary C string, freed after the construct call).
+        let ok = OSSL_MAC_PARAM_DIGEST.withCString { parameter in digestName.withUnsafeMutableBufferPointer { name -> Bool in
             var params = [
-                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name.baseAddress, 0),
+                OSSL_PARAM_construct_utf8_string(parameter, name.baseAddress, 0),
                 OSSL_PARAM_construct_end(),
             ]
             // A zero-length key is legal HMAC, but OpenSSL wants a non-NULL pointer for it.
@@ -63,7 +66,7 @@ public final class HMACContext: @unchecked Sendable {
             return withUnsafeMutablePointer(to: &empty) { emptyPointer in
                 EVP_MAC_init(context, keyPointer ?? UnsafePointer(emptyPointer), key.count, &params) == 1
             }
-        }
+        } }
         guard ok else {
             EVP_MAC_CTX_free(context)
             EVP_MAC_free(mac)

@@ -102,7 +102,7 @@ final class PrecomputedHMAC: @unchecked Sendable {
         let block = kind.blockSize
         let pad = UnsafeMutableRawBufferPointer.allocate(byteCount: block, alignment: 16)
         defer {
-            pad.initializeMemory(as: UInt8.self, repeating: 0)
+            SecureMemory.wipe(pad.baseAddress!, count: block)
             pad.deallocate()
         }
         pad.initializeMemory(as: UInt8.self, repeating: 0)
@@ -118,13 +118,14 @@ final class PrecomputedHMAC: @unchecked Sendable {
             for i in 0..<block { xored[i] = pad[i] ^ byte }
             kind.initialize(state)
             kind.update(state, xored.baseAddress!, block)
-            xored.initializeMemory(as: UInt8.self, repeating: 0)
+            SecureMemory.wipe(xored.baseAddress!, count: block)
             xored.deallocate()
         }
     }
 
     deinit {
-        storage.initializeMemory(as: UInt8.self, repeating: 0, count: storageSize)
+        // The inner/outer states are key equivalents.
+        SecureMemory.wipe(storage, count: storageSize)
         storage.deallocate()
     }
 

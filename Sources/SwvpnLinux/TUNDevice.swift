@@ -1,7 +1,8 @@
 import CSwvpnLinux
 import Glibc
 
-/// A layer-3 TUN interface (`IFF_TUN | IFF_NO_PI`): each read or write is exactly one IP packet.
+/// A layer-3 TUN interface (`IFF_TUN | IFF_NO_PI`): each read or write is exactly one IP packet; or
+/// with `.tap` a layer-2 TAP interface (`IFF_TAP`), where each is one Ethernet frame.
 /// The fd is nonblocking and close-on-exec; closing it (deinit) removes a non-persistent device.
 public final class TUNDevice {
     private let owned: OwnedFD
@@ -17,12 +18,14 @@ public final class TUNDevice {
         public static let multiQueue = Options(rawValue: SWVPN_TUN_MULTI_QUEUE)
         /// `IFF_VNET_HDR`: packets carry a `virtio_net_hdr` prefix (needed for TUN offloads).
         public static let virtioHeader = Options(rawValue: SWVPN_TUN_VNET_HDR)
+        /// `IFF_TAP`: an Ethernet device (openvpn's `dev tap`).
+        public static let tap = Options(rawValue: SWVPN_TUN_TAP)
     }
 
-    /// Opens a TUN device. `name` follows OpenVPN's `dev`: nil or `tun` lets the kernel pick `tunN`; a name
-    /// ending in a digit (`tun0`) or containing `%d` is used as given.
+    /// Opens a TUN (or TAP) device. `name` follows OpenVPN's `dev`: nil, `tun` or `tap` lets the kernel
+    /// pick `tunN`/`tapN`; a name ending in a digit (`tun0`) or containing `%d` is used as given.
     public init(name requested: String? = nil, options: Options = []) throws(SystemError) {
-        var pattern = requested ?? "tun"
+        var pattern = requested ?? (options.contains(.tap) ? "tap" : "tun")
         if !pattern.contains("%d"), pattern.last.map({ !$0.isNumber }) ?? true {
             pattern += "%d"
         }
@@ -43,6 +46,12 @@ public final class TUNDevice {
         ifindex = Int32(try syscallNoWait("if_nametoindex \(name)") { Int(swvpn_ifindex(name)) })
         self.name = name
         owned = fd
+    }
+
+    /// Sets a tap device's Ethernet address (openvpn's `lladdr`).
+    public func setHardwareAddress(_ address: [UInt8]) throws(SystemError) {
+        precondition(address.count == 6, "an Ethernet address has 6 bytes")
+        _ = try syscallNoWait("SIOCSIFHWADDR \(name)") { Int(swvpn_set_hwaddr(name, address)) }
     }
 
     /// `TUNSETOFFLOAD` with `TUN_F_*` flags (requires `.virtioHeader`).

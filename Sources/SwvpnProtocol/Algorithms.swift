@@ -114,8 +114,8 @@ public enum KeyDirection: Sendable, Hashable {
     }
 }
 
-/// Compression framing on the data channel (PROTOCOL.md §8). swvpnd never compresses; it frames exactly
-/// as a 2.6 peer with the same option does, so both ends agree on the first plaintext byte(s).
+/// Compression framing on the data channel (PROTOCOL.md §8). swvpnd compresses only with
+/// `allow-compression yes` (see `PayloadCompressor`); it frames exactly as a 2.6 peer with the same option does, so both ends agree on the first plaintext byte(s).
 public enum CompressionFraming: Sendable, Hashable {
     /// No compression option: payload unchanged.
     case none

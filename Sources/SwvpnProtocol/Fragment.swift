@@ -113,13 +113,16 @@ public struct FragmentPlan: Sendable, Hashable {
         return start..<min(totalLength, start + pieceSize)
     }
 
-    /// Writes header ‖ piece `i` of `datagram` at `destination[offset...]`; returns bytes written.
-    @discardableResult
+    /// Writes header ‖ piece `i` of `datagram` at `destination[offset...]`; returns bytes written,
+    /// or nil (drop the datagram) when the piece does not exist, does not fit, or its size cannot
+    /// be encoded in the header.
     public func write(
         piece i: Int, of datagram: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, at offset: Int
-    ) -> Int {
+    ) -> Int? {
+        guard (0..<count).contains(i), i < FragmentHeader.maxPieces, pieceSize & 3 == 0, pieceSize >> 2 < 1 << 14,
+              totalLength <= datagram.count, offset >= 0 else { return nil }
         let r = range(piece: i)
-        precondition(offset + FragmentHeader.length + r.count <= destination.count, "fragment does not fit")
+        guard offset + FragmentHeader.length + r.count <= destination.count else { return nil }
         header(piece: i).write(into: destination, at: offset)
         let body = offset + FragmentHeader.length
         UnsafeMutableRawBufferPointer(rebasing: destination[body..<body + r.count])

@@ -105,6 +105,29 @@ public enum MSSClamp {
         }
     }
 
+    /// `clamp(ipPacket:)` for a tap device's Ethernet frame, as openvpn 2.6 does on tap: the IPv4 or
+    /// IPv6 packet after the 14-byte header, or after an 802.1Q tag (18 bytes). Like openvpn, a
+    /// frame padded beyond its IP packet is left alone (the IP length must match exactly).
+    @discardableResult
+    public static func clamp(ethernetFrame f: UnsafeMutableRawBufferPointer, maxMSS: Int) -> Bool {
+        guard f.count >= 14 + 20 else { return false }
+        var offset = 14
+        var type = Int(f[12]) << 8 | Int(f[13])
+        if type == 0x8100 {
+            guard f.count >= 18 + 20 else { return false }
+            offset = 18
+            type = Int(f[16]) << 8 | Int(f[17])
+        }
+        guard type == 0x0800 || type == 0x86DD else { return false }
+        return clamp(ipPacket: UnsafeMutableRawBufferPointer(rebasing: f[offset...]), maxMSS: maxMSS)
+    }
+
+    /// Clamps a tunnel packet: an Ethernet frame (`ethernet`, tap) or an IP packet (tun).
+    @inline(__always) @discardableResult
+    public static func clamp(_ packet: UnsafeMutableRawBufferPointer, ethernet: Bool, maxMSS: Int) -> Bool {
+        ethernet ? clamp(ethernetFrame: packet, maxMSS: maxMSS) : clamp(ipPacket: packet, maxMSS: maxMSS)
+    }
+
     private static func clampTCP(_ p: UnsafeMutableRawBufferPointer, at tcp: Int, maxMSS: Int) -> Bool {
         guard maxMSS > 0, p[tcp + 13] & 0x02 != 0 else { return false }
         let headerLength = Int(p[tcp + 12] >> 4) * 4

@@ -9,16 +9,18 @@ public enum OCCWarning: Sendable, Hashable, CustomStringConvertible {
     case missingInRemote(option: String, local: String)
     case missingInLocal(option: String, remote: String)
 
+    /// A log line; the peer's parts are sanitized (`OCCMessage.sanitized`).
     public var description: String {
-        switch self {
+        let clean = OCCMessage.sanitized
+        return switch self {
         case .versionSkew:
             "NOTE: Options consistency check may be skewed by version differences"
         case .inconsistent(let o, let l, let r):
-            "WARNING: '\(o)' is used inconsistently, local='\(l)', remote='\(r)'"
+            "WARNING: '\(clean(o))' is used inconsistently, local='\(clean(l))', remote='\(clean(r))'"
         case .missingInRemote(let o, let l):
-            "WARNING: '\(o)' is present in local config but missing in remote config, local='\(l)'"
+            "WARNING: '\(clean(o))' is present in local config but missing in remote config, local='\(clean(l))'"
         case .missingInLocal(let o, let r):
-            "WARNING: '\(o)' is present in remote config but missing in local config, remote='\(r)'"
+            "WARNING: '\(clean(o))' is present in remote config but missing in local config, remote='\(clean(r))'"
         }
     }
 }

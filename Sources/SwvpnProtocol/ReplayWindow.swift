@@ -40,6 +40,10 @@ public struct ReplayWindow: Sendable {
     private var head = 0
     private var count = 0
     private var lastReap: Int64 = 0
+    /// The preset mark (`--replay-persist`): ids up to `floorID` under `floorTime` were accepted by
+    /// an earlier run and stay rejected, however the ring is rebased later. (0, 0) without a preset.
+    private var floorTime: UInt32 = 0
+    private var floorID: UInt32 = 0
 
     public init(parameters: Parameters = Parameters()) {
         self.parameters = parameters
@@ -53,14 +57,20 @@ public struct ReplayWindow: Sendable {
         count = 0
         head = 0
         lastReap = 0
+        floorTime = 0
+        floorID = 0
     }
 
     /// Pre-sets the high-water mark with an empty window (`--replay-persist`): afterwards only a
-    /// later time, or the same time with a higher id, is accepted.
+    /// later time, or the same time with a higher id, is accepted. The mark stays a floor: the first
+    /// packet accepted afterwards rebases the ring (as openvpn's `packet_id_add` does on an empty
+    /// list), but ids up to `id` under `time` remain rejected, unlike openvpn.
     public mutating func preset(time: UInt32, id: UInt32) {
         reset()
         self.time = time
         highestID = id
+        floorTime = time
+        floorID = id
     }
 
     /// Tests and, if acceptable, records the packet. `now` is local seconds on any monotonic clock.
@@ -83,6 +93,7 @@ public struct ReplayWindow: Sendable {
         if time > self.time { return true }
         if time < self.time { return false }
         if id > highestID { return true }
+        if time == floorTime && id <= floorID { return false }
         let distance = Int(highestID - id)
         guard distance < count else { return false }
         return ring[slot(distance)] == Self.unseen

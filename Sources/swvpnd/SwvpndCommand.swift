@@ -68,6 +68,8 @@ struct Swvpnd: ParsableCommand {
         guard !directives.isEmpty else {
             throw ValidationError("nothing to do: give --config FILE (see --help)")
         }
+        // Before any key byte is read: no core dump may hold one (see ProcessHardening).
+        try? ProcessHardening.disableCoreDumps()
         let (config, key) = try Loading.load(arguments: directives)
         if checkConfig {
             Loading.printCheck(config)
@@ -101,7 +103,7 @@ enum Loading {
 
     static func load(arguments: [String]) throws(Failure) -> (TunnelConfig, StaticKey) {
         let fs = PosixFileSystem()
-        let config: TunnelConfig
+        var config: TunnelConfig
         do throws(ConfigError) {
             config = try TunnelConfig.load(arguments: arguments, fileSystem: fs)
         } catch {
@@ -111,11 +113,17 @@ enum Loading {
         do {
             switch config.keySource {
             case .file(let path, _, let location):
-                let bytes: [UInt8]
-                do { bytes = try fs.read(path) } catch {
+                var bytes: [UInt8]
+                let mode: mode_t
+                do { (bytes, mode) = try fs.readWithMode(path) } catch {
                     throw Failure(description: "\(location): secret: cannot read key file '\(path)': \(error)")
                 }
+                defer { SecureMemory.wipe(&bytes) }
                 key = try StaticKey.parse(bytes, source: path)
+                if mode & 0o077 != 0 {  // as openvpn warns
+                    config.warnings.append(ConfigDiagnostic(location, directive: "secret",
+                        "key file '\(path)' is accessible by group or others (mode \(String(mode, radix: 8))): chmod 600 '\(path)'"))
+                }
             case .inline(let text, let location):
                 key = try StaticKey.parse(text, source: location.source, firstLine: location.line ?? 1)
             }

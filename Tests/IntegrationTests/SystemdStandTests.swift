@@ -118,7 +118,8 @@ extension IntegrationTests {
             print("lintian \((debs.first as NSString).lastPathComponent):\n\(r.stdout)\(r.stderr)")
             #expect(!r.stdout.split(separator: "\n").contains { $0.hasPrefix("E: ") }, "lintian errors:\n\(r.stdout)")
             let depends = try Shell.must(["dpkg-deb", "-f", debs.first, "Depends"])
-            for lib in ["libc6", "libssl3", "libstdc++6", "libgcc-s1", "procps"] {
+            // libcurl4 and libxml2: swvpn-monitor's FoundationNetworking.
+            for lib in ["libc6", "libssl3", "libstdc++6", "libgcc-s1", "procps", "libcurl4", "libxml2"] {
                 #expect(depends.contains(lib), "Depends lacks \(lib): \(depends)")
             }
         }
@@ -140,6 +141,8 @@ extension IntegrationTests {
             #expect(try stand.run(["env", "-i", "/usr/sbin/swvpnd", "--version"]).succeeded, "the packaged binary does not run")
             #expect(try stand.property("swvpnd@x.service", "LoadState") == "loaded")
             #expect(try stand.property("swvpnd@x.service", "FragmentPath").hasSuffix("lib/systemd/system/swvpnd@.service"))
+            #expect(try stand.run(["env", "-i", "/usr/sbin/swvpn-monitor", "--help"]).succeeded, "the packaged monitor does not run")
+            #expect(try stand.property("swvpn-monitor.service", "LoadState") == "loaded")
 
             // The admin's config and key; a listening tunnel needs no peer to be READY.
             let config = Self.tunnelConfig(name: "x", port: 1194, peer: nil, device: "tun-x")

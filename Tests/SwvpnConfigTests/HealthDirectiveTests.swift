@@ -4,7 +4,7 @@ import Testing
 @Suite struct HealthDirectiveTests {
 
     func parse(_ extra: String) throws -> TunnelConfig {
-        try TunnelConfig.parse(text: extra + "\ndev tun\nifconfig 10.8.0.1 10.8.0.2\nsecret k.key\n", source: "t.conf")
+        try TunnelConfig.parse(text: extra + "\ndev tun\nifconfig 10.8.0.1 10.8.0.2\nsecret k.key 0\n", source: "t.conf")
     }
 
     @Test func offByDefault() throws {

@@ -215,7 +215,7 @@ import Testing
 
     @Test func warningsForDeprecationsAndNoEffectOptions() throws {
         let config = try parse("""
-            secret k
+            secret k 1
             cipher bf-cbc
             data-ciphers AES-256-GCM
             user nobody

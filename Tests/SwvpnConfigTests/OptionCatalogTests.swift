@@ -17,7 +17,7 @@ import Testing
         return names
     }()
 
-    private static let base = "dev tun\nsecret k\n"
+    private static let base = "dev tun\nsecret k 0\n"
 
     @Test func fixtureHoldsOpenVPNsWholeList() {
         // 243 in 2.6.14; a much shorter list means the fixture or its parsing broke.
@@ -127,7 +127,7 @@ import Testing
             let config = try parse("dev \(name)\ndev-type tun\nsecret k\n")
             #expect(config.device == name)
             #expect(errorText { () throws(ConfigError) in try parse("dev \(name)\nsecret k\n") }
-                    == "t.conf:1: dev: cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun'")
+                    == "t.conf:1: dev: cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun' or 'dev-type tap'")
         }
         // dev-type may come first, as in router firmware configs.
         #expect(try parse("dev-type tun\ndev ovpnc2\nsecret k\n").device == "ovpnc2")
@@ -136,11 +136,27 @@ import Testing
                 == "t.conf:1: dev: bad device name 'averyveryverylongname' (1 to 15 characters, no '/', blank or '%')")
     }
 
-    @Test func tapAndNullDevicesAreRejectedWithTheirReason() {
-        #expect(errorText { () throws(ConfigError) in try parse("dev tap0\nsecret k\n") }
-                == "t.conf:1: dev: tap devices are not supported yet (only tun)")
-        #expect(errorText { () throws(ConfigError) in try parse("dev vpn0\ndev-type tap\nsecret k\n") }
-                == "t.conf:2: dev-type: tap devices are not supported yet (only tun)")
+    @Test func tapDevicesByNameOrDevTypeAsOpenVPN() throws {
+        let tap = try parse("dev tap0\nifconfig 10.9.0.1 255.255.255.0\nlladdr 02:00:5E:10:00:01\nsecret k\n")
+        #expect(tap.deviceType == .tap && tap.device == "tap0" && tap.ifconfigHasNetmask)
+        #expect(tap.compat.lladdr == [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01])
+        #expect(tap.tunMTUExtra == 32)
+        // Both strings as openvpn 2.6.14 logs them ("Local Options String") for the same options.
+        #expect(tap.occOptions.localString == "V4,dev-type tap,link-mtu 1576,tun-mtu 1500,proto UDPv4,ifconfig 10.9.0.0 255.255.255.0,cipher BF-CBC,auth SHA1,keysize 128,secret")
+        #expect(tap.packetPathSettings(underlay: .ipv4).ethernetFrames)
+        #expect(!tap.packetPathSettings(underlay: .ipv4).allowsOffload)
+        // dev-type wins over the name, before or after it; tun-mtu-extra changes link-mtu and the MSS clamp.
+        #expect(try parse("dev-type tap\ndev br-vpn\nsecret k\n").deviceType == .tap)
+        #expect(try parse("dev tun\ndev-type tap\nsecret k\n").deviceType == .tap)
+        #expect(try parse("dev tap\ndev-type tun\nsecret k\n").deviceType == .tun)
+        let extra = try parse("dev tap\ntun-mtu-extra 64\nifconfig 10.9.0.1 255.255.255.0\nsecret k\n")
+        #expect(extra.occOptions.localString == "V4,dev-type tap,link-mtu 1608,tun-mtu 1500,proto UDPv4,ifconfig 10.9.0.0 255.255.255.0,cipher BF-CBC,auth SHA1,keysize 128,secret")
+        #expect(extra.packetPathSettings(underlay: .ipv4).mssLimit! == tap.packetPathSettings(underlay: .ipv4).mssLimit! - 32)
+        #expect(errorText { () throws(ConfigError) in try parse("dev tap\nlladdr 02:00:5e:10:00\nsecret k\n") }
+                == "t.conf:2: lladdr: bad MAC address '02:00:5e:10:00' (six hex bytes: 02:00:5e:10:00:01)")
+    }
+
+    @Test func nullDevicesAreRejectedWithTheirReason() {
         #expect(errorText { () throws(ConfigError) in try parse("dev null\nsecret k\n") }
                 == "t.conf:1: dev: dev null (a tunnel without a device, for openvpn's tests) is not supported: swvpnd needs a tun device")
     }
@@ -178,7 +194,7 @@ import Testing
     /// openvpn 2.6.14's options string with `link-mtu 1400` (captured at verb 7): the derived MTU as tun-mtu,
     /// link-mtu from the default tun-mtu.
     @Test func linkMTUInTheOCCStringAsOpenVPN() throws {
-        let config = try parse(Self.base + "cipher AES-256-CBC\nauth SHA256\nlink-mtu 1400\n")
+        let config = try parse("dev tun\nsecret k\ncipher AES-256-CBC\nauth SHA256\nlink-mtu 1400\n")  // bidirectional, as captured
         #expect(config.occOptions.localString
                 == "V4,dev-type tun,link-mtu 1572,tun-mtu 1336,proto UDPv4,cipher AES-256-CBC,auth SHA256,keysize 256,secret")
     }
@@ -240,5 +256,18 @@ import Testing
         let config = try parse(Self.base + "push \"route 10.1.0.0 255.255.0.0\"\nerrors-to-stderr\nauth-nocache\nfast-io\ndisable-dco\n")
         #expect(config.warnings.map(\.directive) == ["push", "errors-to-stderr", "auth-nocache", "fast-io", "disable-dco"])
         #expect(config.warnings.allSatisfy { $0.message.hasPrefix("no effect: ") })
+    }
+}
+
+extension OptionCatalogTests {
+    @Test func socketOptionsOnTheUDPSocket() throws {
+        let config = try parse("dev tun\nsecret k\nmark 42\nbind-dev vrf-blue\nmtu-disc maybe\n")
+        #expect(config.compat.socketMark == 42 && config.compat.bindDevice == "vrf-blue" && config.compat.mtuDiscovery == .maybe)
+        #expect(errorText { () throws(ConfigError) in try parse("dev tun\nsecret k\nmark 0x2a\n") }
+                == "t.conf:3: mark: bad mark '0x2a' (a decimal 32-bit number, as openvpn reads it)")
+        #expect(errorText { () throws(ConfigError) in try parse("dev tun\nsecret k\nmtu-disc always\n") }
+                == "t.conf:3: mtu-disc: bad mode 'always' (no, maybe or yes)")
+        #expect(errorText { () throws(ConfigError) in try parse("dev tun\nproto tcp-server\nsecret k\nmark 42\n") }
+                == "t.conf:4: mark: not supported yet with proto tcp (only on the UDP socket)")
     }
 }

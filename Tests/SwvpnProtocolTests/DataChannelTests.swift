@@ -83,6 +83,20 @@ private func testKey() -> StaticKey {
         #expect(openCopy(opener, wire).0 == .dropped(.replayed))
     }
 
+    @Test func capturedPacketsStayReplayedAfterAPresetRestart() throws {
+        // A receiver restarts with replay-persist's mark (100, 7); the sender carries on with id 8.
+        // Captured packets 3 and 7 of the earlier run must not be delivered again.
+        let layout = FrameLayout(cipher: .aes256CBC, digest: .sha256)
+        let sealer = try DataChannelSealer(key: testKey(), direction: .normal, layout: layout)
+        let captured = try (1...8).map { id in try #require(sealCopy(sealer, [UInt8(id)], now: 100)) }
+        let opener = try DataChannelOpener(key: testKey(), direction: .inverse, layout: layout, replay: .init())
+        opener.presetReplay(time: 100, id: 7)
+        #expect(openCopy(opener, captured[7]).1 == [8])
+        for id in [3, 7, 1] {
+            #expect(openCopy(opener, captured[id - 1]).0 == .dropped(.replayed), "captured id \(id) delivered again")
+        }
+    }
+
     @Test func openerWithoutReplayWindowStillReadsIDs() throws {
         let layout = FrameLayout(cipher: .aes128CBC, digest: .sha256)
         let sealer = try DataChannelSealer(key: testKey(), direction: .normal, layout: layout)

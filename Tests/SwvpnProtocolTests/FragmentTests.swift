@@ -32,10 +32,15 @@ struct FragmentTests {
 
         var out = [UInt8](repeating: 0, count: 800)
         for (i, p) in [first, second].enumerated() {
-            let n = datagram.withUnsafeBytes { d in out.withUnsafeMutableBytes { plan.write(piece: i, of: d, into: $0, at: 0) } }
+            let n = datagram.withUnsafeBytes { d in out.withUnsafeMutableBytes { plan.write(piece: i, of: d, into: $0, at: 0) } } ?? 0
             #expect(Array(out[..<n]) == p.decryptedPayload, "piece \(i)")
             #expect(hexString(out[..<4]) == p.fragmentHeaderHex)
         }
+        // A piece that does not fit, or does not exist, is a drop rather than a trap.
+        let tooSmall = datagram.withUnsafeBytes { d in out.withUnsafeMutableBytes { plan.write(piece: 0, of: d, into: $0, at: 100) } }
+        #expect(tooSmall == nil)
+        let missing = datagram.withUnsafeBytes { d in out.withUnsafeMutableBytes { plan.write(piece: 2, of: d, into: $0, at: 0) } }
+        #expect(missing == nil)
         // Small packets travel whole with a zero header.
         let wholePlan = splitter.plan(length: 48)
         let whole = try #require(wholePlan)

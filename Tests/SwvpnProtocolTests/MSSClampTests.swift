@@ -115,6 +115,25 @@ struct MSSClampTests {
         #expect(!clamped(Self.ipv6SYN(mss: 1300), 1359).changed)
     }
 
+    /// tap: the IP packet behind an Ethernet header, or behind an 802.1Q tag, is clamped as openvpn does;
+    /// ARP and a frame padded past its IP packet are left alone.
+    @Test func clampsBehindEthernetAndVLANHeaders() {
+        let mac: [UInt8] = [0x02, 0, 0x5e, 0, 0, 1, 0x02, 0, 0x5e, 0, 0, 2]
+        let ip6 = Self.ipv6SYN(mss: 1440)
+        for header in [mac + [0x86, 0xdd], mac + [0x81, 0x00, 0x00, 0x07, 0x86, 0xdd]] {
+            var frame = header + ip6
+            let changed = frame.withUnsafeMutableBytes { MSSClamp.clamp($0, ethernet: true, maxMSS: 1359) }
+            #expect(changed && Array(frame.prefix(header.count)) == header)
+            let packet = Array(frame.dropFirst(header.count))
+            #expect(Self.checksumOK(packet) && Int(packet[62]) << 8 | Int(packet[63]) == 1339)
+        }
+        for frame in [mac + [0x08, 0x06] + ip6, mac + [0x86, 0xdd] + ip6 + [0, 0], ip6] {
+            var copy = frame
+            #expect(!copy.withUnsafeMutableBytes { MSSClamp.clamp($0, ethernet: true, maxMSS: 1359) })
+            #expect(copy == frame)
+        }
+    }
+
     @Test func leavesOtherPacketsAlone() throws {
         let packets = try Vectors.packets("aes-256-cbc-sha256-keydir-udp")
         for p in packets where !p.kind.contains("flags 0x02") && !p.kind.contains("flags 0x12") {

@@ -186,6 +186,21 @@ struct OCCTests {
         #expect(w.contains(.inconsistent(option: "version", local: "version V4", remote: "version V5")))
     }
 
+    @Test func peerTextIsSanitizedBeforeAnyLogLine() {
+        // A reply that would forge a journal line and recolour a terminal.
+        let evil = "V4,dev-type tun\n<3>swvpnd: peer up,cipher \u{1b}[31mAES\\x\u{7f}\u{85},tun-mtu 1500\u{0}"
+        let message = OCCMessage.reply(evil)
+        #expect(message.sanitizedReplyText == "V4,dev-type tun\\x0a<3>swvpnd: peer up,cipher \\x1b[31mAES\\\\x\\x7f\\x85,tun-mtu 1500\\x00")
+        #expect(OCCMessage.request.sanitizedReplyText == nil)
+        for warning in Self.seed().warnings(forReceived: evil) {
+            #expect(!warning.description.unicodeScalars.contains { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) },
+                    "\(warning.description.debugDescription)")
+        }
+        // Printable UTF-8 stays readable; very long text is cut.
+        #expect(OCCMessage.sanitized("tun-mtu 1500 é✓") == "tun-mtu 1500 é✓")
+        #expect(OCCMessage.sanitized(String(repeating: "a", count: 5000)).count == OCCMessage.maxLoggedLength + 3)
+    }
+
     // MARK: Message codec
 
     @Test func decodesEveryOpcodeAndSwallowsUnknownOnes() {

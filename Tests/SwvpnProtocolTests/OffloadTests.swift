@@ -130,6 +130,16 @@ import Testing
         }
     }
 
+    @Test func refusesSuperPacketsWhoseSegmentsCannotStateTheirLength() {
+        // 70,000 bytes cannot be written into a 16-bit IP length: a drop, not a trap.
+        let v4 = Self.superPacketV4(payload: 1000) + [UInt8](repeating: 7, count: 70_000 - 1052)
+        #expect(v4.withUnsafeBytes { TCPSegmenter.plan($0, mss: 65_000) } == nil)
+        let v6 = Self.superPacketV6(payload: 1000) + [UInt8](repeating: 7, count: 65_600 - 1000)
+        #expect(v6.withUnsafeBytes { TCPSegmenter.plan($0, mss: 65_000) } == nil)
+        let fits = Self.superPacketV6(payload: 1000) + [UInt8](repeating: 7, count: 65_535 - 20 - 1000)
+        #expect(fits.withUnsafeBytes { TCPSegmenter.plan($0, mss: 65_000) } != nil)
+    }
+
     @Test func completesAPartialChecksumLikeTheNIC() throws {
         var packet = Self.superPacketV4(payload: 700)
         // Kernel's CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum.
@@ -223,6 +233,33 @@ import Testing
         let single = try #require(Self.join([segments[0]]))
         #expect(single.header == .plain)
         #expect(single.packet == segments[0])
+    }
+
+    @Test func damagedSegmentsPassThroughUnmerged() throws {
+        // A payload bit flipped behind the peer, and an IPv4 header damaged where GRO compares
+        // nothing (the id field): neither joins a run or starts one, so the kernel sees the bad
+        // checksum and drops it instead of receiving it inside a CHECKSUM_PARTIAL super-packet.
+        for original in [OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x10), OffloadTests.superPacketV6(payload: 1339 * 3)] {
+            var plain = original
+            let isIPv6 = plain[0] >> 4 == 6
+            if isIPv6 { plain[53] = 0x10 }
+            let segments = try OffloadTests.segments(of: plain, mss: isIPv6 ? 1339 : 1359)
+            var payloadFlip = segments[1]
+            payloadFlip[payloadFlip.count - 7] ^= 0x04
+            let joined = try #require(Self.join([segments[0], payloadFlip, segments[2]]))
+            #expect(joined.accepted == 1, "IPv6 \(isIPv6): a damaged segment was merged")
+            #expect(payloadFlip.withUnsafeBytes { TCPCoalescer().offer($0) } == false)
+            #expect(OffloadTests.tcpVerifies(segments[1], ipHeader: isIPv6 ? 40 : 20, isIPv6: isIPv6))
+        }
+        let segments = try OffloadTests.segments(of: OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x10), mss: 1359)
+        var headerFlip = segments[1]
+        headerFlip[5] ^= 0x01
+        let joined = try #require(Self.join([segments[0], headerFlip]))
+        #expect(joined.accepted == 1, "IPv4 header checksum not verified")
+        // A length field that disagrees with the datagram: not joined either.
+        var long = segments[0] + [0]
+        long[3] = segments[0][3]
+        #expect(long.withUnsafeBytes { TCPCoalescer().offer($0) } == false)
     }
 
     @Test func pushEndsTheRun() throws {

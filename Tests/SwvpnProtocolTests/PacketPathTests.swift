@@ -412,7 +412,7 @@ func testSettings(
 private func framedPayload(_ payload: [UInt8], _ pair: PathPair) -> [UInt8] {
     let compression = pair.outbound.settings.compression
     var buffer = [0, 0] + payload + [0]
-    let (o, l) = buffer.withUnsafeMutableBytes { compression.frame($0, offset: 2, length: payload.count) }
+    let (o, l) = buffer.withUnsafeMutableBytes { compression.frame($0, offset: 2, length: payload.count) } ?? (2, 0)
     let framed = Array(buffer[o..<o + l])
     return pair.outbound.settings.maxFragmentSize != nil ? [0, 0, 0, 0] + framed : framed
 }

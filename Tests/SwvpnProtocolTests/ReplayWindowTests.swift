@@ -25,6 +25,15 @@ private func run(_ steps: [Step], parameters: ReplayWindow.Parameters = .init(),
     }
 }
 
+/// Offers one packet to `window` and expects the verdict.
+private func offer(
+    _ window: inout ReplayWindow, _ id: UInt32, time: UInt32, _ accept: Bool, _ comment: Comment? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let accepted = window.checkAndAccept(id: id, time: time, now: 0)
+    #expect(accepted == accept, comment ?? "id \(id) time \(time)", sourceLocation: sourceLocation)
+}
+
 @Suite struct ReplayWindowTests {
     @Test func rejectsPacketIDZero() {
         run([Step(0, false), Step(1, true), Step(0, false), Step(0, time: 200, false)])
@@ -106,6 +115,46 @@ private func run(_ steps: [Step], parameters: ReplayWindow.Parameters = .init(),
         window.reset()
         ok = window.checkAndAccept(id: 1, time: 1, now: 0)
         #expect(ok)
+    }
+
+    @Test func presetMarkStaysAFloorAfterTheRingRebases() {
+        // The reproduction: preset(100, 7), accept 8, then ids 1...7 must all stay rejected
+        // (openvpn's packet_id_add rebases an empty list and would accept them again).
+        var window = ReplayWindow()
+        window.preset(time: 100, id: 7)
+        offer(&window, 8, time: 100, true)
+        for id: UInt32 in 1...8 {
+            offer(&window, id, time: 100, false, "id \(id) replayed after the preset")
+        }
+        // Reordering above the floor still works once; a newer time starts a new session normally.
+        offer(&window, 12, time: 100, true)
+        offer(&window, 10, time: 100, true)
+        offer(&window, 10, time: 100, false)
+        offer(&window, 1, time: 101, true)
+        offer(&window, 3, time: 101, true)
+        offer(&window, 2, time: 101, true)
+    }
+
+    @Test(arguments: [ReplayWindow.Parameters(size: 64, seconds: 15), .init(size: 4, seconds: 0), .init(size: 0, seconds: 15)])
+    func presetFloorHoldsForAnyJumpAndWindowSize(_ parameters: ReplayWindow.Parameters) {
+        // A far jump (rebase with id > size) and a near one: nothing at or below the mark comes back.
+        for first: UInt32 in [201, 202, 300, 100_000] {
+            var window = ReplayWindow(parameters: parameters)
+            window.preset(time: 100, id: 200)
+            let accepted = window.checkAndAccept(id: first, time: 100, now: 0)
+            #expect(accepted == (parameters.size > 0 || first == 201))
+            for id: UInt32 in [1, 150, 190, 199, 200] {
+                offer(&window, id, time: 100, false, "size \(parameters.size) first \(first) id \(id)")
+            }
+        }
+    }
+
+    @Test func resetClearsThePresetFloor() {
+        var window = ReplayWindow()
+        window.preset(time: 100, id: 7)
+        window.reset()
+        offer(&window, 8, time: 100, true)
+        offer(&window, 3, time: 100, true)
     }
 
     @Test func handlesIDsNearUInt32Max() {

@@ -13,7 +13,7 @@ X-Amz-Date is more than 5 minutes off that clock gets 400 RequestExpired, and ev
 that clock in its Date header.
 GET /_fault/log lists what happened to each request: {"action": A, "fault": F or "pass"}.
 POST /_fault/clear drops queued faults and the log.
-usage: ec2_fault_proxy.py PORT UPSTREAM [--clock-offset S]
+usage: ec2_fault_proxy.py PORT UPSTREAM [--clock-offset S] [--host ADDRESS]
 """
 import argparse
 import datetime
@@ -144,13 +144,14 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("upstream")
     p.add_argument("--clock-offset", type=float, default=0)
+    p.add_argument("--host", default="127.0.0.1", help="listen address (an address inside a test namespace)")
     a = p.parse_args()
     Handler.upstream = urlparse(a.upstream)
     if Handler.upstream.hostname not in ("127.0.0.1", "localhost"):
         raise SystemExit("ec2_fault_proxy.py: upstream must be on loopback")
     Handler.offset = a.clock_offset
-    server = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
-    print(f"ec2_fault_proxy listening on 127.0.0.1:{a.port} -> {a.upstream}", flush=True)
+    server = ThreadingHTTPServer((a.host, a.port), Handler)
+    print(f"ec2_fault_proxy listening on {a.host}:{a.port} -> {a.upstream}", flush=True)
     server.serve_forever()
 
 

@@ -19,19 +19,20 @@ import time
 CHUNK = 65536
 
 
-def stream(seed, total):
+def stream(seed, total, compressible=False):
     rng = random.Random(seed)
     left = total
     while left > 0:
         n = min(CHUNK, left)
-        yield rng.randbytes(n)
+        # compressible: a seeded 64-byte motif repeated, which LZO and LZ4 shrink.
+        yield (rng.randbytes(64) * (n // 64 + 1))[:n] if compressible else rng.randbytes(n)
         left -= n
 
 
-def send(sock, seed, total):
+def send(sock, seed, total, compressible):
     h = hashlib.sha256()
     sent = 0
-    for block in stream(seed, total):
+    for block in stream(seed, total, compressible):
         sock.sendall(block)
         h.update(block)
         sent += len(block)
@@ -43,10 +44,10 @@ def send(sock, seed, total):
     return 0
 
 
-def recv(sock, seed, total):
+def recv(sock, seed, total, compressible):
     h = hashlib.sha256()
     expected = hashlib.sha256()
-    for block in stream(seed, total):
+    for block in stream(seed, total, compressible):
         expected.update(block)
     got = 0
     while True:
@@ -72,6 +73,7 @@ def main():
     p.add_argument("--bytes", type=int, default=20 * 1024 * 1024)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--compressible", action="store_true", help="a repeated seeded motif instead of random bytes")
     a = p.parse_args()
 
     if a.mode == "listen":
@@ -95,8 +97,8 @@ def main():
                 time.sleep(0.2)
     sock.settimeout(a.timeout)
     if a.role == "send":
-        return send(sock, a.seed, a.bytes)
-    return recv(sock, a.seed, a.bytes)
+        return send(sock, a.seed, a.bytes, a.compressible)
+    return recv(sock, a.seed, a.bytes, a.compressible)
 
 
 if __name__ == "__main__":

@@ -25,11 +25,14 @@ struct swvpn_mmsghdr {
 /* ---- TUN ---- */
 #define SWVPN_TUN_MULTI_QUEUE 0x1
 #define SWVPN_TUN_VNET_HDR 0x2
+#define SWVPN_TUN_TAP 0x4 /* IFF_TAP instead of IFF_TUN: Ethernet frames */
 #define SWVPN_IFNAMSIZ 16
 /* Opens /dev/net/tun nonblocking + close-on-exec and attaches it with IFF_TUN|IFF_NO_PI (+ options).
    name_in may be "tun%d" or "" for a kernel-chosen name; the kernel's name is copied to name_out
    (SWVPN_IFNAMSIZ bytes). Returns the fd or -errno. */
 int swvpn_tun_open(const char *name_in, char *name_out, int options);
+/* SIOCSIFHWADDR: sets the Ethernet address (6 bytes) of a tap device. Returns 0 or -errno. */
+int swvpn_set_hwaddr(const char *name, const unsigned char *address);
 /* TUNSETOFFLOAD with TUN_F_* flags. */
 int swvpn_tun_set_offload(int fd, unsigned int flags);
 /* TUNSETVNETHDRSZ. */
@@ -82,6 +85,9 @@ size_t swvpn_cmsg_len(size_t payload);
 int swvpn_unshare_netns(void);
 /* prctl(PR_SET_KEEPCAPS, on). */
 int swvpn_set_keepcaps(int on);
+/* prctl(PR_SET_DUMPABLE, on) / prctl(PR_GET_DUMPABLE): 1, 0 or -errno. */
+int swvpn_set_dumpable(int on);
+int swvpn_get_dumpable(void);
 /* capset: permitted = effective = the given capability bit mask (e.g. 1 << CAP_NET_ADMIN), inheritable = 0. */
 int swvpn_capset(uint64_t caps);
 /* capget of the effective set into *effective; returns 0 or -errno. */

@@ -45,8 +45,8 @@ public final class LogSink: Sendable {
 
     /// Logs to a file, appending or truncating (`log` vs `log-append`).
     public init(path: String, append: Bool, style: Style) throws(SystemError) {
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
-        let fd = open(path, flags, 0o640)
+        let flags = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC)
+        let fd = PosixFileSystem.openForWriting(path, flags: flags, mode: 0o640)
         guard fd >= 0 else { throw SystemError(errno: errno, syscall: "open(\(path))") }
         if !append { _ = lseek(fd, 0, SEEK_END) }
         self.state = Mutex(State(fd: fd, ownsFD: true))

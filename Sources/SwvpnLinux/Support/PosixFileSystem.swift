@@ -9,6 +9,10 @@ public struct PosixFileSystem: ConfigFileSystem, Sendable {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileReadError(errno: errno) }
         defer { close(fd) }
+        return try Self.readAll(fd)
+    }
+
+    private static func readAll(_ fd: Int32) throws -> [UInt8] {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
@@ -23,6 +27,25 @@ public struct PosixFileSystem: ConfigFileSystem, Sendable {
             if result.count > 4 * 1024 * 1024 { throw FileReadError(errno: EFBIG) }
         }
         return result
+    }
+}
+
+extension PosixFileSystem {
+    /// Opens a file the daemon writes as root (log, status, replay state) with `O_NOFOLLOW`: a
+    /// symlink planted at that path would otherwise make root write wherever it points. Fails with
+    /// ELOOP ("Too many levels of symbolic links") on a symlink. Returns the fd or -1 (errno set).
+    public static func openForWriting(_ path: String, flags: Int32, mode: mode_t) -> Int32 {
+        open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode)
+    }
+
+    /// Reads a key file and returns its permission bits too, from the same open file (no race).
+    public func readWithMode(_ path: String) throws -> (bytes: [UInt8], mode: mode_t) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileReadError(errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileReadError(errno: errno) }
+        return (try Self.readAll(fd), info.st_mode & 0o7777)
     }
 }
 

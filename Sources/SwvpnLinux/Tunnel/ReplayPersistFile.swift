@@ -14,7 +14,7 @@ final class ReplayPersistFile {
 
     init(path: String) throws(SetupError) {
         self.path = path
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        fd = PosixFileSystem.openForWriting(path, flags: O_RDWR | O_CREAT, mode: 0o600)
         guard fd >= 0 else {
             throw .replayPersist(path: path, reason: SystemError(errno: errno, syscall: "open").message)
         }

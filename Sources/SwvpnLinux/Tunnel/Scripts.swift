@@ -14,9 +14,9 @@ extension TunnelController {
             return
         }
         let (args, env) = scriptInvocation(kind: kind, deviceName: interface.device.name, config: config, signal: signal)
-        let status = Self.spawnShell(command, arguments: args, environment: env)
-        if status != 0 {
-            throw .script(kind: kind, command: command, status: status)
+        let outcome = ScriptRunner.run(command, arguments: args, environment: env)
+        if !outcome.succeeded {
+            throw .script(kind: kind, command: command, outcome: "\(outcome)")
         }
         logger.notice("\(kind) script '\(command)' done")
     }
@@ -24,8 +24,8 @@ extension TunnelController {
     func runScriptAfterClose(_ command: String?, deviceName: String, signal: String) throws(SetupError) {
         guard let command, config.scriptSecurity >= 2 else { return }
         let (args, env) = scriptInvocation(kind: "down", deviceName: deviceName, config: config, signal: signal)
-        let status = Self.spawnShell(command, arguments: args, environment: env)
-        if status != 0 { logger.warning("down script '\(command)' failed with status \(status)") }
+        let outcome = ScriptRunner.run(command, arguments: args, environment: env)
+        if !outcome.succeeded { logger.warning("down script '\(command)' \(outcome)") }
     }
 
     /// openvpn 2.6's positional arguments and environment, the same for `up` and `down`. It passes 0 for
@@ -37,30 +37,13 @@ extension TunnelController {
         let remote = config.ifconfig.map { "\($0.remoteOrNetmask)" } ?? ""
         let args = [deviceName, "\(config.tunMTU)", "0", local, remote, "init"]
         var env = [
-            "dev=\(deviceName)", "dev_type=tun", "tun_mtu=\(config.tunMTU)",
-            "ifconfig_local=\(local)", "ifconfig_remote=\(remote)", "script_type=\(kind)", "script_context=init",
+            "dev=\(deviceName)", "dev_type=\(config.deviceType.rawValue)", "tun_mtu=\(config.tunMTU)",
+            "ifconfig_local=\(local)", "\(config.ifconfigHasNetmask ? "ifconfig_netmask" : "ifconfig_remote")=\(remote)",
+            "script_type=\(kind)", "script_context=init",
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ]
         if let signal { env.append("signal=\(signal)") }
         env += config.environment.map { "\($0.name)=\($0.value)" }
         return (args, env)
-    }
-
-    /// Runs `command args...` through /bin/sh so the command line may hold its own arguments, passing
-    /// ours as positional parameters (never interpolated into the shell text). Returns the exit status.
-    static func spawnShell(_ command: String, arguments: [String], environment: [String]) -> Int32 {
-        let argv = ["/bin/sh", "-c", command + " \"$@\"", "sh"] + arguments
-        var pid: pid_t = 0
-        let cArgs = argv.map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup($0) } + [nil]
-        defer {
-            cArgs.forEach { free($0) }
-            cEnv.forEach { free($0) }
-        }
-        let rc = posix_spawn(&pid, "/bin/sh", nil, nil, cArgs, cEnv)
-        guard rc == 0 else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }

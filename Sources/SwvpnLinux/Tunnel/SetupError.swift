@@ -20,7 +20,8 @@ public enum SetupError: Error, CustomStringConvertible {
     case tcpListen(SocketAddress, SystemError, holder: String?)
     case tunOpen(device: String, SystemError)
     case tunConfigure(device: String, NetlinkError)
-    case script(kind: String, command: String, status: Int32)
+    /// `outcome`: how it ended ("failed with status 3", "killed by signal 9", "timed out ...").
+    case script(kind: String, command: String, outcome: String)
     case privileges(PrivilegeDrop.Failure)
     /// `health-listen` or `management` cannot listen, or its password file cannot be read.
     case monitoring(String)
@@ -42,7 +43,7 @@ public enum SetupError: Error, CustomStringConvertible {
             "cannot open TUN device '\(device)': \(error)"
                 + (error.errno == ENOENT ? " (is the tun module loaded? /dev/net/tun missing)" : "")
         case .tunConfigure(let device, let error): "cannot configure \(device): \(error)"
-        case .script(let kind, let command, let status): "\(kind) script '\(command)' failed with status \(status)"
+        case .script(let kind, let command, let outcome): "\(kind) script '\(command)' \(outcome)"
         case .privileges(let error): "cannot drop privileges: \(error)"
         case .monitoring(let message): message
         }

@@ -8,7 +8,7 @@ final class StatusFileWriter {
 
     init(path: String) throws(SystemError) {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        fd = PosixFileSystem.openForWriting(path, flags: O_WRONLY | O_CREAT, mode: 0o644)
         guard fd >= 0 else { throw SystemError(errno: errno, syscall: "open") }
     }
 

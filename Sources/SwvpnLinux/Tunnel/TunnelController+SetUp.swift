@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import SwvpnCompression
 import SwvpnConfig
 import SwvpnControl
 import SwvpnCrypto
@@ -42,8 +43,11 @@ extension TunnelController {
         let peer = PeerAddress(tcp == nil ? remote : nil)  // TCP: known once connected
         let dataPlane = DataPlane(
             tun: interface.device, link: link,
-            outbound: OutboundPath(settings: settings, sealer: sealer, fragmentSequenceSeed: UInt8.random(in: 0...255)),
-            inbound: InboundPath(settings: settings, opener: opener),
+            outbound: OutboundPath(settings: settings, sealer: sealer, fragmentSequenceSeed: UInt8.random(in: 0...255),
+                                   compressor: config.compressesPayloads ? CompressionBuffer(capacity: settings.maxTunnelPacket) : nil,
+                                   compressionAlgorithm: config.compressionAlgorithm ?? .lzo),
+            inbound: InboundPath(settings: settings, opener: opener,
+                                 decompressor: config.decompressesPayloads ? DecompressionBuffer(capacity: settings.maxTunnelPacket) : nil),
             // TCP filters the peer's IP when accepting (PROTOCOL.md §9.5); its packets all come from the connection.
             peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float, offload: offload,
             events: { [unowned self] event in self.dataPlaneEvents(event) })
@@ -69,7 +73,9 @@ extension TunnelController {
     /// in front of a decrypted packet, and a kernel with UDP GSO. `SWVPND_NO_OFFLOAD=1` turns them off
     /// (for benchmarks comparing both paths, or to rule them out when debugging).
     func wantsOffload(_ config: TunnelConfig, _ settings: PacketPathSettings) -> Bool {
-        settings.allowsOffload && UDPSocket.offloadSupport.segmentation && getenv("SWVPND_NO_OFFLOAD") == nil
+        // Compressed packets differ in size, which UDP GSO trains of equal segments cannot carry.
+        settings.allowsOffload && !config.compressesPayloads && UDPSocket.offloadSupport.segmentation
+            && getenv("SWVPND_NO_OFFLOAD") == nil
     }
 
     private func loadCrypto(_ config: TunnelConfig) throws(SetupError) {
@@ -127,6 +133,7 @@ extension TunnelController {
         }
         do throws(SystemError) {
             let socket = try UDPSocket(bindingTo: bindAddress)
+            try TunnelSocketOptions.apply(config.compat, fd: socket.fd, family: bindAddress.family)
             let sizes = try socket.setBufferSizes(
                 receive: config.receiveBufferSize ?? Tunables.socketBufferBytes,
                 send: config.sendBufferSize ?? Tunables.socketBufferBytes)

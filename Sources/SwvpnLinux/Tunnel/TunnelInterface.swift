@@ -23,8 +23,11 @@ public final class TunnelInterface {
         self.logger = logger
         do throws(SystemError) {
             netlink = try Netlink()
-            device = try TUNDevice(name: config.device == "tun" ? nil : config.device,
-                                   options: wantVirtioHeader ? [.virtioHeader] : [])
+            var options: TUNDevice.Options = wantVirtioHeader ? [.virtioHeader] : []
+            if config.deviceType == .tap { options.insert(.tap) }
+            device = try TUNDevice(name: config.device == "tun" || config.device == "tap" ? nil : config.device,
+                                   options: options)
+            if let lladdr = config.compat.lladdr { try device.setHardwareAddress(lladdr) }
         } catch {
             throw .tunOpen(device: config.device, error)
         }
@@ -43,7 +46,7 @@ public final class TunnelInterface {
             try netlink.setMTU(ifindex: device.ifindex, mtu: UInt32(config.tunMTU))
             if let ifconfig = config.ifconfig {
                 let local = SocketAddress(ipv4: ifconfig.local.value, port: 0)
-                if config.topology == .subnet {
+                if config.ifconfigHasNetmask {
                     let prefix = ifconfig.remoteOrNetmask.netmaskPrefixLength ?? 32
                     try netlink.addAddress(ifindex: device.ifindex, local: local, prefixLength: prefix)
                     logger.notice("\(device.name): address \(ifconfig.local)/\(prefix), mtu \(config.tunMTU)")

@@ -6,7 +6,10 @@
 /// Joining follows the kernel's own GRO rules (`tcp_gro_receive`): same addresses, ports, IP
 /// TOS/TTL, TCP header length and options, ack number, window and flags; ACK (PSH allowed on the
 /// last one) and nothing else; sequence numbers contiguous; every segment the size of the first,
-/// the last one possibly shorter. Anything else is written on its own.
+/// the last one possibly shorter; IP length matching the packet; and, as the kernel and wireguard-go
+/// verify before they coalesce, valid IPv4 header and TCP checksums: the super-packet leaves as
+/// CHECKSUM_PARTIAL, so a segment damaged behind the peer would otherwise get a fresh valid
+/// checksum. Anything else is written on its own (and the kernel drops it if it is damaged).
 ///
 /// Not thread-safe: owned by the RX queue. Storage is allocated once.
 public final class TCPCoalescer: @unchecked Sendable {
@@ -81,10 +84,11 @@ public final class TCPCoalescer: @unchecked Sendable {
         let ip: Int
         if version == 4 {
             // No IP options, not a fragment (MF clear, offset 0), protocol TCP.
-            guard p[0] == 0x45, p[9] == 6, p[6] & 0x3f == 0, p[7] == 0 else { return nil }
+            guard p[0] == 0x45, p[9] == 6, p[6] & 0x3f == 0, p[7] == 0,
+                  Int(p[2]) << 8 | Int(p[3]) == p.count else { return nil }
             ip = 20
         } else if version == 6 {
-            guard p.count >= 60, p[6] == 6 else { return nil }
+            guard p.count >= 60, p[6] == 6, Int(p[4]) << 8 | Int(p[5]) == p.count - 40 else { return nil }
             ip = 40
         } else {
             return nil
@@ -95,8 +99,19 @@ public final class TCPCoalescer: @unchecked Sendable {
         return (version == 6, ip, tcp)
     }
 
+    /// Whether the IPv4 header checksum and the TCP checksum of a classified packet verify.
+    @inline(__always)
+    private static func checksumsVerify(_ p: UnsafeRawBufferPointer, isIPv6: Bool, ip: Int) -> Bool {
+        let base = p.baseAddress!
+        if !isIPv6 && InternetChecksum.finish(InternetChecksum.add(base, 20)) != 0 { return false }
+        let tcpLength = p.count - ip
+        let pseudo = InternetChecksum.pseudoHeader(base, isIPv6: isIPv6, protocolNumber: 6, length: tcpLength)
+        return InternetChecksum.finish(InternetChecksum.add(base + ip, tcpLength, to: pseudo)) == 0
+    }
+
     private func start(_ packet: UnsafeRawBufferPointer) -> Bool {
-        guard packet.count <= Self.capacity, let c = Self.classify(packet) else { return false }
+        guard packet.count <= Self.capacity, let c = Self.classify(packet),
+              Self.checksumsVerify(packet, isIPv6: c.isIPv6, ip: c.ip) else { return false }
         (storage + Self.headroom).copyMemory(from: packet.baseAddress!, byteCount: packet.count)
         isIPv6 = c.isIPv6
         ipHeaderLength = c.ip
@@ -137,6 +152,7 @@ public final class TCPCoalescer: @unchecked Sendable {
             // the kernel still joins it as the last segment.
             return appendEndingWithPush(packet, payload: payload)
         }
+        guard Self.checksumsVerify(packet, isIPv6: isIPv6, ip: t) else { return false }
         copyPayload(packet, payload: payload)
         if payload < segmentSize { closed = true }
         return true
@@ -151,7 +167,8 @@ public final class TCPCoalescer: @unchecked Sendable {
               memoryEqual(held + t, p + t, 4), memoryEqual(held + t + 8, p + t + 8, 5),
               memoryEqual(held + t + 14, p + t + 14, 2),
               memoryEqual(held + t + 20, p + t + 20, headerLength - t - 20),
-              UInt32(bigEndian: p.loadUnaligned(fromByteOffset: t + 4, as: UInt32.self)) == nextSequence
+              UInt32(bigEndian: p.loadUnaligned(fromByteOffset: t + 4, as: UInt32.self)) == nextSequence,
+              Self.checksumsVerify(packet, isIPv6: isIPv6, ip: t)
         else { return false }
         copyPayload(packet, payload: payload)
         (storage + Self.headroom).storeBytes(of: UInt8(0x18), toByteOffset: t + 13, as: UInt8.self)

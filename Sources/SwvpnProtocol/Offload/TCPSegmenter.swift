@@ -22,7 +22,8 @@ public enum TCPSegmenter {
     }
 
     /// Validates `packet` (an IPv4 or IPv6 TCP packet without extension headers) and plans its
-    /// segmentation into `mss`-byte payloads; nil if it is not one we can cut.
+    /// segmentation into `mss`-byte payloads; nil if it is not one we can cut, including one whose
+    /// segments' IP length fields could not hold their size (the caller drops it).
     public static func plan(_ packet: UnsafeRawBufferPointer, mss: Int) -> Plan? {
         guard mss > 0, packet.count >= 20 else { return nil }
         let version = packet[0] >> 4
@@ -36,7 +37,8 @@ public enum TCPSegmenter {
             ipHeaderLength = Int(packet[0] & 0x0f) * 4
             guard ipHeaderLength >= 20 else { return nil }
         }
-        guard packet.count >= ipHeaderLength + 20 else { return nil }
+        guard packet.count >= ipHeaderLength + 20,
+              packet.count - (isIPv6 ? 40 : 0) <= Int(UInt16.max) else { return nil }
         let tcpHeaderLength = Int(packet[ipHeaderLength + 12] >> 4) * 4
         let headerLength = ipHeaderLength + tcpHeaderLength
         guard tcpHeaderLength >= 20, packet.count > headerLength else { return nil }

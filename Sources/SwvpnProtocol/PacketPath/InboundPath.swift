@@ -6,10 +6,13 @@ public final class InboundPath: @unchecked Sendable {  // owned by one queue (se
     public let settings: PacketPathSettings
     public let opener: DataChannelOpener
     private let reassembler: FragmentReassembler?
+    /// nil with `allow-compression no`: compressed packets are dropped with a reason.
+    private let decompressor: (any PayloadDecompressor)?
 
-    public init(settings: PacketPathSettings, opener: DataChannelOpener) {
+    public init(settings: PacketPathSettings, opener: DataChannelOpener, decompressor: (any PayloadDecompressor)? = nil) {
         self.settings = settings
         self.opener = opener
+        self.decompressor = decompressor
         reassembler = settings.maxFragmentSize != nil ? FragmentReassembler(capacity: settings.maxTunnelPacket + 8) : nil
     }
 
@@ -17,8 +20,8 @@ public final class InboundPath: @unchecked Sendable {  // owned by one queue (se
     public func resetSession() { opener.resetSession() }
 
     /// Opens the wire packet at `buffer[0 ..< length]`; everything happens inside those bytes.
-    /// A delivered tunnel packet points into `buffer`, or into reassembly storage that stays valid
-    /// until the next call.
+    /// A delivered tunnel packet points into `buffer`, or into reassembly or decompression storage
+    /// that stays valid until the next call.
     @inline(__always)
     public func open(_ buffer: UnsafeMutableRawPointer, length: Int, now: Int64) -> InboundResult {
         guard length <= settings.maxWirePacket else { return .dropped(.crypto(.tooLong)) }
@@ -39,12 +42,20 @@ public final class InboundPath: @unchecked Sendable {  // owned by one queue (se
         switch settings.compression.unframe(payload, offset: 0, length: payload.count) {
         case .drop(let why): return .dropped(.compression(why))
         case .packet(let o, let l): payload = UnsafeMutableRawBufferPointer(rebasing: payload[o..<o + l])
+        case .compressed(let algorithm, let o, let l):
+            guard let decompressor else {
+                return .dropped(.compression(algorithm == .lzo ? .lzoCompressedUnsupported : .lz4CompressedUnsupported))
+            }
+            switch decompressor.decompress(algorithm, UnsafeRawBufferPointer(rebasing: payload[o..<o + l])) {
+            case .success(let plain): payload = plain
+            case .failure(let why): return .dropped(.compression(why))
+            }
         }
         guard payload.count > 0 else { return .dropped(.empty) }
         let view = UnsafeRawBufferPointer(payload)
         if payload.count == Ping.length && Ping.isPing(view) { return .ping }
         if OCCMessage.hasMagic(view) { return OCCMessage.decode(view).map { .occ($0) } ?? .dropped(.empty) }
-        if let limit = settings.mssLimit { _ = MSSClamp.clamp(ipPacket: payload, maxMSS: limit) }
+        if let limit = settings.mssLimit { MSSClamp.clamp(payload, ethernet: settings.ethernetFrames, maxMSS: limit) }
         return .tunnelPacket(payload)
     }
 

@@ -6,10 +6,16 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
     public let settings: PacketPathSettings
     public let sealer: DataChannelSealer
     private var splitter: FragmentSplitter?
+    /// `allow-compression yes` with an algorithm: tunnel packets are compressed when that shrinks them.
+    private let compressor: (any PayloadCompressor)?
+    private let compressionAlgorithm: CompressionAlgorithm
 
-    public init(settings: PacketPathSettings, sealer: DataChannelSealer, fragmentSequenceSeed: UInt8 = 0) {
+    public init(settings: PacketPathSettings, sealer: DataChannelSealer, fragmentSequenceSeed: UInt8 = 0,
+                compressor: (any PayloadCompressor)? = nil, compressionAlgorithm: CompressionAlgorithm = .lzo) {
         self.settings = settings
         self.sealer = sealer
+        self.compressor = settings.compression == .none ? nil : compressor
+        self.compressionAlgorithm = compressionAlgorithm
         if let max = settings.maxFragmentSize {
             splitter = FragmentSplitter(maxFragmentSize: max, initialSequenceID: fragmentSequenceSeed)
         }
@@ -29,8 +35,14 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
         let offset = settings.payloadOffset
         guard length > 0, length <= settings.maxTunnelPacket else { return .dropped(.noRoom) }
         if let limit = settings.mssLimit {
-            _ = MSSClamp.clamp(ipPacket: UnsafeMutableRawBufferPointer(rebasing: buf[offset..<offset + length]),
-                               maxMSS: limit)
+            MSSClamp.clamp(UnsafeMutableRawBufferPointer(rebasing: buf[offset..<offset + length]),
+                           ethernet: settings.ethernetFrames, maxMSS: limit)
+        }
+        if let compressor, length >= compressionThreshold,
+           let packed = compressor.compress(compressionAlgorithm, UnsafeRawBufferPointer(rebasing: buf[offset..<offset + length])) {
+            // Smaller than the packet, so it fits where the packet was (openvpn copies it back too).
+            (buf.baseAddress! + offset).copyMemory(from: packed.baseAddress!, byteCount: packed.count)
+            return sealPayload(buf, offset: offset, length: packed.count, now: now, fragments: fragments, compressed: true)
         }
         return sealPayload(buf, offset: offset, length: length, now: now, fragments: fragments)
     }
@@ -66,8 +78,11 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
 
     @inline(__always)
     private func sealPayload(_ buf: UnsafeMutableRawBufferPointer, offset: Int, length: Int,
-                             now: UInt32, fragments: PacketSlots) -> OutboundResult {
-        var (start, len) = settings.compression.frame(buf, offset: offset, length: length)
+                             now: UInt32, fragments: PacketSlots, compressed: Bool = false) -> OutboundResult {
+        let framed: (offset: Int, length: Int)? = compressed
+            ? settings.compression.frameCompressed(buf, offset: offset, length: length)
+            : settings.compression.frame(buf, offset: offset, length: length)
+        guard var (start, len) = framed else { return .dropped(.noRoom) }
         if splitter != nil {
             guard let plan = splitter!.plan(length: len) else { return .dropped(.noRoom) }
             if !plan.isWhole {
@@ -92,8 +107,10 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
         let start = settings.payloadOffset - FragmentHeader.length - settings.compression.maxOverhead
         for piece in 0..<plan.count {
             let base = slots.slotBase(piece)
-            let written = plan.write(piece: piece, of: datagram,
-                                     into: UnsafeMutableRawBufferPointer(start: base, count: settings.bufferSize), at: start)
+            guard let written = plan.write(piece: piece, of: datagram,
+                                           into: UnsafeMutableRawBufferPointer(start: base, count: settings.bufferSize),
+                                           at: start)
+            else { return .dropped(.noRoom) }
             switch seal(base, payloadOffset: start, payloadLength: written, now: now) {
             case .sealed(let s, let l): slots.setPiece(piece, start: s, length: l)
             case .dropped(let why): return .dropped(why)

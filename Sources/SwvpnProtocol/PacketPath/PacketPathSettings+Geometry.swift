@@ -22,7 +22,8 @@ extension PacketPathSettings {
     /// Kernel offloads (TUN virtio header, UDP GSO/GRO) fit this path: datagrams, whole packets only,
     /// and room for the virtio header in front of every delivered packet (written there, not copied).
     public var allowsOffload: Bool {
-        !tcpFraming && maxFragmentSize == nil && inboundHeadroom >= VirtioNetHeader.size
+        // Segmentation and coalescing read an IP header at the packet's start: not a tap frame's.
+        !tcpFraming && !ethernetFrames && maxFragmentSize == nil && inboundHeadroom >= VirtioNetHeader.size
     }
 
     /// Where a TUN read lands in a buffer: at `payloadOffset`, or the virtio header just before it.

@@ -16,15 +16,19 @@ public struct PacketPathSettings: Sendable, Hashable {
     public var tunMTU: Int
     /// Leave room for the 2-byte TCP record length in front of the wire packet.
     public var tcpFraming: Bool
+    /// Tunnel packets are Ethernet frames (a tap device): the MSS clamp looks past the Ethernet header.
+    public var ethernetFrames: Bool
 
     public init(layout: FrameLayout, compression: CompressionFraming = .none, mssLimit: Int? = nil,
-                maxFragmentSize: Int? = nil, tunMTU: Int = 1500, tcpFraming: Bool = false) {
+                maxFragmentSize: Int? = nil, tunMTU: Int = 1500, tcpFraming: Bool = false,
+                ethernetFrames: Bool = false) {
         self.layout = layout
         self.compression = compression
         self.mssLimit = mssLimit
         self.maxFragmentSize = maxFragmentSize
         self.tunMTU = tunMTU
         self.tcpFraming = tcpFraming
+        self.ethernetFrames = ethernetFrames
     }
 
     /// Bytes in front of the wire packet reserved for the TCP record length.
@@ -38,7 +42,8 @@ public struct PacketPathSettings: Sendable, Hashable {
     }
 
     /// Largest tunnel packet the path accepts: the TUN MTU plus slack for a peer with a larger MTU,
-    /// which OpenVPN also tolerates (its buffers are sized from link-mtu, not tun-mtu).
+    /// which OpenVPN also tolerates (its buffers are sized from link-mtu, not tun-mtu). The slack
+    /// also holds a tap frame's Ethernet header and VLAN tag.
     public var maxTunnelPacket: Int { tunMTU + 128 }
 
     /// The stride of every packet buffer; a multiple of 64 to keep buffers on their own cache lines.

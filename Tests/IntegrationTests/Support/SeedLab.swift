@@ -194,10 +194,13 @@ final class SeedLab {
 
     /// Sends `bytes` of a seeded stream from one private host to the other over TCP; both ends hash
     /// the stream and the receiver also checks it against the regenerated stream.
-    func transfer(from senderNs: String, to receiverNs: String, receiverAddress: String, bytes: Int, seed: Int) throws {
+    /// `compressible`: a repeated seeded motif instead of random bytes.
+    func transfer(from senderNs: String, to receiverNs: String, receiverAddress: String, bytes: Int, seed: Int,
+                  compressible: Bool = false) throws {
         transferPort += 1
         let port = "\(transferPort)"
         let common = ["--port", port, "--bytes", "\(bytes)", "--seed", "\(seed)", "--timeout", "60"]
+            + (compressible ? ["--compressible"] : [])
         let listener = try lab.spawn(
             in: receiverNs, label: "xfer-recv-\(port)",
             ["python3", Paths.xferScript, "listen", "--host", receiverAddress, "--role", "recv"] + common)

@@ -71,7 +71,14 @@ struct OffloadDataPlaneTests {
         #expect(payload == Array(packet[40...]))
         // Four sealed packets crossed the link, one packet-id each.
         #expect(a.plane.counters.linkWritePackets.load(ordering: .relaxed) == 1, "one GSO train")
-        #expect(b.plane.counters.linkReadPackets.load(ordering: .relaxed) == 4)
+        // The RX loop adds its counters after the TUN write that delivered the payload: wait for them.
+        var linkReads: UInt64 = 0
+        for _ in 0..<500 {
+            linkReads = b.plane.counters.linkReadPackets.load(ordering: .relaxed)
+            if linkReads >= 4 { break }
+            usleep(10_000)
+        }
+        #expect(linkReads == 4)
         #expect(b.plane.counters.snapshot().drops == DropCounts())
     }
 }
