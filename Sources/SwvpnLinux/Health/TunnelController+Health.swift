@@ -53,8 +53,8 @@ extension TunnelController {
             (health.tracker, health.probe) = (nil, nil)
             return
         }
-        guard let ifconfig = config.ifconfig, config.topology != .subnet else {
-            logger.warning("health-probe needs 'ifconfig local remote' (net30 or p2p topology): probe off")
+        guard let ifconfig = config.ifconfig, !config.ifconfigHasNetmask else {
+            logger.warning("health-probe needs 'dev tun' and 'ifconfig local remote' (net30 or p2p topology): probe off")
             (health.tracker, health.probe) = (nil, nil)
             return
         }
@@ -103,7 +103,7 @@ extension TunnelController {
         s.mtu = config.tunMTU
         if let ifconfig = config.ifconfig {
             s.tunnelAddress = ifconfig.local.description
-            if config.topology != .subnet { s.tunnelPeerAddress = ifconfig.remoteOrNetmask.description }
+            if !config.ifconfigHasNetmask { s.tunnelPeerAddress = ifconfig.remoteOrNetmask.description }
         }
         let state = control.state
         switch state.peer {
