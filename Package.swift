@@ -22,6 +22,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        // Prometheus text exposition for GET /metrics.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libcrypto from the system (Debian: libssl-dev), found through pkg-config.
@@ -48,13 +50,16 @@ let package = Package(
         .target(name: "SwvpnAWS", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
         // swvpn-monitor's config and decisions: events and time in, actions out.
         .target(name: "SwvpnMonitorCore", dependencies: ["SwvpnConfig"], swiftSettings: swiftSettings),
+        // Tunnel snapshot, its JSON/status/metrics renderings, the in-tunnel probe, management protocol.
+        .target(name: "SwvpnHealth", dependencies: ["SwvpnProtocol"], swiftSettings: swiftSettings),
 
         // Linux I/O: TUN, sockets, netlink, packet loop, timers, signals, systemd notify.
         .target(
             name: "SwvpnLinux",
             dependencies: [
-                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig", "SwvpnControl", "SwvpnCompression",
+                "CSwvpnLinux", "SwvpnProtocol", "SwvpnConfig", "SwvpnControl", "SwvpnCompression", "SwvpnHealth",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -103,7 +108,7 @@ let package = Package(
         ),
         .testTarget(name: "SwvpnControlTests", dependencies: ["SwvpnControl"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux", "SwvpnProtocol", "SwvpnTestSupport"],
+            name: "SwvpnLinuxTests", dependencies: ["SwvpnLinux", "SwvpnProtocol", "SwvpnHealth", "SwvpnTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SwvpnCompressionTests",
@@ -115,6 +120,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SwvpnHealthTests", dependencies: ["SwvpnHealth"], swiftSettings: swiftSettings),
         .testTarget(name: "SwvpnMonitorCoreTests", dependencies: ["SwvpnMonitorCore"], swiftSettings: swiftSettings),
         // Root-only tests in network namespaces against the real openvpn; they fail, never skip.
         .testTarget(

@@ -10,7 +10,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 need=(libssl-dev liblzo2-dev liblz4-dev pkg-config openvpn iproute2 iputils-ping iperf3 python3 procps systemd openssl
-      debootstrap systemd-container lintian dpkg-dev prometheus
+      debootstrap systemd-container lintian dpkg-dev prometheus curl
       libcurl4-openssl-dev libxml2-dev)  # swvpn-monitor static release: FoundationNetworking links -lcurl -lxml2
 missing=()
 for p in "${need[@]}"; do
@@ -29,7 +29,7 @@ python3 -c 'import botocore, moto.server' 2>/dev/null || python3 -m pip install 
 # Pure layers must stay pure: no Foundation, Dispatch or Glibc in the protocol core.
 if grep -rnE '^\s*(@preconcurrency\s+)?import\s+(Foundation|FoundationEssentials|Dispatch|Glibc|Musl)\b' \
     Sources/SwvpnCrypto Sources/SwvpnProtocol Sources/SwvpnConfig Sources/SwvpnControl Sources/SwvpnCompression \
-    Sources/SwvpnAWS Sources/SwvpnMonitorCore; then
+    Sources/SwvpnAWS Sources/SwvpnMonitorCore Sources/SwvpnHealth; then
     echo "test.sh: a pure target imports an OS/Foundation module (see above)" >&2
     exit 1
 fi

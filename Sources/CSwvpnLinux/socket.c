@@ -61,6 +61,15 @@ int swvpn_accept(int fd, struct sockaddr *address, socklen_t *length) {
     return client < 0 ? -errno : client;
 }
 
+int swvpn_peer_credentials(int fd, uint32_t *uid, uint32_t *gid) {
+    struct ucred cred;
+    socklen_t length = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) < 0) return -errno;
+    *uid = cred.uid;
+    *gid = cred.gid;
+    return 0;
+}
+
 int swvpn_setsockopt_int(int fd, int level, int name, int value) {
     return setsockopt(fd, level, name, &value, sizeof value) < 0 ? -errno : 0;
 }

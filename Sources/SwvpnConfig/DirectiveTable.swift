@@ -356,6 +356,40 @@ public enum DirectiveTable {
         },
         flag("disable-occ", "Do not send options consistency check requests.") { $0.disableOCC = true },
 
+        // MARK: Monitoring
+        Directive("health-listen", 2...2, "health-listen addr port",
+                  "Serve GET /health (200 up, 503 not) and GET /metrics (Prometheus) over HTTP on addr:port.") { b, inv throws(ConfigError) in
+            let address = HealthSettings.ListenAddress(host: inv.arguments[0], port: try inv.port(1))
+            b.config.health.listen = address
+            if !address.isLoopback {
+                b.warn(inv.location, inv.name, "\(address.host) is reachable from the network: restrict port \(address.port) "
+                       + "to the monitor's addresses with a security group or firewall (the listener is read-only, without authentication)")
+            }
+        },
+        Directive("health-probe", 0...1, "health-probe [n]",
+                  "Ping the peer's ifconfig address through the tunnel every n seconds (default 1); /health needs its replies.") { b, inv throws(ConfigError) in
+            b.config.health.probeIntervalSeconds = inv[0] == nil ? 1 : try inv.integer(0, 1...3600, "probe interval")
+        },
+        Directive("management", 2...3, "management addr port|path unix [pw-file]",
+                  "OpenVPN management interface (subset: state, status, bytecount, log, signal, pid, version) on TCP addr:port or a unix socket.") { b, inv throws(ConfigError) in
+            let endpoint: HealthSettings.Management.Endpoint =
+                inv.arguments[1] == "unix"
+                ? .unix(path: b.resolve(inv.arguments[0]))
+                : .tcp(HealthSettings.ListenAddress(host: inv.arguments[0], port: try inv.port(1)))
+            b.config.health.management = HealthSettings.Management(endpoint: endpoint, passwordFile: inv[2].map(b.resolve))
+            if case .tcp(let a) = endpoint, !a.isLoopback {
+                b.warn(inv.location, inv.name, "management on \(a.host) is reachable from the network; openvpn recommends 127.0.0.1 or a unix socket")
+            }
+        },
+        Directive("management-client-user", 1...1, "management-client-user name",
+                  "Only this user may connect to a unix management socket.") { b, inv in
+            b.config.health.managementClientUser = inv.arguments[0]
+        },
+        Directive("management-client-group", 1...1, "management-client-group name",
+                  "Only this group may connect to a unix management socket.") { b, inv in
+            b.config.health.managementClientGroup = inv.arguments[0]
+        },
+
         // MARK: TLS mode (never supported)
         rejected("tls-client", 0...0, "tls-client", "TLS client mode (not supported).", tlsMode),
         rejected("tls-server", 0...0, "tls-server", "TLS server mode (not supported).", tlsMode),

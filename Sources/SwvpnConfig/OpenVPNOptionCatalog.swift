@@ -22,7 +22,7 @@ public enum OpenVPNOptionCatalog {
     private static let plugins = "plugins are not supported: swvpnd loads no shared objects (use up/down scripts)"
     private static let pkcs11 = "PKCS#11 is not supported: tokens hold TLS-mode keys and certificates, static-key mode has none"
     private static let proxies = "proxies are not supported: swvpnd connects to the peer directly"
-    private static let management = "the management interface is not supported: swvpnd is controlled with signals and systemd (see swvpnd(8))"
+    private static let management = "not supported: swvpnd's management interface is the monitoring subset (management, management-client-user/-group; see swvpnd(8))"
     private static func notYet(_ what: String) -> String { "not supported yet: \(what)" }
     private static func action(_ name: String) -> String {
         "a command-line action, not a config directive: run 'swvpnd --\(name)'"
@@ -121,7 +121,7 @@ public enum OpenVPNOptionCatalog {
         noEffect("dns", "dns server|search-domains|... args...", "DNS settings for the client side",
                  "not passed to scripts yet (openvpn 2.6 on Linux only hands it to scripts)"),
         noEffect("echo", "echo [text...]", "Echo text to the management interface",
-                 "swvpnd has no management interface to echo to"),
+                 "swvpnd's management interface has no echo buffer"),
         noEffect("engine", "engine [name]", "OpenSSL engine",
                  "OpenSSL 3 engines are not used: swvpnd uses OpenSSL providers (see providers)"),
         noEffect("errors-to-stderr", "errors-to-stderr", "Also write errors to stderr",
@@ -129,7 +129,6 @@ public enum OpenVPNOptionCatalog {
         noEffect("extra-certs", "extra-certs file", "Extra TLS certificates", tlsIgnored),
         noEffect("fast-io", "fast-io", "Optimise UDP writes",
                  "swvpnd's sockets are always non-blocking, which is what fast-io asks for"),
-        noEffect("management", "management addr port [pwfile]", "Management interface", management),
         noEffect("max-clients", "max-clients n", "Server client limit", serverIgnored),
         noEffect("max-routes-per-client", "max-routes-per-client n", "Server route limit", serverIgnored),
         noEffect("memstats", "memstats file", "Write memory statistics (openvpn debugging aid)",
@@ -239,8 +238,6 @@ public enum OpenVPNOptionCatalog {
         reject("pkcs11-private-mode", "pkcs11-private-mode mode...", "PKCS#11 private key mode", pkcs11),
         reject("management-client", "management-client", "Connect to the management client", management),
         reject("management-client-auth", "management-client-auth", "Client auth through management", management),
-        reject("management-client-group", "management-client-group group", "Management socket group", management),
-        reject("management-client-user", "management-client-user user", "Management socket user", management),
         reject("management-forget-disconnect", "management-forget-disconnect", "Forget passwords on disconnect", management),
         reject("management-hold", "management-hold", "Wait for management before starting", management),
         reject("management-log-cache", "management-log-cache n", "Management log cache", management),

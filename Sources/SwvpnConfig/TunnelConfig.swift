@@ -145,6 +145,9 @@ public struct TunnelConfig: Sendable {
     /// `nice`, `mlock`: process settings the daemon applies at start (ConfigBuilder+Compat.swift).
     public var compat = CompatSettings()
 
+    /// `health-listen`, `health-probe`, `management*`.
+    public var health = HealthSettings()
+
     /// Deprecations, options without effect and similar notes, in config order.
     public var warnings: [ConfigDiagnostic] = []
 

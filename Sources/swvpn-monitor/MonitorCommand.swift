@@ -56,8 +56,16 @@ extension SwvpnMonitor {
             let sink = LogSink(stderrStyle: LogSink.defaultStderrStyle(suppressTimestamps: false))
             let logger = Logger(label: "swvpn-monitor") { _ in SinkLogHandler(sink: sink, level: .info) }
             for warning in config.warnings { logger.warning("\(warning)") }
-            if config.metricsListen != nil {
-                logger.warning("metrics-listen: no HTTP listener in this build; the metrics are in \(config.statusFile) (swvpn-monitor status --metrics)")
+            var metrics: MetricsListener?
+            if let listen = config.metricsListen {
+                do throws(SystemError) {
+                    metrics = try MetricsListener(name: "metrics-listen", host: listen.address, port: listen.port, logger: logger)
+                } catch {
+                    logger.critical("metrics-listen \(listen.address) \(listen.port): \(error)")
+                    throw ExitCode(1)
+                }
+                metrics?.serve()
+                logger.notice("metrics-listen: serving GET /metrics on \(listen.address):\(listen.port)")
             }
             let aws: AWSSetup
             do {
@@ -80,7 +88,8 @@ extension SwvpnMonitor {
                 }
             }
             await MonitorLoop(config: config, region: aws.region, selfInstanceId: aws.selfInstanceId, health: HealthPoller(config: config),
-                              ec2: ec2, logger: logger, hook: hook, notifier: SystemdNotifier.fromEnvironment()).run()
+                              ec2: ec2, logger: logger, hook: hook, notifier: SystemdNotifier.fromEnvironment(),
+                              metrics: metrics).run()
         }
     }
 

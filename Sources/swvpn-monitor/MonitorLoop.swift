@@ -15,6 +15,8 @@ struct MonitorLoop {
     let logger: Logger
     let hook: Notifications
     let notifier: SystemdNotifier?
+    /// `metrics-listen`: given the metrics text with every status write.
+    let metrics: MetricsListener?
 
     func run() async -> Never {
         var core = MonitorCore(config: config, selfInstanceId: selfInstanceId)
@@ -70,6 +72,7 @@ struct MonitorLoop {
     /// Returns whether the write failed; a failure is logged once, not every second.
     private func writeStatus(_ core: MonitorCore, reported: Bool) -> Bool {
         let document = StatusDocument(pid: getpid(), region: region, snapshot: core.snapshot, calls: ec2.callCounts)
+        metrics?.update(document.metrics)
         do {
             try document.write(to: config.statusFile)
             return false

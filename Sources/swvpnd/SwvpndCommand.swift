@@ -10,7 +10,7 @@ import SwvpnProtocol
 /// Everything else lives in the libraries; this file only wires them together.
 @main
 struct Swvpnd: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = swvpndVersion
 
     static let configuration = CommandConfiguration(
         commandName: "swvpnd",
@@ -21,10 +21,21 @@ struct Swvpnd: ParsableCommand {
               swvpnd --genkey [secret] [--secret FILE | FILE]
               swvpnd --test-crypto --config FILE
               swvpnd --show-ciphers | --show-digests [--providers NAME...]
+              swvpnd status [NAME...] [--json]
             """,
         discussion: DirectiveHelp.text,
         version: version
     )
+
+    /// `swvpnd status ...` is a command of its own; everything else is openvpn-style directives.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "status" {
+            StatusCommand.main(Array(arguments.dropFirst()))
+        } else {
+            main(arguments)
+        }
+    }
 
     @Flag(name: .customLong("genkey"), help: "Write a new 256-byte static key (to FILE or stdout), mode 0600.")
     var generateKey = false
@@ -65,7 +76,8 @@ struct Swvpnd: ParsableCommand {
             return
         }
         let arguments = directives
-        let logger = Logging.makeLogger(config)
+        let logTap = config.health.management != nil ? LogTap() : nil
+        let logger = Logging.makeLogger(config, tap: logTap)
         for warning in config.warnings { logger.warning("\(warning)") }
         ProcessSettings.apply(config.compat, logger: logger)
         logger.notice("swvpnd \(Self.version) starting: \(config.sourceName)")
@@ -78,6 +90,7 @@ struct Swvpnd: ParsableCommand {
                     throw .config("\(error)")
                 }
             })
+        controller.logTap = logTap
         controller.run()
     }
 }
@@ -132,7 +145,7 @@ enum Loading {
 }
 
 enum Logging {
-    static func makeLogger(_ config: TunnelConfig) -> Logger {
+    static func makeLogger(_ config: TunnelConfig, tap: LogTap? = nil) -> Logger {
         let sink: LogSink
         if let file = config.log {
             do {
@@ -147,7 +160,10 @@ enum Logging {
         }
         sink.mute = config.mute
         let level = SinkLogHandler.level(forVerb: config.verbosity)
-        return Logger(label: "swvpnd") { _ in SinkLogHandler(sink: sink, level: level) }
+        guard let tap else { return Logger(label: "swvpnd") { _ in SinkLogHandler(sink: sink, level: level) } }
+        return Logger(label: "swvpnd") { _ in
+            MultiplexLogHandler([SinkLogHandler(sink: sink, level: level), tap.handler(level: level)])
+        }
     }
 }
 

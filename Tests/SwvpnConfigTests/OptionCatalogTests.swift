@@ -17,7 +17,7 @@ import Testing
         return names
     }()
 
-    private static let base = "dev tun\nsecret k\n"
+    private static let base = "dev tun\nsecret k 0\n"
 
     /// The config's notes minus the key-direction advice every keyless UDP base config draws (tested in
     /// HardeningTests), so each test sees only the notes of the options it is about.
@@ -200,7 +200,7 @@ import Testing
     /// openvpn 2.6.14's options string with `link-mtu 1400` (captured at verb 7): the derived MTU as tun-mtu,
     /// link-mtu from the default tun-mtu.
     @Test func linkMTUInTheOCCStringAsOpenVPN() throws {
-        let config = try parse(Self.base + "cipher AES-256-CBC\nauth SHA256\nlink-mtu 1400\n")
+        let config = try parse("dev tun\nsecret k\ncipher AES-256-CBC\nauth SHA256\nlink-mtu 1400\n")  // bidirectional, as captured
         #expect(config.occOptions.localString
                 == "V4,dev-type tun,link-mtu 1572,tun-mtu 1336,proto UDPv4,cipher AES-256-CBC,auth SHA256,keysize 256,secret")
     }

@@ -56,6 +56,9 @@ int swvpn_sendmmsg(int fd, struct swvpn_mmsghdr *msgs, unsigned int count, int f
 ssize_t swvpn_recvmsg(int fd, struct msghdr *msg, int flags);
 /* accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. */
 int swvpn_accept(int fd, struct sockaddr *address, socklen_t *length);
+
+/* SO_PEERCRED of a connected unix socket: the client's uid and gid (0 or -errno). */
+int swvpn_peer_credentials(int fd, uint32_t *uid, uint32_t *gid);
 ssize_t swvpn_sendmsg(int fd, const struct msghdr *msg, int flags);
 
 /* ---- socket options and UDP offload ---- */

@@ -23,6 +23,8 @@ package enum SetupError: Error, CustomStringConvertible {
     /// `outcome`: how it ended ("failed with status 3", "killed by signal 9", "timed out ...").
     case script(kind: String, command: String, outcome: String)
     case privileges(PrivilegeDrop.Failure)
+    /// `health-listen` or `management` cannot listen, or its password file cannot be read.
+    case monitoring(String)
 
     package var description: String {
         switch self {
@@ -43,6 +45,7 @@ package enum SetupError: Error, CustomStringConvertible {
         case .tunConfigure(let device, let error): "cannot configure \(device): \(error)"
         case .script(let kind, let command, let outcome): "\(kind) script '\(command)' \(outcome)"
         case .privileges(let error): "cannot drop privileges: \(error)"
+        case .monitoring(let message): message
         }
     }
 

@@ -65,6 +65,7 @@ extension TunnelController {
         let direction = config.keyDirection.occValue.map { "key-direction \($0)" } ?? "bidirectional key"
         let peerText = remote.map { "to \($0)" } ?? "listening"
         logger.notice("Data Channel: cipher '\(config.cipher)', auth '\(config.digest)', \(direction), link \(peerText)")
+        configureProbe()
     }
 
     /// Kernel offloads change how many packets cross into user space per syscall, never the wire.

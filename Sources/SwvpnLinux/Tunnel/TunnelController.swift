@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import SwvpnConfig
 import SwvpnControl
+import SwvpnHealth
 import SwvpnProtocol
 
 /// The executor of one tunnel: it builds and tears down the I/O (TUN, socket, data plane), feeds
@@ -38,6 +39,10 @@ package final class TunnelController: @unchecked Sendable {
     var replayPersist: ReplayPersistFile?
     var statusFile: StatusFileWriter?
     var forwardingChecked = false
+    /// Control socket, health listener, management, probe (Health/TunnelController+Health.swift).
+    let health = HealthState()
+    /// Feeds the management interface's `log` history; set by the executable before `run()`.
+    public var logTap: LogTap?
 
     /// Everything built from one config: torn down and rebuilt on SIGHUP.
     final class Tunnel: @unchecked Sendable {  // confined to the control queue
@@ -77,10 +82,12 @@ package final class TunnelController: @unchecked Sendable {
             setUpRetry = nil
             sleep(UInt32(seconds))
         }
+        do throws(SetupError) { try startHealth(logTap: logTap) } catch { perform([.fail(error.description)]) }
         if config.user != nil || config.group != nil {
             do throws(SetupError) { try dropPrivileges() } catch { perform([.fail(error.description)]) }
         }
         dispatching = true
+        health.service?.serve()
         startTunnel()
         for (seconds, block) in deferred { after(seconds: seconds, block) }
         deferred = []
@@ -172,6 +179,7 @@ package final class TunnelController: @unchecked Sendable {
             logger.critical("Exiting due to fatal error")
             ticker?.cancel()
             signals?.cancel()
+            health.service?.stop()
             tearDown()
             exit(1)
         }
@@ -196,6 +204,7 @@ package final class TunnelController: @unchecked Sendable {
         try? notifier?.stopping()
         ticker?.cancel()
         signals?.cancel()
+        health.service?.stop()
         if config.status != nil { writeStatusFile() }
         tearDown(signal: StatusFormat.signalText(reason))
         removePIDFile()
@@ -243,6 +252,7 @@ package final class TunnelController: @unchecked Sendable {
             rxHeartbeat: dp.rxHeartbeat.load(ordering: .relaxed), peer: dp.peer.current?.description,
             tunWriteBytes: c.tunWriteBytes, tunReadBytes: c.tunReadBytes,
             drops: PacketDrop.allCases.map { DropTally(label: $0.description, count: c.drops[$0], isReplay: $0 == .replayed) })))
+        healthTick()
     }
 
     // MARK: Names

@@ -173,7 +173,7 @@ public enum MonitorDirectives {
             c.notify.snsTopicArn = l.arguments[0]
             c.notify.snsEndpoint = l[1] == nil ? nil : try l.url(1, "endpoint")
         },
-        set("metrics-listen", 2...2, "metrics-listen ADDRESS PORT", "Serve Prometheus /metrics on this address.") { c, l throws(ConfigError) in
+        set("metrics-listen", 2...2, "metrics-listen ADDRESS PORT", "Serve Prometheus GET /metrics on this address (16 connections, 2 s and 8 KiB per request).") { c, l throws(ConfigError) in
             guard IPv4Address(l.arguments[0]) != nil || l.arguments[0].contains(":") else {
                 throw l.error("bad address '\(l.arguments[0])' (an IP address)")
             }

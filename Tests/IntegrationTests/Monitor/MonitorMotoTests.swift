@@ -41,13 +41,27 @@ import Testing
     @Test func bothTunnelsDownWritesNothing() async throws {
         let stand = try MonitorStand()
         defer { stand.stop() }
-        try stand.startMonitor()
+        for tool in ["curl", "promtool"] where Prerequisites.which(tool) == nil {
+            throw HarnessError("`\(tool)` missing (apt-get install curl prometheus; scripts/test.sh installs them)")
+        }
+        let metricsURL = "http://127.0.0.1:19611/metrics"
+        try stand.startMonitor("metrics-listen 127.0.0.1 19611\n")
         try await stand.startRecording()
         try stand.setAllHealth("down")
         try stand.waitForStatus("both tunnels down", timeout: 30) { s in s.tunnels.allSatisfy { $0.status == "down" } }
         try stand.watch(3)
         #expect(try await stand.recordedWrites() == [], "\(stand.log)")
         #expect(stand.monitor?.log().contains("both-down") == true)
+
+        // metrics-listen serves what `status --metrics` prints, and it passes promtool.
+        let file = stand.dir.appendingPathComponent("metrics.txt").path
+        _ = try Shell.must(["curl", "-sSf", "-o", file, metricsURL])
+        let scraped = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(scraped.contains("swvpn_monitor_tunnel_up{tunnel=\"A\"} 0"), "\(scraped)")
+        let check = try Shell.run(["sh", "-c", "promtool check metrics < \(file)"])
+        #expect(check.succeeded, "promtool: \(check.summary)")
+        let other = try Shell.must(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:19611/health"])
+        #expect(other.trimmingCharacters(in: .whitespacesAndNewlines) == "404")
     }
 
     @Test func isolatedMonitorWritesNothing() async throws {

@@ -14,9 +14,10 @@ final class NetnsLab {
     private var daemons: [Daemon] = []
     private var tornDown = false
 
-    init() throws {
+    /// `owner` starts the names, so parallel test runs of different suites never collide (`hlth`, ...).
+    init(owner: String = "swt") throws {
         let tag = String(UInt32.random(in: 0...0xFFFF_FFFF), radix: 36)
-        prefix = "swt-\(getpid())-\(tag)"
+        prefix = "\(owner)-\(getpid())-\(tag)"
         workDir = NSTemporaryDirectory() + prefix
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
     }
