@@ -19,12 +19,6 @@ import Testing
 
     private static let base = "dev tun\nsecret k 0\n"
 
-    /// The config's notes minus the key-direction advice every keyless UDP base config draws (tested in
-    /// HardeningTests), so each test sees only the notes of the options it is about.
-    private func notes(_ config: TunnelConfig) -> [ConfigDiagnostic] {
-        config.warnings.filter { !$0.message.hasPrefix("no key direction") }
-    }
-
     @Test func fixtureHoldsOpenVPNsWholeList() {
         // 243 in 2.6.14; a much shorter list means the fixture or its parsing broke.
         #expect(Self.openvpnOptions.count >= 240, "\(Self.openvpnOptions.count) options in the fixture")
@@ -80,7 +74,7 @@ import Testing
 
     @Test func ignoreUnknownOptionTurnsListedNamesIntoWarnings() throws {
         let config = try parse(Self.base + "ignore-unknown-option block-outside-dns frobnicate\nblock-outside-dns\nfrobnicate 1 2\n")
-        #expect(notes(config).map(\.description) == [
+        #expect(config.warnings.map(\.description) == [
             "t.conf:4: block-outside-dns: unknown option ignored (listed in ignore-unknown-option)",
             "t.conf:5: frobnicate: unknown option ignored (listed in ignore-unknown-option)",
         ])
@@ -216,9 +210,9 @@ import Testing
             "A=b", "foreign_option_1=dhcp-option DNS 10.0.0.1", "foreign_option_2=dhcp-option DOMAIN example.net",
             "foreign_option_3=dhcp-option DISABLE-NBT",
         ])
-        #expect(notes(config).isEmpty)
+        #expect(config.warnings.isEmpty)
         let withDNS = try parse(Self.base + "dhcp-option DNS 10.0.0.1\ndns server 1 address 10.0.0.2\n")
-        #expect(notes(withDNS).map(\.directive) == ["dns", "dns"])  // no effect, and the rewrite note
+        #expect(withDNS.warnings.map(\.directive) == ["dns", "dns"])  // no effect, and the rewrite note
     }
 
     @Test func remoteRandomShufflesTheRemotes() throws {
@@ -245,7 +239,7 @@ import Testing
     @Test func unlistedOptionsOpenVPNAcceptsAreKnown() throws {
         let config = try parse(Self.base + "tun-ipv6\nncp-ciphers AES-256-GCM\nmax-routes 100\ntls-version-min 1.2\n"
                                + "errors-to-stderr\ndhcp-option DNS 10.0.0.1\ncompat-mode 2.4.0\n")
-        #expect(notes(config).map(\.directive) == ["tun-ipv6", "ncp-ciphers", "max-routes", "tls-version-min", "errors-to-stderr", "compat-mode"])
+        #expect(config.warnings.map(\.directive) == ["tun-ipv6", "ncp-ciphers", "max-routes", "tls-version-min", "errors-to-stderr", "compat-mode"])
     }
 
     @Test func niceAndMlockAreRecordedForTheDaemon() throws {
@@ -260,8 +254,8 @@ import Testing
 
     @Test func acceptedOptionsThatStaticKeyConfigsCarry() throws {
         let config = try parse(Self.base + "push \"route 10.1.0.0 255.255.0.0\"\nerrors-to-stderr\nauth-nocache\nfast-io\ndisable-dco\n")
-        #expect(notes(config).map(\.directive) == ["push", "errors-to-stderr", "auth-nocache", "fast-io", "disable-dco"])
-        #expect(notes(config).allSatisfy { $0.message.hasPrefix("no effect: ") })
+        #expect(config.warnings.map(\.directive) == ["push", "errors-to-stderr", "auth-nocache", "fast-io", "disable-dco"])
+        #expect(config.warnings.allSatisfy { $0.message.hasPrefix("no effect: ") })
     }
 }
 

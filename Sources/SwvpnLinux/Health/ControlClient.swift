@@ -2,13 +2,13 @@ import Glibc
 import SwvpnHealth
 
 /// `swvpnd status`'s side of the control sockets: find them, read each one's snapshot.
-public enum ControlClient {
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
+package enum ControlClient {
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Names of the tunnels with a socket in `directory` (`NAME.sock`), sorted.
-    public static func tunnels(in directory: String) -> [String] {
+    package static func tunnels(in directory: String) -> [String] {
         guard let dir = opendir(directory) else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
@@ -22,7 +22,7 @@ public enum ControlClient {
     }
 
     /// Connects to `path` and reads the snapshot it answers (at most 1 MiB, 2 s).
-    public static func snapshot(path: String) throws(Failure) -> TunnelSnapshot {
+    package static func snapshot(path: String) throws(Failure) -> TunnelSnapshot {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "\(path): socket: \(SystemError.text(for: errno))") }
         defer { _ = close(fd) }

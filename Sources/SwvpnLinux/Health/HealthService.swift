@@ -8,8 +8,8 @@ import SwvpnHealth
 /// listener and the management interface (when configured). It knows the tunnel only through
 /// `snapshot`, a closure that returns the current state; it runs on its own queue at default
 /// priority, so a flood of clients never competes with the packet loops' queues.
-public final class HealthService: @unchecked Sendable {
-    public typealias SnapshotProvider = @Sendable () -> TunnelSnapshot
+package final class HealthService: @unchecked Sendable {
+    package typealias SnapshotProvider = @Sendable () -> TunnelSnapshot
 
     let queue = DispatchQueue(label: "swvpnd.health")
     let tunnel: String
@@ -29,9 +29,9 @@ public final class HealthService: @unchecked Sendable {
     var managementServer: StreamServer?
     var managementPassword: String?
     let exporter: PrometheusExporter
-    public private(set) var controlSocketPath: String?
+    package private(set) var controlSocketPath: String?
 
-    public init(tunnel: String, settings: HealthSettings, title: String, logger: Logger, logTap: LogTap?,
+    package init(tunnel: String, settings: HealthSettings, title: String, logger: Logger, logTap: LogTap?,
                 snapshot: @escaping SnapshotProvider, raise: @escaping @Sendable (String) -> Void) {
         self.tunnel = tunnel
         self.settings = settings
@@ -44,7 +44,7 @@ public final class HealthService: @unchecked Sendable {
     }
 
     /// `$RUNTIME_DIRECTORY` (the first, when systemd gives several), else `/run/swvpnd`.
-    public static func runtimeDirectory() -> String {
+    package static func runtimeDirectory() -> String {
         if let value = getenv("RUNTIME_DIRECTORY").map({ String(cString: $0) }), !value.isEmpty {
             return String(value.split(separator: ":").first ?? "")
         }
@@ -52,7 +52,7 @@ public final class HealthService: @unchecked Sendable {
     }
 
     /// `site-a` for `/etc/swvpnd/site-a.conf`: the name `swvpnd status NAME` and metrics use.
-    public static func tunnelName(sourceName: String) -> String {
+    package static func tunnelName(sourceName: String) -> String {
         var base = sourceName.split(separator: "/").last.map(String.init) ?? sourceName
         if base.hasSuffix(".conf") { base.removeLast(5) }
         let cleaned = String(base.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" })
@@ -63,7 +63,7 @@ public final class HealthService: @unchecked Sendable {
     /// be created; a configured listener that cannot bind is a set-up error. Nothing is served (no
     /// Dispatch source runs) until `serve()`, so no thread exists before the privilege drop.
     /// `initial`: the tunnel right after set-up (management's state history starts from it).
-    public func open(initial: TunnelSnapshot, hasRoutes: Bool) throws(SetupError) {
+    package func open(initial: TunnelSnapshot, hasRoutes: Bool) throws(SetupError) {
         for entry in initial.startupManagementStates(hasRoutes: hasRoutes) { states.append(entry) }
         lastSnapshot = initial
         let directory = Self.runtimeDirectory()
@@ -93,7 +93,7 @@ public final class HealthService: @unchecked Sendable {
     }
 
     /// Starts accepting on the sockets `open` created (after the privilege drop).
-    public func serve() {
+    package func serve() {
         for server in servers { server.start() }
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + .milliseconds(200), repeating: .seconds(1), leeway: .milliseconds(100))
@@ -103,7 +103,7 @@ public final class HealthService: @unchecked Sendable {
     }
 
     /// Closes the listeners; safe from any queue (never waits for the health queue).
-    public func stop() {
+    package func stop() {
         if let controlSocketPath { unlink(controlSocketPath) }
         if case .unix(let path)? = settings.management?.endpoint { unlink(path) }
         queue.async { [self] in

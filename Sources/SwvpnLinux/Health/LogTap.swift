@@ -5,11 +5,11 @@ import SwvpnHealth
 
 /// Keeps the last log lines for the management interface's `log` command and hands each new one
 /// to a listener (real-time `>LOG:`). A swift-log handler feeds it next to the normal sink.
-public final class LogTap: Sendable {
+package final class LogTap: Sendable {
     private let history = Mutex(BoundedHistory<ManagementLogEntry>(capacity: 100))
     private let listener = Mutex<(@Sendable (ManagementLogEntry) -> Void)?>(nil)
 
-    public init() {}
+    package init() {}
 
     func append(_ entry: ManagementLogEntry) {
         history.withLock { $0.append(entry) }
@@ -21,7 +21,7 @@ public final class LogTap: Sendable {
     func onAppend(_ f: @escaping @Sendable (ManagementLogEntry) -> Void) { listener.withLock { $0 = f } }
 
     /// A handler to combine with the sink's (`MultiplexLogHandler`).
-    public func handler(level: Logger.Level) -> some LogHandler { Handler(tap: self, logLevel: level) }
+    package func handler(level: Logger.Level) -> some LogHandler { Handler(tap: self, logLevel: level) }
 
     struct Handler: LogHandler {
         let tap: LogTap

@@ -7,13 +7,13 @@ import SwvpnHealth
 /// `metrics-listen`): the same bounded server and limits as swvpnd's `health-listen` (16
 /// connections, 2 s and 8 KiB for the request), on its own queue, serving the last text given
 /// to `update`. Everything else is 404; methods other than GET/HEAD are 405.
-public final class MetricsListener: @unchecked Sendable {  // `server` is used on `queue` after `serve()`
+package final class MetricsListener: @unchecked Sendable {  // `server` is used on `queue` after `serve()`
     private let queue = DispatchQueue(label: "swvpn.metrics")
     private let text = Mutex("")
     private var server: StreamServer?
 
     /// Binds `host:port` (a numeric address, or `localhost`); `name` prefixes the log lines.
-    public init(name: String, host: String, port: UInt16, logger: Logger) throws(SystemError) {
+    package init(name: String, host: String, port: UInt16, logger: Logger) throws(SystemError) {
         let fd = try StreamServer.listenTCP(host: host, port: port)
         server = HealthService.makeHTTPServer(name: name, fd: fd, queue: queue, logger: logger) { [unowned self] method, path in
             guard method == "GET" || method == "HEAD" else {
@@ -32,8 +32,8 @@ public final class MetricsListener: @unchecked Sendable {  // `server` is used o
     }
 
     /// The text `GET /metrics` answers from now on.
-    public func update(_ metrics: String) { text.withLock { $0 = metrics } }
+    package func update(_ metrics: String) { text.withLock { $0 = metrics } }
 
     /// Starts accepting connections.
-    public func serve() { server?.start() }
+    package func serve() { server?.start() }
 }

@@ -1,2 +1,2 @@
 /// The daemon's version (`--version`, management `version`, the snapshot's `version`).
-public let swvpndVersion = "0.1.0"
+package let swvpndVersion = "0.1.0"

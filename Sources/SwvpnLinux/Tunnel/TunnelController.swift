@@ -42,7 +42,7 @@ package final class TunnelController: @unchecked Sendable {
     /// Control socket, health listener, management, probe (Health/TunnelController+Health.swift).
     let health = HealthState()
     /// Feeds the management interface's `log` history; set by the executable before `run()`.
-    public var logTap: LogTap?
+    package var logTap: LogTap?
 
     /// Everything built from one config: torn down and rebuilt on SIGHUP.
     final class Tunnel: @unchecked Sendable {  // confined to the control queue
