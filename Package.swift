@@ -45,7 +45,8 @@ let package = Package(
         // The control plane: TunnelSession, events in, actions out (docs/ARCHITECTURE.md).
         .target(name: "SwvpnControl", dependencies: ["SwvpnProtocol", "SwvpnConfig"], swiftSettings: swiftSettings),
         // Bounded LZO/LZ4 packet decompression, injected into InboundPath (allow-compression asym|yes).
-        .target(name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4", "SwvpnProtocol"], swiftSettings: swiftSettings),
+        .target(
+            name: "SwvpnCompression", dependencies: ["CLZO", "CLZ4", "SwvpnProtocol"], swiftSettings: swiftSettings),
         // HA monitor's AWS side, pure: EC2 models, the EC2API protocol, SigV4, Query form encoding.
         .target(name: "SwvpnAWS", dependencies: ["SwvpnCrypto"], swiftSettings: swiftSettings),
         // swvpn-monitor's config and decisions: events and time in, actions out.
@@ -93,7 +94,8 @@ let package = Package(
         .target(
             name: "SwvpnTestSupport", dependencies: ["CMallocCounter"], path: "Tests/SwvpnTestSupport",
             swiftSettings: swiftSettings),
-        .testTarget(name: "SwvpnCryptoTests", dependencies: ["SwvpnCrypto", "SwvpnTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwvpnCryptoTests", dependencies: ["SwvpnCrypto", "SwvpnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwvpnProtocolTests",
             dependencies: ["SwvpnProtocol", "SwvpnTestSupport"],

@@ -22,6 +22,6 @@ let package = Package(
             path: "Benchmarks/DataChannel",
             swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-Ounchecked"])],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        )
     ]
 )

@@ -13,7 +13,8 @@ public final class DecompressionBuffer: PayloadDecompressor {
     deinit { output.deallocate() }
 
     public func decompress(_ algorithm: CompressionAlgorithm, _ input: UnsafeRawBufferPointer)
-        -> Result<UnsafeMutableRawBufferPointer, CompressionDropReason> {
+        -> Result<UnsafeMutableRawBufferPointer, CompressionDropReason>
+    {
         switch PacketDecompressor.decompress(algorithm == .lzo ? .lzo : .lz4, input, into: output) {
         case .success(let length): .success(UnsafeMutableRawBufferPointer(rebasing: output[0..<length]))
         case .failure(.wouldOverflow(_, let capacity)): .failure(.decompressedTooLong(capacity: capacity))

@@ -43,8 +43,10 @@ public enum PacketDecompressor {
     private static let lzoReady: Bool = swvpn_lzo_init() == LZO_E_OK
 
     /// Decompresses `input` into `output`; returns the decompressed length.
-    public static func decompress(_ algorithm: Algorithm, _ input: UnsafeRawBufferPointer,
-                                  into output: UnsafeMutableRawBufferPointer) -> Result<Int, Drop> {
+    public static func decompress(
+        _ algorithm: Algorithm, _ input: UnsafeRawBufferPointer,
+        into output: UnsafeMutableRawBufferPointer
+    ) -> Result<Int, Drop> {
         guard let source = input.baseAddress, input.count > 0 else { return .failure(.empty(algorithm: algorithm)) }
         guard let destination = output.baseAddress, output.count > 0 else {
             return .failure(.wouldOverflow(algorithm: algorithm, capacity: 0))
@@ -53,8 +55,9 @@ public enum PacketDecompressor {
         case .lzo:
             guard lzoReady else { return .failure(.libraryUnavailable) }
             var length = lzo_uint(output.count)
-            let status = lzo1x_decompress_safe(UnsafeMutablePointer(mutating: source.assumingMemoryBound(to: UInt8.self)), lzo_uint(input.count),
-                                               destination.assumingMemoryBound(to: UInt8.self), &length, nil)
+            let status = lzo1x_decompress_safe(
+                UnsafeMutablePointer(mutating: source.assumingMemoryBound(to: UInt8.self)), lzo_uint(input.count),
+                destination.assumingMemoryBound(to: UInt8.self), &length, nil)
             switch status {
             case LZO_E_OK: return .success(Int(length))
             case LZO_E_OUTPUT_OVERRUN: return .failure(.wouldOverflow(algorithm: .lzo, capacity: output.count))
@@ -64,9 +67,10 @@ public enum PacketDecompressor {
             guard input.count <= Int(Int32.max), output.count <= Int(Int32.max) else {
                 return .failure(.malformed(algorithm: .lz4, capacity: output.count))
             }
-            let length = LZ4_decompress_safe(source.assumingMemoryBound(to: CChar.self),
-                                              destination.assumingMemoryBound(to: CChar.self),
-                                              Int32(input.count), Int32(output.count))
+            let length = LZ4_decompress_safe(
+                source.assumingMemoryBound(to: CChar.self),
+                destination.assumingMemoryBound(to: CChar.self),
+                Int32(input.count), Int32(output.count))
             return length >= 0 ? .success(Int(length)) : .failure(.malformed(algorithm: .lz4, capacity: output.count))
         }
     }

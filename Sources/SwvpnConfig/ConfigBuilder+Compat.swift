@@ -46,9 +46,12 @@ extension ConfigBuilder {
     mutating func setDevice(_ inv: Invocation) throws(ConfigError) {
         let name = inv.arguments[0]
         if name == "null" {
-            throw inv.error("dev null (a tunnel without a device, for openvpn's tests) is not supported: swvpnd needs a tun device")
+            throw inv.error(
+                "dev null (a tunnel without a device, for openvpn's tests) is not supported: swvpnd needs a tun device")
         }
-        guard !name.isEmpty, name.utf8.count < 16, !name.contains("/"), !name.contains(where: { $0 == " " || $0 == "%" }) else {
+        guard !name.isEmpty, name.utf8.count < 16, !name.contains("/"),
+            !name.contains(where: { $0 == " " || $0 == "%" })
+        else {
             throw inv.error("bad device name '\(name)' (1 to 15 characters, no '/', blank or '%')")
         }
         let typed = name.hasPrefix("tun") || name.hasPrefix("tap")
@@ -81,41 +84,59 @@ extension ConfigBuilder {
         guard parts.count == 6, bytes.count == 6 else {
             throw inv.error("bad MAC address '\(inv.arguments[0])' (six hex bytes: 02:00:5e:10:00:01)")
         }
-        guard bytes[0] & 1 == 0 else { throw inv.error("'\(inv.arguments[0])' is a multicast address, not a device's MAC") }
+        guard bytes[0] & 1 == 0 else {
+            throw inv.error("'\(inv.arguments[0])' is a multicast address, not a device's MAC")
+        }
         config.compat.lladdr = bytes
     }
 
     /// The compatibility rules that need the whole config: device type, `link-mtu`.
     func finishCompat(_ c: inout TunnelConfig) throws(ConfigError) {
         if let (name, location) = compat.untypedDevice, compat.explicitDeviceType == nil {
-            throw ConfigError(location, directive: "dev",
-                              "cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun' or 'dev-type tap'")
+            throw ConfigError(
+                location, directive: "dev",
+                "cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun' or 'dev-type tap'")
         }
         if let type = compat.explicitDeviceType { c.deviceType = type }
         for name in ["mark", "bind-dev", "mtu-disc"] {
-            if let location = seen[name], c.transport.isTCP || c.remotes.contains(where: { $0.transport?.isTCP == true }) {
-                throw ConfigError(location, directive: name, "not supported yet with proto tcp (only on the UDP socket)")
+            if let location = seen[name],
+                c.transport.isTCP || c.remotes.contains(where: { $0.transport?.isTCP == true })
+            {
+                throw ConfigError(
+                    location, directive: name, "not supported yet with proto tcp (only on the UDP socket)")
             }
         }
         if c.deviceType == .tun, let location = seen["lladdr"] {
-            throw ConfigError(location, directive: "lladdr", "a MAC address needs a tap device (dev tap or dev-type tap)")
+            throw ConfigError(
+                location, directive: "lladdr", "a MAC address needs a tap device (dev tap or dev-type tap)")
         }
         if seen["remote-random"] != nil { c.remotes.shuffle() }
         if let gateway = compat.routeIPv6Gateway {
-            for index in c.routesIPv6.indices where c.routesIPv6[index].gateway == nil { c.routesIPv6[index].gateway = gateway }
+            for index in c.routesIPv6.indices where c.routesIPv6[index].gateway == nil {
+                c.routesIPv6[index].gateway = gateway
+            }
         }
         if let location = seen["dns"], compat.foreignOptions > 0 {
-            c.warnings.append(ConfigDiagnostic(location, directive: "dns",
-                "openvpn 2.6 rewrites the dhcp-option foreign_option_N values from dns; swvpnd passes the dhcp-option lines as written"))
+            c.warnings.append(
+                ConfigDiagnostic(
+                    location, directive: "dns",
+                    "openvpn 2.6 rewrites the dhcp-option foreign_option_N values from dns; swvpnd passes the dhcp-option lines as written"
+                ))
         }
         if let (linkMTU, location) = compat.linkMTU {
             if let tunLocation = seen["tun-mtu"] {
-                throw ConfigError(location, directive: "link-mtu", "conflicts with tun-mtu at \(tunLocation) (only one of them may be given)")
+                throw ConfigError(
+                    location, directive: "link-mtu",
+                    "conflicts with tun-mtu at \(tunLocation) (only one of them may be given)")
             }
-            let tunMTU = linkMTU - Self.linkOverhead(cipher: c.cipher, digest: c.digest, tcp: c.transport.isTCP,
-                                                     replay: c.replay != .disabled)
+            let tunMTU =
+                linkMTU
+                - Self.linkOverhead(
+                    cipher: c.cipher, digest: c.digest, tcp: c.transport.isTCP,
+                    replay: c.replay != .disabled)
             guard tunMTU >= 100 else {
-                throw ConfigError(location, directive: "link-mtu", "\(linkMTU) leaves a TUN MTU of \(tunMTU) (at least 100 needed)")
+                throw ConfigError(
+                    location, directive: "link-mtu", "\(linkMTU) leaves a TUN MTU of \(tunMTU) (at least 100 needed)")
             }
             c.tunMTU = tunMTU
             c.compat.linkMTU = linkMTU

@@ -11,8 +11,11 @@ struct ConfigBuilder {
     var localPort: UInt16?
     var remotePort: UInt16?
     var remotes: [(host: String, port: UInt16?, transport: Transport?, family: AddressFamily?)] = []
-    var pendingRoutes: [(network: IPv4Address, netmask: IPv4Address, gateway: String?, metric: Int?,
-                         location: ConfigLocation)] = []
+    var pendingRoutes:
+        [(
+            network: IPv4Address, netmask: IPv4Address, gateway: String?, metric: Int?,
+            location: ConfigLocation
+        )] = []
     var keepalive: (interval: Int, timeout: Int)?
     var pingInterval: Int?
     var pingTimeout: (Int, PingTimeoutAction)?
@@ -24,8 +27,9 @@ struct ConfigBuilder {
     var compat = CompatState()
 
     init(sourceName: String) {
-        config = TunnelConfig(sourceName: sourceName,
-                              keySource: .inline(text: "", firstLine: ConfigLocation(source: sourceName, line: nil)))
+        config = TunnelConfig(
+            sourceName: sourceName,
+            keySource: .inline(text: "", firstLine: ConfigLocation(source: sourceName, line: nil)))
     }
 
     func resolve(_ path: String) -> String {
@@ -47,10 +51,11 @@ struct ConfigBuilder {
         guard sealed(c.tunMTU) > Int(UInt16.max) else { return }
         var largest = c.tunMTU
         while largest > 0 && sealed(largest) > Int(UInt16.max) { largest -= 1 }
-        throw ConfigError(location, directive: "tun-mtu",
-                          "tun-mtu \(c.tunMTU) cannot be carried over TCP: a sealed packet (\(c.cipher)/\(c.digest)) "
-                          + "would be \(sealed(c.tunMTU)) bytes, more than the 65535 of the TCP record length; "
-                          + "use tun-mtu \(largest) or less")
+        throw ConfigError(
+            location, directive: "tun-mtu",
+            "tun-mtu \(c.tunMTU) cannot be carried over TCP: a sealed packet (\(c.cipher)/\(c.digest)) "
+                + "would be \(sealed(c.tunMTU)) bytes, more than the 65535 of the TCP record length; "
+                + "use tun-mtu \(largest) or less")
     }
 
     mutating func finish(topLevel: ConfigLocation) throws(ConfigError) -> TunnelConfig {
@@ -61,8 +66,9 @@ struct ConfigBuilder {
         c.keySource = keySource
         if let (direction, location) = keyDirectionOption {
             if let (other, otherLocation) = secretDirection, other != direction {
-                throw ConfigError(location, directive: "key-direction",
-                                  "conflicts with the direction given by secret at \(otherLocation)")
+                throw ConfigError(
+                    location, directive: "key-direction",
+                    "conflicts with the direction given by secret at \(otherLocation)")
             }
             c.keyDirection = direction
         } else if let (direction, _) = secretDirection {
@@ -72,11 +78,14 @@ struct ConfigBuilder {
         // Liveness: keepalive is shorthand for ping + ping-restart and excludes them (helper.c rules).
         if let keepalive, let location = seen["keepalive"] {
             if pingInterval != nil || pingTimeout != nil {
-                throw ConfigError(location, directive: "keepalive", "conflicts with --ping, --ping-exit or --ping-restart")
+                throw ConfigError(
+                    location, directive: "keepalive", "conflicts with --ping, --ping-exit or --ping-restart")
             }
             if keepalive.interval * 2 > keepalive.timeout {
-                throw ConfigError(location, directive: "keepalive",
-                                  "restart timeout \(keepalive.timeout) must be at least twice the ping interval \(keepalive.interval)")
+                throw ConfigError(
+                    location, directive: "keepalive",
+                    "restart timeout \(keepalive.timeout) must be at least twice the ping interval \(keepalive.interval)"
+                )
             }
             c.ping.interval = keepalive.interval
             c.ping.timeout = keepalive.timeout
@@ -91,10 +100,14 @@ struct ConfigBuilder {
 
         if let location = seen["no-replay"], let window = seen["replay-window"] {
             let later = (window.line ?? 0) > (location.line ?? 0) ? ("replay-window", window) : ("no-replay", location)
-            throw ConfigError(later.1, directive: later.0, "conflicts with --\(later.0 == "no-replay" ? "replay-window" : "no-replay")")
+            throw ConfigError(
+                later.1, directive: later.0,
+                "conflicts with --\(later.0 == "no-replay" ? "replay-window" : "no-replay")")
         }
         if c.fragment != nil, let location = seen["fragment"],
-           c.transport.isTCP || c.remotes.contains(where: { $0.transport?.isTCP == true }) || remotes.contains(where: { $0.transport?.isTCP == true }) {
+            c.transport.isTCP || c.remotes.contains(where: { $0.transport?.isTCP == true })
+                || remotes.contains(where: { $0.transport?.isTCP == true })
+        {
             throw ConfigError(location, directive: "fragment", "can only be used with --proto udp")
         }
         if c.explicitExitNotify != nil, c.transport.isTCP, let location = seen["explicit-exit-notify"] {
@@ -102,30 +115,38 @@ struct ConfigBuilder {
         }
         if c.user != nil || c.group != nil, !(c.persistTun && c.persistKey) {
             let location = seen["user"] ?? seen["group"]!
-            c.warnings.append(ConfigDiagnostic(location, directive: seen["user"] != nil ? "user" : "group",
-                "without persist-tun and persist-key, restarts may fail after dropping privileges"))
+            c.warnings.append(
+                ConfigDiagnostic(
+                    location, directive: seen["user"] != nil ? "user" : "group",
+                    "without persist-tun and persist-key, restarts may fail after dropping privileges"))
         }
 
-        try Self.checkTCPFraming(c, location: seen["tun-mtu"] ?? seen["proto"] ?? topLevel,
-                                 anyTCP: c.transport.isTCP || remotes.contains { $0.transport?.isTCP == true })
+        try Self.checkTCPFraming(
+            c, location: seen["tun-mtu"] ?? seen["proto"] ?? topLevel,
+            anyTCP: c.transport.isTCP || remotes.contains { $0.transport?.isTCP == true })
         if c.keyDirection == .bidirectional, !(c.cipher.isNone && c.digest.isNone), !c.transport.isTCP {
-            c.warnings.append(ConfigDiagnostic(keySourceLocation ?? topLevel, directive: "secret",
-                 "no key direction: both ends use the same keys, so a packet of our own reflected back to us is accepted "
-                 + "(and can push the replay window ahead of the peer); use 'secret FILE 0' here and 'secret FILE 1' "
-                 + "on the peer, or key-direction 0/1"))
+            c.warnings.append(
+                ConfigDiagnostic(
+                    keySourceLocation ?? topLevel, directive: "secret",
+                    "no key direction: both ends use the same keys, so a packet of our own reflected back to us is accepted "
+                        + "(and can push the replay window ahead of the peer); use 'secret FILE 0' here and 'secret FILE 1' "
+                        + "on the peer, or key-direction 0/1"))
         }
 
         c.localPort = localPort ?? port ?? WireFormat.defaultPort
         c.remotes = remotes.map {
-            RemoteEndpoint(host: $0.host, port: $0.port ?? remotePort ?? port ?? WireFormat.defaultPort,
-                           transport: $0.transport, addressFamily: $0.family)
+            RemoteEndpoint(
+                host: $0.host, port: $0.port ?? remotePort ?? port ?? WireFormat.defaultPort,
+                transport: $0.transport, addressFamily: $0.family)
         }
 
         try finishCompat(&c)
         if let ifconfig = c.ifconfig, c.ifconfigHasNetmask, ifconfig.remoteOrNetmask.netmaskPrefixLength == nil,
-           let location = seen["ifconfig"] {
+            let location = seen["ifconfig"]
+        {
             let reading = c.deviceType == .tap ? "a tap device" : "topology subnet"
-            throw ConfigError(location, directive: "ifconfig", "bad netmask '\(ifconfig.remoteOrNetmask)' for \(reading)")
+            throw ConfigError(
+                location, directive: "ifconfig", "bad netmask '\(ifconfig.remoteOrNetmask)' for \(reading)")
         }
         for pending in pendingRoutes {
             let gateway: RouteGateway
@@ -143,13 +164,16 @@ struct ConfigBuilder {
                 } else if let ifconfig = c.ifconfig, !c.ifconfigHasNetmask {
                     gateway = .address(ifconfig.remoteOrNetmask)
                 } else {
-                    throw ConfigError(pending.location, directive: "route",
-                                      "no gateway: give one, or set --route-gateway or --ifconfig")
+                    throw ConfigError(
+                        pending.location, directive: "route",
+                        "no gateway: give one, or set --route-gateway or --ifconfig")
                 }
             }
-            c.routes.append(Route(network: pending.network, netmask: pending.netmask,
-                                  prefixLength: pending.netmask.netmaskPrefixLength ?? 32, gateway: gateway,
-                                  metric: pending.metric ?? c.routeMetric, location: pending.location))
+            c.routes.append(
+                Route(
+                    network: pending.network, netmask: pending.netmask,
+                    prefixLength: pending.netmask.netmaskPrefixLength ?? 32, gateway: gateway,
+                    metric: pending.metric ?? c.routeMetric, location: pending.location))
         }
         return c
     }

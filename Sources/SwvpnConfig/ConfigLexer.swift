@@ -58,11 +58,15 @@ public enum ConfigLexer {
                 guard closed else {
                     throw ConfigError(location, directive: nil, "<\(tag)> block has no closing </\(tag)>")
                 }
-                result.append(ConfigLine(name: tag, arguments: [], location: location,
-                                         inlineText: text, inlineFirstLine: firstLine))
+                result.append(
+                    ConfigLine(
+                        name: tag, arguments: [], location: location,
+                        inlineText: text, inlineFirstLine: firstLine))
             } else {
-                result.append(ConfigLine(name: head, arguments: Array(tokens.dropFirst()), location: location,
-                                         inlineText: nil, inlineFirstLine: nil))
+                result.append(
+                    ConfigLine(
+                        name: head, arguments: Array(tokens.dropFirst()), location: location,
+                        inlineText: nil, inlineFirstLine: nil))
             }
         }
         return result
@@ -108,15 +112,19 @@ public enum ConfigLexer {
                     escaped = false
                     return try done()
                 }
-                throw ConfigError(location, directive: nil,
-                                  "bad backslash usage: only \\\\, \\\" and \\<space> are escapes (use \"c:\\\\dir\")")
+                throw ConfigError(
+                    location, directive: nil,
+                    "bad backslash usage: only \\\\, \\\" and \\<space> are escapes (use \"c:\\\\dir\")")
             }
             let wasEscaped = escaped
             escaped = false
             switch state {
             case .between:
                 if isSpace(byte) {
-                    if wasEscaped { current.append(byte); state = .unquoted }
+                    if wasEscaped {
+                        current.append(byte)
+                        state = .unquoted
+                    }
                     continue
                 }
                 if byte == UInt8(ascii: "#") || byte == UInt8(ascii: ";") { return try done() }

@@ -29,8 +29,10 @@ extension TunnelConfig {
     /// Reads the config at `path` (if any), then applies `arguments` (`["--dev", "tun", ...]`)
     /// in order, as `openvpn --config path --dev tun ...` would. A single argument that does not
     /// start with `--` is a config file name, as with `openvpn file.conf`.
-    public static func load(path: String? = nil, arguments: [String] = [],
-                            fileSystem: some ConfigFileSystem) throws(ConfigError) -> TunnelConfig {
+    public static func load(
+        path: String? = nil, arguments: [String] = [],
+        fileSystem: some ConfigFileSystem
+    ) throws(ConfigError) -> TunnelConfig {
         var arguments = arguments
         if arguments.count == 1, !arguments[0].hasPrefix("--") { arguments = ["--config", arguments[0]] }
         // The first config file named gives the tunnel its name (systemd's instance name), wherever it
@@ -47,8 +49,10 @@ extension TunnelConfig {
     }
 
     /// Parses config text that is already in memory; `config` includes go through `fileSystem`.
-    public static func parse(text: String, source: String,
-                             fileSystem: some ConfigFileSystem = InMemoryFileSystem()) throws(ConfigError) -> TunnelConfig {
+    public static func parse(
+        text: String, source: String,
+        fileSystem: some ConfigFileSystem = InMemoryFileSystem()
+    ) throws(ConfigError) -> TunnelConfig {
         var loader = Loader(fileSystem: fileSystem, builder: ConfigBuilder(sourceName: source))
         loader.stack = [source]
         for line in try ConfigLexer.lex(Array(text.utf8), source: source) {
@@ -59,7 +63,8 @@ extension TunnelConfig {
 
     static func firstConfigArgument(_ arguments: [String]) -> String? {
         guard let i = arguments.firstIndex(of: "--config"), i + 1 < arguments.count,
-              !arguments[i + 1].hasPrefix("--") else { return nil }
+            !arguments[i + 1].hasPrefix("--")
+        else { return nil }
         return arguments[i + 1]
     }
 
@@ -79,8 +84,10 @@ extension TunnelConfig {
                 args.append(arguments[index])
                 index += 1
             }
-            lines.append(ConfigLine(name: String(word.dropFirst(2)), arguments: args, location: location,
-                                    inlineText: nil, inlineFirstLine: nil))
+            lines.append(
+                ConfigLine(
+                    name: String(word.dropFirst(2)), arguments: args, location: location,
+                    inlineText: nil, inlineFirstLine: nil))
         }
         return lines
     }
@@ -92,15 +99,19 @@ private struct Loader<FileSystem: ConfigFileSystem> {
     /// Files currently being read, outermost first, to name cycles.
     var stack: [String] = []
 
-    mutating func include(_ path: String, from location: ConfigLocation, directive: String?,
-                          depth: Int) throws(ConfigError) {
+    mutating func include(
+        _ path: String, from location: ConfigLocation, directive: String?,
+        depth: Int
+    ) throws(ConfigError) {
         if stack.contains(path) {
-            throw ConfigError(location, directive: directive,
-                              "include cycle: \((stack + [path]).joined(separator: " -> "))")
+            throw ConfigError(
+                location, directive: directive,
+                "include cycle: \((stack + [path]).joined(separator: " -> "))")
         }
         guard depth < TunnelConfig.maxIncludeDepth else {
-            throw ConfigError(location, directive: directive,
-                              "too many nested includes (\(TunnelConfig.maxIncludeDepth) max) reading '\(path)'")
+            throw ConfigError(
+                location, directive: directive,
+                "too many nested includes (\(TunnelConfig.maxIncludeDepth) max) reading '\(path)'")
         }
         let bytes: [UInt8]
         do {
@@ -117,7 +128,8 @@ private struct Loader<FileSystem: ConfigFileSystem> {
 
     mutating func apply(_ line: ConfigLine, depth: Int) throws(ConfigError) {
         if line.inlineText != nil, line.name != "secret" {
-            let problem = DirectiveTable.named(line.name)?.status == .rejected
+            let problem =
+                DirectiveTable.named(line.name)?.status == .rejected
                 ? "TLS mode is not supported" : "unknown inline block <\(line.name)>"
             throw ConfigError(line.location, directive: nil, problem)
         }
@@ -125,8 +137,9 @@ private struct Loader<FileSystem: ConfigFileSystem> {
             if builder.ignoreUnknown(line.name, at: line.location) { return }
             throw ConfigError(line.location, directive: line.name, "unknown directive")
         }
-        let invocation = Invocation(name: line.name, arguments: line.arguments, location: line.location,
-                                    inlineText: line.inlineText, inlineFirstLine: line.inlineFirstLine)
+        let invocation = Invocation(
+            name: line.name, arguments: line.arguments, location: line.location,
+            inlineText: line.inlineText, inlineFirstLine: line.inlineFirstLine)
         // An inline block carries its data instead of arguments.
         let count = line.inlineText == nil ? line.arguments.count : 1
         if directive.status != .rejected, !directive.argumentCount.contains(count) {
@@ -142,8 +155,10 @@ private struct Loader<FileSystem: ConfigFileSystem> {
 
     private func argumentCountProblem(_ directive: Directive, _ count: Int) -> String {
         let range = directive.argumentCount
-        let expected = range.lowerBound == range.upperBound
-            ? (range.lowerBound == 0 ? "no arguments" : "\(range.lowerBound) argument\(range.lowerBound == 1 ? "" : "s")")
+        let expected =
+            range.lowerBound == range.upperBound
+            ? (range.lowerBound == 0
+                ? "no arguments" : "\(range.lowerBound) argument\(range.lowerBound == 1 ? "" : "s")")
             : "\(range.lowerBound) to \(range.upperBound) arguments"
         return "takes \(expected), got \(count) (usage: \(directive.synopsis))"
     }

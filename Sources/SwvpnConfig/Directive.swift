@@ -25,9 +25,11 @@ public struct Directive: Sendable {
         case rejected
     }
 
-    init(_ name: String, _ argumentCount: ClosedRange<Int>, _ synopsis: String, _ summary: String,
-         status: Status = .supported,
-         _ apply: @escaping @Sendable (inout ConfigBuilder, Invocation) throws(ConfigError) -> Void) {
+    init(
+        _ name: String, _ argumentCount: ClosedRange<Int>, _ synopsis: String, _ summary: String,
+        status: Status = .supported,
+        _ apply: @escaping @Sendable (inout ConfigBuilder, Invocation) throws(ConfigError) -> Void
+    ) {
         self.name = name
         self.argumentCount = argumentCount
         self.synopsis = synopsis
@@ -55,7 +57,8 @@ struct Invocation {
     func integer(_ index: Int, _ range: ClosedRange<Int>, _ what: String) throws(ConfigError) -> Int {
         let text = arguments[index]
         guard !text.isEmpty, text.count <= 10, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-              let value = Int(text) else {
+            let value = Int(text)
+        else {
             throw error("bad \(what) '\(text)' (not a number)")
         }
         guard range.contains(value) else {
@@ -97,8 +100,14 @@ func parseTransport(_ text: String, _ inv: Invocation) throws(ConfigError) -> (T
     var family = AddressFamily.any
     var base = text.lowercased()
     for (suffix, f) in [("4", AddressFamily.ipv4), ("6", .ipv6)] {
-        if base == "udp" + suffix { base = "udp"; family = f }
-        if base.hasPrefix("tcp" + suffix) { base = "tcp" + base.dropFirst(4); family = f }
+        if base == "udp" + suffix {
+            base = "udp"
+            family = f
+        }
+        if base.hasPrefix("tcp" + suffix) {
+            base = "tcp" + base.dropFirst(4)
+            family = f
+        }
     }
     switch base {
     case "udp": return (.udp, family)

@@ -42,9 +42,11 @@ extension TunnelConfig {
         // openvpn lets a tiny `fragment` (68 with SHA512) underflow; never go below one 4-byte
         // piece so the splitter cannot trap on a config value.
         let maxFragmentSize = fragment.map {
-            max(4, FragmentSplitter.maxFragmentSize(
-                fragment: $0, layout: layout, transport: link, includeEncapsulation: fragmentCountsOuterHeaders,
-                underlay: underlay))
+            max(
+                4,
+                FragmentSplitter.maxFragmentSize(
+                    fragment: $0, layout: layout, transport: link, includeEncapsulation: fragmentCountsOuterHeaders,
+                    underlay: underlay))
         }
         return PacketPathSettings(
             layout: layout, compression: compression, mssLimit: mssLimit, maxFragmentSize: maxFragmentSize,

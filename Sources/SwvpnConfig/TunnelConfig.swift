@@ -163,7 +163,9 @@ public struct TunnelConfig: Sendable {
     public var decompressesPayloads: Bool { allowCompression != "no" }
 
     /// openvpn 2.6 compresses its own packets only with `allow-compression yes` and an algorithm.
-    public var compressesPayloads: Bool { allowCompression == "yes" && compressionAlgorithm != nil && compression != .none }
+    public var compressesPayloads: Bool {
+        allowCompression == "yes" && compressionAlgorithm != nil && compression != .none
+    }
 
     /// The second `ifconfig` argument is a netmask (topology subnet, or a tap device as in openvpn).
     public var ifconfigHasNetmask: Bool { topology == .subnet || deviceType == .tap }
@@ -206,23 +208,23 @@ public struct RemoteEndpoint: Sendable, Hashable {
     public var transport: Transport?
     public var addressFamily: AddressFamily?
 
-
     public init(host: String, port: UInt16, transport: Transport? = nil, addressFamily: AddressFamily? = nil) {
         self.host = host
         self.port = port
         self.transport = transport
         self.addressFamily = addressFamily
-    }}
+    }
+}
 
 public struct ConnectRetry: Sendable, Hashable {
     public var seconds: Int
     public var maxSeconds: Int
 
-
     public init(seconds: Int, maxSeconds: Int) {
         self.seconds = seconds
         self.maxSeconds = maxSeconds
-    }}
+    }
+}
 
 public enum MSSFix: Sendable, Hashable {
     /// No `mssfix`: OpenVPN's default (1492 counted with outer headers at tun-mtu 1500, else tun-mtu − 40 fixed).
@@ -255,7 +257,8 @@ public struct IPv4Address: Sendable, Hashable, CustomStringConvertible {
         var value: UInt32 = 0
         for part in parts {
             guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let octet = UInt32(part), octet <= 255 else { return nil }
+                let octet = UInt32(part), octet <= 255
+            else { return nil }
             value = value << 8 | octet
         }
         self.value = value
@@ -281,11 +284,11 @@ public struct IPv4Ifconfig: Sendable, Hashable {
     /// The peer address (net30/p2p) or the netmask (subnet topology).
     public var remoteOrNetmask: IPv4Address
 
-
     public init(local: IPv4Address, remoteOrNetmask: IPv4Address) {
         self.local = local
         self.remoteOrNetmask = remoteOrNetmask
-    }}
+    }
+}
 
 public struct IPv6Ifconfig: Sendable, Hashable {
     /// Address literal as written (without the prefix).
@@ -331,11 +334,11 @@ public struct RouteDelay: Sendable, Hashable {
     public var seconds: Int
     public var windowSeconds: Int
 
-
     public init(seconds: Int, windowSeconds: Int) {
         self.seconds = seconds
         self.windowSeconds = windowSeconds
-    }}
+    }
+}
 
 public enum ReplayProtection: Sendable, Hashable {
     /// `replay-window size seconds`; size 0 is strict in-order mode.
@@ -364,21 +367,21 @@ public struct StatusFile: Sendable, Hashable {
     public var path: String
     public var intervalSeconds: Int
 
-
     public init(path: String, intervalSeconds: Int) {
         self.path = path
         self.intervalSeconds = intervalSeconds
-    }}
+    }
+}
 
 public struct LogFile: Sendable, Hashable {
     public var path: String
     public var append: Bool
 
-
     public init(path: String, append: Bool) {
         self.path = path
         self.append = append
-    }}
+    }
+}
 
 public struct EnvironmentSetting: Sendable, Hashable {
     public var name: String
@@ -386,9 +389,9 @@ public struct EnvironmentSetting: Sendable, Hashable {
     /// True for `setenv-opt` (OpenVPN ignores unknown options named there).
     public var optional: Bool
 
-
     public init(name: String, value: String, optional: Bool) {
         self.name = name
         self.value = value
         self.optional = optional
-    }}
+    }
+}

@@ -18,8 +18,10 @@ public enum StatusFormat {
         public var tunReadBytes: UInt64, tunWriteBytes: UInt64, linkReadBytes: UInt64, linkWriteBytes: UInt64
         public var authReadBytes: UInt64
 
-        public init(tunReadBytes: UInt64 = 0, tunWriteBytes: UInt64 = 0, linkReadBytes: UInt64 = 0,
-                    linkWriteBytes: UInt64 = 0, authReadBytes: UInt64 = 0) {
+        public init(
+            tunReadBytes: UInt64 = 0, tunWriteBytes: UInt64 = 0, linkReadBytes: UInt64 = 0,
+            linkWriteBytes: UInt64 = 0, authReadBytes: UInt64 = 0
+        ) {
             self.tunReadBytes = tunReadBytes
             self.tunWriteBytes = tunWriteBytes
             self.linkReadBytes = linkReadBytes
@@ -55,7 +57,8 @@ public enum StatusFormat {
     public static func signalText(_ reason: String) -> String {
         let name = reason.prefix { $0 != "[" && $0 != " " }.lowercased()
         guard let open = reason.firstIndex(of: "["), let close = reason.firstIndex(of: "]"), open < close,
-              let comma = reason[open..<close].firstIndex(of: ",") else { return name }
+            let comma = reason[open..<close].firstIndex(of: ",")
+        else { return name }
         let text = reason[reason.index(after: comma)..<close]
         return text.isEmpty ? name : String(text)
     }

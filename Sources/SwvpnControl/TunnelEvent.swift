@@ -63,9 +63,11 @@ public struct Tick: Sendable, Hashable {
     /// Drop counters in a fixed order, with their label.
     public var drops: [DropTally]
 
-    public init(now: Int64, lastSent: Int64 = 0, lastReceived: Int64 = 0, txHeartbeat: Int64? = nil,
-                rxHeartbeat: Int64? = nil, peer: String? = nil, tunWriteBytes: UInt64 = 0, tunReadBytes: UInt64 = 0,
-                drops: [DropTally] = []) {
+    public init(
+        now: Int64, lastSent: Int64 = 0, lastReceived: Int64 = 0, txHeartbeat: Int64? = nil,
+        rxHeartbeat: Int64? = nil, peer: String? = nil, tunWriteBytes: UInt64 = 0, tunReadBytes: UInt64 = 0,
+        drops: [DropTally] = []
+    ) {
         self.now = now
         self.lastSent = lastSent
         self.lastReceived = lastReceived

@@ -30,18 +30,21 @@ extension TunnelSession {
         public init() {}
 
         public init(config: TunnelConfig, notify: Bool) {
-            transport = switch config.transport {
-            case .udp: .udp
-            case .tcpServer: .tcpServer
-            case .tcpClient: .tcpClient
-            }
+            transport =
+                switch config.transport {
+                case .udp: .udp
+                case .tcpServer: .tcpServer
+                case .tcpClient: .tcpClient
+                }
             let ping = config.ping
             let inactivity: PeerTimerSettings.Inactivity? =
                 ping.timeout > 0
-                ? (ping.timeoutAction == .restart ? .restart(seconds: Int64(ping.timeout)) : .exit(seconds: Int64(ping.timeout)))
+                ? (ping.timeoutAction == .restart
+                    ? .restart(seconds: Int64(ping.timeout)) : .exit(seconds: Int64(ping.timeout)))
                 : nil
-            timers = PeerTimerSettings(ping: ping.interval > 0 ? Int64(ping.interval) : nil, inactivity: inactivity,
-                                       inactivityNeedsPeer: ping.timerNeedsRemote, occ: !config.disableOCC)
+            timers = PeerTimerSettings(
+                ping: ping.interval > 0 ? Int64(ping.interval) : nil, inactivity: inactivity,
+                inactivityNeedsPeer: ping.timerNeedsRemote, occ: !config.disableOCC)
             routeNoExec = config.routeNoExec
             routeDelaySeconds = config.routeDelay.map { Int64($0.seconds) }
             exitNotifySeconds = transport == .udp ? config.explicitExitNotify.map { Int64($0) } : nil

@@ -35,7 +35,8 @@ extension TunnelSession {
         }
         switch due.terminate {
         case .restart?:
-            actions += [.log(.notice, "Inactivity timeout (--ping-restart), restarting")] + restart(.pingRestart, now: now)
+            actions +=
+                [.log(.notice, "Inactivity timeout (--ping-restart), restarting")] + restart(.pingRestart, now: now)
         case .exit?:
             return actions + [.log(.notice, "Inactivity timeout (--ping-exit), exiting")]
                 + exit("SIGTERM[soft,ping-exit] received")
@@ -59,7 +60,9 @@ extension TunnelSession {
             lastStatusText = text
             if settings.notify { actions.append(.notifyStatus(text)) }
         }
-        if settings.notify, now - tick.txHeartbeat <= Self.heartbeatSeconds, now - tick.rxHeartbeat <= Self.heartbeatSeconds {
+        if settings.notify, now - tick.txHeartbeat <= Self.heartbeatSeconds,
+            now - tick.rxHeartbeat <= Self.heartbeatSeconds
+        {
             actions.append(.notifyWatchdog)
         }
         return actions

@@ -89,8 +89,9 @@ public struct TunnelSession: Sendable {
     public var state: State {
         let peer: State.Peer = peerUp ? .up : lostReason.map { .lost($0) } ?? .waiting
         let routes: State.Routes = routesInstalled ? .installed : routesPending ? .pending : .missing
-        return State(peer: peer, since: since, routes: routes, restarts: restarts, readySent: readySent,
-                     remoteIndex: remoteIndex)
+        return State(
+            peer: peer, since: since, routes: routes, restarts: restarts, readySent: readySent,
+            remoteIndex: remoteIndex)
     }
 
     /// True once an exit is under way (exit notification sent or exit decided).
@@ -130,8 +131,10 @@ public struct TunnelSession: Sendable {
                 + restart(.connectionReset, now: now)
         case .streamDecryptFailed(let drop, let now):
             guard settings.transport != .udp, tcpConnected else { return [] }
-            return [.log(.error, "Authenticate/Decrypt packet error: \(drop)"),
-                    .log(.error, "Fatal decryption error (process_incoming_link), restarting")]
+            return [
+                .log(.error, "Authenticate/Decrypt packet error: \(drop)"),
+                .log(.error, "Fatal decryption error (process_incoming_link), restarting"),
+            ]
                 + restart(.decryptionError, now: now)
         case .tunFailed(let why):
             return [.log(.critical, "TUN device failed: \(why)")] + exit("SIGTERM[hard,tun-error] received")
@@ -211,8 +214,11 @@ public struct TunnelSession: Sendable {
             bindFailures += 1
             guard bindFailures >= settings.bindTries else {
                 let seconds = settings.bindRetrySeconds
-                return [.log(.warning, "\(why); trying again in \(seconds) s (try \(bindFailures) of \(settings.bindTries))"),
-                        .retrySetUp(afterSeconds: seconds)]
+                return [
+                    .log(
+                        .warning, "\(why); trying again in \(seconds) s (try \(bindFailures) of \(settings.bindTries))"),
+                    .retrySetUp(afterSeconds: seconds),
+                ]
             }
             phase = .stopped
             return [.fail("\(why); gave up after \(settings.bindTries) tries")]

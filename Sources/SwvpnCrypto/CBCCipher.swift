@@ -21,7 +21,9 @@ public final class CBCCipher: @unchecked Sendable {
     public convenience init(name: String, key: some Collection<UInt8>, operation: Operation) throws(CryptoError) {
         var bytes = Array(key)
         defer { SecureMemory.wipe(&bytes) }
-        let made = bytes.withUnsafeBytes { raw in Result { () throws(CryptoError) in try Self.make(name: name, key: raw, operation: operation) } }
+        let made = bytes.withUnsafeBytes { raw in
+            Result { () throws(CryptoError) in try Self.make(name: name, key: raw, operation: operation) }
+        }
         try self.init(made: made.get(), operation: operation)
     }
 
@@ -40,19 +42,24 @@ public final class CBCCipher: @unchecked Sendable {
         guard let cipher = EVP_CIPHER_fetch(nil, name, nil) else { throw Self.unavailableError(name) }
         guard EVP_CIPHER_get_mode(cipher) == EVP_CIPH_CBC_MODE else {
             EVP_CIPHER_free(cipher)
-            throw CryptoError(message: "Cipher '\(name)' mode not supported (static-key mode needs CBC)", openSSLErrors: [])
+            throw CryptoError(
+                message: "Cipher '\(name)' mode not supported (static-key mode needs CBC)", openSSLErrors: [])
         }
         let keyLength = Int(EVP_CIPHER_get_key_length(cipher))
         guard key.count == keyLength else {
             EVP_CIPHER_free(cipher)
-            throw CryptoError(message: "Cipher \(name) needs a \(keyLength)-byte key, got \(key.count)", openSSLErrors: [])
+            throw CryptoError(
+                message: "Cipher \(name) needs a \(keyLength)-byte key, got \(key.count)", openSSLErrors: [])
         }
         guard let context = EVP_CIPHER_CTX_new() else {
             EVP_CIPHER_free(cipher)
             throw CryptoError.fromQueue("EVP_CIPHER_CTX_new failed")
         }
         let enc: Int32 = operation == .encrypt ? 1 : 0
-        guard EVP_CipherInit_ex2(context, cipher, key.baseAddress?.assumingMemoryBound(to: UInt8.self), nil, enc, nil) == 1 else {
+        guard
+            EVP_CipherInit_ex2(context, cipher, key.baseAddress?.assumingMemoryBound(to: UInt8.self), nil, enc, nil)
+                == 1
+        else {
             EVP_CIPHER_CTX_free(context)
             EVP_CIPHER_free(cipher)
             throw CryptoError.fromQueue("Cannot initialise cipher \(name)")

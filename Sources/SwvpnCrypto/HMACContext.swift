@@ -24,7 +24,9 @@ public final class HMACContext: @unchecked Sendable {
             self.init(fast: fast)
             return
         }
-        let made = bytes.withUnsafeBytes { raw in Result { () throws(CryptoError) in try Self.make(digest: digest, key: raw) } }
+        let made = bytes.withUnsafeBytes { raw in
+            Result { () throws(CryptoError) in try Self.make(digest: digest, key: raw) }
+        }
         try self.init(made: made.get())
     }
 
@@ -55,18 +57,20 @@ public final class HMACContext: @unchecked Sendable {
         var digestName = Array(digest.utf8CString)
         // OSSL_PARAM keeps the pointers it is given: the parameter name must outlive EVP_MAC_init too
         // (a String passed straight in is a temporary C string, freed after the construct call).
-        let ok = OSSL_MAC_PARAM_DIGEST.withCString { parameter in digestName.withUnsafeMutableBufferPointer { name -> Bool in
-            var params = [
-                OSSL_PARAM_construct_utf8_string(parameter, name.baseAddress, 0),
-                OSSL_PARAM_construct_end(),
-            ]
-            // A zero-length key is legal HMAC, but OpenSSL wants a non-NULL pointer for it.
-            var empty: UInt8 = 0
-            let keyPointer = key.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            return withUnsafeMutablePointer(to: &empty) { emptyPointer in
-                EVP_MAC_init(context, keyPointer ?? UnsafePointer(emptyPointer), key.count, &params) == 1
+        let ok = OSSL_MAC_PARAM_DIGEST.withCString { parameter in
+            digestName.withUnsafeMutableBufferPointer { name -> Bool in
+                var params = [
+                    OSSL_PARAM_construct_utf8_string(parameter, name.baseAddress, 0),
+                    OSSL_PARAM_construct_end(),
+                ]
+                // A zero-length key is legal HMAC, but OpenSSL wants a non-NULL pointer for it.
+                var empty: UInt8 = 0
+                let keyPointer = key.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                return withUnsafeMutablePointer(to: &empty) { emptyPointer in
+                    EVP_MAC_init(context, keyPointer ?? UnsafePointer(emptyPointer), key.count, &params) == 1
+                }
             }
-        } }
+        }
         guard ok else {
             EVP_MAC_CTX_free(context)
             EVP_MAC_free(mac)

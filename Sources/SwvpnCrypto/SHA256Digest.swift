@@ -25,7 +25,8 @@ public enum SHA256Digest {
         let ok = keyBytes.withUnsafeBufferPointer { k in
             data.withUnsafeBufferPointer { input in
                 out.withUnsafeMutableBufferPointer { output in
-                    HMAC(EVP_sha256(), k.baseAddress, Int32(key.count), input.baseAddress, input.count,
+                    HMAC(
+                        EVP_sha256(), k.baseAddress, Int32(key.count), input.baseAddress, input.count,
                         output.baseAddress, &written) != nil
                 }
             }

@@ -26,10 +26,12 @@ public enum HealthHTTP {
         let lineEnd = bytes.firstIndex(of: 0x0A) ?? end
         var line = bytes[..<lineEnd]
         if line.last == 0x0D { line = line.dropLast() }
-        guard line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return .invalid(status: 400, reason: "bad request line") }
+        guard line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+            return .invalid(status: 400, reason: "bad request line")
+        }
         let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
-              parts[2].elementsEqual("HTTP/1.1".utf8) || parts[2].elementsEqual("HTTP/1.0".utf8)
+            parts[2].elementsEqual("HTTP/1.1".utf8) || parts[2].elementsEqual("HTTP/1.0".utf8)
         else { return .invalid(status: 400, reason: "bad request line") }
         let method = String(decoding: parts[0], as: UTF8.self)
         var target = String(decoding: parts[1], as: UTF8.self)
@@ -79,8 +81,10 @@ public enum HealthHTTP {
     public static let metricsType = "text/plain; version=0.0.4; charset=utf-8"
 
     /// Answers a parsed request; `snapshot` and `metrics` are called only for the routes that need them.
-    public static func respond(method: String, path: String, snapshot: () -> TunnelSnapshot,
-                               metrics: (TunnelSnapshot) -> String) -> Response {
+    public static func respond(
+        method: String, path: String, snapshot: () -> TunnelSnapshot,
+        metrics: (TunnelSnapshot) -> String
+    ) -> Response {
         guard method == "GET" || method == "HEAD" else {
             var r = error(405, "only GET and HEAD are served")
             r.extraHeaders = ["Allow: GET, HEAD"]

@@ -39,8 +39,9 @@ public struct ICMPProbe: Sendable, Equatable {
         p.storeBytes(of: 1, toByteOffset: 9, as: UInt8.self)  // ICMP
         p.storeBytes(of: source.bigEndian, toByteOffset: 12, as: UInt32.self)
         p.storeBytes(of: destination.bigEndian, toByteOffset: 16, as: UInt32.self)
-        p.storeBytes(of: InternetChecksum.finish(InternetChecksum.add(p, Self.ipHeaderLength)),
-                     toByteOffset: 10, as: UInt16.self)
+        p.storeBytes(
+            of: InternetChecksum.finish(InternetChecksum.add(p, Self.ipHeaderLength)),
+            toByteOffset: 10, as: UInt16.self)
         let icmp = p + Self.ipHeaderLength
         icmp.storeBytes(of: 8, toByteOffset: 0, as: UInt8.self)  // echo request
         icmp.storeBytes(of: identifier.bigEndian, toByteOffset: 4, as: UInt16.self)
@@ -48,7 +49,8 @@ public struct ICMPProbe: Sendable, Equatable {
         icmp.storeBytes(of: Self.marker.bigEndian, toByteOffset: 8, as: UInt64.self)
         icmp.storeBytes(of: UInt64(bitPattern: sentNanoseconds).bigEndian, toByteOffset: 16, as: UInt64.self)
         let length = Self.icmpHeaderLength + Self.payloadLength
-        icmp.storeBytes(of: InternetChecksum.finish(InternetChecksum.add(icmp, length)), toByteOffset: 2, as: UInt16.self)
+        icmp.storeBytes(
+            of: InternetChecksum.finish(InternetChecksum.add(icmp, length)), toByteOffset: 2, as: UInt16.self)
         return Self.packetLength
     }
 
@@ -57,15 +59,15 @@ public struct ICMPProbe: Sendable, Equatable {
     @inline(__always)
     public func matchReply(_ packet: UnsafeRawBufferPointer) -> UInt16? {
         guard packet.count == Self.packetLength, let p = packet.baseAddress,
-              p.load(as: UInt8.self) == 0x45,
-              p.load(fromByteOffset: 9, as: UInt8.self) == 1,
-              UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) == destination,
-              UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt32.self)) == source
+            p.load(as: UInt8.self) == 0x45,
+            p.load(fromByteOffset: 9, as: UInt8.self) == 1,
+            UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) == destination,
+            UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt32.self)) == source
         else { return nil }
         let icmp = p + Self.ipHeaderLength
         guard icmp.load(as: UInt8.self) == 0, icmp.load(fromByteOffset: 1, as: UInt8.self) == 0,
-              UInt16(bigEndian: icmp.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == identifier,
-              UInt64(bigEndian: icmp.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) == Self.marker
+            UInt16(bigEndian: icmp.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == identifier,
+            UInt64(bigEndian: icmp.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) == Self.marker
         else { return nil }
         return UInt16(bigEndian: icmp.loadUnaligned(fromByteOffset: 6, as: UInt16.self))
     }

@@ -54,7 +54,10 @@ public struct JSONWriter: Sendable {
         text += bracket
     }
 
-    public mutating func null(_ k: String? = nil) { key(k); text += "null" }
+    public mutating func null(_ k: String? = nil) {
+        key(k)
+        text += "null"
+    }
     public mutating func string(_ k: String?, _ v: String?) {
         key(k)
         text += v.map(Self.quoted) ?? "null"
@@ -63,12 +66,21 @@ public struct JSONWriter: Sendable {
         key(k)
         text += v.map { $0 ? "true" : "false" } ?? "null"
     }
-    public mutating func int(_ k: String?, _ v: Int64?) { key(k); text += v.map { "\($0)" } ?? "null" }
-    public mutating func uint(_ k: String?, _ v: UInt64?) { key(k); text += v.map { "\($0)" } ?? "null" }
+    public mutating func int(_ k: String?, _ v: Int64?) {
+        key(k)
+        text += v.map { "\($0)" } ?? "null"
+    }
+    public mutating func uint(_ k: String?, _ v: UInt64?) {
+        key(k)
+        text += v.map { "\($0)" } ?? "null"
+    }
     /// Finite numbers only (NaN and infinities become null); rounded to 3 decimals.
     public mutating func double(_ k: String?, _ v: Double?) {
         key(k)
-        guard let v, v.isFinite else { text += "null"; return }
+        guard let v, v.isFinite else {
+            text += "null"
+            return
+        }
         text += Self.decimal(v, places: 3)
     }
 

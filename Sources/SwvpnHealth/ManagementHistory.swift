@@ -12,8 +12,10 @@ public struct ManagementStateEntry: Sendable, Equatable {
     public var localAddress: String
     public var localPort: String
 
-    public init(unixTime: Int64, name: String, detail: String = "", tunnelAddress: String = "",
-                remoteAddress: String = "", remotePort: String = "", localAddress: String = "", localPort: String = "") {
+    public init(
+        unixTime: Int64, name: String, detail: String = "", tunnelAddress: String = "",
+        remoteAddress: String = "", remotePort: String = "", localAddress: String = "", localPort: String = ""
+    ) {
         self.unixTime = unixTime
         self.name = name
         self.detail = detail
@@ -73,22 +75,26 @@ extension TunnelSnapshot {
         case .up:
             let (rip, rport) = Self.splitHostPort(peer)
             let (lip, lport) = Self.splitHostPort(local)
-            return ManagementStateEntry(unixTime: unixTime, name: "CONNECTED", detail: "SUCCESS",
-                                        tunnelAddress: tunnelAddress ?? "", remoteAddress: rip, remotePort: rport,
-                                        localAddress: lip, localPort: lport)
+            return ManagementStateEntry(
+                unixTime: unixTime, name: "CONNECTED", detail: "SUCCESS",
+                tunnelAddress: tunnelAddress ?? "", remoteAddress: rip, remotePort: rport,
+                localAddress: lip, localPort: lport)
         case .lost:
             return ManagementStateEntry(unixTime: unixTime, name: "RECONNECTING", detail: reason ?? "")
         case .waiting:
-            return ManagementStateEntry(unixTime: unixTime, name: prev == nil ? "ASSIGN_IP" : "WAIT",
-                                        tunnelAddress: tunnelAddress ?? "")
+            return ManagementStateEntry(
+                unixTime: unixTime, name: prev == nil ? "ASSIGN_IP" : "WAIT",
+                tunnelAddress: tunnelAddress ?? "")
         }
     }
 
     /// What openvpn 2.6 records while a point-to-point tunnel starts: CONNECTING, ASSIGN_IP (the
     /// tunnel address) and, when the config has routes, ADD_ROUTES; CONNECTED follows when the peer is up.
     public func startupManagementStates(hasRoutes: Bool) -> [ManagementStateEntry] {
-        var entries = [ManagementStateEntry(unixTime: unixTime, name: "CONNECTING"),
-                       ManagementStateEntry(unixTime: unixTime, name: "ASSIGN_IP", tunnelAddress: tunnelAddress ?? "")]
+        var entries = [
+            ManagementStateEntry(unixTime: unixTime, name: "CONNECTING"),
+            ManagementStateEntry(unixTime: unixTime, name: "ASSIGN_IP", tunnelAddress: tunnelAddress ?? ""),
+        ]
         if hasRoutes { entries.append(ManagementStateEntry(unixTime: unixTime, name: "ADD_ROUTES")) }
         return entries
     }

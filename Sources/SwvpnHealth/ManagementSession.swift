@@ -20,8 +20,10 @@ public struct ManagementSession: Sendable {
         public var states: BoundedHistory<ManagementStateEntry>
         public var logs: BoundedHistory<ManagementLogEntry>
 
-        public init(snapshot: TunnelSnapshot, localTime: String, states: BoundedHistory<ManagementStateEntry>,
-                    logs: BoundedHistory<ManagementLogEntry>) {
+        public init(
+            snapshot: TunnelSnapshot, localTime: String, states: BoundedHistory<ManagementStateEntry>,
+            logs: BoundedHistory<ManagementLogEntry>
+        ) {
             self.snapshot = snapshot
             self.localTime = localTime
             self.states = states
@@ -64,7 +66,8 @@ public struct ManagementSession: Sendable {
         let p = Self.tokenize(line)
         guard let command = p.first else { return ([], []) }
         func need(_ n: Int, atLeast: Bool = false) -> String? {
-            p.count > n ? nil
+            p.count > n
+                ? nil
                 : "ERROR: the '\(command)' command requires \(atLeast ? "at least " : "")\(n) parameter\(n > 1 ? "s" : "")"
         }
         switch command {
@@ -98,8 +101,12 @@ public struct ManagementSession: Sendable {
         case "hold":
             guard p.count > 1 else { return (["SUCCESS: hold=\(holdFlag ? 1 : 0)"], []) }
             switch p[1] {
-            case "on": holdFlag = true; return (["SUCCESS: hold flag set to ON"], [])
-            case "off": holdFlag = false; return (["SUCCESS: hold flag set to OFF"], [])
+            case "on":
+                holdFlag = true
+                return (["SUCCESS: hold flag set to ON"], [])
+            case "off":
+                holdFlag = false
+                return (["SUCCESS: hold flag set to OFF"], [])
             case "release": return (["SUCCESS: hold release succeeded"], [])
             default: return (["ERROR: bad hold command parameter"], [])
             }
@@ -186,8 +193,16 @@ public struct ManagementSession: Sendable {
                 escape = false
                 continue
             }
-            if c == "\\" { escape = true; inWord = true; continue }
-            if c == "\"" { quoted.toggle(); inWord = true; continue }
+            if c == "\\" {
+                escape = true
+                inWord = true
+                continue
+            }
+            if c == "\"" {
+                quoted.toggle()
+                inWord = true
+                continue
+            }
             if !quoted && (c == " " || c == "\t") {
                 if inWord { words.append(current) }
                 current = ""
@@ -206,7 +221,12 @@ public struct ManagementSession: Sendable {
         var n = 0
         var sign = 1
         var chars = Substring(s)
-        if chars.first == "-" { sign = -1; chars = chars.dropFirst() } else if chars.first == "+" { chars = chars.dropFirst() }
+        if chars.first == "-" {
+            sign = -1
+            chars = chars.dropFirst()
+        } else if chars.first == "+" {
+            chars = chars.dropFirst()
+        }
         for c in chars {
             guard let d = c.wholeNumberValue, c.isASCII else { break }
             n = n &* 10 &+ d

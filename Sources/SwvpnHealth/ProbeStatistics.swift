@@ -14,8 +14,10 @@ public struct ProbeStatistics: Sendable, Equatable {
     /// The probe counts as healthy while the latest reply is at most this old.
     public var thresholdSeconds: Int64
 
-    public init(intervalSeconds: Int, sent: UInt64, received: UInt64, lossPercent: Int,
-                rttMilliseconds: Double?, lastReplySeconds: Int64?, thresholdSeconds: Int64) {
+    public init(
+        intervalSeconds: Int, sent: UInt64, received: UInt64, lossPercent: Int,
+        rttMilliseconds: Double?, lastReplySeconds: Int64?, thresholdSeconds: Int64
+    ) {
         self.intervalSeconds = intervalSeconds
         self.sent = sent
         self.received = received

@@ -50,7 +50,9 @@ public struct ProbeTracker: Sendable {
     /// Records a reply; false when it matches no recent unanswered probe (duplicate, too old).
     @discardableResult
     public mutating func reply(sequence: UInt16, now: Int64) -> Bool {
-        guard let i = recent.lastIndex(where: { $0.sequence == sequence }), recent[i].repliedAt == nil else { return false }
+        guard let i = recent.lastIndex(where: { $0.sequence == sequence }), recent[i].repliedAt == nil else {
+            return false
+        }
         recent[i].repliedAt = now
         received += 1
         lastReplyAt = now

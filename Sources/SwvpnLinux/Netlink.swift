@@ -26,8 +26,10 @@ package struct Route: Sendable, Equatable, CustomStringConvertible {
     /// OpenVPN `route ... metric` / `route-metric`; nil leaves the kernel default (0 for IPv4, 1024 for IPv6).
     package var metric: UInt32?
 
-    package init(destination: SocketAddress, prefixLength: Int, gateway: SocketAddress? = nil, ifindex: Int32,
-                metric: UInt32? = nil) {
+    package init(
+        destination: SocketAddress, prefixLength: Int, gateway: SocketAddress? = nil, ifindex: Int32,
+        metric: UInt32? = nil
+    ) {
         self.destination = destination
         self.prefixLength = prefixLength
         self.gateway = gateway
@@ -113,16 +115,20 @@ package final class Netlink {
     package func setLink(ifindex: Int32, up: Bool) throws(NetlinkError) {
         let iffUp: UInt32 = 0x1  // IFF_UP
         var message = Message(type: UInt16(RTM_NEWLINK), flags: NLM_F_REQUEST | NLM_F_ACK)
-        message.append(ifinfomsg(ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
-                                 ifi_flags: up ? iffUp : 0, ifi_change: iffUp))
+        message.append(
+            ifinfomsg(
+                ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
+                ifi_flags: up ? iffUp : 0, ifi_change: iffUp))
         try request(message, "link \(Netlink.interfaceName(ifindex)) \(up ? "up" : "down")")
     }
 
     /// `ip link set dev X mtu N` (OpenVPN `tun-mtu`).
     package func setMTU(ifindex: Int32, mtu: UInt32) throws(NetlinkError) {
         var message = Message(type: UInt16(RTM_NEWLINK), flags: NLM_F_REQUEST | NLM_F_ACK)
-        message.append(ifinfomsg(ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
-                                 ifi_flags: 0, ifi_change: 0))
+        message.append(
+            ifinfomsg(
+                ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
+                ifi_flags: 0, ifi_change: 0))
         message.appendAttribute(UInt16(IFLA_MTU), value: mtu)
         try request(message, "link \(Netlink.interfaceName(ifindex)) mtu \(mtu)")
     }
@@ -130,22 +136,27 @@ package final class Netlink {
     /// `ip link del X`: cleanup of persistent or leftover devices.
     package func deleteLink(ifindex: Int32) throws(NetlinkError) {
         var message = Message(type: UInt16(RTM_DELLINK), flags: NLM_F_REQUEST | NLM_F_ACK)
-        message.append(ifinfomsg(ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
-                                 ifi_flags: 0, ifi_change: 0))
+        message.append(
+            ifinfomsg(
+                ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
+                ifi_flags: 0, ifi_change: 0))
         try request(message, "delete link \(Netlink.interfaceName(ifindex))")
     }
 
     /// Name, MTU and flags of one link.
     package func link(ifindex: Int32) throws(NetlinkError) -> LinkInfo {
         var message = Message(type: UInt16(RTM_GETLINK), flags: NLM_F_REQUEST)
-        message.append(ifinfomsg(ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
-                                 ifi_flags: 0, ifi_change: 0))
+        message.append(
+            ifinfomsg(
+                ifi_family: UInt8(AF_UNSPEC), __ifi_pad: 0, ifi_type: 0, ifi_index: ifindex,
+                ifi_flags: 0, ifi_change: 0))
         var info: LinkInfo?
         try exchange(message, "get link \(ifindex)") { type, payload in
             guard type == UInt16(RTM_NEWLINK), payload.count >= MemoryLayout<ifinfomsg>.size else { return }
             let header = payload.loadUnaligned(as: ifinfomsg.self)
-            var result = LinkInfo(ifindex: header.ifi_index, name: "", mtu: 0, isUp: header.ifi_flags & 0x1 != 0,
-                                  isPointToPoint: header.ifi_flags & 0x10 != 0)  // IFF_UP, IFF_POINTOPOINT
+            var result = LinkInfo(
+                ifindex: header.ifi_index, name: "", mtu: 0, isUp: header.ifi_flags & 0x1 != 0,
+                isPointToPoint: header.ifi_flags & 0x10 != 0)  // IFF_UP, IFF_POINTOPOINT
             forEachAttribute(payload, from: align(MemoryLayout<ifinfomsg>.size)) { kind, value in
                 switch Int(kind) {
                 case Int(IFLA_MTU) where value.count >= 4: result.mtu = value.loadUnaligned(as: UInt32.self)
@@ -163,26 +174,35 @@ package final class Netlink {
 
     /// Adds an address: IPv4 point-to-point `local peer peer/32` (OpenVPN `ifconfig` on a tun device) when `peer`
     /// is given, otherwise `local/prefixLength` (e.g. `ifconfig-ipv6 fd00::1/64`).
-    package func addAddress(ifindex: Int32, local: SocketAddress, peer: SocketAddress? = nil,
-                           prefixLength: Int) throws(NetlinkError) {
+    package func addAddress(
+        ifindex: Int32, local: SocketAddress, peer: SocketAddress? = nil,
+        prefixLength: Int
+    ) throws(NetlinkError) {
         try changeAddress(add: true, ifindex: ifindex, local: local, peer: peer, prefixLength: prefixLength)
     }
 
-    package func deleteAddress(ifindex: Int32, local: SocketAddress, peer: SocketAddress? = nil,
-                              prefixLength: Int) throws(NetlinkError) {
+    package func deleteAddress(
+        ifindex: Int32, local: SocketAddress, peer: SocketAddress? = nil,
+        prefixLength: Int
+    ) throws(NetlinkError) {
         try changeAddress(add: false, ifindex: ifindex, local: local, peer: peer, prefixLength: prefixLength)
     }
 
-    private func changeAddress(add: Bool, ifindex: Int32, local: SocketAddress, peer: SocketAddress?,
-                               prefixLength: Int) throws(NetlinkError) {
+    private func changeAddress(
+        add: Bool, ifindex: Int32, local: SocketAddress, peer: SocketAddress?,
+        prefixLength: Int
+    ) throws(NetlinkError) {
         var operation = "address \(local.ipString)"
         if let peer { operation += " peer \(peer.ipString)" }
         operation += "/\(prefixLength) dev \(Netlink.interfaceName(ifindex))"
         if !add { operation = "delete " + operation }
-        var message = Message(type: UInt16(add ? RTM_NEWADDR : RTM_DELADDR),
-                              flags: NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0))
-        message.append(ifaddrmsg(ifa_family: UInt8(local.family.rawValue), ifa_prefixlen: UInt8(prefixLength),
-                                 ifa_flags: 0, ifa_scope: UInt8(RT_SCOPE_UNIVERSE.rawValue), ifa_index: UInt32(ifindex)))
+        var message = Message(
+            type: UInt16(add ? RTM_NEWADDR : RTM_DELADDR),
+            flags: NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0))
+        message.append(
+            ifaddrmsg(
+                ifa_family: UInt8(local.family.rawValue), ifa_prefixlen: UInt8(prefixLength),
+                ifa_flags: 0, ifa_scope: UInt8(RT_SCOPE_UNIVERSE.rawValue), ifa_index: UInt32(ifindex)))
         message.appendAttribute(UInt16(IFA_LOCAL), bytes: local.addressBytes)
         message.appendAttribute(UInt16(IFA_ADDRESS), bytes: (peer ?? local).addressBytes)
         try request(message, operation)
@@ -191,8 +211,10 @@ package final class Netlink {
     /// All addresses of a family, for checks and cleanup.
     package func addresses(family: SocketAddress.Family) throws(NetlinkError) -> [InterfaceAddress] {
         var message = Message(type: UInt16(RTM_GETADDR), flags: NLM_F_REQUEST | NLM_F_DUMP)
-        message.append(ifaddrmsg(ifa_family: UInt8(family.rawValue), ifa_prefixlen: 0, ifa_flags: 0, ifa_scope: 0,
-                                 ifa_index: 0))
+        message.append(
+            ifaddrmsg(
+                ifa_family: UInt8(family.rawValue), ifa_prefixlen: 0, ifa_flags: 0, ifa_scope: 0,
+                ifa_index: 0))
         var result: [InterfaceAddress] = []
         try exchange(message, "list addresses") { type, payload in
             guard type == UInt16(RTM_NEWADDR), payload.count >= MemoryLayout<ifaddrmsg>.size else { return }
@@ -204,8 +226,10 @@ package final class Netlink {
                 if kind == UInt16(IFA_ADDRESS) { address = Netlink.address(Int32(header.ifa_family), value) }
             }
             guard let any = local ?? address else { return }
-            result.append(InterfaceAddress(ifindex: Int32(header.ifa_index), local: any, address: address ?? any,
-                                           prefixLength: Int(header.ifa_prefixlen)))
+            result.append(
+                InterfaceAddress(
+                    ifindex: Int32(header.ifa_index), local: any, address: address ?? any,
+                    prefixLength: Int(header.ifa_prefixlen)))
         }
         return result
     }
@@ -222,13 +246,16 @@ package final class Netlink {
     }
 
     private func changeRoute(add: Bool, _ route: Route) throws(NetlinkError) {
-        var message = Message(type: UInt16(add ? RTM_NEWROUTE : RTM_DELROUTE),
-                              flags: NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0))
-        message.append(rtmsg(rtm_family: UInt8(route.destination.family.rawValue), rtm_dst_len: UInt8(route.prefixLength),
-                             rtm_src_len: 0, rtm_tos: 0, rtm_table: UInt8(RT_TABLE_MAIN.rawValue),
-                             rtm_protocol: UInt8(add ? RTPROT_BOOT : 0),
-                             rtm_scope: UInt8(add && route.gateway == nil ? RT_SCOPE_LINK.rawValue : RT_SCOPE_UNIVERSE.rawValue),
-                             rtm_type: UInt8(add ? RTN_UNICAST : 0), rtm_flags: 0))
+        var message = Message(
+            type: UInt16(add ? RTM_NEWROUTE : RTM_DELROUTE),
+            flags: NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0))
+        message.append(
+            rtmsg(
+                rtm_family: UInt8(route.destination.family.rawValue), rtm_dst_len: UInt8(route.prefixLength),
+                rtm_src_len: 0, rtm_tos: 0, rtm_table: UInt8(RT_TABLE_MAIN.rawValue),
+                rtm_protocol: UInt8(add ? RTPROT_BOOT : 0),
+                rtm_scope: UInt8(add && route.gateway == nil ? RT_SCOPE_LINK.rawValue : RT_SCOPE_UNIVERSE.rawValue),
+                rtm_type: UInt8(add ? RTN_UNICAST : 0), rtm_flags: 0))
         if route.prefixLength > 0 {
             message.appendAttribute(UInt16(RTA_DST.rawValue), bytes: route.destination.addressBytes)
         }
@@ -245,8 +272,10 @@ package final class Netlink {
     /// Routes of a family in the main table.
     package func routes(family: SocketAddress.Family) throws(NetlinkError) -> [Route] {
         var message = Message(type: UInt16(RTM_GETROUTE), flags: NLM_F_REQUEST | NLM_F_DUMP)
-        message.append(rtmsg(rtm_family: UInt8(family.rawValue), rtm_dst_len: 0, rtm_src_len: 0, rtm_tos: 0,
-                             rtm_table: 0, rtm_protocol: 0, rtm_scope: 0, rtm_type: 0, rtm_flags: 0))
+        message.append(
+            rtmsg(
+                rtm_family: UInt8(family.rawValue), rtm_dst_len: 0, rtm_src_len: 0, rtm_tos: 0,
+                rtm_table: 0, rtm_protocol: 0, rtm_scope: 0, rtm_type: 0, rtm_flags: 0))
         var result: [Route] = []
         try exchange(message, "list routes") { type, payload in
             guard type == UInt16(RTM_NEWROUTE), payload.count >= MemoryLayout<rtmsg>.size else { return }
@@ -371,8 +400,10 @@ package final class Netlink {
                         if code == 0 {
                             if !isDump { outcome = .some(nil) }
                         } else {
-                            outcome = .some(NetlinkError(operation: operation, errno: -code,
-                                                         kernelMessage: Netlink.extendedAckMessage(header, payload)))
+                            outcome = .some(
+                                NetlinkError(
+                                    operation: operation, errno: -code,
+                                    kernelMessage: Netlink.extendedAckMessage(header, payload)))
                         }
                     default:
                         handle(header.nlmsg_type, payload)
@@ -410,15 +441,18 @@ package final class Netlink {
 private func align(_ length: Int) -> Int { (length + 3) & ~3 }
 
 /// Walks rtattr TLVs in `payload` from `start`, stopping at the first malformed one.
-private func forEachAttribute(_ payload: UnsafeRawBufferPointer, from start: Int,
-                              _ body: (UInt16, UnsafeRawBufferPointer) -> Void) {
+private func forEachAttribute(
+    _ payload: UnsafeRawBufferPointer, from start: Int,
+    _ body: (UInt16, UnsafeRawBufferPointer) -> Void
+) {
     var offset = start
     while offset + MemoryLayout<rtattr>.size <= payload.count {
         let attribute = payload.loadUnaligned(fromByteOffset: offset, as: rtattr.self)
         let length = Int(attribute.rta_len)
         guard length >= MemoryLayout<rtattr>.size, offset + length <= payload.count else { return }
-        body(attribute.rta_type & 0x3fff,  // strip NLA_F_NESTED / NLA_F_NET_BYTEORDER
-             UnsafeRawBufferPointer(rebasing: payload[(offset + MemoryLayout<rtattr>.size)..<(offset + length)]))
+        body(
+            attribute.rta_type & 0x3fff,  // strip NLA_F_NESTED / NLA_F_NET_BYTEORDER
+            UnsafeRawBufferPointer(rebasing: payload[(offset + MemoryLayout<rtattr>.size)..<(offset + length)]))
         offset += align(length)
     }
 }

@@ -18,5 +18,7 @@ extension TUNDevice: PacketDevice {
     package func readPackets(into batch: PacketBatch) throws(SystemError) -> Int { try read(into: batch) }
 
     @inlinable
-    package func writePacket(_ packet: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> { try write(packet) }
+    package func writePacket(_ packet: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+        try write(packet)
+    }
 }

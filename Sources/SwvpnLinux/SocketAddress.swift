@@ -37,7 +37,8 @@ package struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         set {
             switch storage {
             case .v4(let address, _): storage = .v4(address: address, port: newValue)
-            case .v6(let high, let low, _, let scope): storage = .v6(high: high, low: low, port: newValue, scopeID: scope)
+            case .v6(let high, let low, _, let scope):
+                storage = .v6(high: high, low: low, port: newValue, scopeID: scope)
             }
         }
     }
@@ -150,7 +151,8 @@ package struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// The wildcard address of a family (0.0.0.0 / ::) with a port; port 0 means ephemeral.
     package static func any(_ family: Family, port: UInt16 = 0) -> SocketAddress {
-        family == .inet ? SocketAddress(ipv4: 0, port: port) : SocketAddress(ipv6: [UInt8](repeating: 0, count: 16), port: port)
+        family == .inet
+            ? SocketAddress(ipv4: 0, port: port) : SocketAddress(ipv6: [UInt8](repeating: 0, count: 16), port: port)
     }
 
     package static func loopback(_ family: Family, port: UInt16 = 0) -> SocketAddress {

@@ -33,7 +33,9 @@ package final class TCPSocket {
 
     /// Starts a nonblocking connect, from `local` if given (openvpn `local` on a tcp-client). Wait for
     /// writability, then call `finishConnect()`.
-    package static func connect(to address: SocketAddress, from local: SocketAddress? = nil) throws(SystemError) -> TCPSocket {
+    package static func connect(to address: SocketAddress, from local: SocketAddress? = nil) throws(SystemError)
+        -> TCPSocket
+    {
         let socket = try TCPSocket.make(address.family)
         if let local {
             _ = try syscallNoWait("setsockopt(SO_REUSEADDR)") {
@@ -47,7 +49,7 @@ package final class TCPSocket {
             _ = try syscallNoWait("connect \(address)") {
                 address.withSockAddr { sa, length in negErrno(Glibc.connect(socket.fd, sa, length)) }
             }
-        } catch where error.errno == EINPROGRESS {
+        } catch  where error.errno == EINPROGRESS {
             // The usual answer of a nonblocking connect: the outcome comes with writability.
         }
         return socket
@@ -55,7 +57,10 @@ package final class TCPSocket {
 
     private static func make(_ family: SocketAddress.Family) throws(SystemError) -> TCPSocket {
         let fd = try syscallNoWait("socket(TCP)") {
-            negErrno(socket(family.rawValue, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
+            negErrno(
+                socket(
+                    family.rawValue,
+                    Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
         }
         return TCPSocket(fd: Int32(fd))
     }
@@ -104,7 +109,9 @@ package final class TCPSocket {
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { negErrno(getsockname(fd, $0, &length)) }
             }
         }
-        guard let address = SocketAddress(&storage) else { throw SystemError(errno: EAFNOSUPPORT, syscall: "getsockname") }
+        guard let address = SocketAddress(&storage) else {
+            throw SystemError(errno: EAFNOSUPPORT, syscall: "getsockname")
+        }
         return address
     }
 

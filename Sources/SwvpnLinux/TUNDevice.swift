@@ -30,9 +30,11 @@ package final class TUNDevice {
             pattern += "%d"
         }
         var kernelName = [CChar](repeating: 0, count: Int(SWVPN_IFNAMSIZ))
-        let owned = OwnedFD(Int32(try syscallNoWait("TUNSETIFF \(pattern)") {
-            Int(swvpn_tun_open(pattern, &kernelName, options.rawValue))
-        }))
+        let owned = OwnedFD(
+            Int32(
+                try syscallNoWait("TUNSETIFF \(pattern)") {
+                    Int(swvpn_tun_open(pattern, &kernelName, options.rawValue))
+                }))
         let name = string(fromCBuffer: kernelName)
         // On failure `owned` is dropped here, which closes the new device.
         ifindex = Int32(try syscallNoWait("if_nametoindex \(name)") { Int(swvpn_ifindex(kernelName)) })

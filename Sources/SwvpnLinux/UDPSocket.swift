@@ -19,9 +19,15 @@ package final class UDPSocket {
     package init(bindingTo address: SocketAddress, reuseAddress: Bool = false) throws(SystemError) {
         family = address.family
         // On a failure below `owned` is dropped, which closes the socket.
-        let owned = OwnedFD(Int32(try syscallNoWait("socket(UDP)") {
-            negErrno(socket(address.family.rawValue, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
-        }))
+        let owned = OwnedFD(
+            Int32(
+                try syscallNoWait("socket(UDP)") {
+                    negErrno(
+                        socket(
+                            address.family.rawValue,
+                            Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0
+                        ))
+                }))
         let fd = owned.raw
         if reuseAddress {
             _ = try syscallNoWait("setsockopt(SO_REUSEADDR)") {
@@ -43,7 +49,9 @@ package final class UDPSocket {
                 try syscallNoWait("getsockname") { negErrno(getsockname(fd, sa, &length)) }
             }
         }
-        guard let address = SocketAddress(&storage) else { throw SystemError(errno: EAFNOSUPPORT, syscall: "getsockname") }
+        guard let address = SocketAddress(&storage) else {
+            throw SystemError(errno: EAFNOSUPPORT, syscall: "getsockname")
+        }
         return address
     }
 
@@ -61,17 +69,25 @@ package final class UDPSocket {
     package func setBufferSizes(receive: Int?, send: Int?) throws(SystemError) -> (receive: Int, send: Int) {
         func apply(_ bytes: Int, force: Int32, plain: Int32, name: String) throws(SystemError) {
             let value = Int32(clamping: bytes)
-            if (try? syscallNoWait("setsockopt(\(name)FORCE)") { Int(swvpn_setsockopt_int(fd, SOL_SOCKET, force, value)) }) != nil {
+            if (try? syscallNoWait("setsockopt(\(name)FORCE)") {
+                Int(swvpn_setsockopt_int(fd, SOL_SOCKET, force, value))
+            }) != nil {
                 return
             }
-            _ = try syscallNoWait("setsockopt(\(name), \(bytes))") { Int(swvpn_setsockopt_int(fd, SOL_SOCKET, plain, value)) }
+            _ = try syscallNoWait("setsockopt(\(name), \(bytes))") {
+                Int(swvpn_setsockopt_int(fd, SOL_SOCKET, plain, value))
+            }
         }
         if let receive { try apply(receive, force: swvpn_SO_RCVBUFFORCE, plain: SO_RCVBUF, name: "SO_RCVBUF") }
         if let send { try apply(send, force: swvpn_SO_SNDBUFFORCE, plain: SO_SNDBUF, name: "SO_SNDBUF") }
         var actualReceive: Int32 = 0
         var actualSend: Int32 = 0
-        _ = try syscallNoWait("getsockopt(SO_RCVBUF)") { Int(swvpn_getsockopt_int(fd, SOL_SOCKET, SO_RCVBUF, &actualReceive)) }
-        _ = try syscallNoWait("getsockopt(SO_SNDBUF)") { Int(swvpn_getsockopt_int(fd, SOL_SOCKET, SO_SNDBUF, &actualSend)) }
+        _ = try syscallNoWait("getsockopt(SO_RCVBUF)") {
+            Int(swvpn_getsockopt_int(fd, SOL_SOCKET, SO_RCVBUF, &actualReceive))
+        }
+        _ = try syscallNoWait("getsockopt(SO_SNDBUF)") {
+            Int(swvpn_getsockopt_int(fd, SOL_SOCKET, SO_SNDBUF, &actualSend))
+        }
         return (Int(actualReceive), Int(actualSend))
     }
 

@@ -22,13 +22,20 @@ public struct CipherSpec: Sendable, Hashable, CustomStringConvertible {
 
     public static let none = CipherSpec(name: "none", keyLength: 0, blockSize: 0, needsLegacyProvider: false)
     public static let bfCBC = CipherSpec(name: "BF-CBC", keyLength: 16, blockSize: 8, needsLegacyProvider: true)
-    public static let aes128CBC = CipherSpec(name: "AES-128-CBC", keyLength: 16, blockSize: 16, needsLegacyProvider: false)
-    public static let aes192CBC = CipherSpec(name: "AES-192-CBC", keyLength: 24, blockSize: 16, needsLegacyProvider: false)
-    public static let aes256CBC = CipherSpec(name: "AES-256-CBC", keyLength: 32, blockSize: 16, needsLegacyProvider: false)
-    public static let camellia128CBC = CipherSpec(name: "CAMELLIA-128-CBC", keyLength: 16, blockSize: 16, needsLegacyProvider: false)
-    public static let camellia192CBC = CipherSpec(name: "CAMELLIA-192-CBC", keyLength: 24, blockSize: 16, needsLegacyProvider: false)
-    public static let camellia256CBC = CipherSpec(name: "CAMELLIA-256-CBC", keyLength: 32, blockSize: 16, needsLegacyProvider: false)
-    public static let desEDE3CBC = CipherSpec(name: "DES-EDE3-CBC", keyLength: 24, blockSize: 8, needsLegacyProvider: false)
+    public static let aes128CBC = CipherSpec(
+        name: "AES-128-CBC", keyLength: 16, blockSize: 16, needsLegacyProvider: false)
+    public static let aes192CBC = CipherSpec(
+        name: "AES-192-CBC", keyLength: 24, blockSize: 16, needsLegacyProvider: false)
+    public static let aes256CBC = CipherSpec(
+        name: "AES-256-CBC", keyLength: 32, blockSize: 16, needsLegacyProvider: false)
+    public static let camellia128CBC = CipherSpec(
+        name: "CAMELLIA-128-CBC", keyLength: 16, blockSize: 16, needsLegacyProvider: false)
+    public static let camellia192CBC = CipherSpec(
+        name: "CAMELLIA-192-CBC", keyLength: 24, blockSize: 16, needsLegacyProvider: false)
+    public static let camellia256CBC = CipherSpec(
+        name: "CAMELLIA-256-CBC", keyLength: 32, blockSize: 16, needsLegacyProvider: false)
+    public static let desEDE3CBC = CipherSpec(
+        name: "DES-EDE3-CBC", keyLength: 24, blockSize: 8, needsLegacyProvider: false)
 
     /// OpenVPN 2.6's static-key default when no `cipher` is configured.
     public static let openVPNDefault = bfCBC

@@ -26,7 +26,8 @@ public enum CompressionDropReason: Error, Sendable, Hashable, CustomStringConver
         case .badStubSwapHeaderByte(let b): "Bad compression stub (swap) decompression header byte: \(b)"
         case .lz4CompressedUnsupported:
             "LZ4-compressed packet dropped: decompression is off (allow-compression no)"
-        case .decompressedTooLong(let capacity): "compressed packet dropped: it decompresses to more than \(capacity) bytes"
+        case .decompressedTooLong(let capacity):
+            "compressed packet dropped: it decompresses to more than \(capacity) bytes"
         case .malformedCompressedData: "compressed packet dropped: malformed compressed data"
         case .badStubV2HeaderByte(let b): "Bad compression stub v2 decompression header byte: \(b)"
         case .truncatedV2Header: "Truncated compression stub v2 header"
@@ -61,7 +62,8 @@ extension CompressionFraming {
     /// Needs `maxOverhead` bytes of headroom and `maxTailroom` bytes of tailroom; nil (drop the
     /// packet) when they are missing. Empty packets are left alone, as openvpn does.
     @inline(__always)
-    public func frame(_ buffer: UnsafeMutableRawBufferPointer, offset: Int, length: Int) -> (offset: Int, length: Int)? {
+    public func frame(_ buffer: UnsafeMutableRawBufferPointer, offset: Int, length: Int) -> (offset: Int, length: Int)?
+    {
         guard length > 0 else { return (offset, length) }
         switch self {
         case .none:
@@ -88,7 +90,9 @@ extension CompressionFraming {
     /// `0x66` in front (LZO), `0x69` swapped with the first byte (`compress lz4`), or `0x50 0x01` in
     /// front (`lz4-v2`). Needs the same head- and tailroom as `frame`.
     @inline(__always)
-    public func frameCompressed(_ buffer: UnsafeMutableRawBufferPointer, offset: Int, length: Int) -> (offset: Int, length: Int) {
+    public func frameCompressed(_ buffer: UnsafeMutableRawBufferPointer, offset: Int, length: Int) -> (
+        offset: Int, length: Int
+    ) {
         switch self {
         case .none:
             return (offset, length)

@@ -52,9 +52,11 @@ public struct CryptoSelfTest {
             }
             switch opener.open(buffer + wire.start, length: wire.length, now: Int64(now)) {
             case .payload(let offset, let opened, _, _):
-                let same = opened == length && pattern.withUnsafeBytes {
-                    memoryEqual(buffer + wire.start + offset, $0.baseAddress!, length)
-                }
+                let same =
+                    opened == length
+                    && pattern.withUnsafeBytes {
+                        memoryEqual(buffer + wire.start + offset, $0.baseAddress!, length)
+                    }
                 if !same { throw .mismatch(length: length) }
             case .dropped(let why):
                 throw .openFailed(length: length, why)
@@ -64,7 +66,8 @@ public struct CryptoSelfTest {
 }
 
 private func memoryEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
-    for index in 0..<count where a.load(fromByteOffset: index, as: UInt8.self) != b.load(fromByteOffset: index, as: UInt8.self) {
+    for index in 0..<count
+    where a.load(fromByteOffset: index, as: UInt8.self) != b.load(fromByteOffset: index, as: UInt8.self) {
         return false
     }
     return true

@@ -22,10 +22,12 @@ enum DataChannelKeys {
     ) throws(CryptoError) -> CBCCipher? {
         guard !spec.isNone else { return nil }
         try CryptoProviders.ensureAvailable(cipherName: spec.name, needsLegacyProvider: spec.needsLegacyProvider)
-        let cipher = try CBCCipher(name: spec.name, key: key.cipherKey(slot: slot, length: spec.keyLength), operation: operation)
+        let cipher = try CBCCipher(
+            name: spec.name, key: key.cipherKey(slot: slot, length: spec.keyLength), operation: operation)
         guard cipher.ivLength == spec.ivLength, cipher.blockSize == spec.blockSize else {
             throw CryptoError(
-                message: "Cipher \(spec.name): OpenSSL reports IV \(cipher.ivLength) / block \(cipher.blockSize) bytes, "
+                message:
+                    "Cipher \(spec.name): OpenSSL reports IV \(cipher.ivLength) / block \(cipher.blockSize) bytes, "
                     + "expected \(spec.ivLength) / \(spec.blockSize)", openSSLErrors: [])
         }
         return cipher
@@ -35,7 +37,9 @@ enum DataChannelKeys {
         guard !spec.isNone else { return nil }
         let hmac = try HMACContext(digest: spec.name, key: key.hmacKey(slot: slot, length: spec.length))
         guard hmac.length == spec.length else {
-            throw CryptoError(message: "Digest \(spec.name): OpenSSL reports \(hmac.length) bytes, expected \(spec.length)", openSSLErrors: [])
+            throw CryptoError(
+                message: "Digest \(spec.name): OpenSSL reports \(hmac.length) bytes, expected \(spec.length)",
+                openSSLErrors: [])
         }
         return hmac
     }

@@ -46,7 +46,9 @@ public final class DataChannelSealer: @unchecked Sendable {
         _ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, capacity: Int, now: UInt32
     ) -> SealResult {
         guard let cipher else {
-            return sealCore(buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now, iv: nil)
+            return sealCore(
+                buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now,
+                iv: nil)
         }
         let ivLength = cipher.ivLength
         if ivPoolUsed + ivLength > ivPoolBytes {
@@ -58,7 +60,8 @@ public final class DataChannelSealer: @unchecked Sendable {
             ivPoolUsed = 0
         }
         let iv = UnsafeRawPointer(ivPool + ivPoolUsed)
-        let result = sealCore(buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now, iv: iv)
+        let result = sealCore(
+            buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now, iv: iv)
         if case .sealed = result { ivPoolUsed += ivLength }  // never reuse an IV that went on the wire
         return result
     }
@@ -74,7 +77,8 @@ public final class DataChannelSealer: @unchecked Sendable {
         _ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, capacity: Int, now: UInt32,
         iv: UnsafeRawPointer
     ) -> SealResult {
-        sealCore(buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now, iv: iv)
+        sealCore(
+            buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now, iv: iv)
     }
 
     @inline(__always)

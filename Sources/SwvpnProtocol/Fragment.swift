@@ -117,10 +117,12 @@ public struct FragmentPlan: Sendable, Hashable {
     /// or nil (drop the datagram) when the piece does not exist, does not fit, or its size cannot
     /// be encoded in the header.
     public func write(
-        piece i: Int, of datagram: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, at offset: Int
+        piece i: Int, of datagram: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+        at offset: Int
     ) -> Int? {
         guard (0..<count).contains(i), i < FragmentHeader.maxPieces, pieceSize & 3 == 0, pieceSize >> 2 < 1 << 14,
-              totalLength <= datagram.count, offset >= 0 else { return nil }
+            totalLength <= datagram.count, offset >= 0
+        else { return nil }
         let r = range(piece: i)
         guard offset + FragmentHeader.length + r.count <= destination.count else { return nil }
         header(piece: i).write(into: destination, at: offset)
@@ -153,7 +155,8 @@ public struct FragmentSplitter: Sendable {
         let size = Self.optimalPieceSize(length: length, max: maxFragmentSize)
         guard length <= size * FragmentHeader.maxPieces else { return nil }
         sequenceID &+= 1
-        return FragmentPlan(totalLength: length, pieceSize: size, count: (length + size - 1) / size, sequenceID: sequenceID)
+        return FragmentPlan(
+            totalLength: length, pieceSize: size, count: (length + size - 1) / size, sequenceID: sequenceID)
     }
 
     /// Evens out piece sizes (openvpn's rule): when the remainder is small, shrink all pieces so

@@ -67,7 +67,8 @@ public final class FragmentReassembler {
         let s = Int(header.sequenceID) % Self.slotCount
         if slots[s].defined && slots[s].timestamp + Self.ttl <= now { slots[s].defined = false }
         if !slots[s].defined || slots[s].sequenceID != header.sequenceID || slots[s].pieceSize != size {
-            slots[s] = Slot(defined: true, sequenceID: header.sequenceID, pieceSize: size, map: 0, length: 0, timestamp: now)
+            slots[s] = Slot(
+                defined: true, sequenceID: header.sequenceID, pieceSize: size, map: 0, length: 0, timestamp: now)
         }
         let start = header.index * size
         guard start + bodyLength <= capacity else {

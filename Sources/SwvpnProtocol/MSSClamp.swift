@@ -137,7 +137,10 @@ public enum MSSClamp {
         while end - o > 1 {
             let kind = p[o]
             if kind == 0 { break }  // end of options
-            if kind == 1 { o += 1; continue }  // NOP
+            if kind == 1 {
+                o += 1
+                continue
+            }  // NOP
             let optionLength = Int(p[o + 1])
             if optionLength <= 0 || optionLength > end - o { break }
             if kind == 2 && optionLength == 4 {

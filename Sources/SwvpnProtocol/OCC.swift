@@ -18,7 +18,13 @@ public enum OCCMessage: Sendable, Hashable {
     case unrecognized(opcode: UInt8?)
 
     public enum Opcode: UInt8, Sendable {
-        case request = 0, reply = 1, mtuLoadRequest = 2, mtuLoad = 3, mtuRequest = 4, mtuReply = 5, exit = 6
+        case request = 0
+        case reply = 1
+        case mtuLoadRequest = 2
+        case mtuLoad = 3
+        case mtuRequest = 4
+        case mtuReply = 5
+        case exit = 6
     }
 
     public static let magicLength = 16
@@ -87,20 +93,31 @@ public enum OCCMessage: Sendable, Hashable {
             UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + Self.magicLength]).copyMemory(from: magic)
         }
         var p = offset + Self.magicLength
-        func put(_ b: UInt8) { buffer[p] = b; p += 1 }
-        func put16(_ v: UInt16) { put(UInt8(v >> 8)); put(UInt8(v & 0xff)) }
+        func put(_ b: UInt8) {
+            buffer[p] = b
+            p += 1
+        }
+        func put16(_ v: UInt16) {
+            put(UInt8(v >> 8))
+            put(UInt8(v & 0xff))
+        }
         switch self {
         case .request: put(Opcode.request.rawValue)
         case .reply(let s):
             put(Opcode.reply.rawValue)
             for b in s.utf8 { put(b) }
             put(0)
-        case .mtuLoadRequest(let size): put(Opcode.mtuLoadRequest.rawValue); put16(size)
+        case .mtuLoadRequest(let size):
+            put(Opcode.mtuLoadRequest.rawValue)
+            put16(size)
         case .mtuLoad(let n):
             put(Opcode.mtuLoad.rawValue)
             for _ in 0..<max(0, n) { put(0) }
         case .mtuRequest: put(Opcode.mtuRequest.rawValue)
-        case .mtuReply(let r, let s): put(Opcode.mtuReply.rawValue); put16(r); put16(s)
+        case .mtuReply(let r, let s):
+            put(Opcode.mtuReply.rawValue)
+            put16(r)
+            put16(s)
         case .exit: put(Opcode.exit.rawValue)
         case .unrecognized: return nil
         }

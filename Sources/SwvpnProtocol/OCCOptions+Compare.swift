@@ -49,7 +49,10 @@ extension OCCOptions {
             let n = name(item)
             var found = false
             for other in remote {
-                if other == item { found = true; break }
+                if other == item {
+                    found = true
+                    break
+                }
                 if name(other) == n {
                     warnings.append(.inconsistent(option: n, local: item, remote: other))
                     found = true

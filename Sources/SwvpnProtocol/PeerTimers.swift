@@ -20,7 +20,8 @@ public struct PeerTimerSettings: Sendable, Hashable {
     /// False with OpenVPN `--disable-occ` (stops requests; replies are still sent).
     public var occ: Bool
 
-    public init(ping: Int64? = nil, inactivity: Inactivity? = nil, inactivityNeedsPeer: Bool = false, occ: Bool = true) {
+    public init(ping: Int64? = nil, inactivity: Inactivity? = nil, inactivityNeedsPeer: Bool = false, occ: Bool = true)
+    {
         precondition((ping ?? 1) > 0)
         self.ping = ping
         self.inactivity = inactivity

@@ -17,7 +17,9 @@ struct AWSSetup {
 
     static func make(_ config: MonitorConfig) async throws -> AWSSetup {
         let transport = URLSessionTransport()
-        let imds = IMDSClient(endpoint: config.imdsEndpoint.flatMap { URL(string: $0) } ?? IMDSClient.defaultEndpoint, transport: transport)
+        let imds = IMDSClient(
+            endpoint: config.imdsEndpoint.flatMap { URL(string: $0) } ?? IMDSClient.defaultEndpoint,
+            transport: transport)
         let region: String
         if let configured = config.region {
             region = configured
@@ -32,8 +34,10 @@ struct AWSSetup {
         let selfInstanceId = try? await imds.instanceId()
         // The instance role first, environment variables as a fallback.
         let credentials = CredentialChain([IMDSCredentialsProvider(imds: imds), EnvironmentCredentialsProvider()])
-        let client = EC2Client(configuration: .init(region: region, endpoint: config.ec2Endpoint.flatMap { URL(string: $0) }),
-                               credentials: credentials, transport: transport)
-        return AWSSetup(region: region, selfInstanceId: selfInstanceId, ec2: client, credentials: credentials, transport: transport)
+        let client = EC2Client(
+            configuration: .init(region: region, endpoint: config.ec2Endpoint.flatMap { URL(string: $0) }),
+            credentials: credentials, transport: transport)
+        return AWSSetup(
+            region: region, selfInstanceId: selfInstanceId, ec2: client, credentials: credentials, transport: transport)
     }
 }

@@ -1,6 +1,6 @@
-import Synchronization
 import SwvpnAWS
 import SwvpnMonitorCore
+import Synchronization
 
 /// Turns the decision core's EC2 actions into `EC2API` calls and their results into events, and counts
 /// every call by action and result code for the metrics.
@@ -22,38 +22,47 @@ final class EC2Bridge: Sendable {
     func perform(_ action: MonitorAction) async -> MonitorEvent? {
         switch action {
         case .readRoutes:
-            return .routesRead(await call("DescribeRouteTables") { [self] () throws(AWSError) in
-                try await observations(ec2.describeRouteTables(ids: tableIds))
-            })
+            return .routesRead(
+                await call("DescribeRouteTables") { [self] () throws(AWSError) in
+                    try await observations(ec2.describeRouteTables(ids: tableIds))
+                })
         case .readInstances:
             let ids = config.instances.map(\.instanceId)
-            return .instancesRead(await call("DescribeInstanceStatus") { [ec2] () throws(AWSError) in
-                try await ec2.describeInstanceStatus(ids: ids).map {
-                    InstanceObservation(instanceId: $0.instanceId, state: $0.state, impaired: $0.isImpaired)
-                }
-            })
+            return .instancesRead(
+                await call("DescribeInstanceStatus") { [ec2] () throws(AWSError) in
+                    try await ec2.describeInstanceStatus(ids: ids).map {
+                        InstanceObservation(instanceId: $0.instanceId, state: $0.state, impaired: $0.isImpaired)
+                    }
+                })
         case .writeRoute(let r, let target):
-            let route = config.routes[r], eni = config.instances[target].eniId
-            return .routeWritten(route: r, await call("ReplaceRoute") { [ec2] () throws(AWSError) in
-                try await ec2.replaceRoute(tableId: route.tableId, destinationCidr: route.destination, target: .networkInterface(eni))
-                return MonitorEvent.Empty()
-            })
+            let route = config.routes[r]
+            let eni = config.instances[target].eniId
+            return .routeWritten(
+                route: r,
+                await call("ReplaceRoute") { [ec2] () throws(AWSError) in
+                    try await ec2.replaceRoute(
+                        tableId: route.tableId, destinationCidr: route.destination, target: .networkInterface(eni))
+                    return MonitorEvent.Empty()
+                })
         case .restart(let i, let step):
             let id = config.instances[i].instanceId
-            let name = switch step {
-            case .reboot: "RebootInstances"
-            case .stop, .forceStop: "StopInstances"
-            case .start: "StartInstances"
-            }
-            return .restartFinished(instance: i, step: step, await call(name) { [ec2] () throws(AWSError) in
+            let name =
                 switch step {
-                case .reboot: try await ec2.rebootInstances(ids: [id])
-                case .stop: try await ec2.stopInstances(ids: [id], force: false)
-                case .forceStop: try await ec2.stopInstances(ids: [id], force: true)
-                case .start: try await ec2.startInstances(ids: [id])
+                case .reboot: "RebootInstances"
+                case .stop, .forceStop: "StopInstances"
+                case .start: "StartInstances"
                 }
-                return MonitorEvent.Empty()
-            })
+            return .restartFinished(
+                instance: i, step: step,
+                await call(name) { [ec2] () throws(AWSError) in
+                    switch step {
+                    case .reboot: try await ec2.rebootInstances(ids: [id])
+                    case .stop: try await ec2.stopInstances(ids: [id], force: false)
+                    case .forceStop: try await ec2.stopInstances(ids: [id], force: true)
+                    case .start: try await ec2.startInstances(ids: [id])
+                    }
+                    return MonitorEvent.Empty()
+                })
         case .checkHealth, .report:
             return nil
         }
@@ -63,15 +72,20 @@ final class EC2Bridge: Sendable {
     private func observations(_ tables: [EC2RouteTable]) -> [RouteObservation] {
         var result: [RouteObservation] = []
         for table in tables {
-            for route in table.routes where config.routes.contains(where: { $0.tableId == table.id && $0.destination == route.destinationCidr }) {
-                result.append(RouteObservation(tableId: table.id, destination: route.destinationCidr, instanceId: route.instanceId,
-                                               networkInterfaceId: route.networkInterfaceId, blackhole: route.isBlackhole))
+            for route in table.routes
+            where config.routes.contains(where: { $0.tableId == table.id && $0.destination == route.destinationCidr }) {
+                result.append(
+                    RouteObservation(
+                        tableId: table.id, destination: route.destinationCidr, instanceId: route.instanceId,
+                        networkInterfaceId: route.networkInterfaceId, blackhole: route.isBlackhole))
             }
         }
         return result
     }
 
-    private func call<T: Sendable>(_ action: String, _ body: () async throws(AWSError) -> T) async -> Result<T, APIFailure> {
+    private func call<T: Sendable>(_ action: String, _ body: () async throws(AWSError) -> T) async -> Result<
+        T, APIFailure
+    > {
         do {
             let value = try await body()
             count(action, "ok")
@@ -88,11 +102,12 @@ final class EC2Bridge: Sendable {
 
     /// No answer counts toward isolation; throttling and 5xx are worth retrying; the rest is a refusal.
     static func failure(_ error: AWSError) -> APIFailure {
-        let kind: APIFailure.Kind = switch error.kind {
-        case .transport, .timeout: .unreachable
-        case .throttled, .server: .retryable
-        case .client, .credentials, .malformedResponse: .rejected
-        }
+        let kind: APIFailure.Kind =
+            switch error.kind {
+            case .transport, .timeout: .unreachable
+            case .throttled, .server: .retryable
+            case .client, .credentials, .malformedResponse: .rejected
+            }
         return APIFailure(kind, error.description)
     }
 }
@@ -106,7 +121,9 @@ extension EC2Bridge {
             do {
                 if try await ec2.sourceDestCheck(instanceId: instance.instanceId) {
                     count("DescribeInstanceAttribute", "ok")
-                    problems.append("\(instance.name) (\(instance.instanceId)) has the source/destination check on: it will drop forwarded traffic")
+                    problems.append(
+                        "\(instance.name) (\(instance.instanceId)) has the source/destination check on: it will drop forwarded traffic"
+                    )
                 } else {
                     count("DescribeInstanceAttribute", "ok")
                 }

@@ -22,7 +22,8 @@ final class HealthPoller: Sendable {
     }
 
     func round() async -> [HealthObservation] {
-        let targets = self.targets, timeout = self.timeout
+        let targets = self.targets
+        let timeout = self.timeout
         let results = await withCheckedContinuation { (continuation: CheckedContinuation<[Outcome], Never>) in
             Thread.detachNewThread {
                 continuation.resume(returning: Self.exchange(targets.map(\.endpoint), timeout))
@@ -62,17 +63,25 @@ final class HealthPoller: Sendable {
         let deadline = ContinuousClock.now + timeout
         var exchanges = endpoints.map { Exchange(request: HealthResponse.request($0)) }
         for (i, endpoint) in endpoints.enumerated() {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else { exchanges[i].outcome = .failed("socket: \(String(cString: strerror(errno)))"); continue }
+            let fd = socket(
+                AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else {
+                exchanges[i].outcome = .failed("socket: \(String(cString: strerror(errno)))")
+                continue
+            }
             exchanges[i].fd = fd
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = endpoint.port.bigEndian
             address.sin_addr.s_addr = endpoint.address.value.bigEndian
             let rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
-            if rc == 0 { exchanges[i].connected = true } else if errno != EINPROGRESS {
+            if rc == 0 {
+                exchanges[i].connected = true
+            } else if errno != EINPROGRESS {
                 exchanges[i].outcome = .failed("connect: \(String(cString: strerror(errno)))")
             }
         }
@@ -82,9 +91,14 @@ final class HealthPoller: Sendable {
             guard left > .zero else { break }
             let open = exchanges.indices.filter { exchanges[$0].outcome == nil }
             var fds = open.map { i in
-                pollfd(fd: exchanges[i].fd, events: Int16(exchanges[i].connected && exchanges[i].sent == exchanges[i].request.count ? POLLIN : POLLOUT), revents: 0)
+                pollfd(
+                    fd: exchanges[i].fd,
+                    events: Int16(
+                        exchanges[i].connected && exchanges[i].sent == exchanges[i].request.count ? POLLIN : POLLOUT),
+                    revents: 0)
             }
-            let ms = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
+            let ms = Int32(
+                clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
             guard poll(&fds, nfds_t(fds.count), ms) >= 0 || errno == EINTR else { break }
             for (k, i) in open.enumerated() where fds[k].revents != 0 {
                 step(&exchanges[i], &buffer)
@@ -92,7 +106,9 @@ final class HealthPoller: Sendable {
         }
         for i in exchanges.indices {
             if exchanges[i].fd >= 0 { close(exchanges[i].fd) }
-            if exchanges[i].outcome == nil { exchanges[i].outcome = .failed("no answer within \(MonitorCore.seconds(timeout))") }
+            if exchanges[i].outcome == nil {
+                exchanges[i].outcome = .failed("no answer within \(MonitorCore.seconds(timeout))")
+            }
         }
         return exchanges.map { $0.outcome! }
     }
@@ -102,12 +118,19 @@ final class HealthPoller: Sendable {
             var error: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
             getsockopt(x.fd, SOL_SOCKET, SO_ERROR, &error, &length)
-            guard error == 0 else { x.outcome = .failed("connect: \(String(cString: strerror(error)))"); return }
+            guard error == 0 else {
+                x.outcome = .failed("connect: \(String(cString: strerror(error)))")
+                return
+            }
             x.connected = true
         }
         if x.sent < x.request.count {
             let n = x.request[x.sent...].withUnsafeBytes { send(x.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n > 0 { x.sent += n } else if n < 0 && errno != EAGAIN { x.outcome = .failed("send: \(String(cString: strerror(errno)))") }
+            if n > 0 {
+                x.sent += n
+            } else if n < 0 && errno != EAGAIN {
+                x.outcome = .failed("send: \(String(cString: strerror(errno)))")
+            }
             return
         }
         let n = buffer.withUnsafeMutableBytes { recv(x.fd, $0.baseAddress, $0.count, 0) }
@@ -122,7 +145,9 @@ final class HealthPoller: Sendable {
     }
 
     private static func finish(_ x: inout Exchange) {
-        if let response = HealthResponse.parse(x.received) { x.outcome = .answered(response) } else {
+        if let response = HealthResponse.parse(x.received) {
+            x.outcome = .answered(response)
+        } else {
             x.outcome = .failed("not an HTTP answer")
         }
     }
@@ -140,6 +165,7 @@ final class HealthPoller: Sendable {
             parts.append("probe_loss=\(loss)%")
         }
         let line = parts.joined(separator: " ")
-        return String(line.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F }.prefix(200).map(Character.init))
+        return String(
+            line.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F }.prefix(200).map(Character.init))
     }
 }

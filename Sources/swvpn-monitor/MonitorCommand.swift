@@ -10,7 +10,8 @@ import SwvpnMonitorCore
 struct SwvpnMonitor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swvpn-monitor",
-        abstract: "High-availability monitor for swvpnd tunnels between AWS VPCs: moves both VPCs' routes to the standby tunnel, verified, and back.",
+        abstract:
+            "High-availability monitor for swvpnd tunnels between AWS VPCs: moves both VPCs' routes to the standby tunnel, verified, and back.",
         discussion: MonitorHelp.text,
         version: "0.1.0",
         subcommands: [Run.self, Status.self],
@@ -43,8 +44,9 @@ extension SwvpnMonitor {
 
         @OptionGroup var config: ConfigOption
 
-        @Flag(name: [.customLong("check-config"), .customLong("test-config")],
-              help: "Validate the config, print what it describes, and exit.")
+        @Flag(
+            name: [.customLong("check-config"), .customLong("test-config")],
+            help: "Validate the config, print what it describes, and exit.")
         var checkConfig = false
 
         func run() async throws {
@@ -59,7 +61,8 @@ extension SwvpnMonitor {
             var metrics: MetricsListener?
             if let listen = config.metricsListen {
                 do throws(SystemError) {
-                    metrics = try MetricsListener(name: "metrics-listen", host: listen.address, port: listen.port, logger: logger)
+                    metrics = try MetricsListener(
+                        name: "metrics-listen", host: listen.address, port: listen.port, logger: logger)
                 } catch {
                     logger.critical("metrics-listen \(listen.address) \(listen.port): \(error)")
                     throw ExitCode(1)
@@ -75,9 +78,15 @@ extension SwvpnMonitor {
                 throw ExitCode(1)
             }
             let host = aws.selfInstanceId.map { ", running on \($0)" } ?? ""
-            logger.notice("swvpn-monitor starting: \(config.sourceName), region \(aws.region), \(config.tunnels.count) tunnels, \(config.routes.count) routes\(host)")
-            let hook = Notifications(exec: config.notify.exec.map { NotificationHook(argv: $0, timeout: config.notify.timeout, logger: logger) },
-                                     sns: SNSPublisher(config: config, credentials: aws.credentials, transport: aws.transport, logger: logger))
+            logger.notice(
+                "swvpn-monitor starting: \(config.sourceName), region \(aws.region), \(config.tunnels.count) tunnels, \(config.routes.count) routes\(host)"
+            )
+            let hook = Notifications(
+                exec: config.notify.exec.map {
+                    NotificationHook(argv: $0, timeout: config.notify.timeout, logger: logger)
+                },
+                sns: SNSPublisher(
+                    config: config, credentials: aws.credentials, transport: aws.transport, logger: logger))
             let ec2 = EC2Bridge(ec2: aws.ec2, config: config)
             // Alongside the loop, so a slow EC2 at start does not hold back the first health checks.
             Task {
@@ -87,14 +96,18 @@ extension SwvpnMonitor {
                     await hook.send(report)
                 }
             }
-            await MonitorLoop(config: config, region: aws.region, selfInstanceId: aws.selfInstanceId, health: HealthPoller(config: config),
-                              ec2: ec2, logger: logger, hook: hook, notifier: SystemdNotifier.fromEnvironment(),
-                              metrics: metrics).run()
+            await MonitorLoop(
+                config: config, region: aws.region, selfInstanceId: aws.selfInstanceId,
+                health: HealthPoller(config: config),
+                ec2: ec2, logger: logger, hook: hook, notifier: SystemdNotifier.fromEnvironment(),
+                metrics: metrics
+            ).run()
         }
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the running monitor's tunnels, routes, instances and counters.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the running monitor's tunnels, routes, instances and counters.")
 
         @OptionGroup var config: ConfigOption
 

@@ -15,15 +15,21 @@ enum MonitorHelp {
         var out = "\(c.sourceName): OK\n"
         out += "region \(c.region ?? "(from instance metadata)")\n"
         for t in c.tunnels {
-            out += "tunnel \(t.name): \(c.instances[t.ends[0]].name) \(t.healthURLs[0]) <-> \(c.instances[t.ends[1]].name) \(t.healthURLs[1])\n"
+            out +=
+                "tunnel \(t.name): \(c.instances[t.ends[0]].name) \(t.healthURLs[0]) <-> \(c.instances[t.ends[1]].name) \(t.healthURLs[1])\n"
         }
         for r in c.routes {
-            out += "route \(r.tableId) \(r.destination): home \(c.instances[r.home].name) (tunnel \(c.tunnels[r.homeTunnel].name)), "
+            out +=
+                "route \(r.tableId) \(r.destination): home \(c.instances[r.home].name) (tunnel \(c.tunnels[r.homeTunnel].name)), "
                 + "standby \(c.instances[r.standby].name) (tunnel \(c.tunnels[r.standbyTunnel].name))\n"
         }
         let t = c.timings
-        out += "check every \(MonitorCore.seconds(t.checkInterval)), fall \(t.fall), rise \(t.rise), failback hold \(MonitorCore.seconds(t.failbackHold))\n"
-        out += c.restart.enabled ? "restarts: after \(MonitorCore.seconds(c.restart.silentAfter)) silent, at most \(c.restart.limit) per \(MonitorCore.seconds(c.restart.window))\n" : "restarts: off\n"
+        out +=
+            "check every \(MonitorCore.seconds(t.checkInterval)), fall \(t.fall), rise \(t.rise), failback hold \(MonitorCore.seconds(t.failbackHold))\n"
+        out +=
+            c.restart.enabled
+            ? "restarts: after \(MonitorCore.seconds(c.restart.silentAfter)) silent, at most \(c.restart.limit) per \(MonitorCore.seconds(c.restart.window))\n"
+            : "restarts: off\n"
         for w in c.warnings { out += "warning: \(w)\n" }
         return out
     }

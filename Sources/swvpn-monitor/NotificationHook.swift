@@ -56,7 +56,10 @@ actor NotificationHook {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let finished = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { finished.continuation.yield($0.terminationStatus); finished.continuation.finish() }
+        process.terminationHandler = {
+            finished.continuation.yield($0.terminationStatus)
+            finished.continuation.finish()
+        }
         do {
             try process.run()
         } catch {
@@ -76,7 +79,9 @@ actor NotificationHook {
         killer.cancel()
         let timedOut = await killer.value
         if status != 0 {
-            logger.warning("notify-exec \(argv[0]) for \(report.kind.rawValue) \(timedOut ? "killed after \(timeout)" : "exited \(status)")")
+            logger.warning(
+                "notify-exec \(argv[0]) for \(report.kind.rawValue) \(timedOut ? "killed after \(timeout)" : "exited \(status)")"
+            )
         }
     }
 }

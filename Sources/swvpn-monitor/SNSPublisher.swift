@@ -15,15 +15,17 @@ struct SNSPublisher: Sendable {
         // The config parser checked the ARN's shape.
         guard let arn = config.notify.snsTopicArn, let region = SNSClient.region(ofTopic: arn) else { return nil }
         topicArn = arn
-        client = SNSClient(region: region, endpoint: config.notify.snsEndpoint.flatMap { URL(string: $0) },
-                           credentials: credentials, transport: transport)
+        client = SNSClient(
+            region: region, endpoint: config.notify.snsEndpoint.flatMap { URL(string: $0) },
+            credentials: credentials, transport: transport)
         self.logger = logger
     }
 
     func publish(_ report: MonitorReport) async {
         do {
-            try await client.publish(topicArn: topicArn, subject: "swvpn-monitor \(report.kind.rawValue) \(report.subject)",
-                                     message: "\(report)")
+            try await client.publish(
+                topicArn: topicArn, subject: "swvpn-monitor \(report.kind.rawValue) \(report.subject)",
+                message: "\(report)")
         } catch {
             logger.warning("notify-sns: Publish failed for \(report.kind.rawValue): \(error)")
         }

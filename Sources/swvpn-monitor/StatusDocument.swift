@@ -44,25 +44,34 @@ struct StatusDocument: Codable {
     /// The human view of `swvpn-monitor status`.
     var text: String {
         let s = snapshot
-        var lines = ["swvpn-monitor pid \(pid), region \(region)\(s.isolated ? ", ISOLATED (moving and restarting nothing)" : "")"]
+        var lines = [
+            "swvpn-monitor pid \(pid), region \(region)\(s.isolated ? ", ISOLATED (moving and restarting nothing)" : "")"
+        ]
         lines.append("tunnels:")
         for t in s.tunnels {
             let damped = t.damped ? ", damped" : ""
-            lines.append("  \(t.name): \(t.status) for \(Int(t.forSeconds)) s, routes \(t.routes)\(damped)\(t.status == "up" ? "" : " — \(t.evidence)")")
+            lines.append(
+                "  \(t.name): \(t.status) for \(Int(t.forSeconds)) s, routes \(t.routes)\(damped)\(t.status == "up" ? "" : " — \(t.evidence)")"
+            )
         }
         lines.append("routes:")
         for r in s.routes {
             let mark = r.target == r.desired ? "" : " (should be \(r.desired))"
-            lines.append("  \(r.table) \(r.destination) → \(r.target)\(mark)\(r.blackhole ? " BLACKHOLE" : "")  [home \(r.home), standby \(r.standby)]")
+            lines.append(
+                "  \(r.table) \(r.destination) → \(r.target)\(mark)\(r.blackhole ? " BLACKHOLE" : "")  [home \(r.home), standby \(r.standby)]"
+            )
         }
         lines.append("instances:")
         for i in s.instances {
             let silent = i.silentSeconds.map { ", swvpnd silent \(Int($0)) s" } ?? ""
-            lines.append("  \(i.name) \(i.instanceId): EC2 \(i.ec2State ?? "unread"), \(i.healthy ? "healthy" : "not healthy")\(silent), restart ladder \(i.ladder)")
+            lines.append(
+                "  \(i.name) \(i.instanceId): EC2 \(i.ec2State ?? "unread"), \(i.healthy ? "healthy" : "not healthy")\(silent), restart ladder \(i.ladder)"
+            )
         }
         let restarts = s.restarts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        lines.append("failovers \(s.failovers), failbacks \(s.failbacks), route writes \(s.routeWrites), restarts \(restarts.isEmpty ? "0" : restarts)"
-            + (s.lastFailoverSeconds.map { ", last failover \($0) s" } ?? ""))
+        lines.append(
+            "failovers \(s.failovers), failbacks \(s.failbacks), route writes \(s.routeWrites), restarts \(restarts.isEmpty ? "0" : restarts)"
+                + (s.lastFailoverSeconds.map { ", last failover \($0) s" } ?? ""))
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -1,6 +1,6 @@
 import SwvpnConfig
-import SwvpnLinux
 import SwvpnCrypto
+import SwvpnLinux
 import SwvpnProtocol
 
 /// `--show-ciphers`, `--show-digests`, `--test-crypto`: openvpn's command-line actions, in the shape of
@@ -17,7 +17,8 @@ enum CryptoActions {
     static func showCiphers(arguments: [String]) throws {
         try loadProviders(from: arguments)
         let usable = CipherSpec.all.filter { !$0.isNone && AlgorithmAvailability.cipher($0.name) }
-        print("""
+        print(
+            """
             The following ciphers are available for use with swvpnd in static-key mode, with the
             OpenSSL providers loaded now (add --providers legacy default for the legacy ones).
             Each cipher shown below may be used as a parameter to the --cipher option.
@@ -26,7 +27,8 @@ enum CryptoActions {
 
             """)
         for cipher in usable where cipher.blockSize >= 16 { print(line(cipher)) }
-        print("""
+        print(
+            """
 
             The following ciphers have a block size of less than 128 bits,
             and are therefore deprecated.  Do not use unless you have to.
@@ -41,7 +43,8 @@ enum CryptoActions {
 
     static func showDigests(arguments: [String]) throws {
         try loadProviders(from: arguments)
-        print("""
+        print(
+            """
             The following message digests are available for use with swvpnd.
             A message digest is used in conjunction with the HMAC function,
             to authenticate received packets. You can specify a message digest

@@ -15,7 +15,8 @@ enum ProcessSettings {
         if settings.mlock {
             raiseMemlockLimit(logger: logger)
             if mlockall(MCL_CURRENT | MCL_FUTURE) != 0 {
-                logger.warning("mlock: mlockall failed: \(String(cString: strerror(errno))) (raise LimitMEMLOCK= in the unit)")
+                logger.warning(
+                    "mlock: mlockall failed: \(String(cString: strerror(errno))) (raise LimitMEMLOCK= in the unit)")
             }
         }
     }
@@ -25,7 +26,9 @@ enum ProcessSettings {
     private static func raiseMemlockLimit(logger: Logger) {
         let wanted: rlim_t = 100 * 1024 * 1024
         var limit = rlimit()
-        guard getrlimit(__rlimit_resource_t(__RLIMIT_MEMLOCK.rawValue), &limit) == 0, limit.rlim_cur < wanted else { return }
+        guard getrlimit(__rlimit_resource_t(__RLIMIT_MEMLOCK.rawValue), &limit) == 0, limit.rlim_cur < wanted else {
+            return
+        }
         var raised = rlimit(rlim_cur: wanted, rlim_max: max(wanted, limit.rlim_max))
         if setrlimit(__rlimit_resource_t(__RLIMIT_MEMLOCK.rawValue), &raised) != 0 {
             logger.warning("mlock: cannot raise RLIMIT_MEMLOCK to 100 MB: \(String(cString: strerror(errno)))")

@@ -7,8 +7,10 @@ import SwvpnLinux
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swvpnd status",
-        abstract: "Show the state of running tunnels (from their control sockets in $RUNTIME_DIRECTORY or /run/swvpnd).",
-        discussion: "Exit status: 0 when every tunnel shown is up, 1 otherwise (or when a named tunnel is not running).")
+        abstract:
+            "Show the state of running tunnels (from their control sockets in $RUNTIME_DIRECTORY or /run/swvpnd).",
+        discussion: "Exit status: 0 when every tunnel shown is up, 1 otherwise (or when a named tunnel is not running)."
+    )
 
     @Flag(help: "Print a JSON array of the tunnels' snapshots.")
     var json = false

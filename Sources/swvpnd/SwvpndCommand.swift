@@ -40,18 +40,22 @@ struct Swvpnd: ParsableCommand {
     @Flag(name: .customLong("genkey"), help: "Write a new 256-byte static key (to FILE or stdout), mode 0600.")
     var generateKey = false
 
-    @Flag(name: [.customLong("check-config"), .customLong("test-config")],
-          help: "Validate the config and the key without touching the network, then exit.")
+    @Flag(
+        name: [.customLong("check-config"), .customLong("test-config")],
+        help: "Validate the config and the key without touching the network, then exit.")
     var checkConfig = false
 
-    @Flag(name: .customLong("show-ciphers"), help: "List the ciphers static-key mode can use here (with the loaded OpenSSL providers).")
+    @Flag(
+        name: .customLong("show-ciphers"),
+        help: "List the ciphers static-key mode can use here (with the loaded OpenSSL providers).")
     var showCiphers = false
 
     @Flag(name: .customLong("show-digests"), help: "List the HMAC digests static-key mode can use here.")
     var showDigests = false
 
-    @Flag(name: .customLong("test-crypto"),
-          help: "Loopback self-test of the config's cipher and auth: seal and open every packet size, exit 0 on success.")
+    @Flag(
+        name: .customLong("test-crypto"),
+        help: "Loopback self-test of the config's cipher and auth: seal and open every packet size, exit 0 on success.")
     var testCrypto = false
 
     @Argument(parsing: .allUnrecognized, help: .hidden)
@@ -121,8 +125,11 @@ enum Loading {
                 defer { SecureMemory.wipe(&bytes) }
                 key = try StaticKey.parse(bytes, source: path)
                 if mode & 0o077 != 0 {  // as openvpn warns
-                    config.warnings.append(ConfigDiagnostic(location, directive: "secret",
-                        "key file '\(path)' is accessible by group or others (mode \(String(mode, radix: 8))): chmod 600 '\(path)'"))
+                    config.warnings.append(
+                        ConfigDiagnostic(
+                            location, directive: "secret",
+                            "key file '\(path)' is accessible by group or others (mode \(String(mode, radix: 8))): chmod 600 '\(path)'"
+                        ))
                 }
             case .inline(let text, let location):
                 key = try StaticKey.parse(text, source: location.source, firstLine: location.line ?? 1)
@@ -139,8 +146,9 @@ enum Loading {
     static func printCheck(_ config: TunnelConfig) {
         for warning in config.warnings { print("warning: \(warning)") }
         let remote = config.remotes.first.map { "\($0.host):\($0.port)" } ?? "(listening)"
-        print("\(config.sourceName): OK — \(config.transport) port \(config.localPort), remote \(remote), "
-            + "cipher \(config.cipher), auth \(config.digest), \(config.routes.count) route(s)")
+        print(
+            "\(config.sourceName): OK — \(config.transport) port \(config.localPort), remote \(remote), "
+                + "cipher \(config.cipher), auth \(config.digest), \(config.routes.count) route(s)")
     }
 }
 
@@ -149,8 +157,9 @@ enum Logging {
         let sink: LogSink
         if let file = config.log {
             do {
-                sink = try LogSink(path: file.path, append: file.append,
-                                   style: config.suppressTimestamps ? .plain : .timestamps)
+                sink = try LogSink(
+                    path: file.path, append: file.append,
+                    style: config.suppressTimestamps ? .plain : .timestamps)
             } catch {
                 FileHandleStderr.write("swvpnd: cannot open log file \(file.path): \(error)\n")
                 exit(1)
@@ -182,7 +191,9 @@ enum KeyGeneration {
             path = file
             args.removeFirst()
         }
-        guard args.isEmpty else { throw ValidationError("--genkey: unexpected '\(args[0])' (only 'secret' keys are supported)") }
+        guard args.isEmpty else {
+            throw ValidationError("--genkey: unexpected '\(args[0])' (only 'secret' keys are supported)")
+        }
         let bytes = try SecureRandom.bytes(count: WireFormat.keyFileLength)
         guard let key = StaticKey(bytes: bytes) else { throw ValidationError("internal error: key length") }
         let text = key.fileText
@@ -210,8 +221,11 @@ enum DirectiveHelp {
             lines.append("  " + directive.synopsis)
             lines += wrap(directive.summary.contains(reason) ? directive.summary : reason + ".", indent: "        ")
         }
-        lines += [""] + wrap("Signals: SIGTERM/SIGINT stop, SIGHUP re-reads the config, SIGUSR1 restarts the session, "
-                             + "SIGUSR2 logs statistics. See swvpnd(8).", indent: "")
+        lines +=
+            [""]
+            + wrap(
+                "Signals: SIGTERM/SIGINT stop, SIGHUP re-reads the config, SIGUSR1 restarts the session, "
+                    + "SIGUSR2 logs statistics. See swvpnd(8).", indent: "")
         return lines.joined(separator: "\n")
     }()
 

@@ -4,7 +4,7 @@ import SwvpnAWSClient
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension IntegrationTests {
@@ -16,12 +16,14 @@ extension IntegrationTests {
     struct AWSClient {
         static let creds = AWSCredentials(accessKeyId: "AKIDMOTOTEST", secretAccessKey: "moto-secret", source: "test")
 
-        static func client(_ endpoint: URL, credentials: any CredentialsProvider = StaticCredentialsProvider(creds),
-                           timeout: Duration = .seconds(5), retry: RetryPolicy = RetryPolicy()) -> EC2Client
-        {
-            EC2Client(configuration: .init(region: "us-east-1", endpoint: endpoint, timeout: timeout, retry: retry),
-                      credentials: credentials, transport: URLSessionTransport(),
-                      sleep: { try? await Task.sleep(for: $0) })
+        static func client(
+            _ endpoint: URL, credentials: any CredentialsProvider = StaticCredentialsProvider(creds),
+            timeout: Duration = .seconds(5), retry: RetryPolicy = RetryPolicy()
+        ) -> EC2Client {
+            EC2Client(
+                configuration: .init(region: "us-east-1", endpoint: endpoint, timeout: timeout, retry: retry),
+                credentials: credentials, transport: URLSessionTransport(),
+                sleep: { try? await Task.sleep(for: $0) })
         }
 
         @Test func describeReplaceAndCreateFallback() async throws {
@@ -49,8 +51,9 @@ extension IntegrationTests {
             // Tunnel A fails over: both VPCs' A tables move to the standby (B) instances together.
             for name in ["rt1a", "rt2a"] {
                 let t = topo.table(name)
-                try await ec2.replaceRoute(tableId: t.id, destinationCidr: t.destination,
-                                           target: .networkInterface(topo.instance(t.standby).eniId))
+                try await ec2.replaceRoute(
+                    tableId: t.id, destinationCidr: t.destination,
+                    target: .networkInterface(topo.instance(t.standby).eniId))
             }
             let after = try await ec2.describeRouteTables(ids: [topo.table("rt1a").id, topo.table("rt2a").id])
             for name in ["rt1a", "rt2a"] {
@@ -60,27 +63,32 @@ extension IntegrationTests {
             }
             // A destination the table does not have yet: ReplaceRoute is refused, CreateRoute made.
             let rt1b = topo.table("rt1b")
-            try await ec2.replaceRoute(tableId: rt1b.id, destinationCidr: "10.99.0.0/16",
-                                       target: .instance(topo.instance("vpn1b").instanceId))
+            try await ec2.replaceRoute(
+                tableId: rt1b.id, destinationCidr: "10.99.0.0/16",
+                target: .instance(topo.instance("vpn1b").instanceId))
             let created = try await ec2.describeRouteTables(ids: [rt1b.id]).first?.route(to: "10.99.0.0/16")
             #expect(created?.targets(.instance(topo.instance("vpn1b").instanceId)) == true)
 
             let rt1a = topo.table("rt1a")
             let rt2a = topo.table("rt2a")
-            #expect(try await lab.recordedWrites() == [
-                "ReplaceRoute DestinationCidrBlock=\(rt1a.destination) NetworkInterfaceId=\(topo.instance("vpn1b").eniId) RouteTableId=\(rt1a.id)",
-                "ReplaceRoute DestinationCidrBlock=\(rt2a.destination) NetworkInterfaceId=\(topo.instance("vpn2b").eniId) RouteTableId=\(rt2a.id)",
-                "ReplaceRoute DestinationCidrBlock=10.99.0.0/16 InstanceId=\(topo.instance("vpn1b").instanceId) RouteTableId=\(rt1b.id)",
-                "CreateRoute DestinationCidrBlock=10.99.0.0/16 InstanceId=\(topo.instance("vpn1b").instanceId) RouteTableId=\(rt1b.id)",
-            ])
+            #expect(
+                try await lab.recordedWrites() == [
+                    "ReplaceRoute DestinationCidrBlock=\(rt1a.destination) NetworkInterfaceId=\(topo.instance("vpn1b").eniId) RouteTableId=\(rt1a.id)",
+                    "ReplaceRoute DestinationCidrBlock=\(rt2a.destination) NetworkInterfaceId=\(topo.instance("vpn2b").eniId) RouteTableId=\(rt2a.id)",
+                    "ReplaceRoute DestinationCidrBlock=10.99.0.0/16 InstanceId=\(topo.instance("vpn1b").instanceId) RouteTableId=\(rt1b.id)",
+                    "CreateRoute DestinationCidrBlock=10.99.0.0/16 InstanceId=\(topo.instance("vpn1b").instanceId) RouteTableId=\(rt1b.id)",
+                ])
             // Every request was signed for the loopback host with its port.
             for r in try await lab.recordedRequests() {
                 #expect(r.headers["Authorization"]?.contains("Credential=AKIDMOTOTEST/") == true)
                 #expect(r.headers["Host"] == "127.0.0.1:\(lab.motoURL.port!)")
             }
             // Errors name the action and the API's code.
-            let e = await #expect(throws: AWSError.self) { try await ec2.describeRouteTables(ids: ["rtb-0000000000000dead"]) }
-            #expect(e?.code == "InvalidRouteTableID.NotFound" && e?.kind == .client && e?.action == "DescribeRouteTables")
+            let e = await #expect(throws: AWSError.self) {
+                try await ec2.describeRouteTables(ids: ["rtb-0000000000000dead"])
+            }
+            #expect(
+                e?.code == "InvalidRouteTableID.NotFound" && e?.kind == .client && e?.action == "DescribeRouteTables")
         }
 
         @Test func instanceStatusRestartAndAudit() async throws {
@@ -121,11 +129,12 @@ extension IntegrationTests {
                 if state == "running" { break }
             }
             #expect(state == "running")
-            #expect(try await lab.recordedWrites() == [
-                "RebootInstances InstanceId.1=\(victim)",
-                "StopInstances Force=true InstanceId.1=\(victim)",
-                "StartInstances InstanceId.1=\(victim)",
-            ])
+            #expect(
+                try await lab.recordedWrites() == [
+                    "RebootInstances InstanceId.1=\(victim)",
+                    "StopInstances Force=true InstanceId.1=\(victim)",
+                    "StartInstances InstanceId.1=\(victim)",
+                ])
         }
 
         @Test func retriesAndSkewThroughFaultProxy() async throws {
@@ -154,12 +163,13 @@ extension IntegrationTests {
                 try await ec2.replaceRoute(tableId: t.id, destinationCidr: t.destination, target: standby)
             }
             #expect(throttled?.kind == .throttled && throttled?.code == "RequestLimitExceeded")
-            #expect(try await lab.faultLog() == [
-                "ReplaceRoute:throttle", "ReplaceRoute:throttle", "ReplaceRoute:pass",
-                "DescribeRouteTables:503", "DescribeRouteTables:pass",
-                "DescribeInstanceStatus:delay", "DescribeInstanceStatus:pass",
-                "ReplaceRoute:throttle", "ReplaceRoute:throttle", "ReplaceRoute:throttle",
-            ])
+            #expect(
+                try await lab.faultLog() == [
+                    "ReplaceRoute:throttle", "ReplaceRoute:throttle", "ReplaceRoute:pass",
+                    "DescribeRouteTables:503", "DescribeRouteTables:pass",
+                    "DescribeInstanceStatus:delay", "DescribeInstanceStatus:pass",
+                    "ReplaceRoute:throttle", "ReplaceRoute:throttle", "ReplaceRoute:throttle",
+                ])
             try await lab.clearFaults()
             // A reset connection is a transport error, not retried (the caller decides); with one
             // connection per request libcurl never resends behind our back either.
@@ -172,15 +182,17 @@ extension IntegrationTests {
             try await lab.clearFaults()
             // Other 4xx are never retried.
             let notFound = await #expect(throws: AWSError.self) {
-                try await ec2.replaceRoute(tableId: "rtb-0000000000000dead", destinationCidr: t.destination, target: standby)
+                try await ec2.replaceRoute(
+                    tableId: "rtb-0000000000000dead", destinationCidr: t.destination, target: standby)
             }
             #expect(notFound?.kind == .client)
 
             #expect(try await lab.faultLog() == ["ReplaceRoute:pass"])
-            #expect(try await lab.recordedWrites() == [
-                "ReplaceRoute DestinationCidrBlock=\(t.destination) NetworkInterfaceId=\(topo.instance(t.standby).eniId) RouteTableId=\(t.id)",
-                "ReplaceRoute DestinationCidrBlock=\(t.destination) NetworkInterfaceId=\(topo.instance(t.standby).eniId) RouteTableId=rtb-0000000000000dead",
-            ])
+            #expect(
+                try await lab.recordedWrites() == [
+                    "ReplaceRoute DestinationCidrBlock=\(t.destination) NetworkInterfaceId=\(topo.instance(t.standby).eniId) RouteTableId=\(t.id)",
+                    "ReplaceRoute DestinationCidrBlock=\(t.destination) NetworkInterfaceId=\(topo.instance(t.standby).eniId) RouteTableId=rtb-0000000000000dead",
+                ])
 
             // A "server" whose clock runs an hour ahead of ours (a second proxy): the first request is
             // refused as expired, the client learns the offset from the Date header and re-signs.
@@ -190,11 +202,13 @@ extension IntegrationTests {
             #expect(try await late.describeRouteTables(ids: [rt2b.id]).count == 1)
             let offset = await late.clockOffsetSeconds
             #expect(abs(offset - 3600) <= 2, "learnt offset \(offset)")
-            try await late.replaceRoute(tableId: rt2b.id, destinationCidr: rt2b.destination,
-                                        target: .networkInterface(topo.instance(rt2b.standby).eniId))
-            #expect(try await lab.faultLog() == [
-                "DescribeRouteTables:expired", "DescribeRouteTables:pass", "ReplaceRoute:pass",
-            ])
+            try await late.replaceRoute(
+                tableId: rt2b.id, destinationCidr: rt2b.destination,
+                target: .networkInterface(topo.instance(rt2b.standby).eniId))
+            #expect(
+                try await lab.faultLog() == [
+                    "DescribeRouteTables:expired", "DescribeRouteTables:pass", "ReplaceRoute:pass",
+                ])
         }
 
         /// HTTPS through URLSession (libcurl) verifies the server: moto with a certificate from a CA
@@ -213,7 +227,8 @@ extension IntegrationTests {
                 ctx = ssl.create_default_context(cafile=sys.argv[2])
                 print(urllib.request.urlopen(sys.argv[1], context=ctx, timeout=20).status)
                 """
-            let r = try Shell.run(["python3", "-c", probe, lab.motoURL.absoluteString + "moto-api/", lab.caPath], timeout: 60)
+            let r = try Shell.run(
+                ["python3", "-c", probe, lab.motoURL.absoluteString + "moto-api/", lab.caPath], timeout: 60)
             #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "200", "\(r.summary)")
         }
 
@@ -222,16 +237,27 @@ extension IntegrationTests {
             let lab = try AWSLab()
             defer { lab.teardown() }
             let script = Paths.scriptsLib.appendingPathComponent("moto_sns.py").path
-            struct Setup: Decodable { let topicArn: String; let queueUrl: String }
-            let setup = try JSONDecoder().decode(Setup.self, from: Data(
-                Shell.must(["python3", script, lab.motoURL.absoluteString, "setup"], timeout: 120).utf8))
+            struct Setup: Decodable {
+                let topicArn: String
+                let queueUrl: String
+            }
+            let setup = try JSONDecoder().decode(
+                Setup.self,
+                from: Data(
+                    Shell.must(["python3", script, lab.motoURL.absoluteString, "setup"], timeout: 120).utf8))
             #expect(SNSClient.region(ofTopic: setup.topicArn) == "us-east-1")
-            let sns = SNSClient(region: "us-east-1", endpoint: lab.motoURL, credentials: StaticCredentialsProvider(Self.creds))
+            let sns = SNSClient(
+                region: "us-east-1", endpoint: lab.motoURL, credentials: StaticCredentialsProvider(Self.creds))
             let text = "tunnel A down (vpn1a health 503); rt1a, rt2a -> vpn1b, vpn2b ✓ & more"
-            let id = try await sns.publish(topicArn: setup.topicArn, subject: "swvpn-monitor: failover\nA->B", message: text)
+            let id = try await sns.publish(
+                topicArn: setup.topicArn, subject: "swvpn-monitor: failover\nA->B", message: text)
             #expect(!id.isEmpty)
-            let received = try JSONDecoder().decode([String].self, from: Data(
-                Shell.must(["python3", script, lab.motoURL.absoluteString, "receive", setup.queueUrl], timeout: 120).utf8))
+            let received = try JSONDecoder().decode(
+                [String].self,
+                from: Data(
+                    Shell.must(
+                        ["python3", script, lab.motoURL.absoluteString, "receive", setup.queueUrl], timeout: 120
+                    ).utf8))
             #expect(received == [text])
             let e = await #expect(throws: AWSError.self) {
                 try await sns.publish(topicArn: "arn:aws:sns:us-east-1:123456789012:nope", subject: nil, message: "x")
@@ -245,8 +271,9 @@ extension IntegrationTests {
             let topo = try lab.seed()
             // Metadata is not up yet when the monitor starts (early boot): a transport error naming
             // IMDS, then the answer once it is.
-            let imdsURL = try lab.startIMDS(credentialLifetime: 3600, region: "us-east-1", instanceId: "i-0monitor000000001",
-                                            downForSeconds: 2)
+            let imdsURL = try lab.startIMDS(
+                credentialLifetime: 3600, region: "us-east-1", instanceId: "i-0monitor000000001",
+                downForSeconds: 2)
             let imds = IMDSClient(endpoint: imdsURL, transport: URLSessionTransport())
             let early = await #expect(throws: AWSError.self) { try await imds.region() }
             #expect(early?.kind == .transport && early?.action == "IMDS token")
@@ -278,29 +305,36 @@ extension IntegrationTests {
             _ = try await ec2.describeRouteTables(ids: [t.id])
 
             let used = try await lab.recordedRequests().map {
-                ($0.headers["Authorization"]?.split(separator: "/").first.map { String($0.suffix(9)) } ?? "",
-                 $0.headers["X-Amz-Security-Token"] ?? "")
+                (
+                    $0.headers["Authorization"]?.split(separator: "/").first.map { String($0.suffix(9)) } ?? "",
+                    $0.headers["X-Amz-Security-Token"] ?? ""
+                )
             }
             #expect(used.map(\.0) == ["ASIASTUB1", "ASIASTUB1", "ASIASTUB2", "ASIASTUB3", "ASIASTUB3"])
-            #expect(used.map(\.1) == ["stub-session-token-1", "stub-session-token-1", "stub-session-token-2",
-                                      "stub-session-token-3", "stub-session-token-3"])
+            #expect(
+                used.map(\.1) == [
+                    "stub-session-token-1", "stub-session-token-1", "stub-session-token-2",
+                    "stub-session-token-3", "stub-session-token-3",
+                ])
             let role = "/latest/meta-data/iam/security-credentials/"
             // What the stub saw once it was up (the refused early tries are left out).
             let imdsLog = Array(try await lab.imdsLog().drop { $0.hasSuffix(" down") })
-            #expect(Array(imdsLog.prefix(11)) == [
-                "PUT /latest/api/token token", "GET /latest/meta-data/placement/region 200",
-                "GET /latest/meta-data/instance-id 200",
-                "GET \(role) 200", "GET \(role)swvpn-monitor 200",
-                "GET \(role) 200", "GET \(role)swvpn-monitor 200",
-                "GET \(role) 401", "PUT /latest/api/token token", "GET \(role) 200", "GET \(role)swvpn-monitor 200",
-            ])
+            #expect(
+                Array(imdsLog.prefix(11)) == [
+                    "PUT /latest/api/token token", "GET /latest/meta-data/placement/region 200",
+                    "GET /latest/meta-data/instance-id 200",
+                    "GET \(role) 200", "GET \(role)swvpn-monitor 200",
+                    "GET \(role) 200", "GET \(role)swvpn-monitor 200",
+                    "GET \(role) 401", "PUT /latest/api/token token", "GET \(role) 200", "GET \(role)swvpn-monitor 200",
+                ])
             #expect(imdsLog.count > 11 && imdsLog.dropFirst(11).allSatisfy { $0.hasSuffix(" down") }, "\(imdsLog)")
             // Once they expire with IMDS still down: a credentials error naming IMDS, and no secret.
             clock.advance(seconds: 3600)
             let e = await #expect(throws: AWSError.self) { try await ec2.describeRouteTables(ids: [t.id]) }
             #expect(e?.kind == .credentials && e?.action == "DescribeRouteTables")
             let text = e.map { String(describing: $0) } ?? ""
-            #expect(text.contains("instance metadata") && !text.contains("stub-secret") && !text.contains("stub-session"))
+            #expect(
+                text.contains("instance metadata") && !text.contains("stub-secret") && !text.contains("stub-session"))
         }
     }
 }

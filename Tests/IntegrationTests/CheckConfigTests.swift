@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension IntegrationTests {
@@ -49,8 +49,11 @@ extension IntegrationTests {
             let bin = try Prerequisites.swvpndBinary()
             let dir = try Self.scratchCopy(of: Paths.packageRoot.appendingPathComponent("conf"), label: "conf")
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let configs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".conf") }.sorted()
-            #expect(configs.count >= 4, "conf/ should hold the two seed samples, a third tunnel and reference.conf: \(configs)")
+            let configs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".conf") }
+                .sorted()
+            #expect(
+                configs.count >= 4,
+                "conf/ should hold the two seed samples, a third tunnel and reference.conf: \(configs)")
             for name in configs {
                 let text = try String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)
                 // reference.conf ships all commented out (no secret): the next test covers it.
@@ -63,7 +66,9 @@ extension IntegrationTests {
                 #expect(r.stdout.contains("\(name): OK"), "\(name): no OK line: \(r.stdout)")
                 // The seed samples keep openvpn's default of no key direction on purpose (unchanged peers);
                 // that one warning is expected, nothing else.
-                let warnings = r.stdout.split(separator: "\n").filter { $0.contains("warning") && !$0.contains("no key direction") }
+                let warnings = r.stdout.split(separator: "\n").filter {
+                    $0.contains("warning") && !$0.contains("no key direction")
+                }
                 #expect(warnings.isEmpty, "\(name) draws warnings: \(r.stdout)")
             }
         }
@@ -81,8 +86,11 @@ extension IntegrationTests {
                 .write(toFile: "\(dir)/warn.conf", atomically: true, encoding: .utf8)
             let r = try Self.swvpnd(bin, in: dir, ["--check-config", "--config", "warn.conf"])
             #expect(r.succeeded, "\(r.summary)")
-            #expect(r.stdout.contains("warning: warn.conf:4: secret: key file 'open.key' is accessible by group or others (mode 640): chmod 600 'open.key'"),
-                    "\(r.stdout)")
+            #expect(
+                r.stdout.contains(
+                    "warning: warn.conf:4: secret: key file 'open.key' is accessible by group or others (mode 640): chmod 600 'open.key'"
+                ),
+                "\(r.stdout)")
             #expect(r.stdout.contains("warning: warn.conf:4: secret: no key direction"), "\(r.stdout)")
             #expect(chmod("\(dir)/open.key", 0o600) == 0)
             try "dev tun\nremote 127.0.0.1\nifconfig 10.9.0.1 10.9.0.2\nsecret open.key 1\n"
@@ -99,7 +107,9 @@ extension IntegrationTests {
             let dir = try Self.scratchCopy(of: Paths.packageRoot.appendingPathComponent("conf"), label: "ref")
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let reference = try String(contentsOfFile: "\(dir)/reference.conf", encoding: .utf8)
-            let wanted = ["dev tun", "ifconfig ", "route 172.16.0.0", "remote ", "port ", "cipher ", "auth ", "keepalive "]
+            let wanted = [
+                "dev tun", "ifconfig ", "route 172.16.0.0", "remote ", "port ", "cipher ", "auth ", "keepalive ",
+            ]
             var lines: [String] = []
             for prefix in wanted {
                 guard let line = reference.split(separator: "\n").first(where: { $0.hasPrefix(";" + prefix) }) else {
@@ -110,7 +120,8 @@ extension IntegrationTests {
             }
             lines.append("secret ref.key 0")
             try Self.genkey(bin, in: dir, "ref.key")
-            try (lines.joined(separator: "\n") + "\n").write(toFile: "\(dir)/ref-subset.conf", atomically: true, encoding: .utf8)
+            try (lines.joined(separator: "\n") + "\n").write(
+                toFile: "\(dir)/ref-subset.conf", atomically: true, encoding: .utf8)
             let r = try Self.swvpnd(bin, in: dir, ["--check-config", "--config", "ref-subset.conf"])
             #expect(r.succeeded, "uncommented reference lines do not pass: \(lines)\n\(r.summary)")
         }
@@ -122,7 +133,8 @@ extension IntegrationTests {
             let dir = try Self.scratchCopy(of: try Self.corpus(), label: "corpus")
             defer { try? FileManager.default.removeItem(atPath: dir) }
             try Self.genkey(bin, in: dir, "good.key")
-            let configs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".conf") }.sorted()
+            let configs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".conf") }
+                .sorted()
             #expect(configs.count >= 15, "corpus too small: \(configs.count) configs")
             // Every 16-hex-digit run of every key file in the corpus.
             var keyFragments: Set<String> = []
@@ -140,9 +152,10 @@ extension IntegrationTests {
                 }
                 let r = try Self.swvpnd(bin, in: dir, ["--check-config", "--config", name])
                 #expect(!r.timedOut && r.status == 1, "\(name): expected exit 1: \(r.summary)")
-                #expect(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-                            == expected.trimmingCharacters(in: .whitespacesAndNewlines),
-                        "\(name): wrong error.\nexpected: \(expected)\ngot: \(r.stderr)")
+                #expect(
+                    r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                        == expected.trimmingCharacters(in: .whitespacesAndNewlines),
+                    "\(name): wrong error.\nexpected: \(expected)\ngot: \(r.stderr)")
                 #expect(!r.stdout.contains("OK"), "\(name): printed OK: \(r.stdout)")
                 // Key material never reaches the output, even when the key file is the broken part.
                 for fragment in keyFragments where r.stderr.contains(fragment) {
@@ -162,7 +175,8 @@ extension IntegrationTests {
             for line in r.stdout[start.upperBound...].split(separator: "\n") {
                 if line.hasPrefix("USAGE:") || line.hasPrefix("OPTIONS:") { break }
                 guard line.hasPrefix("  "), !line.hasPrefix("   "), let word = line.split(separator: " ").first,
-                      word.first?.isLowercase == true else { continue }
+                    word.first?.isLowercase == true
+                else { continue }
                 names.insert(String(word))
             }
             return names
@@ -176,11 +190,17 @@ extension IntegrationTests {
             #expect(help.count >= 40, "suspiciously few directives in --help: \(help.sorted())")
             // The list stays readable: every line under a directive is indented (no wrap to column 0).
             let text = try Shell.must([bin, "--help"], timeout: 20)
-            if let list = text.components(separatedBy: "Directives").dropFirst().first?.components(separatedBy: "Signals:").first {
-                let stray = list.split(separator: "\n").dropFirst().filter { !$0.hasPrefix("  ") && !$0.hasPrefix("Rejected openvpn") }
+            if let list = text.components(separatedBy: "Directives").dropFirst().first?.components(
+                separatedBy: "Signals:"
+            ).first {
+                let stray = list.split(separator: "\n").dropFirst().filter {
+                    !$0.hasPrefix("  ") && !$0.hasPrefix("Rejected openvpn")
+                }
                 #expect(stray.isEmpty, "--help lines wrapped out of the directive list: \(stray)")
             }
-            for expected in ["secret", "cipher", "auth", "ifconfig", "route", "keepalive", "remote", "port", "key-direction"] {
+            for expected in [
+                "secret", "cipher", "auth", "ifconfig", "route", "keepalive", "remote", "port", "key-direction",
+            ] {
                 #expect(help.contains(expected), "--help does not list '\(expected)'")
             }
 
@@ -189,7 +209,9 @@ extension IntegrationTests {
             var documented: Set<String> = []
             // Rejected options are documented as `# REJECTED name args` followed by the reason.
             for line in reference.split(separator: "\n") where line.hasPrefix("# REJECTED ") {
-                if let word = line.dropFirst("# REJECTED ".count).split(separator: " ").first { documented.insert(String(word)) }
+                if let word = line.dropFirst("# REJECTED ".count).split(separator: " ").first {
+                    documented.insert(String(word))
+                }
             }
             for line in reference.split(separator: "\n") where line.hasPrefix(";") {
                 var word = line.dropFirst().split(separator: " ").first.map(String.init) ?? ""
@@ -200,19 +222,23 @@ extension IntegrationTests {
                 }
                 if word.first?.isLetter == true { documented.insert(word) }
             }
-            #expect(help.subtracting(documented).isEmpty,
-                    "in --help but not in conf/reference.conf: \(help.subtracting(documented).sorted())")
-            #expect(documented.subtracting(help).isEmpty,
-                    "in conf/reference.conf but not in --help: \(documented.subtracting(help).sorted())")
+            #expect(
+                help.subtracting(documented).isEmpty,
+                "in --help but not in conf/reference.conf: \(help.subtracting(documented).sorted())")
+            #expect(
+                documented.subtracting(help).isEmpty,
+                "in conf/reference.conf but not in --help: \(documented.subtracting(help).sorted())")
 
             let man = try String(contentsOf: Paths.packageRoot.appendingPathComponent("man/swvpnd.8"), encoding: .utf8)
             let manText = man.replacingOccurrences(of: "\\-", with: "-")
-            let directivesSection = manText.components(separatedBy: ".SH DIRECTIVES").last?
+            let directivesSection =
+                manText.components(separatedBy: ".SH DIRECTIVES").last?
                 .components(separatedBy: ".SH SIGNALS").first ?? ""
             for name in help.sorted() {
                 let pattern = "(^|[^a-z-])\(name)([^a-z-]|$)"
-                #expect(directivesSection.range(of: pattern, options: .regularExpression) != nil,
-                        "swvpnd(8) DIRECTIVES never mentions '\(name)'")
+                #expect(
+                    directivesSection.range(of: pattern, options: .regularExpression) != nil,
+                    "swvpnd(8) DIRECTIVES never mentions '\(name)'")
             }
         }
 
@@ -222,16 +248,22 @@ extension IntegrationTests {
         func helpAndReferenceConfCoverEveryOpenVPNOption() throws {
             let bin = try Prerequisites.swvpndBinary()
             let help = try Self.helpDirectives(bin)
-            let fixture = try String(contentsOf: Paths.packageRoot.appendingPathComponent(
-                "Tests/SwvpnConfigTests/Corpus/openvpn/openvpn-2.6.14-help.txt"), encoding: .utf8)
-            let openvpn = Set(fixture.split(separator: "\n").filter { $0.hasPrefix("--") }.compactMap {
-                $0.dropFirst(2).split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-") }).first.map(String.init)
-            })
+            let fixture = try String(
+                contentsOf: Paths.packageRoot.appendingPathComponent(
+                    "Tests/SwvpnConfigTests/Corpus/openvpn/openvpn-2.6.14-help.txt"), encoding: .utf8)
+            let openvpn = Set(
+                fixture.split(separator: "\n").filter { $0.hasPrefix("--") }.compactMap {
+                    $0.dropFirst(2).split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-") }).first.map(
+                        String.init)
+                })
             #expect(openvpn.count >= 240, "fixture parsed to \(openvpn.count) names")
-            #expect(openvpn.subtracting(help).isEmpty, "openvpn options missing from --help: \(openvpn.subtracting(help).sorted())")
+            #expect(
+                openvpn.subtracting(help).isEmpty,
+                "openvpn options missing from --help: \(openvpn.subtracting(help).sorted())")
 
             let text = try Shell.must([bin, "--help"], timeout: 20)
-            let rejectedPart = text.components(separatedBy: "Rejected openvpn 2.6 options").last?
+            let rejectedPart =
+                text.components(separatedBy: "Rejected openvpn 2.6 options").last?
                 .components(separatedBy: "Signals:").first ?? ""
             var rejectedInHelp: Set<String> = []
             for line in rejectedPart.split(separator: "\n") where line.hasPrefix("  ") && !line.hasPrefix("   ") {
@@ -240,11 +272,14 @@ extension IntegrationTests {
             let reference = try String(
                 contentsOf: Paths.packageRoot.appendingPathComponent("conf/reference.conf"), encoding: .utf8)
             let lines = reference.split(separator: "\n")
-            let rejectedInReference = Set(lines.filter { $0.hasPrefix("# REJECTED ") }
-                .compactMap { $0.dropFirst("# REJECTED ".count).split(separator: " ").first.map(String.init) })
+            let rejectedInReference = Set(
+                lines.filter { $0.hasPrefix("# REJECTED ") }
+                    .compactMap { $0.dropFirst("# REJECTED ".count).split(separator: " ").first.map(String.init) })
             #expect(rejectedInHelp.count >= 100, "rejected list in --help: \(rejectedInHelp.count) entries")
-            #expect(rejectedInHelp == rejectedInReference,
-                    "--help and reference.conf disagree on what is rejected: \(rejectedInHelp.symmetricDifference(rejectedInReference).sorted())")
+            #expect(
+                rejectedInHelp == rejectedInReference,
+                "--help and reference.conf disagree on what is rejected: \(rejectedInHelp.symmetricDifference(rejectedInReference).sorted())"
+            )
             for (index, line) in lines.enumerated() where line.hasPrefix("# REJECTED ") {
                 let reason = index + 1 < lines.count ? lines[index + 1] : ""
                 #expect(reason.hasPrefix("#   ") && reason.count > 20, "reference.conf: no reason under '\(line)'")
@@ -257,8 +292,9 @@ extension IntegrationTests {
             let r = try Shell.run([bin, "--version"], timeout: 20)
             #expect(r.succeeded, "\(r.summary)")
             let version = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(version.range(of: #"^[0-9]+\.[0-9]+\.[0-9]+$"#, options: .regularExpression) != nil,
-                    "--version should print only the version: '\(r.stdout)'")
+            #expect(
+                version.range(of: #"^[0-9]+\.[0-9]+\.[0-9]+$"#, options: .regularExpression) != nil,
+                "--version should print only the version: '\(r.stdout)'")
         }
     }
 }

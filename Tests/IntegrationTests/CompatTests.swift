@@ -5,7 +5,8 @@ import Testing
 extension IntegrationTests.CheckConfig {
     static func openvpnBinary() throws -> String {
         guard let path = Prerequisites.which("openvpn") else {
-            throw HarnessError("`openvpn` not in PATH (apt-get install openvpn): the compatibility tests compare with it")
+            throw HarnessError(
+                "`openvpn` not in PATH (apt-get install openvpn): the compatibility tests compare with it")
         }
         return path
     }
@@ -14,8 +15,11 @@ extension IntegrationTests.CheckConfig {
     /// far as the self-test: with a key direction openvpn's own loopback then fails (it opens with the
     /// sending key), which says nothing about the config.
     static func openvpnAccepts(_ openvpn: String, in dir: String, _ config: String) throws -> (Bool, String) {
-        let r = try Shell.run(["-C", dir, openvpn, "--config", config, "--providers", "legacy", "default",
-                               "--log", "/dev/stdout", "--test-crypto"], timeout: 60)
+        let r = try Shell.run(
+            [
+                "-C", dir, openvpn, "--config", config, "--providers", "legacy", "default",
+                "--log", "/dev/stdout", "--test-crypto",
+            ], timeout: 60)
         let accepted = !r.timedOut && r.stdout.contains("Entering OpenVPN crypto self-test mode.")
         let error = r.stdout.split(separator: "\n").first { $0.contains("Options error") }.map(String.init) ?? r.summary
         return (accepted, error)
@@ -50,22 +54,25 @@ extension IntegrationTests.CheckConfig {
             let (openvpnOK, openvpnError) = try Self.openvpnAccepts(openvpn, in: dir, name)
             let r = try Self.swvpnd(bin, in: dir, ["--check-config", "--config", name])
             let error = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-            table.append("\(name): openvpn \(openvpnOK ? "accepts" : "rejects"), swvpnd "
-                         + (r.succeeded ? "accepts" : "rejects (\(error))"))
+            table.append(
+                "\(name): openvpn \(openvpnOK ? "accepts" : "rejects"), swvpnd "
+                    + (r.succeeded ? "accepts" : "rejects (\(error))"))
             // The corpus holds configs openvpn runs; one it refuses is a broken fixture.
             #expect(openvpnOK, "\(name): openvpn 2.6 rejects it: \(openvpnError)")
             if openvpnOK { openvpnCount += 1 }
             if r.succeeded { swvpndCount += 1 }
             if let reason = expectedRejections[name] {
-                #expect(!r.succeeded && r.status == 1 && error.contains(reason),
-                        "\(name): expected a rejection containing '\(reason)': \(r.summary)")
+                #expect(
+                    !r.succeeded && r.status == 1 && error.contains(reason),
+                    "\(name): expected a rejection containing '\(reason)': \(r.summary)")
             } else {
                 #expect(r.succeeded, "\(name): openvpn accepts it, swvpnd does not: \(r.summary)")
                 #expect(r.stdout.contains("\(name): OK"), "\(name): no OK line: \(r.stdout)")
             }
         }
-        print("real-world corpus: \(configs.count) configs, openvpn accepts \(openvpnCount), swvpnd accepts "
-              + "\(swvpndCount), expected rejections \(expectedRejections.count)\n" + table.joined(separator: "\n"))
+        print(
+            "real-world corpus: \(configs.count) configs, openvpn accepts \(openvpnCount), swvpnd accepts "
+                + "\(swvpndCount), expected rejections \(expectedRejections.count)\n" + table.joined(separator: "\n"))
     }
 
     /// `--test-crypto` seals and opens every size openvpn's self-test does, and exits 0 where openvpn does;
@@ -76,18 +83,25 @@ extension IntegrationTests.CheckConfig {
         let openvpn = try Self.openvpnBinary()
         let dir = try Self.scratchCopy(of: try Self.corpus().appendingPathComponent("real-world"), label: "selftest")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for (cipher, auth) in [("AES-256-CBC", "SHA256"), ("BF-CBC", "SHA1"), ("AES-128-CBC", "SHA512"), ("none", "none")] {
+        for (cipher, auth) in [
+            ("AES-256-CBC", "SHA256"), ("BF-CBC", "SHA1"), ("AES-128-CBC", "SHA512"), ("none", "none"),
+        ] {
             let config = "dev tun\nsecret static.key\ncipher \(cipher)\nauth \(auth)\nproviders legacy default\n"
             try config.write(toFile: "\(dir)/selftest.conf", atomically: true, encoding: .utf8)
             let ours = try Self.swvpnd(bin, in: dir, ["--test-crypto", "--config", "selftest.conf"])
             let theirs = try Shell.run(["-C", dir, openvpn, "--config", "selftest.conf", "--test-crypto"], timeout: 60)
-            #expect(ours.succeeded && ours.stdout.contains("self-test mode SUCCEEDED"), "\(cipher)/\(auth): \(ours.summary)")
+            #expect(
+                ours.succeeded && ours.stdout.contains("self-test mode SUCCEEDED"), "\(cipher)/\(auth): \(ours.summary)"
+            )
             #expect(theirs.succeeded, "\(cipher)/\(auth): openvpn: \(theirs.summary)")
             let lengths = { (text: String) in
-                text.split(separator: "\n").compactMap { $0.components(separatedBy: "TESTING ENCRYPT/DECRYPT of packet length=").last.flatMap { Int($0) } }
+                text.split(separator: "\n").compactMap {
+                    $0.components(separatedBy: "TESTING ENCRYPT/DECRYPT of packet length=").last.flatMap { Int($0) }
+                }
             }
-            #expect(!lengths(ours.stdout).isEmpty && lengths(ours.stdout) == lengths(theirs.stdout),
-                    "\(cipher)/\(auth): tested lengths differ from openvpn's")
+            #expect(
+                !lengths(ours.stdout).isEmpty && lengths(ours.stdout) == lengths(theirs.stdout),
+                "\(cipher)/\(auth): tested lengths differ from openvpn's")
         }
         try "dev tun\nsecret static.key 1\ncipher AES-256-CBC\nauth SHA256\n".write(
             toFile: "\(dir)/direction.conf", atomically: true, encoding: .utf8)
@@ -106,16 +120,19 @@ extension IntegrationTests.CheckConfig {
         for providers in [[String](), ["--providers", "legacy", "default"]] {
             for action in ["--show-ciphers", "--show-digests"] {
                 let ours = try Shell.must([bin, action] + providers, timeout: 20)
-                let theirs = Set(try Shell.must([openvpn, action] + providers, timeout: 20)
-                    .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+                let theirs = Set(
+                    try Shell.must([openvpn, action] + providers, timeout: 20)
+                        .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
                 let entries = ours.split(separator: "\n").filter { $0.contains(" bit ") }
                 #expect(entries.count >= 5, "\(action) \(providers): \(ours)")
                 for entry in entries {
-                    #expect(theirs.contains(String(entry)), "\(action) \(providers): '\(entry)' is not in openvpn's list")
+                    #expect(
+                        theirs.contains(String(entry)), "\(action) \(providers): '\(entry)' is not in openvpn's list")
                 }
                 if action == "--show-ciphers" {
-                    #expect(entries.contains { $0.hasPrefix("BF-CBC ") } == !providers.isEmpty,
-                            "BF-CBC is listed exactly when the legacy provider is loaded: \(ours)")
+                    #expect(
+                        entries.contains { $0.hasPrefix("BF-CBC ") } == !providers.isEmpty,
+                        "BF-CBC is listed exactly when the legacy provider is loaded: \(ours)")
                 }
             }
         }
@@ -130,18 +147,25 @@ extension IntegrationTests.DaemonOptions {
     func compatOptionsReachTheHostAsWithOpenVPN() throws {
         let env = try Self.prepare()
         defer { env.lab.teardown() }
-        let script = try env.lab.write("foreign.sh", """
+        let script = try env.lab.write(
+            "foreign.sh",
+            """
             #!/bin/sh
             env | grep '^foreign_option_' | sort > "\(env.lab.workDir)/foreign-${SIDE}.txt"
 
             """)
         try Shell.must(["chmod", "755", script])
-        let common = ["script-security 2", "up \(script)", "dhcp-option DNS 10.0.0.1", "dhcp-option DOMAIN example.net",
-                      "dhcp-option DISABLE-NBT", "nice 5"]
+        let common = [
+            "script-security 2", "up \(script)", "dhcp-option DNS 10.0.0.1", "dhcp-option DOMAIN example.net",
+            "dhcp-option DISABLE-NBT", "nice 5",
+        ]
         // mlock on swvpnd only: openvpn 2.6 exits when it cannot raise RLIMIT_MEMLOCK to 100 MB (as in
         // containers without CAP_SYS_RESOURCE), swvpnd warns and locks what the limit allows.
         let peers = try Self.startPair(
-            env, extraA: common + ["setenv SIDE A", "dev vtun7", "dev-type tun", "ifconfig-ipv6 fd00:77::1 fd00:77::2", "mlock"],
+            env,
+            extraA: common + [
+                "setenv SIDE A", "dev vtun7", "dev-type tun", "ifconfig-ipv6 fd00:77::1 fd00:77::2", "mlock",
+            ],
             extraB: common + ["setenv SIDE B", "ifconfig-ipv6 fd00:77::2 fd00:77::1"])
 
         let foreignA = Self.read(env.lab.path("foreign-A.txt")) ?? "(up script did not run)"
@@ -162,9 +186,12 @@ extension IntegrationTests.DaemonOptions {
             #expect(fields.count > 16 && fields[16] == "5", "\(name): nice in /proc/\(daemon.pid)/stat: \(stat)")
             guard name == "swvpnd" else { continue }
             let status = Self.read("/proc/\(daemon.pid)/status") ?? ""
-            let locked = status.split(separator: "\n").first { $0.hasPrefix("VmLck:") }
+            let locked =
+                status.split(separator: "\n").first { $0.hasPrefix("VmLck:") }
                 .flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
-            #expect(locked > 0, "\(name): no locked memory after mlock: \(status.split(separator: "\n").filter { $0.hasPrefix("Vm") })")
+            #expect(
+                locked > 0,
+                "\(name): no locked memory after mlock: \(status.split(separator: "\n").filter { $0.hasPrefix("Vm") })")
         }
     }
 }
@@ -182,14 +209,17 @@ extension IntegrationTests.DaemonOptions {
         let mtu = { (ns: String) throws -> [String] in
             try env.seed.tunDevices(in: ns).map { device in
                 let text = try Shell.must(["ip", "-n", ns, "link", "show", "dev", device.name])
-                return text.components(separatedBy: " mtu ").dropFirst().first?.split(separator: " ").first.map(String.init) ?? "?"
+                return text.components(separatedBy: " mtu ").dropFirst().first?.split(separator: " ").first.map(
+                    String.init) ?? "?"
             }
         }
         let mtuA = try mtu(env.seed.vpnA)
         let mtuB = try mtu(env.seed.vpnB)
         #expect(mtuA == mtuB && mtuA.count == 1 && mtuA != ["1500"], "device MTU: swvpnd \(mtuA), openvpn \(mtuB)")
         #expect(!peers.a.log().contains("OCC: "), "swvpnd reports an OCC inconsistency:\n\(peers.a.log().tail(20))")
-        #expect(!peers.b.log().contains("used inconsistently"), "openvpn reports an OCC inconsistency:\n\(peers.b.log().tail(20))")
+        #expect(
+            !peers.b.log().contains("used inconsistently"),
+            "openvpn reports an OCC inconsistency:\n\(peers.b.log().tail(20))")
         try env.seed.pingAcrossBothWays()
     }
 }
@@ -198,28 +228,39 @@ extension IntegrationTests.CheckConfig {
     /// What openvpn 2.6 really sends when it compresses (`allow-compression yes`): a listener takes its UDP
     /// datagrams (cipher none, auth none, no-replay, so the payload is the compression frame itself), and
     /// SwvpnCompression must turn each compressed one back into the IPv4 ping that entered openvpn's tun.
-    @Test(arguments: [("comp-lzo yes", [UInt8(0x66)], PacketDecompressor.Algorithm.lzo),
-                      ("compress lz4-v2", [UInt8(0x50), 0x01], .lz4)])
-    func decompressesWhatACompressingOpenVPNSends(option: String, header: [UInt8], algorithm: PacketDecompressor.Algorithm) throws {
+    @Test(arguments: [
+        ("comp-lzo yes", [UInt8(0x66)], PacketDecompressor.Algorithm.lzo),
+        ("compress lz4-v2", [UInt8(0x50), 0x01], .lz4),
+    ])
+    func decompressesWhatACompressingOpenVPNSends(
+        option: String, header: [UInt8], algorithm: PacketDecompressor.Algorithm
+    ) throws {
         try Prerequisites.requireBase()
         let lab = try NetnsLab()
         defer { lab.teardown() }
         let ns = try lab.addNamespace("cmp")
         let capture = lab.path("datagrams.hex")
-        let listener = try lab.spawn(in: ns, label: "listener", ["python3", "-u", "-c", """
-            import socket, sys
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind(("127.0.0.1", 40999))
-            print("listening", flush=True)
-            with open(sys.argv[1], "a") as f:
-                while True:
-                    d, _ = s.recvfrom(65535)
-                    f.write(d.hex() + "\\n")
-                    f.flush()
-            """, capture])
+        let listener = try lab.spawn(
+            in: ns, label: "listener",
+            [
+                "python3", "-u", "-c",
+                """
+                import socket, sys
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.bind(("127.0.0.1", 40999))
+                print("listening", flush=True)
+                with open(sys.argv[1], "a") as f:
+                    while True:
+                        d, _ = s.recvfrom(65535)
+                        f.write(d.hex() + "\\n")
+                        f.flush()
+                """, capture,
+            ])
         try listener.waitForLog("listening")
         try Shell.must(["openvpn", "--genkey", "secret", lab.path("cmp.key")])
-        let config = try lab.write("cmp.conf", """
+        let config = try lab.write(
+            "cmp.conf",
+            """
             dev tun
             local 127.0.0.1
             lport 40998
@@ -242,12 +283,16 @@ extension IntegrationTests.CheckConfig {
             usleep(100_000)
         }
         // Nobody answers: the pings only need to enter the tunnel. A repeated pattern compresses well.
-        _ = try lab.run(in: ns, ["ping", "-c", "3", "-i", "0.2", "-W", "1", "-s", "1200", "-p", "41424344", "10.201.0.2"])
-        let datagrams = (try? String(contentsOfFile: capture, encoding: .utf8))?.split(separator: "\n")
-            .map { hex in stride(from: 0, to: hex.count - 1, by: 2).map { i -> UInt8 in
-                let start = hex.index(hex.startIndex, offsetBy: i)
-                return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0
-            } } ?? []
+        _ = try lab.run(
+            in: ns, ["ping", "-c", "3", "-i", "0.2", "-W", "1", "-s", "1200", "-p", "41424344", "10.201.0.2"])
+        let datagrams =
+            (try? String(contentsOfFile: capture, encoding: .utf8))?.split(separator: "\n")
+            .map { hex in
+                stride(from: 0, to: hex.count - 1, by: 2).map { i -> UInt8 in
+                    let start = hex.index(hex.startIndex, offsetBy: i)
+                    return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0
+                }
+            } ?? []
         let compressed = datagrams.filter { $0.starts(with: header) }
         #expect(compressed.count >= 3, "\(option): \(compressed.count) compressed datagrams of \(datagrams.count)")
         for datagram in compressed {
@@ -259,12 +304,21 @@ extension IntegrationTests.CheckConfig {
                 Issue.record("\(option): \(result)")
                 continue
             }
-            #expect(datagram.count < length / 2, "\(option): \(datagram.count) bytes on the wire for a \(length)-byte packet")
+            #expect(
+                datagram.count < length / 2,
+                "\(option): \(datagram.count) bytes on the wire for a \(length)-byte packet")
             let packet = output.prefix(length)
-            #expect(length == 20 + 8 + 1200 && packet.first == 0x45 && Int(packet[2]) << 8 | Int(packet[3]) == length,
-                    "\(option): not the IPv4 ping: \(length) bytes, \(packet.prefix(4).map { String($0, radix: 16) })")
-            #expect(packet[20] == 8 && packet.suffix(16) == [0x41, 0x42, 0x43, 0x44, 0x41, 0x42, 0x43, 0x44, 0x41, 0x42, 0x43, 0x44, 0x41, 0x42, 0x43, 0x44][...],
-                    "\(option): not the echo request with its pattern")
+            #expect(
+                length == 20 + 8 + 1200 && packet.first == 0x45 && Int(packet[2]) << 8 | Int(packet[3]) == length,
+                "\(option): not the IPv4 ping: \(length) bytes, \(packet.prefix(4).map { String($0, radix: 16) })")
+            #expect(
+                packet[20] == 8
+                    && packet.suffix(16)
+                        == [
+                            0x41, 0x42, 0x43, 0x44, 0x41, 0x42, 0x43, 0x44, 0x41, 0x42, 0x43, 0x44, 0x41, 0x42, 0x43,
+                            0x44,
+                        ][...],
+                "\(option): not the echo request with its pattern")
         }
     }
 }

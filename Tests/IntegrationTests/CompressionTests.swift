@@ -21,8 +21,9 @@ extension IntegrationTests.DaemonOptions {
     /// show it received compressed packets (pre-decompress well below post-decompress).
     @Test(arguments: ["comp-lzo yes", "compress lz4-v2", "compress lz4"])
     func compressesForOpenVPNWithAllowCompressionYes(_ option: String) throws {
-        let counters = try Self.compressedTransfers(option, swvpnd: [option, "allow-compression yes"], seed: 41,
-                                                    counter: "post-decompress bytes")
+        let counters = try Self.compressedTransfers(
+            option, swvpnd: [option, "allow-compression yes"], seed: 41,
+            counter: "post-decompress bytes")
         let bytes = Self.compressionTransferBytes
         let pre = counters["pre-decompress bytes"] ?? 0
         let post = counters["post-decompress bytes"] ?? 0
@@ -33,7 +34,9 @@ extension IntegrationTests.DaemonOptions {
 
     /// openvpn on B with `option` and `allow-compression yes`, swvpnd on A with `swvpnd`; compressible then
     /// random verified TCP transfers both ways; returns openvpn's status counters once `counter` covers them.
-    static func compressedTransfers(_ option: String, swvpnd: [String], seed: Int, counter: String) throws -> [String: Int] {
+    static func compressedTransfers(_ option: String, swvpnd: [String], seed: Int, counter: String) throws -> [String:
+        Int]
+    {
         let env = try prepare()
         defer { env.lab.teardown() }
         let status = env.lab.path("openvpn-status.txt")
@@ -41,10 +44,12 @@ extension IntegrationTests.DaemonOptions {
         let lab = env.seed
         let bytes = compressionTransferBytes
         for compressible in [true, false] {
-            try lab.transfer(from: lab.hostA, to: lab.hostB, receiverAddress: SeedLab.hostAddrB, bytes: bytes, seed: seed,
-                             compressible: compressible)
-            try lab.transfer(from: lab.hostB, to: lab.hostA, receiverAddress: SeedLab.hostAddrA, bytes: bytes, seed: seed + 1,
-                             compressible: compressible)
+            try lab.transfer(
+                from: lab.hostA, to: lab.hostB, receiverAddress: SeedLab.hostAddrB, bytes: bytes, seed: seed,
+                compressible: compressible)
+            try lab.transfer(
+                from: lab.hostB, to: lab.hostA, receiverAddress: SeedLab.hostAddrA, bytes: bytes, seed: seed + 1,
+                compressible: compressible)
         }
         try eventually("openvpn's status file with '\(counter)'", timeout: 20) {
             (statusCounters(status)[counter] ?? 0) >= bytes
@@ -56,10 +61,11 @@ extension IntegrationTests.DaemonOptions {
 
     /// The `name,number` lines of openvpn's status file (version 1).
     static func statusCounters(_ path: String) -> [String: Int] {
-        Dictionary((read(path) ?? "").split(separator: "\n").compactMap { line -> (String, Int)? in
-            let parts = line.split(separator: ",")
-            guard parts.count == 2, let value = Int(parts[1]) else { return nil }
-            return (String(parts[0]), value)
-        }, uniquingKeysWith: { $1 })
+        Dictionary(
+            (read(path) ?? "").split(separator: "\n").compactMap { line -> (String, Int)? in
+                let parts = line.split(separator: ",")
+                guard parts.count == 2, let value = Int(parts[1]) else { return nil }
+                return (String(parts[0]), value)
+            }, uniquingKeysWith: { $1 })
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension IntegrationTests {
@@ -49,7 +49,8 @@ extension IntegrationTests {
             remoteB: String? = nil, nameA: String = "swvpnd-A", nameB: String = "openvpn-B"
         ) throws -> (a: Daemon, b: Daemon) {
             let b = try env.seed.startPeer(
-                .openvpn, side: .b, config: config(env, .b, extra: extraB, verb: verbB, remoteHost: remoteB), name: nameB)
+                .openvpn, side: .b, config: config(env, .b, extra: extraB, verb: verbB, remoteHost: remoteB),
+                name: nameB)
             let a = try env.seed.startPeer(
                 .swvpnd, side: .a, config: config(env, .a, extra: extraA, remoteHost: remoteA), name: nameA)
             try env.seed.waitUp([a, b])
@@ -58,7 +59,9 @@ extension IntegrationTests {
 
         /// Polls `condition` until it holds; a timeout is a failure naming `what`. Never a timing assertion:
         /// the timeouts are generous upper bounds for a loaded 2-core machine.
-        static func eventually(_ what: @autoclosure () -> String, timeout: Double = 15, _ condition: () throws -> Bool) throws {
+        static func eventually(_ what: @autoclosure () -> String, timeout: Double = 15, _ condition: () throws -> Bool)
+            throws
+        {
             let deadline = Date().addingTimeInterval(timeout)
             while true {
                 if try condition() { return }
@@ -68,7 +71,9 @@ extension IntegrationTests {
         }
 
         /// Waits for `needle` in a file the daemon writes itself (`log FILE`); fails at once if it dies.
-        static func waitForFile(_ path: String, contains needle: String, count: Int = 1, daemon: Daemon, timeout: Double = 15) throws {
+        static func waitForFile(
+            _ path: String, contains needle: String, count: Int = 1, daemon: Daemon, timeout: Double = 15
+        ) throws {
             let deadline = Date().addingTimeInterval(timeout)
             while true {
                 let text = read(path) ?? ""
@@ -76,7 +81,8 @@ extension IntegrationTests {
                 if !daemon.isRunning || Date() >= deadline {
                     throw HarnessError(
                         "\(daemon.label) (pid \(daemon.pid), \(daemon.isRunning ? "running" : "exited")) did not write '\(needle)' "
-                            + "\(count)x to \(path).\nfile:\n\(text.tail(30))\nstdout/stderr:\n\(daemon.log().tail(10))")
+                            + "\(count)x to \(path).\nfile:\n\(text.tail(30))\nstdout/stderr:\n\(daemon.log().tail(10))"
+                    )
                 }
                 usleep(100_000)
             }
@@ -86,7 +92,9 @@ extension IntegrationTests {
 
         static func routes(_ ns: String) throws -> String { try Shell.must(["ip", "-n", ns, "route", "show"]) }
 
-        static func occurrences(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
+        static func occurrences(_ needle: String, in text: String) -> Int {
+            text.components(separatedBy: needle).count - 1
+        }
 
         static var timestampPrefix: Regex<Substring> { #/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /# }
 
@@ -98,7 +106,9 @@ extension IntegrationTests {
             guard line.prefixMatch(of: timestampPrefix) != nil else {
                 throw HarnessError("log line has no timestamp (is JOURNAL_STREAM set?): \(line)")
             }
-            let f = line.prefix(19).split(whereSeparator: { $0 == "-" || $0 == " " || $0 == ":" }).compactMap { Int32($0) }
+            let f = line.prefix(19).split(whereSeparator: { $0 == "-" || $0 == " " || $0 == ":" }).compactMap {
+                Int32($0)
+            }
             guard f.count == 6 else { throw HarnessError("unparsable timestamp in: \(line)") }
             var tmv = tm()
             (tmv.tm_year, tmv.tm_mon, tmv.tm_mday) = (f[0] - 1900, f[1] - 1, f[2])
@@ -163,22 +173,28 @@ extension IntegrationTests {
                 reference = block
                 return true
             }
-            #expect(first.keys == reference.keys, "swvpnd's status lines differ from openvpn's: \(first.keys) vs \(reference.keys)")
+            #expect(
+                first.keys == reference.keys,
+                "swvpnd's status lines differ from openvpn's: \(first.keys) vs \(reference.keys)")
             #expect(first.keys == Self.statusKeys)
 
             try env.seed.pingAcrossBothWays()
             try env.seed.transfer(
-                from: env.seed.hostA, to: env.seed.hostB, receiverAddress: SeedLab.hostAddrB, bytes: 256 * 1024, seed: 5)
+                from: env.seed.hostA, to: env.seed.hostB, receiverAddress: SeedLab.hostAddrB, bytes: 256 * 1024, seed: 5
+            )
             var later = StatusBlock()
             try Self.eventually("status counters in \(statusA) to grow past \(first.values)") {
-                guard let text = Self.read(statusA), let block = try? Self.parseStatus(text, source: statusA) else { return false }
+                guard let text = Self.read(statusA), let block = try? Self.parseStatus(text, source: statusA) else {
+                    return false
+                }
                 later = block
                 // The file is rewritten every second: wait for one written after the transfer went out through A's tun.
                 return Self.statusKeys.allSatisfy { (block.values[$0] ?? 0) > (first.values[$0] ?? 0) }
                     && (block.values["TUN/TAP read bytes"] ?? 0) >= 256 * 1024
             }
-            #expect((later.values["TCP/UDP write bytes"] ?? 0) > (later.values["TUN/TAP read bytes"] ?? 0),
-                    "link bytes include the encryption overhead: \(later.values)")
+            #expect(
+                (later.values["TCP/UDP write bytes"] ?? 0) > (later.values["TUN/TAP read bytes"] ?? 0),
+                "link bytes include the encryption overhead: \(later.values)")
 
             kill(peers.a.pid, SIGUSR2)
             try Self.eventually("the SIGUSR2 status block in \(peers.a.logPath)") {
@@ -220,8 +236,9 @@ extension IntegrationTests {
             defer { env.lab.teardown() }
             // Like /run/swvpnd under the unit: root's, mode 0750, so nobody can neither unlink nor stat in it.
             let runDir = env.lab.path("run")
-            try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: false,
-                                                    attributes: [.posixPermissions: 0o750])
+            try FileManager.default.createDirectory(
+                atPath: runDir, withIntermediateDirectories: false,
+                attributes: [.posixPermissions: 0o750])
             let pidFile = "\(runDir)/swvpnd-nobody.pid"
             let peers = try Self.startPair(env, extraA: ["writepid \(pidFile)", "user nobody", "group nogroup"])
             try peers.a.waitForLog("dropped privileges")
@@ -230,14 +247,18 @@ extension IntegrationTests {
             #expect(peers.a.process.terminationStatus == 0)
             let left = Self.read(pidFile)
             #expect(left == nil || left == "", "stale pid file after the drop to nobody: '\(left ?? "")'")
-            #expect(peers.a.log().contains("pid file \(pidFile) emptied"), "no note about the emptied pid file:\n\(peers.a.log().tail(10))")
+            #expect(
+                peers.a.log().contains("pid file \(pidFile) emptied"),
+                "no note about the emptied pid file:\n\(peers.a.log().tail(10))")
         }
 
         // MARK: up/down scripts
 
         /// A script that records its arguments and openvpn's script environment in `script-<SIDE>-<type>.txt`.
         static func writeRecorderScript(_ env: Env) throws -> String {
-            let path = try env.lab.write("record.sh", """
+            let path = try env.lab.write(
+                "record.sh",
+                """
                 #!/bin/sh
                 f="\(env.lab.workDir)/script-${SIDE}-${script_type}.txt"
                 {
@@ -279,20 +300,25 @@ extension IntegrationTests {
 
             let argsA = upA["args"]?.split(separator: " ").map(String.init) ?? []
             let argsB = upB["args"]?.split(separator: " ").map(String.init) ?? []
-            #expect(upA["argc"] == "6" && upB["argc"] == "6", "argc: swvpnd \(upA["argc"] ?? "-"), openvpn \(upB["argc"] ?? "-")")
+            #expect(
+                upA["argc"] == "6" && upB["argc"] == "6",
+                "argc: swvpnd \(upA["argc"] ?? "-"), openvpn \(upB["argc"] ?? "-")")
             if argsA.count == 6 && argsB.count == 6 {
                 #expect(devA == [argsA[0]], "tun_dev argument \(argsA[0]) vs devices \(devA)")
                 #expect(argsA[1] == argsB[1], "tun_mtu: swvpnd \(argsA[1]) openvpn \(argsB[1])")
                 #expect(argsA[2] == argsB[2], "link_mtu: swvpnd \(argsA[2]) openvpn \(argsB[2])")
                 #expect(argsA[3] == SeedLab.tunnelA && argsA[4] == SeedLab.tunnelB, "ifconfig arguments: \(argsA)")
-                #expect(argsB[3] == SeedLab.tunnelB && argsB[4] == SeedLab.tunnelA, "openvpn's ifconfig arguments: \(argsB)")
+                #expect(
+                    argsB[3] == SeedLab.tunnelB && argsB[4] == SeedLab.tunnelA, "openvpn's ifconfig arguments: \(argsB)"
+                )
                 #expect(argsA[5] == "init" && argsB[5] == "init")
             }
             #expect(upA["dev"] == argsA.first)
             #expect(upA["ifconfig_local"] == SeedLab.tunnelA)
             #expect(upA["ifconfig_remote"] == SeedLab.tunnelB)
             for name in ["dev_type", "tun_mtu", "link_mtu", "script_type", "script_context"] {
-                #expect(upA[name] == upB[name], "up env \(name): swvpnd \(upA[name] ?? "-") openvpn \(upB[name] ?? "-")")
+                #expect(
+                    upA[name] == upB[name], "up env \(name): swvpnd \(upA[name] ?? "-") openvpn \(upB[name] ?? "-")")
             }
             #expect(upA["script_type"] == "up")
 
@@ -305,14 +331,17 @@ extension IntegrationTests {
             let dArgsB = downB["args"]?.split(separator: " ").map(String.init) ?? []
             if dArgsA.count == 6 && dArgsB.count == 6 {
                 #expect(dArgsA[0] == argsA.first, "down script names the closed device")
-                #expect(dArgsA[1] == dArgsB[1] && dArgsA[2] == dArgsB[2] && dArgsA[5] == dArgsB[5],
-                        "down args: swvpnd \(dArgsA) openvpn \(dArgsB)")
+                #expect(
+                    dArgsA[1] == dArgsB[1] && dArgsA[2] == dArgsB[2] && dArgsA[5] == dArgsB[5],
+                    "down args: swvpnd \(dArgsA) openvpn \(dArgsB)")
                 #expect(dArgsA[3] == SeedLab.tunnelA && dArgsA[4] == SeedLab.tunnelB)
             } else {
                 Issue.record("down args: swvpnd \(dArgsA) openvpn \(dArgsB)")
             }
             for name in ["dev_type", "tun_mtu", "link_mtu", "script_type", "script_context", "signal"] {
-                #expect(downA[name] == downB[name], "down env \(name): swvpnd \(downA[name] ?? "-") openvpn \(downB[name] ?? "-")")
+                #expect(
+                    downA[name] == downB[name],
+                    "down env \(name): swvpnd \(downA[name] ?? "-") openvpn \(downB[name] ?? "-")")
             }
             #expect(downA["script_type"] == "down")
         }
@@ -324,9 +353,12 @@ extension IntegrationTests {
             defer { env.lab.teardown() }
             let script = try Self.writeRecorderScript(env)
             let a = try env.seed.startPeer(
-                .swvpnd, side: .a, config: Self.config(env, .a, extra: ["setenv SIDE A", "up \(script)"]), name: "swvpnd-A")
+                .swvpnd, side: .a, config: Self.config(env, .a, extra: ["setenv SIDE A", "up \(script)"]),
+                name: "swvpnd-A")
             try a.waitForLog("Data Channel:")
-            #expect(!FileManager.default.fileExists(atPath: env.lab.path("script-A-up.txt")), "up script ran at script-security 1")
+            #expect(
+                !FileManager.default.fileExists(atPath: env.lab.path("script-A-up.txt")),
+                "up script ran at script-security 1")
             let warning = a.log().split(separator: "\n").first { $0.contains("script-security 2") }
             #expect(warning != nil, "no warning about script-security:\n\(a.log().tail(20))")
             #expect(a.isRunning)
@@ -356,19 +388,23 @@ extension IntegrationTests {
                 guard let status = Self.read("/proc/\(peers.a.pid)/task/\(task)/status") else { continue }
                 func field(_ name: String) -> [String] {
                     status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
-                        .map { $0.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().map(String.init) } ?? []
+                        .map { $0.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().map(String.init) }
+                        ?? []
                 }
                 #expect(field("Uid") == Array(repeating: "\(uid)", count: 4), "thread \(task) Uid \(field("Uid"))")
                 #expect(field("Gid") == Array(repeating: "\(gid)", count: 4), "thread \(task) Gid \(field("Gid"))")
                 let capEff = UInt64(field("CapEff").first ?? "", radix: 16) ?? 0
-                #expect(capEff == 1 << 12, "thread \(task): CapEff \(String(capEff, radix: 16)) should be CAP_NET_ADMIN only")
+                #expect(
+                    capEff == 1 << 12,
+                    "thread \(task): CapEff \(String(capEff, radix: 16)) should be CAP_NET_ADMIN only")
             }
 
             try env.seed.pingAcrossBothWays()
             try env.seed.assertRoutesUseTunnel()
             // openvpn opens the status file before the drop; nobody cannot create files in a root-owned directory.
             try Self.eventually("status file \(statusPath) written with traffic after the drop to nobody") {
-                guard let text = Self.read(statusPath), let block = try? Self.parseStatus(text, source: statusPath) else {
+                guard let text = Self.read(statusPath), let block = try? Self.parseStatus(text, source: statusPath)
+                else {
                     return false
                 }
                 return (block.values["TUN/TAP read bytes"] ?? 0) > 0
@@ -380,7 +416,9 @@ extension IntegrationTests {
             #expect(tuns.isEmpty, "tun devices left behind: \(tuns.map(\.name))")
             let routes = try Self.routes(env.seed.vpnA)
             #expect(!routes.contains("172.16.0.0/16"), "route left behind:\n\(routes)")
-            #expect(!peers.a.log().contains("Operation not permitted"), "teardown lacked a privilege:\n\(peers.a.log().tail(15))")
+            #expect(
+                !peers.a.log().contains("Operation not permitted"),
+                "teardown lacked a privilege:\n\(peers.a.log().tail(15))")
         }
 
         // MARK: log, verb, suppress-timestamps
@@ -396,7 +434,8 @@ extension IntegrationTests {
 
             // 1: log FILE, verb 3.
             let a1 = try env.seed.startPeer(
-                .swvpnd, side: .a, config: Self.config(env, .a, extra: ["log \(logPath)"], verb: 3), name: "swvpnd-A-verb3")
+                .swvpnd, side: .a, config: Self.config(env, .a, extra: ["log \(logPath)"], verb: 3),
+                name: "swvpnd-A-verb3")
             try Self.waitForFile(logPath, contains: "Initialization Sequence Completed", daemon: a1)
             try env.seed.ping(from: env.seed.vpnA, to: SeedLab.tunnelB)
             #expect(a1.stop(signal: SIGTERM, grace: 5))
@@ -413,7 +452,8 @@ extension IntegrationTests {
             // 2: log-append FILE, verb 7, suppress-timestamps.
             let a2 = try env.seed.startPeer(
                 .swvpnd, side: .a,
-                config: Self.config(env, .a, extra: ["log-append \(logPath)", "suppress-timestamps"]), name: "swvpnd-A-verb7")
+                config: Self.config(env, .a, extra: ["log-append \(logPath)", "suppress-timestamps"]),
+                name: "swvpnd-A-verb7")
             try Self.waitForFile(logPath, contains: "Initialization Sequence Completed", count: 2, daemon: a2)
             try env.seed.ping(from: env.seed.vpnA, to: SeedLab.tunnelB)
             #expect(a2.stop(signal: SIGTERM, grace: 5))
@@ -422,7 +462,8 @@ extension IntegrationTests {
             let run2 = String(all.dropFirst(run1.count))
             #expect(run2.contains("Local Options String"), "no OCC strings at verb 7:\n\(run2.prefix(2000))")
             for line in run2.split(separator: "\n") {
-                #expect(line.prefixMatch(of: Self.timestampPrefix) == nil, "timestamp despite suppress-timestamps: \(line)")
+                #expect(
+                    line.prefixMatch(of: Self.timestampPrefix) == nil, "timestamp despite suppress-timestamps: \(line)")
             }
 
             usleep(1_100_000)
@@ -431,7 +472,8 @@ extension IntegrationTests {
                 .swvpnd, side: .a, config: Self.config(env, .a, verb: 0), name: "swvpnd-A-verb0")
             try Self.eventually("a tunnel with swvpnd at verb 0") {
                 guard a3.isRunning else { throw HarnessError("swvpnd at verb 0 exited:\n\(a3.log())") }
-                return try env.lab.run(in: env.seed.vpnA, ["ping", "-n", "-c", "1", "-W", "1", SeedLab.tunnelB]).succeeded
+                return try env.lab.run(in: env.seed.vpnA, ["ping", "-n", "-c", "1", "-W", "1", SeedLab.tunnelB])
+                    .succeeded
             }
             try env.seed.pingAcrossBothWays()
             #expect(a3.stop(signal: SIGTERM, grace: 5))
@@ -454,12 +496,16 @@ extension IntegrationTests {
                 .swvpnd, side: .a, config: Self.config(env, .a, extra: ["route-delay 2"]), name: "swvpnd-A")
             try a.waitForLog("Data Channel:")
             usleep(500_000)
-            #expect(!(try Self.routes(env.seed.vpnA)).contains("172.16.0.0/16"), "route installed before the peer was heard")
+            #expect(
+                !(try Self.routes(env.seed.vpnA)).contains("172.16.0.0/16"), "route installed before the peer was heard"
+            )
             #expect(!a.log().contains("Initialization Sequence Completed"))
 
             let b = try env.seed.startPeer(.openvpn, side: .b, config: Self.config(env, .b), name: "openvpn-B")
             try env.seed.waitUp([a, b], timeout: 20)
-            #expect(try Self.routes(env.seed.vpnA).contains("172.16.0.0/16"), "route missing after Initialization Sequence Completed")
+            #expect(
+                try Self.routes(env.seed.vpnA).contains("172.16.0.0/16"),
+                "route missing after Initialization Sequence Completed")
             let heard = try Self.loggedTime(of: "Peer Connection Initiated", in: a.log())
             let complete = try Self.loggedTime(of: "Initialization Sequence Completed", in: a.log())
             // A lower bound only: a delay can be longer on a busy machine, never shorter.
@@ -483,12 +529,18 @@ extension IntegrationTests {
             #expect(peers.a.stop(signal: SIGTERM, grace: 5))
             #expect(peers.b.stop(signal: SIGTERM, grace: 5))
 
-            guard let bytes = FileManager.default.contents(atPath: file) else { throw HarnessError("no replay-persist file at \(file)") }
+            guard let bytes = FileManager.default.contents(atPath: file) else {
+                throw HarnessError("no replay-persist file at \(file)")
+            }
             #expect(bytes.count == 16, "replay-persist file is \(bytes.count) bytes, openvpn's is 16")
             guard bytes.count >= 12 else { return }
             let storedTime = bytes.prefix(8).enumerated().reduce(Int64(0)) { $0 | Int64($1.element) << (8 * $1.offset) }
-            let storedID = bytes.dropFirst(8).prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
-            #expect(storedTime >= Int64(before) - 2 && storedTime <= Int64(time(nil)), "stored time \(storedTime), test began \(before)")
+            let storedID = bytes.dropFirst(8).prefix(4).enumerated().reduce(UInt32(0)) {
+                $0 | UInt32($1.element) << (8 * $1.offset)
+            }
+            #expect(
+                storedTime >= Int64(before) - 2 && storedTime <= Int64(time(nil)),
+                "stored time \(storedTime), test began \(before)")
             #expect(storedID >= 3, "stored id \(storedID) after a dozen packets from the peer")
             let attrs = try FileManager.default.attributesOfItem(atPath: file)
             #expect((attrs[.posixPermissions] as? Int) == 0o600)
@@ -496,20 +548,23 @@ extension IntegrationTests {
             usleep(1_100_000)  // the restarted openvpn needs a newer timestamp than the stored one
             let again = try Self.startPair(
                 env, extraA: ["replay-persist \(file)"], nameA: "swvpnd-A-restarted", nameB: "openvpn-B-restarted")
-            #expect(again.a.log().contains("replay-persist \(file): starting above time \(storedTime) id \(storedID)"),
-                    "restart did not log the preset:\n\(again.a.log().tail(20))")
+            #expect(
+                again.a.log().contains("replay-persist \(file): starting above time \(storedTime) id \(storedID)"),
+                "restart did not log the preset:\n\(again.a.log().tail(20))")
             try env.seed.pingAcrossBothWays()
 
             let second = try env.seed.startPeer(
                 .swvpnd, side: .a,
-                config: Self.config(env, .a, extra: ["replay-persist \(file)"], port: 1195,
-                                    ifconfig: ("169.254.254.1", "169.254.254.2"), route: false),
+                config: Self.config(
+                    env, .a, extra: ["replay-persist \(file)"], port: 1195,
+                    ifconfig: ("169.254.254.1", "169.254.254.2"), route: false),
                 name: "swvpnd-A-second")
             #expect(second.waitForExit(timeout: 15), "a second swvpnd on the same replay-persist file kept running")
             #expect(second.process.terminationStatus != 0)
             let secondLog = second.log()
-            #expect(secondLog.contains("replay-persist \(file)") && secondLog.contains("in use"),
-                    "no clear error for the locked file:\n\(secondLog.tail(10))")
+            #expect(
+                secondLog.contains("replay-persist \(file)") && secondLog.contains("in use"),
+                "no clear error for the locked file:\n\(secondLog.tail(10))")
             #expect(again.a.isRunning)
             try LogScan.assertClean([again.a, again.b])
         }
@@ -526,12 +581,16 @@ extension IntegrationTests {
             let peers = try Self.startPair(
                 env, extraA: ["proto udp6"], extraB: ["proto udp6"], remoteA: "fd00::2", remoteB: "fd00::1")
             #expect(peers.a.log().contains("Peer Connection Initiated with [AF_INET6]"), "A did not hear B over IPv6")
-            #expect(peers.b.log().contains("Peer Connection Initiated with [AF_INET6]fd00::1"), "B did not hear A over IPv6")
+            #expect(
+                peers.b.log().contains("Peer Connection Initiated with [AF_INET6]fd00::1"), "B did not hear A over IPv6"
+            )
             try env.seed.pingAcrossBothWays()
             try env.seed.transfer(
-                from: env.seed.hostA, to: env.seed.hostB, receiverAddress: SeedLab.hostAddrB, bytes: 2 * 1024 * 1024, seed: 61)
+                from: env.seed.hostA, to: env.seed.hostB, receiverAddress: SeedLab.hostAddrB, bytes: 2 * 1024 * 1024,
+                seed: 61)
             try env.seed.transfer(
-                from: env.seed.hostB, to: env.seed.hostA, receiverAddress: SeedLab.hostAddrA, bytes: 2 * 1024 * 1024, seed: 62)
+                from: env.seed.hostB, to: env.seed.hostA, receiverAddress: SeedLab.hostAddrA, bytes: 2 * 1024 * 1024,
+                seed: 62)
             try LogScan.assertClean([peers.a, peers.b])
         }
 
@@ -599,7 +658,8 @@ extension IntegrationTests {
             try peers.b.waitForLog("RECEIVED OCC_REPLY", timeout: 40)
             try peers.a.waitForLog("RECEIVED OCC_REPLY", timeout: 40)
             #expect(peers.a.log().contains("RECEIVED OCC_REQUEST"), "openvpn's OCC_REQUEST never reached swvpnd")
-            #expect(!peers.a.log().contains("OCC: "), "swvpnd warned about matching configs:\n\(peers.a.log().tail(20))")
+            #expect(
+                !peers.a.log().contains("OCC: "), "swvpnd warned about matching configs:\n\(peers.a.log().tail(20))")
             try LogScan.assertClean([peers.a, peers.b])
         }
 
@@ -614,20 +674,28 @@ extension IntegrationTests {
             let peers = try Self.startPair(env)
             let confPath = env.lab.path("swvpnd-A.conf")
             guard let original = Self.read(confPath) else { throw HarnessError("cannot read \(confPath)") }
-            let badLine = original.split(separator: "\n", omittingEmptySubsequences: false).count  // the appended line's number
+            // the appended line's number
+            let badLine = original.split(separator: "\n", omittingEmptySubsequences: false).count
             try (original + "tun-mtu not-a-number\n").write(toFile: confPath, atomically: true, encoding: .utf8)
             kill(peers.a.pid, SIGHUP)
             try peers.a.waitForLog("configuration reload failed")
-            let failure = peers.a.log().split(separator: "\n").first { $0.contains("configuration reload failed") } ?? ""
-            #expect(failure.contains("\(confPath):\(badLine)"), "error does not name \(confPath):\(badLine): \(failure)")
+            let failure =
+                peers.a.log().split(separator: "\n").first { $0.contains("configuration reload failed") } ?? ""
+            #expect(
+                failure.contains("\(confPath):\(badLine)"), "error does not name \(confPath):\(badLine): \(failure)")
             try env.seed.pingAcrossBothWays()
             #expect(peers.a.isRunning)
-            #expect(Self.occurrences("Initialization Sequence Completed", in: peers.a.log()) == 1, "the tunnel was restarted")
+            #expect(
+                Self.occurrences("Initialization Sequence Completed", in: peers.a.log()) == 1,
+                "the tunnel was restarted")
 
-            try (original + "route 192.168.77.0 255.255.255.0\n").write(toFile: confPath, atomically: true, encoding: .utf8)
+            try (original + "route 192.168.77.0 255.255.255.0\n").write(
+                toFile: confPath, atomically: true, encoding: .utf8)
             kill(peers.a.pid, SIGHUP)
             try Self.eventually("the second route after SIGHUP") {
-                guard peers.a.isRunning else { throw HarnessError("swvpnd exited on SIGHUP:\n\(peers.a.log().tail(20))") }
+                guard peers.a.isRunning else {
+                    throw HarnessError("swvpnd exited on SIGHUP:\n\(peers.a.log().tail(20))")
+                }
                 return try Self.routes(env.seed.vpnA).contains("192.168.77.0/24")
             }
             try Self.eventually("a second Initialization Sequence Completed") {

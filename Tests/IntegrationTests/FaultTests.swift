@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Paths {
@@ -33,8 +33,12 @@ extension IntegrationTests {
                 // No IPv6 on the VPN instances: the tun devices then carry only the test's own packets,
                 // so their RX counters can be compared exactly.
                 for ns in [seed.vpnA, seed.vpnB] {
-                    try lab.must(in: ns, ["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
-                                          "net.ipv6.conf.default.disable_ipv6=1"])
+                    try lab.must(
+                        in: ns,
+                        [
+                            "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
+                            "net.ipv6.conf.default.disable_ipv6=1",
+                        ])
                 }
                 return (lab, seed, try seed.generateKey())
             } catch {
@@ -51,8 +55,12 @@ extension IntegrationTests {
             try lab.link(seed.vpnA, "atk0", "\(attackerLinkA)/24", atk, "eth0", "\(attackerAddr)/24")
             try Shell.must(["ip", "-n", atk, "addr", "add", "\(SeedLab.underlayB)/32", "dev", "eth0"])
             try Shell.must(["ip", "-n", atk, "route", "add", "\(SeedLab.underlayA)/32", "via", attackerLinkA])
-            try lab.must(in: seed.vpnA, ["sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=0",
-                                         "net.ipv4.conf.atk0.rp_filter=0"])
+            try lab.must(
+                in: seed.vpnA,
+                [
+                    "sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=0",
+                    "net.ipv4.conf.atk0.rp_filter=0",
+                ])
             return atk
         }
 
@@ -75,7 +83,7 @@ extension IntegrationTests {
         static func rssKiB(_ d: Daemon) throws -> Int {
             let status = try String(contentsOfFile: "/proc/\(d.pid)/status", encoding: .utf8)
             guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-                  let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+                let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
             else { throw HarnessError("no VmRSS for pid \(d.pid)") }
             return kib
         }
@@ -84,8 +92,8 @@ extension IntegrationTests {
         static func tunRxPackets(_ ns: String) throws -> Int {
             let json = try Shell.must(["ip", "-n", ns, "-j", "-s", "link", "show", "type", "tun"])
             guard let list = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]],
-                  list.count == 1, let stats = list[0]["stats64"] as? [String: Any],
-                  let rx = stats["rx"] as? [String: Any], let packets = rx["packets"] as? Int
+                list.count == 1, let stats = list[0]["stats64"] as? [String: Any],
+                let rx = stats["rx"] as? [String: Any], let packets = rx["packets"] as? Int
             else { throw HarnessError("expected one tun device with counters in \(ns): \(json)") }
             return packets
         }
@@ -183,8 +191,9 @@ extension IntegrationTests {
                 } else {
                     let totals = Self.dropTotals(peers.a.log())
                     #expect(totals["replayed"] == nil, "in-window reordering/loss must not count as replay: \(totals)")
-                    #expect(Self.problemsBesidesSummaries(peers.a).isEmpty,
-                            "swvpnd log: \(Self.problemsBesidesSummaries(peers.a).prefix(5))")
+                    #expect(
+                        Self.problemsBesidesSummaries(peers.a).isEmpty,
+                        "swvpnd log: \(Self.problemsBesidesSummaries(peers.a).prefix(5))")
                 }
                 #expect(peers.a.isRunning && peers.b.isRunning, "a peer died")
                 #expect(Self.hmacErrors(peers.b).isEmpty, "openvpn HMAC errors: \(Self.hmacErrors(peers.b).prefix(3))")
@@ -208,8 +217,10 @@ extension IntegrationTests {
                 let blast = { (count: Int) throws in
                     try seed.lab.must(
                         in: seed.hostB,
-                        ["python3", Paths.attackScript, "blast", "--target", "\(SeedLab.hostAddrA):9",
-                         "--count", "\(count)", "--size", "1200"], timeout: 120)
+                        [
+                            "python3", Paths.attackScript, "blast", "--target", "\(SeedLab.hostAddrA):9",
+                            "--count", "\(count)", "--size", "1200",
+                        ], timeout: 120)
                 }
                 try blast(2000)  // warm-up: buffers, Dispatch threads, summaries all exist now
                 let rssBefore = try Self.rssKiB(peers.a)
@@ -225,14 +236,17 @@ extension IntegrationTests {
                 let dropped = (try? Self.waitForDrops(peers.a, "bad HMAC", atLeast: corrupted)) ?? 0
                 let totals = Self.dropTotals(peers.a.log())
                 // A packet the kernel overflowed never reached swvpnd, so allow a few short.
-                #expect(dropped <= corrupted && dropped >= corrupted * 98 / 100,
-                        "relay corrupted \(corrupted), swvpnd dropped \(totals)")
-                #expect(totals["undecryptable"] == nil && totals["bad framing"] == nil,
-                        "corrupted packets got past the HMAC check: \(totals)")
+                #expect(
+                    dropped <= corrupted && dropped >= corrupted * 98 / 100,
+                    "relay corrupted \(corrupted), swvpnd dropped \(totals)")
+                #expect(
+                    totals["undecryptable"] == nil && totals["bad framing"] == nil,
+                    "corrupted packets got past the HMAC check: \(totals)")
                 let added = Self.lineCount(peers.a) - linesBefore
                 #expect(added < 40, "swvpnd logged \(added) lines for a corrupted burst (expected summaries only)")
-                #expect(Self.problemsBesidesSummaries(peers.a).isEmpty,
-                        "swvpnd log: \(Self.problemsBesidesSummaries(peers.a).prefix(5))")
+                #expect(
+                    Self.problemsBesidesSummaries(peers.a).isEmpty,
+                    "swvpnd log: \(Self.problemsBesidesSummaries(peers.a).prefix(5))")
             }
         }
 
@@ -249,12 +263,15 @@ extension IntegrationTests {
             let capturePath = lab.path("captured.hex")
             let capture = try lab.spawn(
                 in: seed.vpnA, label: "capture",
-                ["python3", Paths.attackScript, "capture", "--iface", "inet0", "--src", SeedLab.underlayB,
-                 "--sport", "1194", "--dport", "1194", "--count", "6", "--out", capturePath])
+                [
+                    "python3", Paths.attackScript, "capture", "--iface", "inet0", "--src", SeedLab.underlayB,
+                    "--sport", "1194", "--dport", "1194", "--count", "6", "--out", capturePath,
+                ])
             try capture.waitForLog("capturing", timeout: 10)
             try seed.pingAcrossBothWays()  // B sends 3 requests and 3 replies
-            #expect(capture.waitForExit(timeout: 20) && capture.process.terminationStatus == 0,
-                    "capture failed: \(capture.log().tail(5))")
+            #expect(
+                capture.waitForExit(timeout: 20) && capture.process.terminationStatus == 0,
+                "capture failed: \(capture.log().tail(5))")
             let captured = (try String(contentsOfFile: capturePath, encoding: .utf8)).split(separator: "\n").count
             #expect(captured == 6, "captured \(captured) packets")
 
@@ -265,22 +282,29 @@ extension IntegrationTests {
             // Spoofed: exactly B's address and port, so the packets pass the source check and meet the HMAC.
             let spoofed = try lab.spawn(
                 in: atk, label: "flood-spoofed",
-                ["python3", Paths.attackScript, "flood", "--target", target, "--bind", "\(SeedLab.underlayB):1194",
-                 "--captured", capturePath, "--rounds", "4", "--seed", "41"])
+                [
+                    "python3", Paths.attackScript, "flood", "--target", target, "--bind", "\(SeedLab.underlayB):1194",
+                    "--captured", capturePath, "--rounds", "4", "--seed", "41",
+                ])
             // The tunnel keeps working during the flood.
             let during = try Self.pingRun(seed, from: seed.hostA, to: SeedLab.hostAddrB, count: 10, deadline: 30)
             #expect(spoofed.waitForExit(timeout: 120), "spoofed flood did not finish")
             // Wrong source: the attacker's own address.
             let wrong = try lab.run(
-                in: atk, ["python3", Paths.attackScript, "flood", "--target", target, "--bind", "\(Self.attackerAddr):1194",
-                          "--captured", capturePath, "--rounds", "1", "--seed", "42"], timeout: 120)
+                in: atk,
+                [
+                    "python3", Paths.attackScript, "flood", "--target", target, "--bind", "\(Self.attackerAddr):1194",
+                    "--captured", capturePath, "--rounds", "1", "--seed", "42",
+                ], timeout: 120)
             #expect(wrong.succeeded, "wrong-source flood: \(wrong.summary)")
             let rxAfter = try Self.tunRxPackets(seed.vpnA)
             let rssAfter = try Self.rssKiB(peers.a)
 
             #expect(during.succeeded, "ping through the tunnel failed during the flood: \(during.summary)")
-            #expect(rxAfter - rxBefore == Self.received(during),
-                    "tun on A received \(rxAfter - rxBefore) packets; only the \(Self.received(during)) echo replies were legitimate")
+            #expect(
+                rxAfter - rxBefore == Self.received(during),
+                "tun on A received \(rxAfter - rxBefore) packets; only the \(Self.received(during)) echo replies were legitimate"
+            )
             #expect(peers.a.isRunning, "swvpnd died under the flood:\n\(peers.a.log().tail(20))")
             #expect(rssAfter - rssBefore < 16 * 1024, "VmRSS grew from \(rssBefore) to \(rssAfter) KiB")
             try Self.waitForDrops(peers.a, "bad HMAC", atLeast: 4 * 2001 / 2)
@@ -293,8 +317,9 @@ extension IntegrationTests {
             #expect(!peers.a.log().contains("Peer moved"), "garbage moved the peer")
 
             try seed.pingAcrossBothWays()
-            #expect(Self.problemsBesidesSummaries(peers.a).isEmpty,
-                    "swvpnd log: \(Self.problemsBesidesSummaries(peers.a).prefix(5))")
+            #expect(
+                Self.problemsBesidesSummaries(peers.a).isEmpty,
+                "swvpnd log: \(Self.problemsBesidesSummaries(peers.a).prefix(5))")
         }
 
         // MARK: 4. Restarts, OCC exit, ping-restart
@@ -339,7 +364,9 @@ extension IntegrationTests {
             _ = try lab.run(in: seed.vpnA, ["ping", "-n", "-c", "1", "-W", "1", SeedLab.tunnelB], timeout: 5)
             kill(a2.pid, SIGUSR1)
             let deadline = Date().addingTimeInterval(10)
-            while a2.log().components(separatedBy: "SIGUSR1[soft,user]").count < 4 && Date() < deadline { usleep(50_000) }
+            while a2.log().components(separatedBy: "SIGUSR1[soft,user]").count < 4 && Date() < deadline {
+                usleep(50_000)
+            }
             try seed.ping(from: seed.hostA, to: SeedLab.hostAddrB, deadline: 15)
             try seed.ping(from: seed.hostB, to: SeedLab.hostAddrA, deadline: 15)
             #expect(a2.isRunning && b2.isRunning)
@@ -355,7 +382,8 @@ extension IntegrationTests {
             let configB = seed.config(side: .b, cipher: Self.cipher, keyPath: key, extra: extraB)
             let b = try seed.startPeer(.openvpn, side: .b, config: configB)
             let a = try seed.startPeer(
-                .swvpnd, side: .a, config: seed.config(side: .a, cipher: Self.cipher, keyPath: key, extra: ["keepalive 1 5"]))
+                .swvpnd, side: .a,
+                config: seed.config(side: .a, cipher: Self.cipher, keyPath: key, extra: ["keepalive 1 5"]))
             try seed.waitUp([a, b])
             try seed.pingAcrossBothWays()
 
@@ -426,8 +454,11 @@ extension IntegrationTests {
             // Unauthenticated packets from new addresses: B's address with a new port, and a foreign address.
             for bind in ["\(SeedLab.underlayB):1195", "\(Self.attackerAddr):1194"] {
                 try lab.must(
-                    in: atk, ["python3", Paths.attackScript, "flood", "--target", "\(SeedLab.underlayA):1194",
-                              "--bind", bind, "--min-len", "0", "--max-len", "300", "--seed", "51"], timeout: 60)
+                    in: atk,
+                    [
+                        "python3", Paths.attackScript, "flood", "--target", "\(SeedLab.underlayA):1194",
+                        "--bind", bind, "--min-len", "0", "--max-len", "300", "--seed", "51",
+                    ], timeout: 60)
             }
             try seed.pingAcrossBothWays()
             #expect(!a.log().contains("Peer moved"), "unauthenticated packets moved the peer:\n\(a.log().tail(10))")
@@ -452,7 +483,8 @@ extension IntegrationTests {
                 #expect(!a.log().contains("Peer moved"))
             }
             #expect(a.isRunning)
-            #expect(Self.problemsBesidesSummaries(a).isEmpty, "swvpnd log: \(Self.problemsBesidesSummaries(a).prefix(5))")
+            #expect(
+                Self.problemsBesidesSummaries(a).isEmpty, "swvpnd log: \(Self.problemsBesidesSummaries(a).prefix(5))")
         }
     }
 }

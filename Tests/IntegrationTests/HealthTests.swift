@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Paths {
@@ -37,25 +37,31 @@ extension IntegrationTests {
         /// swvpnd as side A with its control socket in the lab's own runtime directory.
         static func startSwvpnd(_ seed: SeedLab, name: String, config: String, runtime: String) throws -> Daemon {
             let path = try seed.lab.write("\(name).conf", config)
-            return try seed.lab.spawn(in: seed.vpnA, label: "swvpnd-\(name)",
-                                      ["env", "RUNTIME_DIRECTORY=\(runtime)", try Prerequisites.swvpndBinary(), "--config", path])
+            return try seed.lab.spawn(
+                in: seed.vpnA, label: "swvpnd-\(name)",
+                ["env", "RUNTIME_DIRECTORY=\(runtime)", try Prerequisites.swvpndBinary(), "--config", path])
         }
 
         struct HTTPReply {
             var code: Int
             var body: String
-            var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
+            var json: [String: Any] {
+                (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+            }
         }
 
         static func get(_ lab: NetnsLab, _ ns: String, _ path: String) throws -> HTTPReply {
-            let r = try lab.run(in: ns, ["curl", "-s", "-m", "3", "-w", "\n%{http_code}", "http://127.0.0.1:\(healthPort)\(path)"])
+            let r = try lab.run(
+                in: ns, ["curl", "-s", "-m", "3", "-w", "\n%{http_code}", "http://127.0.0.1:\(healthPort)\(path)"])
             let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             return HTTPReply(code: Int(lines.last ?? "") ?? 0, body: lines.dropLast().joined(separator: "\n"))
         }
 
         /// Polls `/health` until `accept` holds; returns the reply, or throws with the last one.
-        static func waitHealth(_ lab: NetnsLab, _ ns: String, within seconds: Double, what: String,
-                               _ accept: (HTTPReply) -> Bool) throws -> HTTPReply {
+        static func waitHealth(
+            _ lab: NetnsLab, _ ns: String, within seconds: Double, what: String,
+            _ accept: (HTTPReply) -> Bool
+        ) throws -> HTTPReply {
             let deadline = Date().addingTimeInterval(seconds)
             var last = HTTPReply(code: 0, body: "")
             while Date() < deadline {
@@ -72,9 +78,12 @@ extension IntegrationTests {
             defer { lab.teardown() }
             let runtime = lab.path("run")
             let liveness = ["ping 1", "ping-restart 4"]
-            let a = try Self.startSwvpnd(seed, name: "site-a", config: seed.config(
-                side: .a, cipher: Self.cipher, keyPath: key,
-                extra: liveness + ["health-listen 127.0.0.1 \(Self.healthPort)", "health-probe 1"]), runtime: runtime)
+            let a = try Self.startSwvpnd(
+                seed, name: "site-a",
+                config: seed.config(
+                    side: .a, cipher: Self.cipher, keyPath: key,
+                    extra: liveness + ["health-listen 127.0.0.1 \(Self.healthPort)", "health-probe 1"]),
+                runtime: runtime)
             try a.waitForLog("health: serving")
 
             // No peer yet: 503, waiting.
@@ -87,7 +96,9 @@ extension IntegrationTests {
             var b = try seed.startPeer(.openvpn, side: .b, config: bConfig)
             try seed.waitUp([a, b])
             // Traffic flows and the probe is answered by openvpn's kernel: 200, with a measured RTT.
-            let up = try Self.waitHealth(lab, seed.vpnA, within: 10, what: "200 after the peer came up") { $0.code == 200 }
+            let up = try Self.waitHealth(lab, seed.vpnA, within: 10, what: "200 after the peer came up") {
+                $0.code == 200
+            }
             #expect(up.json["state"] as? String == "up")
             let probe = up.json["probe"] as? [String: Any]
             #expect((probe?["rtt_ms"] as? Double).map { $0 > 0 } == true, "no probe RTT: \(up.body)")
@@ -124,16 +135,26 @@ extension IntegrationTests {
             let runtime = lab.path("run")
             // `ping 1`: openvpn sends >BYTECOUNT from its coarse timers, which an idle tunnel rarely runs.
             let management = "management 127.0.0.1 \(Self.managementPort)\nping 1"
-            let a1 = try Self.startSwvpnd(seed, name: "alpha", config: seed.config(
-                side: .a, cipher: Self.cipher, keyPath: key, extra: [management]), runtime: runtime)
-            let a2 = try Self.startSwvpnd(seed, name: "beta", config: seed.config(
-                side: .a, cipher: Self.cipher, keyPath: key, port: 1195, ifconfig: ("169.254.254.1", "169.254.254.2"),
-                route: false), runtime: runtime)
-            let b1 = try seed.startPeer(.openvpn, side: .b, config: seed.config(
-                side: .b, cipher: Self.cipher, keyPath: key, extra: [management]))
-            let b2 = try seed.startPeer(.openvpn, side: .b, config: seed.config(
-                side: .b, cipher: Self.cipher, keyPath: key, port: 1195, ifconfig: ("169.254.254.2", "169.254.254.1"),
-                route: false), name: "openvpn-B-beta")
+            let a1 = try Self.startSwvpnd(
+                seed, name: "alpha",
+                config: seed.config(
+                    side: .a, cipher: Self.cipher, keyPath: key, extra: [management]), runtime: runtime)
+            let a2 = try Self.startSwvpnd(
+                seed, name: "beta",
+                config: seed.config(
+                    side: .a, cipher: Self.cipher, keyPath: key, port: 1195,
+                    ifconfig: ("169.254.254.1", "169.254.254.2"),
+                    route: false), runtime: runtime)
+            let b1 = try seed.startPeer(
+                .openvpn, side: .b,
+                config: seed.config(
+                    side: .b, cipher: Self.cipher, keyPath: key, extra: [management]))
+            let b2 = try seed.startPeer(
+                .openvpn, side: .b,
+                config: seed.config(
+                    side: .b, cipher: Self.cipher, keyPath: key, port: 1195,
+                    ifconfig: ("169.254.254.2", "169.254.254.1"),
+                    route: false), name: "openvpn-B-beta")
             try seed.waitUp([a1, b1, a2, b2])
 
             // `swvpnd status`: both tunnels, both up, exit 0.
@@ -146,7 +167,8 @@ extension IntegrationTests {
                 status = try Shell.run(env)
             }
             #expect(status.succeeded, "swvpnd status: \(status.summary)")
-            #expect(status.stdout.contains("tunnel: alpha") && status.stdout.contains("tunnel: beta"), "\(status.stdout)")
+            #expect(
+                status.stdout.contains("tunnel: alpha") && status.stdout.contains("tunnel: beta"), "\(status.stdout)")
             #expect(status.stdout.components(separatedBy: "state: up").count == 3, "\(status.stdout)")
             let json = try Shell.run(env + ["--json"])
             let array = (try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [[String: Any]]
@@ -154,17 +176,21 @@ extension IntegrationTests {
             let missing = try Shell.run(env + ["gamma"])
             #expect(!missing.succeeded && missing.stderr.contains("gamma"), "\(missing.summary)")
             // Mode 0600: only root reads the state.
-            let mode = try FileManager.default.attributesOfItem(atPath: "\(runtime)/alpha.sock")[.posixPermissions] as? Int
+            let mode =
+                try FileManager.default.attributesOfItem(atPath: "\(runtime)/alpha.sock")[.posixPermissions] as? Int
             #expect(mode == 0o600)
 
             // The same management commands to swvpnd (vpn1) and openvpn (vpn2): the same shapes.
-            let commands = ["version", "pid", "state", "state all", "status", "status 3", "log 2", "hold",
-                            "bytecount 1", "state on", "signal SIGUSR2", "foo", "bytecount 0", "quit"]
+            let commands = [
+                "version", "pid", "state", "state all", "status", "status 3", "log 2", "hold",
+                "bytecount 1", "state on", "signal SIGUSR2", "foo", "bytecount 0", "quit",
+            ]
             let ours = try ManagementShapes.session(lab, seed.vpnA, port: Self.managementPort, commands: commands)
             let theirs = try ManagementShapes.session(lab, seed.vpnB, port: Self.managementPort, commands: commands)
             #expect(ours.first?.hasPrefix(">INFO:OpenVPN Management Interface Version 5") == true, "\(ours)")
-            #expect(ManagementShapes.shapes(ours) == ManagementShapes.shapes(theirs),
-                    "swvpnd:\n\(ours.joined(separator: "\n"))\nopenvpn:\n\(theirs.joined(separator: "\n"))")
+            #expect(
+                ManagementShapes.shapes(ours) == ManagementShapes.shapes(theirs),
+                "swvpnd:\n\(ours.joined(separator: "\n"))\nopenvpn:\n\(theirs.joined(separator: "\n"))")
             for lines in [ours, theirs] {
                 #expect(lines.contains { $0.firstMatch(of: #/^>BYTECOUNT:\d+,\d+$/#) != nil }, "\(lines)")
             }
@@ -179,8 +205,10 @@ extension IntegrationTests {
             let password = try lab.write("mgmt.pw", "s3cret\n")
             let socket = lab.path("mgmt.sock")
             let common = seed.config(side: .a, cipher: Self.cipher, keyPath: key, route: false)
-            let a = try Self.startSwvpnd(seed, name: "site-a", config: common
-                + "management \(socket) unix \(password)\nmanagement-client-user root\n", runtime: lab.path("run"))
+            let a = try Self.startSwvpnd(
+                seed, name: "site-a",
+                config: common
+                    + "management \(socket) unix \(password)\nmanagement-client-user root\n", runtime: lab.path("run"))
             try a.waitForLog("MANAGEMENT: unix domain socket listening")
             let script = """
                 import socket, sys, time
@@ -211,14 +239,19 @@ extension IntegrationTests {
                 """
             let r = try lab.run(in: seed.vpnA, ["python3", "-c", script, socket, "wrong", "s3cret", "pid", "quit"])
             #expect(r.succeeded, "\(r.summary)")
-            #expect(r.stdout.hasPrefix("ENTER PASSWORD:ERROR: bad password\r\nENTER PASSWORD:SUCCESS: password is correct\r\n"
-                + ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info\r\nSUCCESS: pid="), "\(r.stdout)")
+            #expect(
+                r.stdout.hasPrefix(
+                    "ENTER PASSWORD:ERROR: bad password\r\nENTER PASSWORD:SUCCESS: password is correct\r\n"
+                        + ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info\r\nSUCCESS: pid="),
+                "\(r.stdout)")
             #expect(r.stdout.hasSuffix("<closed>"), "\(r.stdout)")
 
             // Another tunnel that admits only `nobody`: root's connection is closed before any prompt.
-            let b = try Self.startSwvpnd(seed, name: "site-b", config: common.replacingOccurrences(of: "port 1194", with: "port 1196")
-                .replacingOccurrences(of: "169.254.255.", with: "169.254.253.")
-                + "management \(socket)-b unix\nmanagement-client-user nobody\n", runtime: lab.path("run"))
+            let b = try Self.startSwvpnd(
+                seed, name: "site-b",
+                config: common.replacingOccurrences(of: "port 1194", with: "port 1196")
+                    .replacingOccurrences(of: "169.254.255.", with: "169.254.253.")
+                    + "management \(socket)-b unix\nmanagement-client-user nobody\n", runtime: lab.path("run"))
             try b.waitForLog("MANAGEMENT: unix domain socket listening")
             let rejected = try lab.run(in: seed.vpnA, ["python3", "-c", script, socket + "-b", "pid"])
             #expect(rejected.stdout == "<closed>", "\(rejected.summary)")
@@ -229,14 +262,19 @@ extension IntegrationTests {
         func misbehavingClientsAreClosedWithinLimitsWhileTheDaemonRuns() throws {
             let (lab, seed, key) = try Self.prepare()
             defer { lab.teardown() }
-            let a = try Self.startSwvpnd(seed, name: "site-a", config: seed.config(
-                side: .a, cipher: Self.cipher, keyPath: key,
-                extra: ["health-listen 127.0.0.1 \(Self.healthPort)", "management 127.0.0.1 \(Self.managementPort)"]),
+            let a = try Self.startSwvpnd(
+                seed, name: "site-a",
+                config: seed.config(
+                    side: .a, cipher: Self.cipher, keyPath: key,
+                    extra: [
+                        "health-listen 127.0.0.1 \(Self.healthPort)", "management 127.0.0.1 \(Self.managementPort)",
+                    ]),
                 runtime: lab.path("run"))
             try a.waitForLog("MANAGEMENT: TCP Socket listening")
             func bad(_ args: [String], timeout: Double = 60) throws -> [String: Any] {
                 let r = try lab.run(in: seed.vpnA, ["python3", Paths.badClientsScript] + args, timeout: timeout)
-                guard r.succeeded, let object = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any]
+                guard r.succeeded,
+                    let object = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any]
                 else { throw HarnessError("badclients \(args): \(r.summary)") }
                 return object
             }
@@ -313,7 +351,9 @@ enum ManagementShapes {
             if line.hasPrefix("OpenVPN Version: ") { return "OpenVPN Version: TEXT" }
             if let first = line.first, first.isNumber {
                 let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                if fields.count >= 3, !fields[1].isEmpty, fields[1].allSatisfy({ "IFNWD".contains($0) }) { return "LOG" }
+                if fields.count >= 3, !fields[1].isEmpty, fields[1].allSatisfy({ "IFNWD".contains($0) }) {
+                    return "LOG"
+                }
                 if fields.count >= 8 { return stateShape(line) }  // a state history entry
             }
             var out = ""
@@ -334,7 +374,9 @@ enum ManagementShapes {
     /// `time,STATE,detail,tun-ip,remote-ip,remote-port,local-ip,local-port`: 8 fields, an upper-case state.
     static func stateShape(_ entry: String) -> String {
         let fields = entry.split(separator: ",", omittingEmptySubsequences: false)
-        let ok = fields.count >= 8 && fields[0].allSatisfy(\.isNumber) && fields[1].allSatisfy { $0.isUppercase || $0 == "_" }
+        let ok =
+            fields.count >= 8 && fields[0].allSatisfy(\.isNumber)
+            && fields[1].allSatisfy { $0.isUppercase || $0 == "_" }
         return ok ? "STATE(8)" : "BAD-STATE(\(entry))"
     }
 }

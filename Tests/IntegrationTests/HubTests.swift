@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension IntegrationTests {
@@ -46,7 +46,8 @@ extension IntegrationTests {
         }
 
         static func ping(_ lab: NetnsLab, from ns: String, to address: String) throws {
-            let r = try lab.run(in: ns, ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", "-w", "15", address], timeout: 20)
+            let r = try lab.run(
+                in: ns, ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", "-w", "15", address], timeout: 20)
             guard r.succeeded else { throw HarnessError("ping \(address) from \(ns) failed: \(r.summary)") }
         }
 
@@ -57,8 +58,10 @@ extension IntegrationTests {
                 let port = "\(5100 + round * 10 + s.index)"
                 let l = try lab.spawn(
                     in: s.ns, label: "xfer-recv-\(s.index)-\(round)",
-                    ["python3", Paths.xferScript, "listen", "--host", s.vpcHost, "--role", "recv", "--port", port,
-                     "--bytes", "\(bytes)", "--seed", "\(s.index)", "--timeout", "60"])
+                    [
+                        "python3", Paths.xferScript, "listen", "--host", s.vpcHost, "--role", "recv", "--port", port,
+                        "--bytes", "\(bytes)", "--seed", "\(s.index)", "--timeout", "60",
+                    ])
                 listeners.append((s, l, port))
             }
             for (_, l, _) in listeners { try l.waitForLog("listening", timeout: 10) }
@@ -66,23 +69,28 @@ extension IntegrationTests {
             for (s, l, port) in listeners {
                 let sender = try lab.spawn(
                     in: hub, label: "xfer-send-\(s.index)-\(round)",
-                    ["python3", Paths.xferScript, "connect", "--host", s.vpcHost, "--role", "send", "--port", port,
-                     "--bytes", "\(bytes)", "--seed", "\(s.index)", "--timeout", "60"])
+                    [
+                        "python3", Paths.xferScript, "connect", "--host", s.vpcHost, "--role", "send", "--port", port,
+                        "--bytes", "\(bytes)", "--seed", "\(s.index)", "--timeout", "60",
+                    ])
                 senders.append((s, sender, l))
             }
             for (s, sender, listener) in senders {
                 guard sender.waitForExit(timeout: 90), listener.waitForExit(timeout: 30) else {
-                    throw HarnessError("transfer to spoke \(s.index) did not finish:\n\(sender.log().tail(5))\n\(listener.log().tail(5))")
+                    throw HarnessError(
+                        "transfer to spoke \(s.index) did not finish:\n\(sender.log().tail(5))\n\(listener.log().tail(5))"
+                    )
                 }
                 let sent = sender.log().split(separator: "\n").first { $0.hasPrefix("role=send") }
                 let received = listener.log().split(separator: "\n").first { $0.hasPrefix("role=recv") }
                 guard sender.process.terminationStatus == 0, listener.process.terminationStatus == 0,
-                      let sent, let received,
-                      Array(sent.split(separator: " ").dropFirst()) == Array(received.split(separator: " ").dropFirst()),
-                      sent.split(separator: " ").dropFirst().first == "bytes=\(bytes)"
+                    let sent, let received,
+                    Array(sent.split(separator: " ").dropFirst()) == Array(received.split(separator: " ").dropFirst()),
+                    sent.split(separator: " ").dropFirst().first == "bytes=\(bytes)"
                 else {
-                    throw HarnessError("transfer to spoke \(s.index) failed or mismatched:\nsender: \(sender.log().tail(5))\n"
-                                       + "receiver: \(listener.log().tail(5))")
+                    throw HarnessError(
+                        "transfer to spoke \(s.index) failed or mismatched:\nsender: \(sender.log().tail(5))\n"
+                            + "receiver: \(listener.log().tail(5))")
                 }
             }
         }
@@ -138,7 +146,8 @@ extension IntegrationTests {
             #expect(!addrs.contains(spokes[1].hubTunnel + " "), "tunnel 2's address left behind:\n\(addrs)")
             let routes = try Shell.must(["ip", "-n", hub, "route", "show"])
             #expect(!routes.contains("172.16.2.0/24"), "tunnel 2's route left behind:\n\(routes)")
-            #expect(routes.contains("172.16.1.0/24") && routes.contains("172.16.3.0/24"), "other routes lost:\n\(routes)")
+            #expect(
+                routes.contains("172.16.1.0/24") && routes.contains("172.16.3.0/24"), "other routes lost:\n\(routes)")
 
             let others = [spokes[0], spokes[2]]
             for s in others { try Self.ping(lab, from: hub, to: s.vpcHost) }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension IntegrationTests {
@@ -16,8 +16,9 @@ extension IntegrationTests {
         static func releaseBinary() throws -> String {
             if let path = ProcessInfo.processInfo.environment["SWVPND_RELEASE_BIN"] {
                 for p in [path, monitorBinary(nextTo: path)] where !FileManager.default.isExecutableFile(atPath: p) {
-                    throw HarnessError("\(p) is not an executable file (SWVPND_RELEASE_BIN=\(path); "
-                        + "scripts/test.sh builds both products with --static-swift-stdlib)")
+                    throw HarnessError(
+                        "\(p) is not an executable file (SWVPND_RELEASE_BIN=\(path); "
+                            + "scripts/test.sh builds both products with --static-swift-stdlib)")
                 }
                 return path
             }
@@ -25,8 +26,10 @@ extension IntegrationTests {
             let scratch = "\(root)/.build-release-static"
             for product in ["swvpnd", "swvpn-monitor"] {
                 let r = try Shell.run(
-                    ["-C", root, "swift", "build", "-c", "release", "--static-swift-stdlib", "--product", product,
-                     "--scratch-path", scratch], timeout: 2400)
+                    [
+                        "-C", root, "swift", "build", "-c", "release", "--static-swift-stdlib", "--product", product,
+                        "--scratch-path", scratch,
+                    ], timeout: 2400)
                 guard r.succeeded else { throw HarnessError("static release build of \(product) failed: \(r.summary)") }
             }
             return "\(scratch)/release/swvpnd"
@@ -77,20 +80,27 @@ extension IntegrationTests {
             let sbin = "\(prefix)/sbin/swvpnd"
             let monitorSbin = "\(prefix)/sbin/swvpn-monitor"
             let unitDir = "\(dest)/usr/lib/systemd/system"
-            let expected: [(String, Int)] = [
-                (sbin, 0o755),
-                (monitorSbin, 0o755),
-                ("/usr/lib/systemd/system/swvpn-monitor.service", 0o644),
-                ("\(prefix)/share/man/man8/swvpn-monitor.8", 0o644),
-                ("/usr/lib/systemd/system/swvpnd@.service", 0o644),
-                ("/usr/lib/systemd/system/swvpnd.target", 0o644),
-                ("/usr/lib/sysctl.d/60-swvpnd-forwarding.conf", 0o644),
-                ("\(prefix)/share/man/man8/swvpnd.8", 0o644),
-                ("\(prefix)/share/doc/swvpnd/README.md", 0o644),
-            ] + ["vpc1-to-vpc2.conf", "vpc2-to-vpc1.conf", "vpc1-to-vpc3.conf", "reference.conf", "monitor.conf", "use-etc-openvpn.conf"]
+            let expected: [(String, Int)] =
+                [
+                    (sbin, 0o755),
+                    (monitorSbin, 0o755),
+                    ("/usr/lib/systemd/system/swvpn-monitor.service", 0o644),
+                    ("\(prefix)/share/man/man8/swvpn-monitor.8", 0o644),
+                    ("/usr/lib/systemd/system/swvpnd@.service", 0o644),
+                    ("/usr/lib/systemd/system/swvpnd.target", 0o644),
+                    ("/usr/lib/sysctl.d/60-swvpnd-forwarding.conf", 0o644),
+                    ("\(prefix)/share/man/man8/swvpnd.8", 0o644),
+                    ("\(prefix)/share/doc/swvpnd/README.md", 0o644),
+                ]
+                + [
+                    "vpc1-to-vpc2.conf", "vpc2-to-vpc1.conf", "vpc1-to-vpc3.conf", "reference.conf", "monitor.conf",
+                    "use-etc-openvpn.conf",
+                ]
                 .map { ("\(prefix)/share/doc/swvpnd/examples/\($0)", 0o644) }
             for (path, mode) in expected {
-                #expect(Self.mode(dest + path) == mode, "\(path): mode \(Self.mode(dest + path).map { String($0, radix: 8) } ?? "missing")")
+                #expect(
+                    Self.mode(dest + path) == mode,
+                    "\(path): mode \(Self.mode(dest + path).map { String($0, radix: 8) } ?? "missing")")
             }
             #expect(Self.mode("\(dest)/etc/swvpnd") == 0o750, "/etc/swvpnd must be created 0750")
 
@@ -109,17 +119,23 @@ extension IntegrationTests {
             #expect(Self.values("DeviceAllow", in: unit).contains("/dev/net/tun rw"))
             #expect(Self.values("LimitNPROC", in: unit).isEmpty, "openvpn's LimitNPROC must not come back")
             #expect(unit.contains("PartOf=swvpnd.target"))
-            let dropIn = try String(contentsOfFile: "\(dest)\(prefix)/share/doc/swvpnd/examples/use-etc-openvpn.conf", encoding: .utf8)
-            #expect(Self.values("ExecStart", in: dropIn).last?.hasPrefix(sbin + " ") == true,
-                    "use-etc-openvpn.conf ExecStart: \(Self.values("ExecStart", in: dropIn))")
+            let dropIn = try String(
+                contentsOfFile: "\(dest)\(prefix)/share/doc/swvpnd/examples/use-etc-openvpn.conf", encoding: .utf8)
+            #expect(
+                Self.values("ExecStart", in: dropIn).last?.hasPrefix(sbin + " ") == true,
+                "use-etc-openvpn.conf ExecStart: \(Self.values("ExecStart", in: dropIn))")
             // The monitor's unit runs the installed monitor on /etc/swvpnd/monitor.conf.
             let monitorUnit = try String(contentsOfFile: "\(unitDir)/swvpn-monitor.service", encoding: .utf8)
-            let monitorArgv = Self.values("ExecStart", in: monitorUnit).first?.split(separator: " ").map(String.init) ?? []
-            #expect(monitorArgv == [monitorSbin, "run", "--config", "/etc/swvpnd/monitor.conf"], "monitor ExecStart: \(monitorArgv)")
+            let monitorArgv =
+                Self.values("ExecStart", in: monitorUnit).first?.split(separator: " ").map(String.init) ?? []
+            #expect(
+                monitorArgv == [monitorSbin, "run", "--config", "/etc/swvpnd/monitor.conf"],
+                "monitor ExecStart: \(monitorArgv)")
             #expect(FileManager.default.isExecutableFile(atPath: dest + monitorSbin))
             #expect(Self.values("Documentation", in: monitorUnit) == ["man:swvpn-monitor(8)"])
             #expect(Self.values("Type", in: monitorUnit) == ["notify"])
-            let sysctl = try String(contentsOfFile: "\(dest)/usr/lib/sysctl.d/60-swvpnd-forwarding.conf", encoding: .utf8)
+            let sysctl = try String(
+                contentsOfFile: "\(dest)/usr/lib/sysctl.d/60-swvpnd-forwarding.conf", encoding: .utf8)
             #expect(sysctl.split(separator: "\n").contains("net.ipv4.ip_forward = 1"))
 
             // No Swift toolchain needed: ldd shows no Swift runtime, and they run with an empty environment.
@@ -133,12 +149,15 @@ extension IntegrationTests {
                 #expect(ldd.stdout.contains("libcrypto.so.3"), "expected libcrypto from the system:\n\(ldd.stdout)")
             }
             let help = try Shell.run(["-i", "LD_LIBRARY_PATH=", dest + monitorSbin, "--help"], timeout: 20)
-            #expect(help.succeeded && help.stdout.contains("swvpn-monitor"), "installed monitor --help with env -i: \(help.summary)")
+            #expect(
+                help.succeeded && help.stdout.contains("swvpn-monitor"),
+                "installed monitor --help with env -i: \(help.summary)")
             let version = try Shell.run(["-i", "LD_LIBRARY_PATH=", installed, "--version"], timeout: 20)
             #expect(version.succeeded, "installed binary --version with env -i: \(version.summary)")
             let debugVersion = try Shell.run([try Prerequisites.swvpndBinary(), "--version"], timeout: 20)
-            #expect(!version.stdout.isEmpty && version.stdout == debugVersion.stdout,
-                    "release --version '\(version.stdout)' vs debug '\(debugVersion.stdout)'")
+            #expect(
+                !version.stdout.isEmpty && version.stdout == debugVersion.stdout,
+                "release --version '\(version.stdout)' vs debug '\(debugVersion.stdout)'")
 
             // Uninstall removes exactly what install put, and never the admin's configs and keys.
             try "port 1194\n".write(toFile: "\(dest)/etc/swvpnd/mine.conf", atomically: true, encoding: .utf8)
@@ -164,8 +183,10 @@ extension IntegrationTests {
             let script = Paths.packageRoot.appendingPathComponent("scripts/check-units.sh").path
             let r = try Shell.run(["BINARY=\(bin)", script], timeout: 180)
             #expect(r.succeeded, "check-units.sh failed: \(r.summary)")
-            for unit in ["swvpnd@vpc1-to-vpc3.service", "swvpnd@vpc1-to-vpc2.service", "swvpnd.target",
-                         "swvpn-monitor.service", "use-etc-openvpn drop-in is loaded", "60-swvpnd-forwarding.conf"] {
+            for unit in [
+                "swvpnd@vpc1-to-vpc3.service", "swvpnd@vpc1-to-vpc2.service", "swvpnd.target",
+                "swvpn-monitor.service", "use-etc-openvpn drop-in is loaded", "60-swvpnd-forwarding.conf",
+            ] {
                 #expect(r.stdout.contains("ok \(unit)"), "check-units.sh did not report 'ok \(unit)':\n\(r.stdout)")
             }
         }

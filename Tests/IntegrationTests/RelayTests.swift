@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension IntegrationTests {
@@ -58,7 +58,8 @@ extension IntegrationTests {
             try Self.withRelay(faults: ["--dup", "1.0", "--seed", "7"]) { seed, peers, relay in
                 try seed.pingAcrossBothWays()
                 let problems = LogScan.problems(in: peers.a.log()) + LogScan.problems(in: peers.b.log())
-                #expect(problems.contains { $0.contains("replay") }, "expected replay warnings, got \(problems.prefix(3))")
+                #expect(
+                    problems.contains { $0.contains("replay") }, "expected replay warnings, got \(problems.prefix(3))")
                 let s = try Self.stats(relay)
                 #expect((s["dup"] ?? 0) > 0 && s["dup"] == s["in"], "relay counters: \(s)")
             }

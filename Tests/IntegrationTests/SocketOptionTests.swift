@@ -14,7 +14,8 @@ extension IntegrationTests.DaemonOptions {
         for (ns, daemon) in [(env.seed.vpnA, peers.a), (env.seed.vpnB, peers.b)] {
             let sockets = try Shell.must(["ip", "netns", "exec", ns, "ss", "-u", "-a", "-n", "-e", "-p"])
             let line = sockets.split(separator: "\n").first { $0.contains("pid=\(daemon.pid),") } ?? ""
-            #expect(line.contains("%inet0:1194") && line.contains("fwmark:0x2a"), "\(daemon.label)'s socket: \(sockets)")
+            #expect(
+                line.contains("%inet0:1194") && line.contains("fwmark:0x2a"), "\(daemon.label)'s socket: \(sockets)")
         }
         try env.seed.pingAcrossBothWays()
         #expect(peers.a.isRunning && peers.b.isRunning, "a peer died during the test")

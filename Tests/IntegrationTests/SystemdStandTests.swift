@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension IntegrationTests {
@@ -30,9 +30,12 @@ extension IntegrationTests {
             for (v, compress) in [(version, "xz"), (version + "+stand2", "gzip")] {
                 let deb = "\(dir)/\(v)/swvpnd_\(v)_amd64.deb"
                 if !FileManager.default.fileExists(atPath: deb) {
-                    let r = try Shell.run(["BINARY=\(bin)", "DEB_VERSION=\(v)", "DEB_COMPRESS=\(compress)", script, "\(dir)/\(v)"],
-                                          timeout: 600)
-                    guard r.succeeded, r.stdout.contains(deb) else { throw HarnessError("make deb failed: \(r.summary)") }
+                    let r = try Shell.run(
+                        ["BINARY=\(bin)", "DEB_VERSION=\(v)", "DEB_COMPRESS=\(compress)", script, "\(dir)/\(v)"],
+                        timeout: 600)
+                    guard r.succeeded, r.stdout.contains(deb) else {
+                        throw HarnessError("make deb failed: \(r.summary)")
+                    }
                 }
                 built.append(deb)
             }
@@ -78,14 +81,15 @@ extension IntegrationTests {
         }
 
         /// A tunnel config in the container: side A of the seed deployment, peer B at `peer` (or listening).
-        static func tunnelConfig(name: String, port: Int, peer: String?, device: String, extra: [String] = []) -> String {
+        static func tunnelConfig(name: String, port: Int, peer: String?, device: String, extra: [String] = []) -> String
+        {
             ([
                 "dev \(device)", "dev-type tun", "port \(port)",
                 "ifconfig \(tunnelA) \(tunnelB)",
                 "cipher AES-256-CBC", "auth SHA256", "secret \(name).key 0",
                 "keepalive 1 10", "verb 3",
             ] + (peer.map { ["remote \($0)", "route 172.16.0.0 255.255.0.0"] } ?? []) + extra)
-                .joined(separator: "\n") + "\n"
+            .joined(separator: "\n") + "\n"
         }
 
         static func peerConfig(key: String, port: Int, device: String) -> String {
@@ -138,10 +142,15 @@ extension IntegrationTests {
             let first = try Self.install(debs.first, in: stand)
             #expect(first.succeeded, "dpkg -i: \(first.summary)")
             #expect(try stand.must(["stat", "-c", "%a %U", "/etc/swvpnd"]) == "750 root\n")
-            #expect(try stand.run(["env", "-i", "/usr/sbin/swvpnd", "--version"]).succeeded, "the packaged binary does not run")
+            #expect(
+                try stand.run(["env", "-i", "/usr/sbin/swvpnd", "--version"]).succeeded,
+                "the packaged binary does not run")
             #expect(try stand.property("swvpnd@x.service", "LoadState") == "loaded")
-            #expect(try stand.property("swvpnd@x.service", "FragmentPath").hasSuffix("lib/systemd/system/swvpnd@.service"))
-            #expect(try stand.run(["env", "-i", "/usr/sbin/swvpn-monitor", "--help"]).succeeded, "the packaged monitor does not run")
+            #expect(
+                try stand.property("swvpnd@x.service", "FragmentPath").hasSuffix("lib/systemd/system/swvpnd@.service"))
+            #expect(
+                try stand.run(["env", "-i", "/usr/sbin/swvpn-monitor", "--help"]).succeeded,
+                "the packaged monitor does not run")
             #expect(try stand.property("swvpn-monitor.service", "LoadState") == "loaded")
 
             // The admin's config and key; a listening tunnel needs no peer to be READY.
@@ -163,30 +172,39 @@ extension IntegrationTests {
 
             let remove = try stand.run(["dpkg", "-r", "swvpnd"], timeout: 120)
             #expect(remove.succeeded, "dpkg -r: \(remove.summary)")
-            #expect(try stand.property("swvpnd@x.service", "ActiveState") == "inactive", "tunnel still running after dpkg -r")
-            #expect(try stand.property("swvpnd@x.service", "LoadState") == "not-found", "units still loaded after dpkg -r")
+            #expect(
+                try stand.property("swvpnd@x.service", "ActiveState") == "inactive",
+                "tunnel still running after dpkg -r")
+            #expect(
+                try stand.property("swvpnd@x.service", "LoadState") == "not-found", "units still loaded after dpkg -r")
             #expect(try Self.tunDevices(stand).isEmpty, "tun device left after dpkg -r")
             #expect(!(try stand.run(["test", "-e", "/usr/sbin/swvpnd"]).succeeded))
             #expect(try stand.must(["cat", "/etc/swvpnd/x.conf"]) == config, "dpkg -r touched /etc/swvpnd")
 
             let purge = try stand.run(["dpkg", "-P", "swvpnd"], timeout: 120)
             #expect(purge.succeeded, "dpkg -P: \(purge.summary)")
-            #expect(try stand.must(["ls", "/etc/swvpnd"]).split(separator: "\n").sorted() == ["x.conf", "x.key"],
-                    "dpkg -P touched /etc/swvpnd")
-            for gone in ["/var/lib/swvpnd", "/etc/systemd/system/multi-user.target.wants/swvpnd@x.service",
-                         "/etc/systemd/system/swvpnd.target.wants/swvpnd@x.service", "/usr/share/doc/swvpnd"] {
+            #expect(
+                try stand.must(["ls", "/etc/swvpnd"]).split(separator: "\n").sorted() == ["x.conf", "x.key"],
+                "dpkg -P touched /etc/swvpnd")
+            for gone in [
+                "/var/lib/swvpnd", "/etc/systemd/system/multi-user.target.wants/swvpnd@x.service",
+                "/etc/systemd/system/swvpnd.target.wants/swvpnd@x.service", "/usr/share/doc/swvpnd",
+            ] {
                 #expect(!(try stand.run(["test", "-e", gone]).succeeded), "\(gone) left after dpkg -P")
             }
             let status = try stand.run(["dpkg-query", "-W", "-f=${Status}", "swvpnd"])
-            #expect(!status.stdout.contains("installed") || status.stdout.contains("not-installed"), "dpkg status: \(status.stdout)")
+            #expect(
+                !status.stdout.contains("installed") || status.stdout.contains("not-installed"),
+                "dpkg status: \(status.stdout)")
 
             // The README's migration masks openvpn@NAME: Debian's openvpn generator wants it again after every
             // daemon-reload or boot, whatever "systemctl disable" said.
             try stand.write("/etc/openvpn/m.conf", "dev null\n")
             try stand.must(["systemctl", "disable", "openvpn@m.service"])
             try stand.must(["systemctl", "daemon-reload"])
-            #expect(try stand.property("openvpn@m.service", "WantedBy").contains("openvpn.service"),
-                    "Debian's generator no longer re-adds openvpn@m: the README's mask step may be moot")
+            #expect(
+                try stand.property("openvpn@m.service", "WantedBy").contains("openvpn.service"),
+                "Debian's generator no longer re-adds openvpn@m: the README's mask step may be moot")
             try stand.must(["systemctl", "mask", "openvpn@m.service"])
             try stand.must(["systemctl", "daemon-reload"])
             _ = try stand.run(["systemctl", "start", "openvpn.service"])
@@ -203,12 +221,18 @@ extension IntegrationTests {
             let (lab, stand, peerNs) = (bench.lab, bench.stand, bench.peerNs)
 
             let unit = "swvpnd@t1.service"
-            try stand.write("/etc/swvpnd/t1.conf", Self.tunnelConfig(
-                name: "t1", port: 1194, peer: "10.77.0.2", device: "tun-t1",
-                extra: ["log-append /var/log/swvpnd/t1.log", "writepid /run/swvpnd/t1.pid"]))
+            try stand.write(
+                "/etc/swvpnd/t1.conf",
+                Self.tunnelConfig(
+                    name: "t1", port: 1194, peer: "10.77.0.2", device: "tun-t1",
+                    extra: ["log-append /var/log/swvpnd/t1.log", "writepid /run/swvpnd/t1.pid"]))
             let key = try Self.key(lab, stand, name: "t1")
-            let peer = try lab.spawn(in: peerNs, label: "openvpn-peer",
-                                     ["openvpn", "--config", try lab.write("peer.conf", Self.peerConfig(key: key, port: 1194, device: "tun0"))])
+            let peer = try lab.spawn(
+                in: peerNs, label: "openvpn-peer",
+                [
+                    "openvpn", "--config",
+                    try lab.write("peer.conf", Self.peerConfig(key: key, port: 1194, device: "tun0")),
+                ])
 
             // Type=notify: "systemctl start" returns at READY=1, which comes only after the route.
             try stand.must(["systemctl", "start", unit], timeout: 90)
@@ -216,45 +240,62 @@ extension IntegrationTests {
             #expect(routes.contains("172.16.0.0/16 via \(Self.tunnelB)"), "READY before the route:\n\(routes)")
             #expect(try stand.property(unit, "ActiveState") == "active")
             try stand.eventually("openvpn peer up") { peer.log().contains("Initialization Sequence Completed") }
-            let ping = try Shell.run(["nsenter", "-t", "\(stand.leader)", "-n", "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2",
-                                      "-w", "15", Self.tunnelB], timeout: 25)
+            let ping = try Shell.run(
+                [
+                    "nsenter", "-t", "\(stand.leader)", "-n", "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2",
+                    "-w", "15", Self.tunnelB,
+                ], timeout: 25)
             #expect(ping.succeeded, "ping through the tunnel: \(ping.summary)")
 
             // Logging: the tunnel is named after its config although flags may come first; the log file keeps
             // its timestamps; libdispatch finds nothing to complain about without CAP_SYS_NICE.
             let log = try stand.must(["cat", "/var/log/swvpnd/t1.log"])
-            #expect(log.split(separator: "\n").contains { $0.range(of: #"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d swvpnd .* starting: /etc/swvpnd/t1.conf$"#, options: .regularExpression) != nil },
-                    "no timestamped start-up line naming /etc/swvpnd/t1.conf:\n\(log.tail(10))")
+            #expect(
+                log.split(separator: "\n").contains {
+                    $0.range(
+                        of: #"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d swvpnd .* starting: /etc/swvpnd/t1.conf$"#,
+                        options: .regularExpression) != nil
+                },
+                "no timestamped start-up line naming /etc/swvpnd/t1.conf:\n\(log.tail(10))")
             // libdispatch renices its event thread to -4 and the packet threads to their QoS. The packet
             // queues ask for nothing a process without CAP_SYS_NICE cannot have; the event thread needs the
             // unit's LimitNICE=-4, which only a PID 1 allowed to raise RLIMIT_NICE can grant (a real host's can,
             // this machine's container may not): then no complaint at all, otherwise that one line.
             let complaints = stand.journal(unit).components(separatedBy: "Failed to set thread priority").count - 1
             let pid1Limits = try stand.must(["cat", "/proc/1/limits"])
-            let niceHeadroom = pid1Limits.split(separator: "\n").first { $0.hasPrefix("Max nice priority") }?
+            let niceHeadroom =
+                pid1Limits.split(separator: "\n").first { $0.hasPrefix("Max nice priority") }?
                 .split(separator: " ").compactMap { Int($0) }.last ?? 0
-            #expect(complaints <= (niceHeadroom >= 24 ? 0 : 1),
-                    "libdispatch priority errors (\(complaints), PID 1 RLIMIT_NICE \(niceHeadroom)):\n\(stand.journal(unit).tail(10))")
+            #expect(
+                complaints <= (niceHeadroom >= 24 ? 0 : 1),
+                "libdispatch priority errors (\(complaints), PID 1 RLIMIT_NICE \(niceHeadroom)):\n\(stand.journal(unit).tail(10))"
+            )
             let mainPID = try stand.property(unit, "MainPID")
             #expect(try stand.must(["cat", "/run/swvpnd/t1.pid"]) == "\(mainPID)\n")
 
             // Reload (SIGHUP) and restart keep a working tunnel.
             try stand.must(["systemctl", "reload", unit], timeout: 60)
             try stand.eventually("tunnel back after reload") {
-                try Shell.run(["nsenter", "-t", "\(stand.leader)", "-n", "ping", "-n", "-c", "1", "-W", "1", Self.tunnelB],
-                              timeout: 5).succeeded
+                try Shell.run(
+                    ["nsenter", "-t", "\(stand.leader)", "-n", "ping", "-n", "-c", "1", "-W", "1", Self.tunnelB],
+                    timeout: 5
+                ).succeeded
             }
             #expect(try stand.property(unit, "MainPID") == mainPID, "reload replaced the process")
             try stand.must(["systemctl", "restart", unit], timeout: 90)
             let restartedPID = try stand.property(unit, "MainPID")
             #expect(restartedPID != mainPID)
             try stand.eventually("tunnel back after restart") {
-                try Shell.run(["nsenter", "-t", "\(stand.leader)", "-n", "ping", "-n", "-c", "1", "-W", "1", Self.tunnelB],
-                              timeout: 5).succeeded
+                try Shell.run(
+                    ["nsenter", "-t", "\(stand.leader)", "-n", "ping", "-n", "-c", "1", "-W", "1", Self.tunnelB],
+                    timeout: 5
+                ).succeeded
             }
 
             // The watchdog: a frozen daemon is killed (SIGABRT) and Restart= brings it back.
-            try stand.write("/etc/systemd/system/\(unit).d/watchdog.conf", "[Service]\nWatchdogSec=3s\nRestartSec=1s\nTimeoutAbortSec=5s\n")
+            try stand.write(
+                "/etc/systemd/system/\(unit).d/watchdog.conf",
+                "[Service]\nWatchdogSec=3s\nRestartSec=1s\nTimeoutAbortSec=5s\n")
             try stand.must(["systemctl", "daemon-reload"])
             try stand.must(["systemctl", "restart", unit], timeout: 90)
             let frozenPID = try stand.property(unit, "MainPID")
@@ -264,7 +305,9 @@ extension IntegrationTests {
                 let state = try stand.property(unit, "ActiveState")
                 return pid != frozenPID && pid != "0" && state == "active"
             }
-            #expect(stand.journal(unit).contains("Watchdog timeout"), "no watchdog timeout in the journal:\n\(stand.journal(unit).tail(15))")
+            #expect(
+                stand.journal(unit).contains("Watchdog timeout"),
+                "no watchdog timeout in the journal:\n\(stand.journal(unit).tail(15))")
             let restarts = Int(try stand.property(unit, "NRestarts")) ?? 0
             #expect(restarts >= 1, "NRestarts \(restarts) after the watchdog")
 
@@ -277,7 +320,10 @@ extension IntegrationTests {
 
             // With user/group: reload still reaches the daemon (kill runs outside the sandbox, which has no
             // CAP_KILL to signal nobody's process), and the pid file in root's /run/swvpnd is emptied at stop.
-            try stand.must(["sh", "-c", "printf 'user nobody\\ngroup nogroup\\npersist-key\\npersist-tun\\n' >> /etc/swvpnd/t1.conf"])
+            try stand.must([
+                "sh", "-c",
+                "printf 'user nobody\\ngroup nogroup\\npersist-key\\npersist-tun\\n' >> /etc/swvpnd/t1.conf",
+            ])
             try stand.must(["systemctl", "start", unit], timeout: 90)
             try stand.must(["systemctl", "reload", unit], timeout: 60)
             try stand.eventually("SIGHUP logged by the unprivileged swvpnd") {
@@ -286,15 +332,22 @@ extension IntegrationTests {
             #expect(try stand.property(unit, "ActiveState") == "active")
             try stand.must(["systemctl", "stop", unit], timeout: 60)
             let pidLeft = try stand.run(["cat", "/run/swvpnd/t1.pid"])
-            #expect(pidLeft.succeeded && pidLeft.stdout.isEmpty, "pid file after stop with user nobody: '\(pidLeft.stdout)'")
-            #expect((try stand.must(["cat", "/var/log/swvpnd/t1.log"])).contains("pid file /run/swvpnd/t1.pid emptied"))
+            #expect(
+                pidLeft.succeeded && pidLeft.stdout.isEmpty, "pid file after stop with user nobody: '\(pidLeft.stdout)'"
+            )
+            #expect(
+                (try stand.must(["cat", "/var/log/swvpnd/t1.log"])).contains("pid file /run/swvpnd/t1.pid emptied"))
             #expect(try Self.tunDevices(stand).isEmpty, "tun device left after stop with user nobody")
 
             let security = try stand.run(["systemd-analyze", "security", "--no-pager", unit])
-            let overall = (security.stdout + security.stderr).split(separator: "\n").first { $0.contains("Overall exposure level") }
+            let overall = (security.stdout + security.stderr).split(separator: "\n").first {
+                $0.contains("Overall exposure level")
+            }
             print("systemd stand: \(overall ?? "no overall exposure line")")
             let score = overall.flatMap { $0.firstMatch(of: #/service: ([0-9.]+)/#) }.flatMap { Double($0.1) }
-            #expect(score != nil && score! <= 3.0, "systemd-analyze security: \(overall.map(String.init) ?? security.summary)")
+            #expect(
+                score != nil && score! <= 3.0,
+                "systemd-analyze security: \(overall.map(String.init) ?? security.summary)")
         }
 
         /// Two tunnels under swvpnd.target: started together, and "systemctl stop swvpnd.target" returns only
@@ -308,15 +361,21 @@ extension IntegrationTests {
             var peers: [Daemon] = []
             for (i, name) in ["ta", "tb"].enumerated() {
                 let port = 1194 + i
-                try stand.write("/etc/swvpnd/\(name).conf", Self.tunnelConfig(
-                    name: name, port: port, peer: "10.77.0.2", device: "tun-\(name)", extra: ["explicit-exit-notify 2"])
+                try stand.write(
+                    "/etc/swvpnd/\(name).conf",
+                    Self.tunnelConfig(
+                        name: name, port: port, peer: "10.77.0.2", device: "tun-\(name)",
+                        extra: ["explicit-exit-notify 2"]
+                    )
                     .replacingOccurrences(of: "169.254.255.", with: "169.254.\(i + 1).")
                     .replacingOccurrences(of: "route 172.16.0.0", with: "route 172.\(17 + i).0.0"))
                 let key = try Self.key(lab, stand, name: name)
                 let conf = Self.peerConfig(key: key, port: port, device: "tun-\(name)")
                     .replacingOccurrences(of: "169.254.255.", with: "169.254.\(i + 1).")
-                peers.append(try lab.spawn(in: peerNs, label: "openvpn-\(name)",
-                                           ["openvpn", "--config", try lab.write("\(name).conf", conf)]))
+                peers.append(
+                    try lab.spawn(
+                        in: peerNs, label: "openvpn-\(name)",
+                        ["openvpn", "--config", try lab.write("\(name).conf", conf)]))
             }
             let units = ["swvpnd@ta.service", "swvpnd@tb.service"]
             try stand.must(["systemctl", "enable"] + units)

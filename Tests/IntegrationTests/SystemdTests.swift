@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Plays systemd's side of sd_notify(3): a unix datagram socket bound before the daemon starts.
@@ -26,7 +26,9 @@ final class NotifySocket {
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard rc == 0 else {
             close(fd)
@@ -86,7 +88,9 @@ extension IntegrationTests {
         static let cipher = CipherCase.aes256CBCSHA256KeyDirection
         static let farVPC = "172.16.0.0/16"
 
-        static func startNotified(_ lab: NetnsLab, _ seed: SeedLab, socket: NotifySocket, config: String) throws -> Daemon {
+        static func startNotified(_ lab: NetnsLab, _ seed: SeedLab, socket: NotifySocket, config: String) throws
+            -> Daemon
+        {
             let bin = try Prerequisites.swvpndBinary()
             let path = try lab.write("swvpnd-A-notify.conf", config)
             return try lab.spawn(
@@ -110,9 +114,14 @@ extension IntegrationTests {
         }
 
         /// The next datagram with `line` in it, or an error showing what came instead and the log.
-        static func await(_ line: String, _ notify: NotifySocket, _ daemon: Daemon, timeout: Double = 20) throws -> String {
-            guard let message = notify.waitFor(timeout: timeout, { NotifySocket.lines($0).contains(Substring(line)) }) else {
-                throw HarnessError("no \(line) within \(Int(timeout)) s; got \(notify.messages.suffix(10))\nlog:\n\(daemon.log().tail(30))")
+        static func await(_ line: String, _ notify: NotifySocket, _ daemon: Daemon, timeout: Double = 20) throws
+            -> String
+        {
+            guard let message = notify.waitFor(timeout: timeout, { NotifySocket.lines($0).contains(Substring(line)) })
+            else {
+                throw HarnessError(
+                    "no \(line) within \(Int(timeout)) s; got \(notify.messages.suffix(10))\nlog:\n\(daemon.log().tail(30))"
+                )
             }
             return message
         }
@@ -123,7 +132,8 @@ extension IntegrationTests {
             defer { lab.teardown() }
             let extra = ["keepalive 1 4"]
             let a = try Self.startNotified(
-                lab, seed, socket: notify, config: seed.config(side: .a, cipher: Self.cipher, keyPath: key, extra: extra))
+                lab, seed, socket: notify,
+                config: seed.config(side: .a, cipher: Self.cipher, keyPath: key, extra: extra))
 
             // READY=1 comes without a peer (the device, socket and routes are all local) ...
             guard let ready = notify.waitFor(timeout: 20, { NotifySocket.lines($0).contains("READY=1") }) else {
@@ -132,9 +142,11 @@ extension IntegrationTests {
             // ... and only after the route: it is in the table and in the log the moment READY is read.
             let routesAtReady = try Self.routes(seed.vpnA)
             let logAtReady = a.log()
-            #expect(routesAtReady.contains("\(Self.farVPC) via \(SeedLab.tunnelB)"),
-                    "READY=1 arrived before the route to \(Self.farVPC):\n\(routesAtReady)")
-            #expect(logAtReady.contains("route added"), "READY=1 before 'route added' in the log:\n\(logAtReady.tail(20))")
+            #expect(
+                routesAtReady.contains("\(Self.farVPC) via \(SeedLab.tunnelB)"),
+                "READY=1 arrived before the route to \(Self.farVPC):\n\(routesAtReady)")
+            #expect(
+                logAtReady.contains("route added"), "READY=1 before 'route added' in the log:\n\(logAtReady.tail(20))")
             #expect(!notify.messages.dropLast().contains { $0.contains("READY=1") }, "READY=1 sent twice")
             let readyStatus = NotifySocket.status(of: ready) ?? ""
             #expect(readyStatus.hasPrefix("waiting for peer"), "STATUS with READY: '\(readyStatus)'")
@@ -145,20 +157,25 @@ extension IntegrationTests {
             #expect(pets >= 2, "only \(pets) WATCHDOG=1 in 5 s: \(window)")
 
             // Peer comes: STATUS says it is up, with the peer's address.
-            let b = try seed.startPeer(.openvpn, side: .b, config: seed.config(side: .b, cipher: Self.cipher, keyPath: key, extra: extra))
+            let b = try seed.startPeer(
+                .openvpn, side: .b, config: seed.config(side: .b, cipher: Self.cipher, keyPath: key, extra: extra))
             try seed.waitUp([a, b], timeout: 30)
             try seed.pingAcrossBothWays()
             guard let up = notify.waitFor(timeout: 15, { NotifySocket.status(of: $0)?.contains(" up") == true }) else {
                 throw HarnessError("no STATUS with the peer up; got \(notify.messages.suffix(10))")
             }
-            #expect(NotifySocket.status(of: up)?.hasPrefix("peer \(SeedLab.underlayB):1194 up") == true, "STATUS: \(up)")
+            #expect(
+                NotifySocket.status(of: up)?.hasPrefix("peer \(SeedLab.underlayB):1194 up") == true, "STATUS: \(up)")
 
             // Peer goes away silently: after ping-restart (4 s) STATUS no longer says it is up.
             #expect(b.stop(signal: SIGTERM, grace: 5), "openvpn B ignored SIGTERM")
-            guard let lost = notify.waitFor(timeout: 20, { NotifySocket.status(of: $0).map { !$0.contains(" up") } ?? false })
+            guard
+                let lost = notify.waitFor(
+                    timeout: 20, { NotifySocket.status(of: $0).map { !$0.contains(" up") } ?? false })
             else {
-                throw HarnessError("STATUS still says the peer is up 20 s after it left; got \(notify.messages.suffix(10))\n"
-                                   + "log:\n\(a.log().tail(20))")
+                throw HarnessError(
+                    "STATUS still says the peer is up 20 s after it left; got \(notify.messages.suffix(10))\n"
+                        + "log:\n\(a.log().tail(20))")
             }
             let lostStatus = NotifySocket.status(of: lost) ?? ""
             #expect(lostStatus.contains("peer lost"), "STATUS after the peer left: '\(lostStatus)'")
@@ -173,7 +190,8 @@ extension IntegrationTests {
             // SIGTERM: STOPPING=1, exit 0.
             #expect(a.stop(signal: SIGTERM, grace: 10), "swvpnd ignored SIGTERM")
             #expect(a.process.terminationStatus == 0)
-            #expect(notify.waitFor(timeout: 2, { NotifySocket.lines($0).contains("STOPPING=1") }) != nil
+            #expect(
+                notify.waitFor(timeout: 2, { NotifySocket.lines($0).contains("STOPPING=1") }) != nil
                     || notify.messages.contains { $0.contains("STOPPING=1") }, "no STOPPING=1 on SIGTERM")
             try LogScan.assertClean([a])
         }
@@ -189,17 +207,21 @@ extension IntegrationTests {
             try a.waitForLog("Data Channel:", timeout: 20)
 
             let early = notify.collect(for: 4)
-            #expect(!early.contains { NotifySocket.lines($0).contains("READY=1") },
-                    "READY=1 with routes still pending: \(early)")
+            #expect(
+                !early.contains { NotifySocket.lines($0).contains("READY=1") },
+                "READY=1 with routes still pending: \(early)")
             #expect(!(try Self.routes(seed.vpnA)).contains(Self.farVPC), "route installed before the peer was heard")
 
-            let b = try seed.startPeer(.openvpn, side: .b, config: seed.config(side: .b, cipher: Self.cipher, keyPath: key))
+            let b = try seed.startPeer(
+                .openvpn, side: .b, config: seed.config(side: .b, cipher: Self.cipher, keyPath: key))
             guard notify.waitFor(timeout: 30, { NotifySocket.lines($0).contains("READY=1") }) != nil else {
-                throw HarnessError("no READY=1 after the peer came; got \(notify.messages.suffix(10))\nlog:\n\(a.log().tail(30))")
+                throw HarnessError(
+                    "no READY=1 after the peer came; got \(notify.messages.suffix(10))\nlog:\n\(a.log().tail(30))")
             }
             let routesAtReady = try Self.routes(seed.vpnA)
-            #expect(routesAtReady.contains("\(Self.farVPC) via \(SeedLab.tunnelB)"),
-                    "READY=1 arrived before the delayed route:\n\(routesAtReady)")
+            #expect(
+                routesAtReady.contains("\(Self.farVPC) via \(SeedLab.tunnelB)"),
+                "READY=1 arrived before the delayed route:\n\(routesAtReady)")
             try seed.waitUp([a, b], timeout: 30)
             try seed.pingAcrossBothWays()
             try LogScan.assertClean([a, b])
@@ -218,10 +240,14 @@ extension IntegrationTests {
             _ = try Self.await("WATCHDOG=1", notify, a, timeout: 10)
             kill(a.pid, SIGHUP)
             let reloading = try Self.await("RELOADING=1", notify, a)
-            let usec = NotifySocket.lines(reloading).first { $0.hasPrefix("MONOTONIC_USEC=") }.flatMap { UInt64($0.dropFirst(15)) }
+            let usec = NotifySocket.lines(reloading).first { $0.hasPrefix("MONOTONIC_USEC=") }.flatMap {
+                UInt64($0.dropFirst(15))
+            }
             #expect(usec != nil && usec! > 0, "RELOADING=1 without MONOTONIC_USEC: '\(reloading)'")
             _ = try Self.await("READY=1", notify, a)
-            #expect(try Self.routes(seed.vpnA).contains("\(Self.farVPC) via \(SeedLab.tunnelB)"), "READY=1 before the route")
+            #expect(
+                try Self.routes(seed.vpnA).contains("\(Self.farVPC) via \(SeedLab.tunnelB)"), "READY=1 before the route"
+            )
             #expect(a.log().contains("SIGHUP received: re-reading configuration"))
             #expect(a.isRunning, "swvpnd exited after SIGHUP")
             #expect(a.stop(signal: SIGTERM, grace: 10), "swvpnd ignored SIGTERM")
@@ -236,15 +262,18 @@ extension IntegrationTests {
             defer { lab.teardown() }
             let seed = try SeedLab(lab: lab)
             let key = try seed.generateKey()
-            let holder = try lab.spawn(in: seed.vpnA, label: "port-holder", [
-                "python3", "-c",
-                "import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('0.0.0.0',1194)); print('bound',flush=True); time.sleep(120)",
-            ])
+            let holder = try lab.spawn(
+                in: seed.vpnA, label: "port-holder",
+                [
+                    "python3", "-c",
+                    "import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('0.0.0.0',1194)); print('bound',flush=True); time.sleep(120)",
+                ])
             try holder.waitForLog("bound", timeout: 10)
             let notify = try NotifySocket(path: lab.path("notify.sock"))
             let a = try Self.startNotified(
                 lab, seed, socket: notify, config: seed.config(side: .a, cipher: Self.cipher, keyPath: key))
-            #expect(a.waitForExit(timeout: 60), "swvpnd still running 60 s after its port was busy:\n\(a.log().tail(20))")
+            #expect(
+                a.waitForExit(timeout: 60), "swvpnd still running 60 s after its port was busy:\n\(a.log().tail(20))")
             #expect(a.process.terminationStatus == 1, "exit status \(a.process.terminationStatus)")
             let log = a.log()
             #expect(log.components(separatedBy: "trying again in 5 s").count - 1 == 4, "retries:\n\(log.tail(20))")

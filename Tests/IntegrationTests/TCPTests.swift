@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension IntegrationTests {
@@ -21,7 +21,8 @@ extension IntegrationTests {
             throws -> (a: Daemon, b: Daemon)
         {
             let b = try seed.startPeer(
-                server, side: .b, config: seed.config(side: .b, cipher: cipher, keyPath: key, extra: ["proto tcp-server"]))
+                server, side: .b,
+                config: seed.config(side: .b, cipher: cipher, keyPath: key, extra: ["proto tcp-server"]))
             try b.waitForLog("Listening for incoming TCP connection", timeout: 15)
             let a = try seed.startPeer(client, side: .a, config: clientConfig(seed, key: key))
             try seed.waitUp([a, b], timeout: 30)
@@ -33,10 +34,13 @@ extension IntegrationTests {
             let deadline = Date().addingTimeInterval(timeout)
             while daemon.log().components(separatedBy: needle).count - 1 < count {
                 guard daemon.isRunning else {
-                    throw HarnessError("\(daemon.label) exited waiting for '\(needle)' ×\(count): \(daemon.log().tail(15))")
+                    throw HarnessError(
+                        "\(daemon.label) exited waiting for '\(needle)' ×\(count): \(daemon.log().tail(15))")
                 }
                 guard Date() < deadline else {
-                    throw HarnessError("\(daemon.label): '\(needle)' not seen \(count) times in \(timeout) s: \(daemon.log().tail(15))")
+                    throw HarnessError(
+                        "\(daemon.label): '\(needle)' not seen \(count) times in \(timeout) s: \(daemon.log().tail(15))"
+                    )
                 }
                 usleep(100_000)
             }
@@ -53,7 +57,8 @@ extension IntegrationTests {
             let key = try seed.generateKey()
             let peers = try startTunnel(seed, key: key, server: server, client: client)
             for p in [peers.a, peers.b] {
-                #expect(p.log().contains("TCP connection established with [AF_INET]"), "\(p.label): \(p.log().tail(20))")
+                #expect(
+                    p.log().contains("TCP connection established with [AF_INET]"), "\(p.label): \(p.log().tail(20))")
             }
             try seed.assertCarriesVerifiedTraffic(peers)
         }
@@ -90,13 +95,16 @@ extension IntegrationTests {
             try peers.b.waitForLog("Connection reset, restarting", timeout: 15)
             try peers.b.waitForLog("SIGUSR1[soft,connection-reset] received, process restarting", timeout: 5)
 
-            let client = try seed.startPeer(.openvpn, side: .a, config: Self.clientConfig(seed, key: key), name: "openvpn-A-again")
+            let client = try seed.startPeer(
+                .openvpn, side: .a, config: Self.clientConfig(seed, key: key), name: "openvpn-A-again")
             try client.waitForLog("Initialization Sequence Completed", timeout: 30)
             try Self.waitForOccurrences(peers.b, "TCP connection established with", count: 2, timeout: 15)
             try Self.waitForOccurrences(peers.b, "Peer Connection Initiated with", count: 2, timeout: 15)
             try seed.pingAcrossBothWays()
-            try seed.transfer(from: seed.hostA, to: seed.hostB, receiverAddress: SeedLab.hostAddrB, bytes: 2 * 1024 * 1024, seed: 3)
-            try seed.transfer(from: seed.hostB, to: seed.hostA, receiverAddress: SeedLab.hostAddrA, bytes: 2 * 1024 * 1024, seed: 4)
+            try seed.transfer(
+                from: seed.hostA, to: seed.hostB, receiverAddress: SeedLab.hostAddrB, bytes: 2 * 1024 * 1024, seed: 3)
+            try seed.transfer(
+                from: seed.hostB, to: seed.hostA, receiverAddress: SeedLab.hostAddrA, bytes: 2 * 1024 * 1024, seed: 4)
             #expect(peers.b.isRunning && client.isRunning, "a peer died after the reconnect")
             try LogScan.assertClean([client, peers.b])
         }

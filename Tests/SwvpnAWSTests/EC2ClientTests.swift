@@ -1,37 +1,48 @@
 import Foundation
-import Testing
 import SwvpnAWS
+import Testing
+
 @testable import SwvpnAWSClient
 
 struct EC2ClientTests {
     static let frozen = UTCTime(epochSeconds: 1_796_049_000)  // 2026-11-30T14:30:00Z
-    static let creds = AWSCredentials(accessKeyId: "AKIDTESTKEY", secretAccessKey: "s3cr3t/key+", sessionToken: "T0KEN",
-                                      source: "test")
+    static let creds = AWSCredentials(
+        accessKeyId: "AKIDTESTKEY", secretAccessKey: "s3cr3t/key+", sessionToken: "T0KEN",
+        source: "test")
 
-    static func client(_ transport: ScriptedTransport, sleeps: SleepRecorder = SleepRecorder(),
-                       credentials: any CredentialsProvider = StaticCredentialsProvider(creds),
-                       now: @escaping @Sendable () -> UTCTime = { frozen }) -> EC2Client
-    {
-        EC2Client(configuration: .init(region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:47999/")!),
-                  credentials: credentials, transport: transport, now: now, sleep: sleeps.function, random: { 0.5 })
+    static func client(
+        _ transport: ScriptedTransport, sleeps: SleepRecorder = SleepRecorder(),
+        credentials: any CredentialsProvider = StaticCredentialsProvider(creds),
+        now: @escaping @Sendable () -> UTCTime = { frozen }
+    ) -> EC2Client {
+        EC2Client(
+            configuration: .init(region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:47999/")!),
+            credentials: credentials, transport: transport, now: now, sleep: sleeps.function, random: { 0.5 })
     }
 
-    static let ok = ScriptedTransport.Answer.xml(200, "<ReplaceRouteResponse><return>true</return></ReplaceRouteResponse>")
+    static let ok = ScriptedTransport.Answer.xml(
+        200, "<ReplaceRouteResponse><return>true</return></ReplaceRouteResponse>")
 
     @Test func signedRequestShape() async throws {
         let t = ScriptedTransport([Self.ok])
-        try await Self.client(t).replaceRoute(tableId: "rtb-1", destinationCidr: "10.2.0.0/16",
-                                              target: .networkInterface("eni-9"))
+        try await Self.client(t).replaceRoute(
+            tableId: "rtb-1", destinationCidr: "10.2.0.0/16",
+            target: .networkInterface("eni-9"))
         let r = try #require(t.requests.first)
         #expect(r.method == "POST" && r.url.absoluteString == "http://127.0.0.1:47999/")
         #expect(r.header("Content-Type") == QueryForm.contentType)
         #expect(r.header("X-Amz-Date") == "20261130T143000Z")
         #expect(r.header("X-Amz-Security-Token") == "T0KEN")
         let auth = try #require(r.header("Authorization"))
-        #expect(auth.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIDTESTKEY/20261130/us-east-1/ec2/aws4_request, "
-            + "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature="))
-        #expect(ScriptedTransport.form(r) == ["Action": "ReplaceRoute", "Version": "2016-11-15", "RouteTableId": "rtb-1",
-                                               "DestinationCidrBlock": "10.2.0.0/16", "NetworkInterfaceId": "eni-9"])
+        #expect(
+            auth.hasPrefix(
+                "AWS4-HMAC-SHA256 Credential=AKIDTESTKEY/20261130/us-east-1/ec2/aws4_request, "
+                    + "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature="))
+        #expect(
+            ScriptedTransport.form(r) == [
+                "Action": "ReplaceRoute", "Version": "2016-11-15", "RouteTableId": "rtb-1",
+                "DestinationCidrBlock": "10.2.0.0/16", "NetworkInterfaceId": "eni-9",
+            ])
         // The signature covers the Host with its port, as libcurl sends it.
         let signed = try SigV4Signer(region: "us-east-1").sign(
             method: "POST", host: "127.0.0.1:47999", headers: [("Content-Type", QueryForm.contentType)],
@@ -40,8 +51,11 @@ struct EC2ClientTests {
     }
 
     @Test func replaceFallsBackToCreate() async throws {
-        let t = ScriptedTransport([try .fixture(400, "moto", "ReplaceRoute-missing"), try .fixture(200, "moto", "CreateRoute")])
-        try await Self.client(t).replaceRoute(tableId: "rtb-1", destinationCidr: "10.9.0.0/16", target: .instance("i-1"))
+        let t = ScriptedTransport([
+            try .fixture(400, "moto", "ReplaceRoute-missing"), try .fixture(200, "moto", "CreateRoute"),
+        ])
+        try await Self.client(t).replaceRoute(
+            tableId: "rtb-1", destinationCidr: "10.9.0.0/16", target: .instance("i-1"))
         #expect(t.actions == ["ReplaceRoute", "CreateRoute"])
         var create = ScriptedTransport.form(t.requests[1])
         create["Action"] = "ReplaceRoute"
@@ -49,9 +63,12 @@ struct EC2ClientTests {
     }
 
     @Test func otherInvalidParameterValueIsNotAFallback() async throws {
-        let t = ScriptedTransport([.error(400, "InvalidParameterValue", "Value (10.9.0.0/33) for parameter cidr is invalid")])
+        let t = ScriptedTransport([
+            .error(400, "InvalidParameterValue", "Value (10.9.0.0/33) for parameter cidr is invalid")
+        ])
         await #expect(throws: AWSError.self) {
-            try await Self.client(t).replaceRoute(tableId: "rtb-1", destinationCidr: "10.9.0.0/33", target: .instance("i"))
+            try await Self.client(t).replaceRoute(
+                tableId: "rtb-1", destinationCidr: "10.9.0.0/33", target: .instance("i"))
         }
         #expect(t.actions == ["ReplaceRoute"])
     }
@@ -59,7 +76,8 @@ struct EC2ClientTests {
     @Test func throttlingRetriedWithJitteredBackoff() async throws {
         let sleeps = SleepRecorder()
         let t = ScriptedTransport([.error(503, "RequestLimitExceeded"), .error(503, "RequestLimitExceeded"), Self.ok])
-        try await Self.client(t, sleeps: sleeps).replaceRoute(tableId: "r", destinationCidr: "c", target: .instance("i"))
+        try await Self.client(t, sleeps: sleeps).replaceRoute(
+            tableId: "r", destinationCidr: "c", target: .instance("i"))
         #expect(t.actions.count == 3)
         #expect(sleeps.sleeps == [.milliseconds(150), .milliseconds(300)])
     }
@@ -82,7 +100,9 @@ struct EC2ClientTests {
         (ScriptedTransport.Answer.error(403, "UnauthorizedOperation"), false),
         (Result<HTTPResponse, HTTPTransportError>.failure(.failed("connection refused")), false),
     ])
-    func retriesOnlyThrottling5xxAndTimeouts(first: Result<HTTPResponse, HTTPTransportError>, retried: Bool) async throws {
+    func retriesOnlyThrottling5xxAndTimeouts(first: Result<HTTPResponse, HTTPTransportError>, retried: Bool)
+        async throws
+    {
         let t = ScriptedTransport([first, try .fixture(200, "moto", "DescribeRouteTables")])
         let c = Self.client(t)
         if retried {
@@ -96,8 +116,10 @@ struct EC2ClientTests {
 
     @Test func clockSkewCorrectedFromDateHeader() async throws {
         // Our clock is an hour behind the server's.
-        let t = ScriptedTransport([.error(400, "RequestExpired", "Request has expired.", date: "Mon, 30 Nov 2026 15:30:00 GMT"),
-                                   Self.ok, Self.ok])
+        let t = ScriptedTransport([
+            .error(400, "RequestExpired", "Request has expired.", date: "Mon, 30 Nov 2026 15:30:00 GMT"),
+            Self.ok, Self.ok,
+        ])
         let c = Self.client(t)
         try await c.replaceRoute(tableId: "r", destinationCidr: "c", target: .instance("i"))
         #expect(t.requests.map { $0.header("X-Amz-Date") } == ["20261130T143000Z", "20261130T153000Z"])
@@ -117,7 +139,8 @@ struct EC2ClientTests {
     @Test func refusedCredentialsAreRefetchedOnce() async throws {
         let provider = CountingProvider()
         let t = ScriptedTransport([.error(401, "AuthFailure"), Self.ok])
-        try await Self.client(t, credentials: provider).replaceRoute(tableId: "r", destinationCidr: "c", target: .instance("i"))
+        try await Self.client(t, credentials: provider).replaceRoute(
+            tableId: "r", destinationCidr: "c", target: .instance("i"))
         #expect(await provider.invalidations == 1)
         #expect(t.requests.map { $0.header("X-Amz-Security-Token") } == ["token-1", "token-2"])
 
@@ -138,14 +161,18 @@ struct EC2ClientTests {
 
     @Test func observerSeesEveryCall() async throws {
         let records = Recorded<EC2CallRecord>()
-        let t = ScriptedTransport([.error(503, "RequestLimitExceeded"), Self.ok, .error(400, "InvalidRouteTableID.NotFound")])
-        let c = EC2Client(configuration: .init(region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:1/")!),
-                          credentials: StaticCredentialsProvider(Self.creds), transport: t, now: { Self.frozen },
-                          sleep: { _ in }, random: { 0 }, observe: { records.append($0) })
+        let t = ScriptedTransport([
+            .error(503, "RequestLimitExceeded"), Self.ok, .error(400, "InvalidRouteTableID.NotFound"),
+        ])
+        let c = EC2Client(
+            configuration: .init(region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:1/")!),
+            credentials: StaticCredentialsProvider(Self.creds), transport: t, now: { Self.frozen },
+            sleep: { _ in }, random: { 0 }, observe: { records.append($0) })
         try await c.replaceRoute(tableId: "r", destinationCidr: "c", target: .instance("i"))
         _ = try? await c.describeRouteTables(ids: ["x"])
-        #expect(records.values.map { "\($0.action) \($0.outcome) \($0.attempts)" }
-            == ["ReplaceRoute OK 2", "DescribeRouteTables InvalidRouteTableID.NotFound 1"])
+        #expect(
+            records.values.map { "\($0.action) \($0.outcome) \($0.attempts)" }
+                == ["ReplaceRoute OK 2", "DescribeRouteTables InvalidRouteTableID.NotFound 1"])
     }
 
     @Test func allActionsParse() async throws {
@@ -160,37 +187,56 @@ struct EC2ClientTests {
         try await c.rebootInstances(ids: ["a"])
         try await c.stopInstances(ids: ["a"], force: true)
         try await c.startInstances(ids: ["a"])
-        #expect(t.actions == ["DescribeInstanceStatus", "DescribeInstanceAttribute", "RebootInstances", "StopInstances",
-                              "StartInstances"])
+        #expect(
+            t.actions == [
+                "DescribeInstanceStatus", "DescribeInstanceAttribute", "RebootInstances", "StopInstances",
+                "StartInstances",
+            ])
         #expect(ScriptedTransport.form(t.requests[0])["IncludeAllInstances"] == "true")
         #expect(ScriptedTransport.form(t.requests[3])["Force"] == "true")
     }
 
     @Test func snsPublish() async throws {
-        let t = ScriptedTransport([.xml(200, """
-            <PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>\
-            <MessageId>94f20ce6-13c5-43a0-9a9e-ca52d816e90b</MessageId></PublishResult>\
-            <ResponseMetadata><RequestId>f187a3c1</RequestId></ResponseMetadata></PublishResponse>
-            """), .xml(404, """
-            <ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type>\
-            <Code>NotFound</Code><Message>Topic does not exist</Message></Error><RequestId>x</RequestId></ErrorResponse>
-            """)])
+        let t = ScriptedTransport([
+            .xml(
+                200,
+                """
+                <PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>\
+                <MessageId>94f20ce6-13c5-43a0-9a9e-ca52d816e90b</MessageId></PublishResult>\
+                <ResponseMetadata><RequestId>f187a3c1</RequestId></ResponseMetadata></PublishResponse>
+                """),
+            .xml(
+                404,
+                """
+                <ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type>\
+                <Code>NotFound</Code><Message>Topic does not exist</Message></Error><RequestId>x</RequestId></ErrorResponse>
+                """),
+        ])
         let sns = SNSClient(region: "us-east-1", credentials: StaticCredentialsProvider(Self.creds), transport: t)
         let topic = "arn:aws:sns:us-east-1:123456789012:vpn-alerts"
-        #expect(try await sns.publish(topicArn: topic, subject: "failover\tA→B", message: "m") == "94f20ce6-13c5-43a0-9a9e-ca52d816e90b")
+        #expect(
+            try await sns.publish(topicArn: topic, subject: "failover\tA→B", message: "m")
+                == "94f20ce6-13c5-43a0-9a9e-ca52d816e90b")
         let sent = try #require(t.requests.first)
         #expect(sent.url.absoluteString == "https://sns.us-east-1.amazonaws.com/")
         #expect(sent.header("Authorization")?.contains("/us-east-1/sns/aws4_request") == true)
-        #expect(ScriptedTransport.form(sent) == ["Action": "Publish", "Version": "2010-03-31", "TopicArn": topic,
-                                                  "Subject": "failover?A?B", "Message": "m"])
-        let e = await #expect(throws: AWSError.self) { try await sns.publish(topicArn: topic, subject: nil, message: "m") }
+        #expect(
+            ScriptedTransport.form(sent) == [
+                "Action": "Publish", "Version": "2010-03-31", "TopicArn": topic,
+                "Subject": "failover?A?B", "Message": "m",
+            ])
+        let e = await #expect(throws: AWSError.self) {
+            try await sns.publish(topicArn: topic, subject: nil, message: "m")
+        }
         #expect(e?.code == "NotFound" && e?.kind == .client)
         #expect(SNSClient.region(ofTopic: topic) == "us-east-1" && SNSClient.region(ofTopic: "vpn-alerts") == nil)
         #expect(SNSClient.sanitizeSubject(String(repeating: "x", count: 150)).count == 100)
     }
 
     @Test func hostHeader() {
-        #expect(AWSQueryClient.hostHeader(URL(string: "https://ec2.us-east-1.amazonaws.com/")!) == "ec2.us-east-1.amazonaws.com")
+        #expect(
+            AWSQueryClient.hostHeader(URL(string: "https://ec2.us-east-1.amazonaws.com/")!)
+                == "ec2.us-east-1.amazonaws.com")
         #expect(AWSQueryClient.hostHeader(URL(string: "https://ec2.x.amazonaws.com:443/")!) == "ec2.x.amazonaws.com")
         #expect(AWSQueryClient.hostHeader(URL(string: "http://127.0.0.1:5000/")!) == "127.0.0.1:5000")
     }
@@ -203,8 +249,9 @@ actor CountingProvider: CredentialsProvider {
     func credentials() async throws(AWSError) -> AWSCredentials {
         if let current { return current }
         fetched += 1
-        let c = AWSCredentials(accessKeyId: "AKID\(fetched)", secretAccessKey: "s\(fetched)", sessionToken: "token-\(fetched)",
-                               source: "counting")
+        let c = AWSCredentials(
+            accessKeyId: "AKID\(fetched)", secretAccessKey: "s\(fetched)", sessionToken: "token-\(fetched)",
+            source: "counting")
         current = c
         return c
     }

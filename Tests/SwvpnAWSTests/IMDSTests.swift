@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SwvpnAWS
+import Testing
+
 @testable import SwvpnAWSClient
 
 /// A scripted instance-metadata service: tokens by generation, credentials by rotation.
@@ -31,9 +32,12 @@ final class FakeIMDS: @unchecked Sendable {
                 return .success(HTTPResponse(status: 401))
             }
             switch r.url.path {
-            case "/latest/meta-data/placement/region": return .success(HTTPResponse(status: 200, body: Data("eu-central-1".utf8)))
-            case "/latest/meta-data/instance-id": return .success(HTTPResponse(status: 200, body: Data("i-0monitor\n".utf8)))
-            case "/latest/meta-data/iam/security-credentials": return .success(HTTPResponse(status: 200, body: Data("vpn-monitor\n".utf8)))
+            case "/latest/meta-data/placement/region":
+                return .success(HTTPResponse(status: 200, body: Data("eu-central-1".utf8)))
+            case "/latest/meta-data/instance-id":
+                return .success(HTTPResponse(status: 200, body: Data("i-0monitor\n".utf8)))
+            case "/latest/meta-data/iam/security-credentials":
+                return .success(HTTPResponse(status: 200, body: Data("vpn-monitor\n".utf8)))
             case "/latest/meta-data/iam/security-credentials/vpn-monitor":
                 rotation += 1
                 let doc = """
@@ -68,8 +72,11 @@ struct IMDSTests {
         #expect(try await imds.region() == "eu-central-1")
         #expect(try await imds.instanceId() == "i-0monitor")
         // One token for both reads; the PUT carries the TTL.
-        #expect(fake.requests == ["PUT /latest/api/token", "GET /latest/meta-data/placement/region",
-                                  "GET /latest/meta-data/instance-id"])
+        #expect(
+            fake.requests == [
+                "PUT /latest/api/token", "GET /latest/meta-data/placement/region",
+                "GET /latest/meta-data/instance-id",
+            ])
         #expect(fake.transport.requests[0].header("X-aws-ec2-metadata-token-ttl-seconds") == "21600")
     }
 
@@ -79,15 +86,19 @@ struct IMDSTests {
         _ = try await imds.region()
         fake.set { $0.validToken = "revoked" }
         #expect(try await imds.instanceId() == "i-0monitor")
-        #expect(fake.requests.suffix(3) == ["GET /latest/meta-data/instance-id", "PUT /latest/api/token",
-                                            "GET /latest/meta-data/instance-id"])
+        #expect(
+            fake.requests.suffix(3) == [
+                "GET /latest/meta-data/instance-id", "PUT /latest/api/token",
+                "GET /latest/meta-data/instance-id",
+            ])
     }
 
     @Test func tokenRenewedBeforeTTL() async throws {
         let fake = FakeIMDS()
         let clock = MutableClock(Self.start)
-        let imds = IMDSClient(endpoint: URL(string: "http://127.0.0.1:1")!, transport: fake.transport, tokenTTLSeconds: 100,
-                              now: clock.function)
+        let imds = IMDSClient(
+            endpoint: URL(string: "http://127.0.0.1:1")!, transport: fake.transport, tokenTTLSeconds: 100,
+            now: clock.function)
         _ = try await imds.region()
         clock.advance(89)
         _ = try await imds.region()
@@ -99,7 +110,8 @@ struct IMDSTests {
     @Test func roleCredentialsRefreshedWithinTenMinutes() async throws {
         let fake = FakeIMDS()
         let clock = MutableClock(Self.start)  // credentials expire at 15:00
-        let imds = IMDSClient(endpoint: URL(string: "http://127.0.0.1:1")!, transport: fake.transport, now: clock.function)
+        let imds = IMDSClient(
+            endpoint: URL(string: "http://127.0.0.1:1")!, transport: fake.transport, now: clock.function)
         let provider = IMDSCredentialsProvider(imds: imds, now: clock.function)
         let first = try await provider.credentials()
         #expect(first.accessKeyId == "ASIAROT1" && first.sessionToken == "session-1")
@@ -115,7 +127,8 @@ struct IMDSTests {
     @Test func failedRefreshKeepsValidCredentialsThenFails() async throws {
         let fake = FakeIMDS()
         let clock = MutableClock(Self.start)
-        let imds = IMDSClient(endpoint: URL(string: "http://127.0.0.1:1")!, transport: fake.transport, now: clock.function)
+        let imds = IMDSClient(
+            endpoint: URL(string: "http://127.0.0.1:1")!, transport: fake.transport, now: clock.function)
         let provider = IMDSCredentialsProvider(imds: imds, now: clock.function)
         _ = try await provider.credentials()
         fake.set { $0.down = true }
@@ -124,7 +137,8 @@ struct IMDSTests {
         clock.advance(6 * 60)  // expired
         let e = await #expect(throws: AWSError.self) { try await provider.credentials() }
         #expect(e?.kind == .transport)
-        #expect(e.map { String(describing: $0).contains("ASIAROT") || String(describing: $0).contains("secret-") } == false)
+        #expect(
+            e.map { String(describing: $0).contains("ASIAROT") || String(describing: $0).contains("secret-") } == false)
     }
 
     @Test func chainFallsBackToEnvironment() async throws {
@@ -138,7 +152,9 @@ struct IMDSTests {
         let c = try await chain.credentials()
         #expect(c.accessKeyId == "AKIDENV" && c.sessionToken == nil && c.source == "environment")
 
-        let none = CredentialChain([IMDSCredentialsProvider(imds: imds), EnvironmentCredentialsProvider(environment: { [:] })])
+        let none = CredentialChain([
+            IMDSCredentialsProvider(imds: imds), EnvironmentCredentialsProvider(environment: { [:] }),
+        ])
         let e = await #expect(throws: AWSError.self) { try await none.credentials() }
         #expect(e?.code == "NoCredentials" && e?.message.contains("AWS_ACCESS_KEY_ID") == true)
     }
@@ -157,12 +173,18 @@ struct IMDSTests {
         RedactionTests.expectRedacted(provider, extra: secrets)
         RedactionTests.expectRedacted(CredentialChain([provider]), extra: secrets)
         RedactionTests.expectRedacted(StaticCredentialsProvider(RedactionTests.credentials))
-        let answer = fake.answer(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:1/latest/meta-data/iam/security-credentials/vpn-monitor")!,
-                                             headers: [("X-aws-ec2-metadata-token", "tok-1")], timeout: .seconds(1)))
+        let answer = fake.answer(
+            HTTPRequest(
+                method: "GET",
+                url: URL(string: "http://127.0.0.1:1/latest/meta-data/iam/security-credentials/vpn-monitor")!,
+                headers: [("X-aws-ec2-metadata-token", "tok-1")], timeout: .seconds(1)))
         RedactionTests.expectRedacted(try answer.get(), extra: ["ASIAROT", "secret-", "session-"])
-        let t = ScriptedTransport([.success(HTTPResponse(status: 200, body: Data("<DescribeRouteTablesResponse/>".utf8)))])
-        let c = EC2Client(configuration: .init(region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:1/")!),
-                          credentials: StaticCredentialsProvider(RedactionTests.credentials), transport: t)
+        let t = ScriptedTransport([
+            .success(HTTPResponse(status: 200, body: Data("<DescribeRouteTablesResponse/>".utf8)))
+        ])
+        let c = EC2Client(
+            configuration: .init(region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:1/")!),
+            credentials: StaticCredentialsProvider(RedactionTests.credentials), transport: t)
         _ = try await c.describeRouteTables(ids: [])
         let sent = try #require(t.requests.first)
         let signature = try #require(sent.header("Authorization")?.split(separator: "=").last.map(String.init))

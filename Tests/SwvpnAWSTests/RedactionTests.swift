@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SwvpnAWS
 
 /// Secrets never reach a log: every textual form of a type that holds them is redacted.
@@ -44,7 +45,8 @@ struct RedactionTests {
         let expiry = c.expiration!.epochSeconds
         #expect(c.expires(within: 600, at: UTCTime(epochSeconds: expiry - 599)))
         #expect(!c.expires(within: 600, at: UTCTime(epochSeconds: expiry - 601)))
-        #expect(!AWSCredentials(accessKeyId: "a", secretAccessKey: "b", source: "environment")
-            .expires(within: 600, at: UTCTime(epochSeconds: .max / 2)))
+        #expect(
+            !AWSCredentials(accessKeyId: "a", secretAccessKey: "b", source: "environment")
+                .expires(within: 600, at: UTCTime(epochSeconds: .max / 2)))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SwvpnAWS
+
 @testable import SwvpnAWSClient
 
 /// An HTTPTransport that answers from a script and records what was sent.
@@ -47,13 +48,17 @@ extension Result where Success == HTTPResponse, Failure == HTTPTransportError {
     static func fixture(_ status: Int, _ shape: String, _ name: String, date: String? = nil) throws
         -> Result<HTTPResponse, HTTPTransportError>
     {
-        .success(HTTPResponse(status: status, headers: date.map { ["Date": $0] } ?? [:], body: try Fixture.data(shape, name)))
+        .success(
+            HTTPResponse(status: status, headers: date.map { ["Date": $0] } ?? [:], body: try Fixture.data(shape, name))
+        )
     }
 
     static func error(_ status: Int, _ code: String, _ message: String = "m", date: String? = nil)
         -> Result<HTTPResponse, HTTPTransportError>
     {
-        xml(status, "<Response><Errors><Error><Code>\(code)</Code><Message>\(message)</Message></Error></Errors></Response>",
+        xml(
+            status,
+            "<Response><Errors><Error><Code>\(code)</Code><Message>\(message)</Message></Error></Errors></Response>",
             date: date)
     }
 }

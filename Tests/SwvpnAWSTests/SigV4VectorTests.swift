@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SwvpnAWS
 
 /// One case from sigv4_vectors.py: botocore's serialized parameters, body and signature at a frozen time.
@@ -25,12 +26,18 @@ struct SigV4Vector: Decodable, Sendable, CustomTestStringConvertible {
 
 /// Just enough JSON to read the botocore inputs back.
 enum JSONValue: Decodable, Sendable {
-    case string(String), bool(Bool), list([String])
+    case string(String)
+    case bool(Bool)
+    case list([String])
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else { self = .list(try c.decode([String].self)) }
+        if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else {
+            self = .list(try c.decode([String].self))
+        }
     }
     var string: String? { if case .string(let s) = self { s } else { nil } }
     var list: [String]? { if case .list(let l) = self { l } else { nil } }
@@ -55,8 +62,9 @@ enum SigV4Vectors {
         let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
-            throw VectorError("\(script) failed (exit \(p.terminationStatus)); needs python3 with botocore "
-                + "(`pip install botocore`, scripts/test.sh installs it):\n\(errText)")
+            throw VectorError(
+                "\(script) failed (exit \(p.terminationStatus)); needs python3 with botocore "
+                    + "(`pip install botocore`, scripts/test.sh installs it):\n\(errText)")
         }
         struct File: Decodable { let cases: [SigV4Vector] }
         return try JSONDecoder().decode(File.self, from: data).cases
@@ -67,7 +75,8 @@ enum SigV4Vectors {
         guard let input = v.input else { return nil }
         let cidr = input["DestinationCidrBlock"]?.string ?? ""
         let table = input["RouteTableId"]?.string ?? ""
-        let target: RouteTarget = input["InstanceId"]?.string.map { .instance($0) }
+        let target: RouteTarget =
+            input["InstanceId"]?.string.map { .instance($0) }
             ?? .networkInterface(input["NetworkInterfaceId"]?.string ?? "")
         let ids = input["InstanceIds"]?.list ?? []
         switch v.action {
@@ -77,8 +86,9 @@ enum SigV4Vectors {
         case "DescribeInstanceStatus": return .describeInstanceStatus(ids: ids)
         case "DescribeInstances": return .describeInstances(ids: ids)
         case "Publish":
-            return .snsPublish(topicArn: input["TopicArn"]?.string ?? "", subject: input["Subject"]?.string,
-                               message: input["Message"]?.string ?? "")
+            return .snsPublish(
+                topicArn: input["TopicArn"]?.string ?? "", subject: input["Subject"]?.string,
+                message: input["Message"]?.string ?? "")
         case "RebootInstances": return .rebootInstances(ids: ids)
         case "StopInstances": return .stopInstances(ids: ids, force: input["Force"]?.bool ?? false)
         case "StartInstances": return .startInstances(ids: ids)

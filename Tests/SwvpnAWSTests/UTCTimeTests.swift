@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import SwvpnAWS
+import Testing
 
 struct UTCTimeTests {
     @Test func knownInstants() {
@@ -47,7 +47,8 @@ struct UTCTimeTests {
 
 struct RetryPolicyTests {
     let throttled = AWSError(kind: .throttled, code: "RequestLimitExceeded", message: "", httpStatus: 503, action: "X")
-    let notFound = AWSError(kind: .client, code: "InvalidRouteTableID.NotFound", message: "", httpStatus: 400, action: "X")
+    let notFound = AWSError(
+        kind: .client, code: "InvalidRouteTableID.NotFound", message: "", httpStatus: 400, action: "X")
 
     @Test func exponentialWithJitterAndCap() {
         let p = RetryPolicy(maxAttempts: 6)

@@ -23,10 +23,14 @@ struct DecompressionBufferTests {
         var bytes = wire
         let decompressor = DecompressionBuffer(capacity: capacity)
         return bytes.withUnsafeMutableBytes { buffer in
-            guard case .compressed(let algorithm, let offset, let length) = framing.unframe(buffer, offset: 0, length: buffer.count)
+            guard
+                case .compressed(let algorithm, let offset, let length) = framing.unframe(
+                    buffer, offset: 0, length: buffer.count)
             else { return .failure(.truncatedV2Header) }
-            return decompressor.decompress(algorithm, UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + length]))
-                .map { Array($0) }
+            return decompressor.decompress(
+                algorithm, UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + length])
+            )
+            .map { Array($0) }
         }
     }
 
@@ -38,10 +42,12 @@ struct DecompressionBufferTests {
     }
 
     @Test func aPacketLargerThanTheBufferIsDroppedWithAReason() {
-        #expect(open(Self.framed(.lzoPrefix), .lzoPrefix, capacity: 999) == .failure(.decompressedTooLong(capacity: 999)))
+        #expect(
+            open(Self.framed(.lzoPrefix), .lzoPrefix, capacity: 999) == .failure(.decompressedTooLong(capacity: 999)))
         #expect(open(Self.framed(.stubV2), .stubV2, capacity: 999) == .failure(.malformedCompressedData))
         #expect(open([0x66, 0xff, 0xff, 0xff], .lzoPrefix, capacity: 1628) == .failure(.malformedCompressedData))
-        #expect(CompressionDropReason.decompressedTooLong(capacity: 999).description
+        #expect(
+            CompressionDropReason.decompressedTooLong(capacity: 999).description
                 == "compressed packet dropped: it decompresses to more than 999 bytes")
     }
 }
@@ -56,14 +62,18 @@ struct CompressionBufferTests {
         let packed = try #require(packet.withUnsafeBytes { compressor.compress(algorithm, $0).map { Array($0) } })
         #expect(packed.count < packet.count / 2)
         var buffer = [UInt8](repeating: 0, count: 8) + packed + [0]
-        let (offset, length) = buffer.withUnsafeMutableBytes { framing.frameCompressed($0, offset: 8, length: packed.count) }
+        let (offset, length) = buffer.withUnsafeMutableBytes {
+            framing.frameCompressed($0, offset: 8, length: packed.count)
+        }
         let wire = Array(buffer[offset..<offset + length])
         #expect(wire == DecompressionBufferTests.framed(framing) || algorithm == .lzo && wire.first == 0x66)
         let decompressor = DecompressionBuffer(capacity: 1628)
         let back = wire.withUnsafeBytes { bytes -> [UInt8]? in
             var copy = Array(bytes)
             return copy.withUnsafeMutableBytes { b in
-                guard case .compressed(let a, let o, let l) = framing.unframe(b, offset: 0, length: b.count) else { return nil }
+                guard case .compressed(let a, let o, let l) = framing.unframe(b, offset: 0, length: b.count) else {
+                    return nil
+                }
                 return try? decompressor.decompress(a, UnsafeRawBufferPointer(rebasing: b[o..<o + l])).get().map { $0 }
             }
         }

@@ -16,8 +16,9 @@ enum RealCompressor {
             let status = data.withUnsafeBufferPointer { input in
                 output.withUnsafeMutableBufferPointer { out in
                     work.withUnsafeMutableBytes { wrk in
-                        lzo1x_1_compress(UnsafeMutablePointer(mutating: input.baseAddress!), lzo_uint(data.count),
-                                         out.baseAddress!, &length, wrk.baseAddress!)
+                        lzo1x_1_compress(
+                            UnsafeMutablePointer(mutating: input.baseAddress!), lzo_uint(data.count),
+                            out.baseAddress!, &length, wrk.baseAddress!)
                     }
                 }
             }
@@ -27,9 +28,10 @@ enum RealCompressor {
             var output = [UInt8](repeating: 0, count: Int(LZ4_compressBound(Int32(data.count))))
             let length = data.withUnsafeBytes { input in
                 output.withUnsafeMutableBytes { out in
-                    LZ4_compress_default(input.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                         out.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                         Int32(data.count), Int32(out.count))
+                    LZ4_compress_default(
+                        input.baseAddress!.assumingMemoryBound(to: CChar.self),
+                        out.baseAddress!.assumingMemoryBound(to: CChar.self),
+                        Int32(data.count), Int32(out.count))
                 }
             }
             #expect(length > 0)
@@ -50,14 +52,17 @@ enum RealCompressor {
     }
 
     /// Decompresses into a buffer of `capacity` followed by a guard zone that must stay untouched.
-    static func decompress(_ algorithm: PacketDecompressor.Algorithm, _ compressed: [UInt8],
-                           capacity: Int) -> (Result<Int, PacketDecompressor.Drop>, [UInt8]) {
+    static func decompress(
+        _ algorithm: PacketDecompressor.Algorithm, _ compressed: [UInt8],
+        capacity: Int
+    ) -> (Result<Int, PacketDecompressor.Drop>, [UInt8]) {
         let guardBytes = 64
         var buffer = [UInt8](repeating: 0xA5, count: capacity + guardBytes)
         let result = compressed.withUnsafeBytes { input in
             buffer.withUnsafeMutableBytes { output in
-                PacketDecompressor.decompress(algorithm, input,
-                                              into: UnsafeMutableRawBufferPointer(rebasing: output[0..<capacity]))
+                PacketDecompressor.decompress(
+                    algorithm, input,
+                    into: UnsafeMutableRawBufferPointer(rebasing: output[0..<capacity]))
             }
         }
         #expect(buffer[capacity...].allSatisfy { $0 == 0xA5 }, "wrote past the output buffer")
@@ -76,8 +81,9 @@ enum RealCompressor {
                     Issue.record("\(algorithm) \(length) \(compressible): \(result)")
                     continue
                 }
-                #expect(decompressed == length && Array(output.prefix(decompressed)) == original,
-                        "\(algorithm) length \(length) compressible \(compressible)")
+                #expect(
+                    decompressed == length && Array(output.prefix(decompressed)) == original,
+                    "\(algorithm) length \(length) compressible \(compressible)")
             }
         }
     }
@@ -93,7 +99,9 @@ enum RealCompressor {
             #expect(drop.description == "LZO-compressed packet dropped: it decompresses to more than 1500 bytes")
         case (.lz4, .failure(let drop)):
             #expect(drop == .malformed(algorithm: .lz4, capacity: 1500))
-            #expect(drop.description == "LZ4-compressed packet dropped: malformed, or it decompresses to more than 1500 bytes")
+            #expect(
+                drop.description
+                    == "LZ4-compressed packet dropped: malformed, or it decompresses to more than 1500 bytes")
         default:
             Issue.record("\(algorithm): a 3000-byte packet decompressed into 1500 bytes: \(result)")
         }

@@ -37,8 +37,10 @@ enum Corpus {
     }
 }
 
-func parse(_ text: String, source: String = "t.conf",
-           files: [String: String] = [:]) throws(ConfigError) -> TunnelConfig {
+func parse(
+    _ text: String, source: String = "t.conf",
+    files: [String: String] = [:]
+) throws(ConfigError) -> TunnelConfig {
     try TunnelConfig.parse(text: text, source: source, fileSystem: InMemoryFileSystem(files))
 }
 

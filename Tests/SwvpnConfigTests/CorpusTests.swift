@@ -73,9 +73,10 @@ import Testing
         #expect(firstLine.description == "aes-128-cbc-sha512-complzo-no-inline-udp-A.conf:10")
         #expect(text.hasPrefix("#\n# 2048 bit OpenVPN static key\n#\n-----BEGIN OpenVPN Static key V1-----\nf97f341e"))
         #expect(text.hasSuffix("-----END OpenVPN Static key V1-----\n"))
-        #expect(a.warnings.map(\.description) == [
-            "aes-128-cbc-sha512-complzo-no-inline-udp-A.conf:7: comp-lzo: deprecated: compression framing is kept for compatibility only",
-        ])
+        #expect(
+            a.warnings.map(\.description) == [
+                "aes-128-cbc-sha512-complzo-no-inline-udp-A.conf:7: comp-lzo: deprecated: compression framing is kept for compatibility only"
+            ])
     }
 
     @Test func otherVectorsHaveTheirOptions() throws {

@@ -29,8 +29,9 @@ import Testing
         let plain = try Self.parse("dev tun\nremote 127.0.0.1\nsecret k.key\n")
         let warning = try #require(plain.warnings.first { $0.message.contains("key direction") })
         #expect(warning.description.hasPrefix("t.conf:3: secret: no key direction"))
-        #expect(warning.message.contains("reflected") && warning.message.contains("'secret FILE 0'")
-            && warning.message.contains("key-direction"))
+        #expect(
+            warning.message.contains("reflected") && warning.message.contains("'secret FILE 0'")
+                && warning.message.contains("key-direction"))
         for quiet in [
             "dev tun\nremote 127.0.0.1\nsecret k.key 0\n",
             "dev tun\nremote 127.0.0.1\nsecret k.key\nkey-direction 1\n",
@@ -45,8 +46,10 @@ import Testing
 extension HardeningTests {
     @Test func upAndDownCommandsMustSplitIntoArgv() throws {
         let config = try Self.parse("dev tun\nsecret k.key 0\nup \"/etc/swvpnd/up.sh 'two words' x\"\n")
-        #expect(try ConfigLexer.splitCommand(try #require(config.upCommand), location: ConfigLocation(source: "x", line: nil))
-            == ["/etc/swvpnd/up.sh", "two words", "x"])
+        #expect(
+            try ConfigLexer.splitCommand(
+                try #require(config.upCommand), location: ConfigLocation(source: "x", line: nil))
+                == ["/etc/swvpnd/up.sh", "two words", "x"])
         #expect {
             try Self.parse("dev tun\nsecret k.key 0\ndown \"/etc/swvpnd/down.sh 'unclosed\"\n")
         } throws: { "\($0)".hasPrefix("t.conf:3: no closing single quotation") }

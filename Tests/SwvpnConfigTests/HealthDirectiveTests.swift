@@ -4,7 +4,8 @@ import Testing
 @Suite struct HealthDirectiveTests {
 
     func parse(_ extra: String) throws -> TunnelConfig {
-        try TunnelConfig.parse(text: extra + "\ndev tun\nifconfig 10.8.0.1 10.8.0.2\nsecret k.key 0\n", source: "t.conf")
+        try TunnelConfig.parse(
+            text: extra + "\ndev tun\nifconfig 10.8.0.1 10.8.0.2\nsecret k.key 0\n", source: "t.conf")
     }
 
     @Test func offByDefault() throws {
@@ -33,7 +34,8 @@ import Testing
 
     @Test func management() throws {
         var c = try parse("management 127.0.0.1 7505 pw.txt\nmanagement-client-user root\nmanagement-client-group adm")
-        #expect(c.health.management == .init(endpoint: .tcp(.init(host: "127.0.0.1", port: 7505)), passwordFile: "pw.txt"))
+        #expect(
+            c.health.management == .init(endpoint: .tcp(.init(host: "127.0.0.1", port: 7505)), passwordFile: "pw.txt"))
         #expect(c.health.managementClientUser == "root" && c.health.managementClientGroup == "adm")
         c = try parse("management /run/swvpnd/m.sock unix")
         #expect(c.health.management == .init(endpoint: .unix(path: "/run/swvpnd/m.sock"), passwordFile: nil))

@@ -11,8 +11,10 @@ import Testing
     }
 
     @Test func doubleQuotesKeepSpacesAndHonourEscapes() throws {
-        #expect(try lex(#"up "/etc/my script.sh" "say \"hi\"" "a\\b""#) ==
-            [["up", "/etc/my script.sh", #"say "hi""#, #"a\b"#]])
+        #expect(
+            try lex(#"up "/etc/my script.sh" "say \"hi\"" "a\\b""#) == [
+                ["up", "/etc/my script.sh", #"say "hi""#, #"a\b"#]
+            ])
     }
 
     @Test func singleQuotesAreLiteral() throws {
@@ -24,8 +26,10 @@ import Testing
     }
 
     @Test func commentsStartOnlyAtTokenStart() throws {
-        #expect(try lex("# comment\n  ; also\nremote EIP#2 # trailing\nport 1194;x ;rest\n") ==
-            [["remote", "EIP#2"], ["port", "1194;x"]])
+        #expect(
+            try lex("# comment\n  ; also\nremote EIP#2 # trailing\nport 1194;x ;rest\n") == [
+                ["remote", "EIP#2"], ["port", "1194;x"],
+            ])
     }
 
     @Test func emptyQuotedStringIsAnArgument() throws {
@@ -67,8 +71,10 @@ import Testing
             #expect(directive.synopsis.hasPrefix(directive.name))
             #expect(!directive.summary.isEmpty)
         }
-        for required in ["dev", "proto", "remote", "secret", "keepalive", "route", "mssfix", "fragment",
-                         "replay-window", "compress", "comp-lzo", "data-ciphers", "setenv-opt", "mktun", "cd", "config"] {
+        for required in [
+            "dev", "proto", "remote", "secret", "keepalive", "route", "mssfix", "fragment",
+            "replay-window", "compress", "comp-lzo", "data-ciphers", "setenv-opt", "mktun", "cd", "config",
+        ] {
             #expect(DirectiveTable.named(required) != nil, "\(required) missing")
         }
     }
@@ -85,15 +91,18 @@ import Testing
 
     @Test func commandLineErrorsNameTheOption() {
         let fs = InMemoryFileSystem()
-        #expect(errorText { () throws(ConfigError) in
-            try TunnelConfig.load(arguments: ["--secret", "k", "--port", "0"], fileSystem: fs)
-        } == "command line: --port: port 0 is out of range 1..65535")
-        #expect(errorText { () throws(ConfigError) in
-            try TunnelConfig.load(arguments: ["dev", "tun"], fileSystem: fs)
-        } == "command line: 'dev': options must start with --")
-        #expect(errorText { () throws(ConfigError) in
-            try TunnelConfig.load(arguments: ["--dev", "tun"], fileSystem: fs)
-        } == "command line: no secret: swvpnd only runs static-key tunnels")
+        #expect(
+            errorText { () throws(ConfigError) in
+                try TunnelConfig.load(arguments: ["--secret", "k", "--port", "0"], fileSystem: fs)
+            } == "command line: --port: port 0 is out of range 1..65535")
+        #expect(
+            errorText { () throws(ConfigError) in
+                try TunnelConfig.load(arguments: ["dev", "tun"], fileSystem: fs)
+            } == "command line: 'dev': options must start with --")
+        #expect(
+            errorText { () throws(ConfigError) in
+                try TunnelConfig.load(arguments: ["--dev", "tun"], fileSystem: fs)
+            } == "command line: no secret: swvpnd only runs static-key tunnels")
     }
 
     @Test func commandLineOverridesConfigFileInOrder() throws {
@@ -109,25 +118,31 @@ import Testing
     @Test func configAnywhereOnTheCommandLineNamesTheTunnel() throws {
         let fs = InMemoryFileSystem(["/etc/swvpnd/x.conf": "dev tun\nsecret k\n", "y.conf": "verb 4\n"])
         let late = try TunnelConfig.load(
-            arguments: ["--suppress-timestamps", "--verb", "3", "--config", "/etc/swvpnd/x.conf", "--config", "y.conf"],
+            arguments: [
+                "--suppress-timestamps", "--verb", "3", "--config", "/etc/swvpnd/x.conf", "--config", "y.conf",
+            ],
             fileSystem: fs)
         #expect(late.sourceName == "/etc/swvpnd/x.conf")
         #expect(late.suppressTimestamps)
         #expect(late.verbosity == 4)
-        #expect(errorText { () throws(ConfigError) in
-            try TunnelConfig.load(arguments: ["--suppress-timestamps", "--config", "/etc/swvpnd/x.conf", "--port", "0"],
-                                  fileSystem: fs)
-        } == "command line: --port: port 0 is out of range 1..65535")
+        #expect(
+            errorText { () throws(ConfigError) in
+                try TunnelConfig.load(
+                    arguments: ["--suppress-timestamps", "--config", "/etc/swvpnd/x.conf", "--port", "0"],
+                    fileSystem: fs)
+            } == "command line: --port: port 0 is out of range 1..65535")
         // A key problem names the config, not "command line".
-        #expect(errorText { () throws(ConfigError) in
-            try TunnelConfig.load(arguments: ["--verb", "3", "--config", "y.conf"], fileSystem: fs)
-        }?.hasPrefix("y.conf: ") == true)
+        #expect(
+            errorText { () throws(ConfigError) in
+                try TunnelConfig.load(arguments: ["--verb", "3", "--config", "y.conf"], fileSystem: fs)
+            }?.hasPrefix("y.conf: ") == true)
     }
 
     @Test func cdResolvesLaterRelativePaths() throws {
         let fs = InMemoryFileSystem(["/etc/openvpn/inc.conf": "secret ovpn.key\nstatus st.log\n"])
-        let config = try parse("writepid early.pid\ncd /etc/openvpn\nconfig inc.conf\nreplay-persist r\nup /bin/up\n",
-                               files: fs.files.mapValues { String(decoding: $0, as: UTF8.self) })
+        let config = try parse(
+            "writepid early.pid\ncd /etc/openvpn\nconfig inc.conf\nreplay-persist r\nup /bin/up\n",
+            files: fs.files.mapValues { String(decoding: $0, as: UTF8.self) })
         #expect(config.writePIDPath == "early.pid")
         #expect(config.directory == "/etc/openvpn")
         #expect(config.status?.path == "/etc/openvpn/st.log")
@@ -144,17 +159,20 @@ import Testing
     @Test func nestedIncludesStopAtTheDepthLimit() {
         var files: [String: String] = [:]
         for level in 0..<12 { files["l\(level).conf"] = "config l\(level + 1).conf\n" }
-        #expect(errorText { () throws(ConfigError) in try parse("config l0.conf\n", files: files) } ==
-            "l8.conf:1: config: too many nested includes (10 max) reading 'l9.conf'")
+        #expect(
+            errorText { () throws(ConfigError) in try parse("config l0.conf\n", files: files) }
+                == "l8.conf:1: config: too many nested includes (10 max) reading 'l9.conf'")
     }
 
     @Test func selfIncludeIsACycle() {
-        #expect(errorText { () throws(ConfigError) in try parse("config t.conf\n", files: ["t.conf": "x"]) } ==
-            "t.conf:1: config: include cycle: t.conf -> t.conf")
+        #expect(
+            errorText { () throws(ConfigError) in try parse("config t.conf\n", files: ["t.conf": "x"]) }
+                == "t.conf:1: config: include cycle: t.conf -> t.conf")
     }
 
     @Test func routeKeywordsAndDefaults() throws {
-        let config = try parse("""
+        let config = try parse(
+            """
             dev tun
             secret k
             ifconfig 10.8.0.1 10.8.0.2
@@ -166,26 +184,29 @@ import Testing
             route 10.5.0.1
             route 10.6.0.0 255.255.255.0 10.8.0.9
             """)
-        #expect(config.routes.map(\.gateway) == [
-            .address(IPv4Address("10.8.0.2")!), .address(IPv4Address("10.8.0.2")!), .netGateway, .remoteHost,
-            .address(IPv4Address("10.8.0.2")!), .address(IPv4Address("10.8.0.9")!),
-        ])
+        #expect(
+            config.routes.map(\.gateway) == [
+                .address(IPv4Address("10.8.0.2")!), .address(IPv4Address("10.8.0.2")!), .netGateway, .remoteHost,
+                .address(IPv4Address("10.8.0.2")!), .address(IPv4Address("10.8.0.9")!),
+            ])
         #expect(config.routes.map(\.metric) == [5, 7, 5, 5, 5, 5])
         #expect(config.routes.map(\.prefixLength) == [16, 16, 16, 16, 32, 24])
     }
 
     @Test func routeGatewayBeatsIfconfigPeer() throws {
-        let config = try parse("secret k\nifconfig 10.8.0.1 10.8.0.2\nroute 10.1.0.0 255.255.0.0\nroute-gateway 10.8.0.5\n")
+        let config = try parse(
+            "secret k\nifconfig 10.8.0.1 10.8.0.2\nroute 10.1.0.0 255.255.0.0\nroute-gateway 10.8.0.5\n")
         #expect(config.routes.first?.gateway == .address(IPv4Address("10.8.0.5")!))
     }
 
     @Test func portsResolveAgainstPortLportRport() throws {
         let config = try parse("secret k\nport 2000\nlport 3000\nremote a\nremote b 4000 tcp-client\nrport 5000\n")
         #expect(config.localPort == 3000)
-        #expect(config.remotes == [
-            RemoteEndpoint(host: "a", port: 5000),
-            RemoteEndpoint(host: "b", port: 4000, transport: .tcpClient, addressFamily: .any),
-        ])
+        #expect(
+            config.remotes == [
+                RemoteEndpoint(host: "a", port: 5000),
+                RemoteEndpoint(host: "b", port: 4000, transport: .tcpClient, addressFamily: .any),
+            ])
     }
 
     @Test func protoVariantsSetFamily() throws {
@@ -214,7 +235,8 @@ import Testing
     }
 
     @Test func warningsForDeprecationsAndNoEffectOptions() throws {
-        let config = try parse("""
+        let config = try parse(
+            """
             secret k 1
             cipher bf-cbc
             data-ciphers AES-256-GCM
@@ -222,17 +244,19 @@ import Testing
             no-replay
             daemon
             """)
-        #expect(config.warnings.map(\.description) == [
-            "t.conf:2: cipher: BF-CBC has a 64-bit block size (SWEET32); OpenVPN 2.7 drops it, use AES-256-CBC",
-            "t.conf:3: data-ciphers: TLS-mode option, no effect in static-key mode",
-            "t.conf:5: no-replay: deprecated: disables replay protection (removed in OpenVPN 2.7)",
-            "t.conf:6: daemon: swvpnd does not fork; run it in the foreground under systemd",
-            "t.conf:4: user: without persist-tun and persist-key, restarts may fail after dropping privileges",
-        ])
+        #expect(
+            config.warnings.map(\.description) == [
+                "t.conf:2: cipher: BF-CBC has a 64-bit block size (SWEET32); OpenVPN 2.7 drops it, use AES-256-CBC",
+                "t.conf:3: data-ciphers: TLS-mode option, no effect in static-key mode",
+                "t.conf:5: no-replay: deprecated: disables replay protection (removed in OpenVPN 2.7)",
+                "t.conf:6: daemon: swvpnd does not fork; run it in the foreground under systemd",
+                "t.conf:4: user: without persist-tun and persist-key, restarts may fail after dropping privileges",
+            ])
     }
 
     @Test func miscellaneousDirectivesAreRecorded() throws {
-        let config = try parse("""
+        let config = try parse(
+            """
             secret k
             tun-mtu 1400 1500
             mssfix 1300 fixed

@@ -39,8 +39,9 @@ import Testing
             let reason = String(problem.dropFirst("t.conf:3: \(name): ".count))
             #expect(reason != "unknown directive" && reason.count >= 20, "\(name): vague reason '\(reason)'")
             // (The table's own older entries word their help text differently.)
-            #expect(directive.summary.contains(reason) || DirectiveTable.all.contains { $0.name == name },
-                    "\(name): --help does not give the reason '\(reason)' (\(directive.summary))")
+            #expect(
+                directive.summary.contains(reason) || DirectiveTable.all.contains { $0.name == name },
+                "\(name): --help does not give the reason '\(reason)' (\(directive.summary))")
         case .noEffect:
             let config = try parse(Self.base + "\(name) \(arguments)\n")
             let note = try #require(config.warnings.first { $0.directive == name }, "\(name): no note")
@@ -52,20 +53,26 @@ import Testing
 
     @Test func everyOptionIsListedOnceWithHelpText() {
         let names = DirectiveTable.everyOption.map(\.name)
-        #expect(Set(names).count == names.count, "listed twice: \(names.filter { n in names.filter { $0 == n }.count > 1 })")
+        #expect(
+            Set(names).count == names.count, "listed twice: \(names.filter { n in names.filter { $0 == n }.count > 1 })"
+        )
         for directive in DirectiveTable.everyOption {
             #expect(directive.synopsis.hasPrefix(directive.name), "\(directive.name)")
             #expect(!directive.summary.isEmpty, "\(directive.name)")
         }
-        let counts = Dictionary(grouping: Self.openvpnOptions.compactMap { DirectiveTable.named($0)?.status }, by: { $0 })
-            .mapValues(\.count)
-        print("openvpn 2.6 options: \(Self.openvpnOptions.count); implemented \(counts[.supported] ?? 0), "
-              + "no effect \(counts[.noEffect] ?? 0), rejected \(counts[.rejected] ?? 0)")
+        let counts = Dictionary(
+            grouping: Self.openvpnOptions.compactMap { DirectiveTable.named($0)?.status }, by: { $0 }
+        )
+        .mapValues(\.count)
+        print(
+            "openvpn 2.6 options: \(Self.openvpnOptions.count); implemented \(counts[.supported] ?? 0), "
+                + "no effect \(counts[.noEffect] ?? 0), rejected \(counts[.rejected] ?? 0)")
     }
 
     @Test func commandLineActionsSayHowToRunThem() {
         for name in OpenVPNOptionCatalog.commandLineActions {
-            #expect(errorText { () throws(ConfigError) in try parse(Self.base + name + "\n") }
+            #expect(
+                errorText { () throws(ConfigError) in try parse(Self.base + name + "\n") }
                     == "t.conf:3: \(name): a command-line action, not a config directive: run 'swvpnd --\(name)'")
         }
     }
@@ -73,22 +80,27 @@ import Testing
     // MARK: ignore-unknown-option
 
     @Test func ignoreUnknownOptionTurnsListedNamesIntoWarnings() throws {
-        let config = try parse(Self.base + "ignore-unknown-option block-outside-dns frobnicate\nblock-outside-dns\nfrobnicate 1 2\n")
-        #expect(config.warnings.map(\.description) == [
-            "t.conf:4: block-outside-dns: unknown option ignored (listed in ignore-unknown-option)",
-            "t.conf:5: frobnicate: unknown option ignored (listed in ignore-unknown-option)",
-        ])
+        let config = try parse(
+            Self.base + "ignore-unknown-option block-outside-dns frobnicate\nblock-outside-dns\nfrobnicate 1 2\n")
+        #expect(
+            config.warnings.map(\.description) == [
+                "t.conf:4: block-outside-dns: unknown option ignored (listed in ignore-unknown-option)",
+                "t.conf:5: frobnicate: unknown option ignored (listed in ignore-unknown-option)",
+            ])
         // Only the names listed, and only after the list (openvpn reads in order).
-        #expect(errorText { () throws(ConfigError) in
-            try parse(Self.base + "ignore-unknown-option frobnicate\nblock-outside-dns\n")
-        } == "t.conf:4: block-outside-dns: unknown directive")
-        #expect(errorText { () throws(ConfigError) in
-            try parse(Self.base + "frobnicate\nignore-unknown-option frobnicate\n")
-        } == "t.conf:3: frobnicate: unknown directive")
+        #expect(
+            errorText { () throws(ConfigError) in
+                try parse(Self.base + "ignore-unknown-option frobnicate\nblock-outside-dns\n")
+            } == "t.conf:4: block-outside-dns: unknown directive")
+        #expect(
+            errorText { () throws(ConfigError) in
+                try parse(Self.base + "frobnicate\nignore-unknown-option frobnicate\n")
+            } == "t.conf:3: frobnicate: unknown directive")
         // Known options are never ignored: a rejected one keeps its error.
-        #expect(errorText { () throws(ConfigError) in
-            try parse(Self.base + "ignore-unknown-option tls-client\ntls-client\n")
-        } == "t.conf:4: tls-client: TLS mode is not supported")
+        #expect(
+            errorText { () throws(ConfigError) in
+                try parse(Self.base + "ignore-unknown-option tls-client\ntls-client\n")
+            } == "t.conf:4: tls-client: TLS mode is not supported")
     }
 
     // MARK: Given twice
@@ -102,21 +114,31 @@ import Testing
 
     @Test func aSecondSecretReplacesTheFirst() throws {
         let config = try parse("dev tun\nsecret a.key 0\nsecret b.key\n")
-        guard case .file(let path, _, _) = config.keySource else { Issue.record("expected a key file"); return }
+        guard case .file(let path, _, _) = config.keySource else {
+            Issue.record("expected a key file")
+            return
+        }
         #expect(path == "b.key")
         #expect(config.keyDirection == .normal)  // the direction of the first line stays, as in openvpn
     }
 
     @Test func anInlineSecretAfterASecretLineWins() throws {
-        let block = "<secret>\n-----BEGIN OpenVPN Static key V1-----\nab\n-----END OpenVPN Static key V1-----\n</secret>\n"
+        let block =
+            "<secret>\n-----BEGIN OpenVPN Static key V1-----\nab\n-----END OpenVPN Static key V1-----\n</secret>\n"
         let config = try parse("dev tun\nsecret [inline] 1\n" + block)
-        guard case .inline(let text, let first) = config.keySource else { Issue.record("expected the inline key"); return }
+        guard case .inline(let text, let first) = config.keySource else {
+            Issue.record("expected the inline key")
+            return
+        }
         #expect(text.contains("ab\n"))
         #expect(first.line == 4)
         #expect(config.keyDirection == .inverse)
         // The other way round the line wins, and its file is what openvpn would open too.
         let lineLast = try parse("dev tun\n" + block + "secret static.key\n")
-        guard case .file(let path, _, _) = lineLast.keySource else { Issue.record("expected the key file"); return }
+        guard case .file(let path, _, _) = lineLast.keySource else {
+            Issue.record("expected the key file")
+            return
+        }
         #expect(path == "static.key")
     }
 
@@ -126,13 +148,16 @@ import Testing
         for name in ["vtun0", "ovpns1", "wan-vpn"] {
             let config = try parse("dev \(name)\ndev-type tun\nsecret k\n")
             #expect(config.device == name)
-            #expect(errorText { () throws(ConfigError) in try parse("dev \(name)\nsecret k\n") }
-                    == "t.conf:1: dev: cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun' or 'dev-type tap'")
+            #expect(
+                errorText { () throws(ConfigError) in try parse("dev \(name)\nsecret k\n") }
+                    == "t.conf:1: dev: cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun' or 'dev-type tap'"
+            )
         }
         // dev-type may come first, as in router firmware configs.
         #expect(try parse("dev-type tun\ndev ovpnc2\nsecret k\n").device == "ovpnc2")
         #expect(try parse("dev tun7\ndev-type tun\nsecret k\n").device == "tun7")
-        #expect(errorText { () throws(ConfigError) in try parse("dev averyveryverylongname\ndev-type tun\nsecret k\n") }
+        #expect(
+            errorText { () throws(ConfigError) in try parse("dev averyveryverylongname\ndev-type tun\nsecret k\n") }
                 == "t.conf:1: dev: bad device name 'averyveryverylongname' (1 to 15 characters, no '/', blank or '%')")
     }
 
@@ -142,7 +167,10 @@ import Testing
         #expect(tap.compat.lladdr == [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01])
         #expect(tap.tunMTUExtra == 32)
         // Both strings as openvpn 2.6.14 logs them ("Local Options String") for the same options.
-        #expect(tap.occOptions.localString == "V4,dev-type tap,link-mtu 1576,tun-mtu 1500,proto UDPv4,ifconfig 10.9.0.0 255.255.255.0,cipher BF-CBC,auth SHA1,keysize 128,secret")
+        #expect(
+            tap.occOptions.localString
+                == "V4,dev-type tap,link-mtu 1576,tun-mtu 1500,proto UDPv4,ifconfig 10.9.0.0 255.255.255.0,cipher BF-CBC,auth SHA1,keysize 128,secret"
+        )
         #expect(tap.packetPathSettings(underlay: .ipv4).ethernetFrames)
         #expect(!tap.packetPathSettings(underlay: .ipv4).allowsOffload)
         // dev-type wins over the name, before or after it; tun-mtu-extra changes link-mtu and the MSS clamp.
@@ -150,15 +178,23 @@ import Testing
         #expect(try parse("dev tun\ndev-type tap\nsecret k\n").deviceType == .tap)
         #expect(try parse("dev tap\ndev-type tun\nsecret k\n").deviceType == .tun)
         let extra = try parse("dev tap\ntun-mtu-extra 64\nifconfig 10.9.0.1 255.255.255.0\nsecret k\n")
-        #expect(extra.occOptions.localString == "V4,dev-type tap,link-mtu 1608,tun-mtu 1500,proto UDPv4,ifconfig 10.9.0.0 255.255.255.0,cipher BF-CBC,auth SHA1,keysize 128,secret")
-        #expect(extra.packetPathSettings(underlay: .ipv4).mssLimit! == tap.packetPathSettings(underlay: .ipv4).mssLimit! - 32)
-        #expect(errorText { () throws(ConfigError) in try parse("dev tap\nlladdr 02:00:5e:10:00\nsecret k\n") }
+        #expect(
+            extra.occOptions.localString
+                == "V4,dev-type tap,link-mtu 1608,tun-mtu 1500,proto UDPv4,ifconfig 10.9.0.0 255.255.255.0,cipher BF-CBC,auth SHA1,keysize 128,secret"
+        )
+        #expect(
+            extra.packetPathSettings(underlay: .ipv4).mssLimit! == tap.packetPathSettings(underlay: .ipv4).mssLimit!
+                - 32)
+        #expect(
+            errorText { () throws(ConfigError) in try parse("dev tap\nlladdr 02:00:5e:10:00\nsecret k\n") }
                 == "t.conf:2: lladdr: bad MAC address '02:00:5e:10:00' (six hex bytes: 02:00:5e:10:00:01)")
     }
 
     @Test func nullDevicesAreRejectedWithTheirReason() {
-        #expect(errorText { () throws(ConfigError) in try parse("dev null\nsecret k\n") }
-                == "t.conf:1: dev: dev null (a tunnel without a device, for openvpn's tests) is not supported: swvpnd needs a tun device")
+        #expect(
+            errorText { () throws(ConfigError) in try parse("dev null\nsecret k\n") }
+                == "t.conf:1: dev: dev null (a tunnel without a device, for openvpn's tests) is not supported: swvpnd needs a tun device"
+        )
     }
 
     // MARK: Addresses and MTU
@@ -194,22 +230,29 @@ import Testing
     /// openvpn 2.6.14's options string with `link-mtu 1400` (captured at verb 7): the derived MTU as tun-mtu,
     /// link-mtu from the default tun-mtu.
     @Test func linkMTUInTheOCCStringAsOpenVPN() throws {
-        let config = try parse("dev tun\nsecret k\ncipher AES-256-CBC\nauth SHA256\nlink-mtu 1400\n")  // bidirectional, as captured
-        #expect(config.occOptions.localString
-                == "V4,dev-type tun,link-mtu 1572,tun-mtu 1336,proto UDPv4,cipher AES-256-CBC,auth SHA256,keysize 256,secret")
+        // Bidirectional, as captured.
+        let config = try parse("dev tun\nsecret k\ncipher AES-256-CBC\nauth SHA256\nlink-mtu 1400\n")
+        #expect(
+            config.occOptions.localString
+                == "V4,dev-type tun,link-mtu 1572,tun-mtu 1336,proto UDPv4,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
+        )
     }
 
     @Test func linkMTUAndTunMTUExcludeEachOther() {
-        #expect(errorText { () throws(ConfigError) in try parse(Self.base + "tun-mtu 1400\nlink-mtu 1400\n") }
+        #expect(
+            errorText { () throws(ConfigError) in try parse(Self.base + "tun-mtu 1400\nlink-mtu 1400\n") }
                 == "t.conf:4: link-mtu: conflicts with tun-mtu at t.conf:3 (only one of them may be given)")
     }
 
     @Test func dhcpOptionsBecomeForeignOptionsInOrder() throws {
-        let config = try parse(Self.base + "setenv A b\ndhcp-option DNS 10.0.0.1\ndhcp-option DOMAIN \"example.net\"\ndhcp-option DISABLE-NBT\n")
-        #expect(config.environment.map { "\($0.name)=\($0.value)" } == [
-            "A=b", "foreign_option_1=dhcp-option DNS 10.0.0.1", "foreign_option_2=dhcp-option DOMAIN example.net",
-            "foreign_option_3=dhcp-option DISABLE-NBT",
-        ])
+        let config = try parse(
+            Self.base
+                + "setenv A b\ndhcp-option DNS 10.0.0.1\ndhcp-option DOMAIN \"example.net\"\ndhcp-option DISABLE-NBT\n")
+        #expect(
+            config.environment.map { "\($0.name)=\($0.value)" } == [
+                "A=b", "foreign_option_1=dhcp-option DNS 10.0.0.1", "foreign_option_2=dhcp-option DOMAIN example.net",
+                "foreign_option_3=dhcp-option DISABLE-NBT",
+            ])
         #expect(config.warnings.isEmpty)
         let withDNS = try parse(Self.base + "dhcp-option DNS 10.0.0.1\ndns server 1 address 10.0.0.2\n")
         #expect(withDNS.warnings.map(\.directive) == ["dns", "dns"])  // no effect, and the rewrite note
@@ -229,17 +272,23 @@ import Testing
     }
 
     @Test func routeIPv6GatewayFillsRoutesWithoutOne() throws {
-        let config = try parse(Self.base + "route-ipv6 fd01::/64\nroute-ipv6 fd02::/64 fd00::9\nroute-ipv6-gateway fd00::1\n")
+        let config = try parse(
+            Self.base + "route-ipv6 fd01::/64\nroute-ipv6 fd02::/64 fd00::9\nroute-ipv6-gateway fd00::1\n")
         #expect(config.routesIPv6.map(\.gateway) == ["fd00::1", "fd00::9"])
-        #expect(errorText { () throws(ConfigError) in try parse(Self.base + "route-ipv6-gateway 10.0.0.1\n") }
+        #expect(
+            errorText { () throws(ConfigError) in try parse(Self.base + "route-ipv6-gateway 10.0.0.1\n") }
                 == "t.conf:3: route-ipv6-gateway: bad gateway '10.0.0.1' (not an IPv6 address)")
     }
 
     /// Options openvpn 2.6 knows but leaves out of --help, as static-key configs in the wild carry them.
     @Test func unlistedOptionsOpenVPNAcceptsAreKnown() throws {
-        let config = try parse(Self.base + "tun-ipv6\nncp-ciphers AES-256-GCM\nmax-routes 100\ntls-version-min 1.2\n"
-                               + "errors-to-stderr\ndhcp-option DNS 10.0.0.1\ncompat-mode 2.4.0\n")
-        #expect(config.warnings.map(\.directive) == ["tun-ipv6", "ncp-ciphers", "max-routes", "tls-version-min", "errors-to-stderr", "compat-mode"])
+        let config = try parse(
+            Self.base + "tun-ipv6\nncp-ciphers AES-256-GCM\nmax-routes 100\ntls-version-min 1.2\n"
+                + "errors-to-stderr\ndhcp-option DNS 10.0.0.1\ncompat-mode 2.4.0\n")
+        #expect(
+            config.warnings.map(\.directive) == [
+                "tun-ipv6", "ncp-ciphers", "max-routes", "tls-version-min", "errors-to-stderr", "compat-mode",
+            ])
     }
 
     @Test func niceAndMlockAreRecordedForTheDaemon() throws {
@@ -247,14 +296,17 @@ import Testing
         #expect(config.compat.nice == -5)
         #expect(config.compat.mlock)
         #expect(try parse(Self.base + "nice 19\n").compat.nice == 19)
-        #expect(errorText { () throws(ConfigError) in try parse(Self.base + "nice 20\n") }
+        #expect(
+            errorText { () throws(ConfigError) in try parse(Self.base + "nice 20\n") }
                 == "t.conf:3: nice: bad nice value '20' (-20..19)")
         #expect(try parse(Self.base).compat == CompatSettings())
     }
 
     @Test func acceptedOptionsThatStaticKeyConfigsCarry() throws {
-        let config = try parse(Self.base + "push \"route 10.1.0.0 255.255.0.0\"\nerrors-to-stderr\nauth-nocache\nfast-io\ndisable-dco\n")
-        #expect(config.warnings.map(\.directive) == ["push", "errors-to-stderr", "auth-nocache", "fast-io", "disable-dco"])
+        let config = try parse(
+            Self.base + "push \"route 10.1.0.0 255.255.0.0\"\nerrors-to-stderr\nauth-nocache\nfast-io\ndisable-dco\n")
+        #expect(
+            config.warnings.map(\.directive) == ["push", "errors-to-stderr", "auth-nocache", "fast-io", "disable-dco"])
         #expect(config.warnings.allSatisfy { $0.message.hasPrefix("no effect: ") })
     }
 }
@@ -262,12 +314,17 @@ import Testing
 extension OptionCatalogTests {
     @Test func socketOptionsOnTheUDPSocket() throws {
         let config = try parse("dev tun\nsecret k\nmark 42\nbind-dev vrf-blue\nmtu-disc maybe\n")
-        #expect(config.compat.socketMark == 42 && config.compat.bindDevice == "vrf-blue" && config.compat.mtuDiscovery == .maybe)
-        #expect(errorText { () throws(ConfigError) in try parse("dev tun\nsecret k\nmark 0x2a\n") }
+        #expect(
+            config.compat.socketMark == 42 && config.compat.bindDevice == "vrf-blue"
+                && config.compat.mtuDiscovery == .maybe)
+        #expect(
+            errorText { () throws(ConfigError) in try parse("dev tun\nsecret k\nmark 0x2a\n") }
                 == "t.conf:3: mark: bad mark '0x2a' (a decimal 32-bit number, as openvpn reads it)")
-        #expect(errorText { () throws(ConfigError) in try parse("dev tun\nsecret k\nmtu-disc always\n") }
+        #expect(
+            errorText { () throws(ConfigError) in try parse("dev tun\nsecret k\nmtu-disc always\n") }
                 == "t.conf:3: mtu-disc: bad mode 'always' (no, maybe or yes)")
-        #expect(errorText { () throws(ConfigError) in try parse("dev tun\nproto tcp-server\nsecret k\nmark 42\n") }
+        #expect(
+            errorText { () throws(ConfigError) in try parse("dev tun\nproto tcp-server\nsecret k\nmark 42\n") }
                 == "t.conf:4: mark: not supported yet with proto tcp (only on the UDP socket)")
     }
 }

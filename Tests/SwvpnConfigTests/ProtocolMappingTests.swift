@@ -46,7 +46,8 @@ import Testing
         #expect(occ.localString == Self.sentStrings[name])
         // What this peer expects is what the other peer sent, except where the capture was made
         // to mismatch (B has tun-mtu 1400).
-        let other = name.hasSuffix("-A.conf")
+        let other =
+            name.hasSuffix("-A.conf")
             ? name.replacingOccurrences(of: "-A.conf", with: "-B.conf")
             : name.replacingOccurrences(of: "-B.conf", with: "-A.conf")
         if name.contains("occ-mismatch") {
@@ -84,15 +85,16 @@ import Testing
 
         """
 
-    @Test(arguments: [
-        ("mssfix 0", nil),
-        ("mssfix", 1359),
-        ("mssfix 1492 mtu", 1359),
-        ("mssfix 1450", 1343),  // 1450 − 48 = 1402 → 1391 − 48
-        ("mssfix 1400 fixed", 1360),
-        ("tun-mtu 1400", 1360),
-        ("tun-mtu 1400\nmssfix 1492 mtu", 1359),
-    ] as [(String, Int?)])
+    @Test(
+        arguments: [
+            ("mssfix 0", nil),
+            ("mssfix", 1359),
+            ("mssfix 1492 mtu", 1359),
+            ("mssfix 1450", 1343),  // 1450 − 48 = 1402 → 1391 − 48
+            ("mssfix 1400 fixed", 1360),
+            ("tun-mtu 1400", 1360),
+            ("tun-mtu 1400\nmssfix 1492 mtu", 1359),
+        ] as [(String, Int?)])
     func mssfixDirectivesReachTheClamp(line: String, limit: Int?) throws {
         let config = try parse(Self.seedA + line + "\n")
         #expect(config.packetPathSettings(underlay: .ipv4).mssLimit == limit)
@@ -151,14 +153,17 @@ import Testing
 
     @Test func ifconfigIPv6AddsTunIPv6() throws {
         let config = try parse(Self.seedA + "ifconfig-ipv6 fd00::1/64 fd00::2\n")
-        #expect(config.occOptions.localString
-            == "V4,dev-type tun,link-mtu 1572,tun-mtu 1500,proto UDPv4,tun-ipv6,ifconfig 10.8.0.2 10.8.0.1,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret")
+        #expect(
+            config.occOptions.localString
+                == "V4,dev-type tun,link-mtu 1572,tun-mtu 1500,proto UDPv4,tun-ipv6,ifconfig 10.8.0.2 10.8.0.1,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
+        )
     }
 
     @Test func ifconfigNoWarnTopologyAndOCCMTU() throws {
         #expect(try !parse(Self.seedA + "ifconfig-nowarn\n").occOptions.localString.contains("ifconfig"))
-        let subnet = try parse(Self.seedA.replacingOccurrences(of: "ifconfig 10.8.0.1 10.8.0.2", with: "ifconfig 10.8.0.1 255.255.255.0")
-            + "topology subnet\n")
+        let subnet = try parse(
+            Self.seedA.replacingOccurrences(of: "ifconfig 10.8.0.1 10.8.0.2", with: "ifconfig 10.8.0.1 255.255.255.0")
+                + "topology subnet\n")
         #expect(subnet.occOptions.localString.contains(",ifconfig 10.8.0.0 255.255.255.0,"))
         let occMTU = try parse(Self.seedA + "tun-mtu 1400 1500\n").occOptions
         #expect(occMTU.localString.contains(",link-mtu 1472,tun-mtu 1500,"))

@@ -19,8 +19,8 @@ private func survives(_ bytes: [UInt8]) -> Bool {
 
 @Suite struct RobustnessTests {
     static let goodConfigs: [(String, String)] =
-        Corpus.files("vectors", suffix: ".conf").map { ("vectors", $0) } +
-        Corpus.files("seed", suffix: ".conf").map { ("seed", $0) }
+        Corpus.files("vectors", suffix: ".conf").map { ("vectors", $0) }
+        + Corpus.files("seed", suffix: ".conf").map { ("seed", $0) }
 
     @Test func goodCorpusIsPresent() {
         #expect(Self.goodConfigs.count == 16)
@@ -67,15 +67,18 @@ private func survives(_ bytes: [UInt8]) -> Bool {
     }
 
     @Test func hugeInputsFailCleanly() {
-        #expect(errorText { () throws(ConfigError) in try parse("dev " + String(repeating: "x", count: 1_000_000)) } ==
-            "t.conf:1: line too long (256 bytes max)")
-        #expect(errorText { () throws(ConfigError) in try parse(String(repeating: "x", count: 300) + " y") } ==
-            "t.conf:1: line too long (256 bytes max)")
+        #expect(
+            errorText { () throws(ConfigError) in try parse("dev " + String(repeating: "x", count: 1_000_000)) }
+                == "t.conf:1: line too long (256 bytes max)")
+        #expect(
+            errorText { () throws(ConfigError) in try parse(String(repeating: "x", count: 300) + " y") }
+                == "t.conf:1: line too long (256 bytes max)")
         // Exactly at the limit is fine.
         #expect((try? parse("secret k\nup \"" + String(repeating: "x", count: 251) + "\"")) != nil)
         let manyLines = String(repeating: "# comment\n", count: 200_000) + "secret k\n"
         #expect((try? parse(manyLines)) != nil)
-        let hugeInline = "<secret>\n" + String(repeating: String(repeating: "a", count: 5000) + "\n", count: 200) + "</secret>\n"
+        let hugeInline =
+            "<secret>\n" + String(repeating: String(repeating: "a", count: 5000) + "\n", count: 200) + "</secret>\n"
         #expect((try? parse(hugeInline)) != nil)
     }
 }

@@ -41,7 +41,10 @@ struct TunnelSessionTests {
         // Missing routes are retried when the clock is a multiple of 5 s, and READY follows them.
         #expect(!session.handle(.tick(Tick(now: 101))).contains(.installRoutes))
         #expect(session.handle(.tick(Tick(now: 105))).contains(.installRoutes))
-        #expect(session.handle(.routesInstalled(complete: true)) == [.notifyReady(status: "waiting for peer, rx 0 B tx 0 B")])
+        #expect(
+            session.handle(.routesInstalled(complete: true)) == [
+                .notifyReady(status: "waiting for peer, rx 0 B tx 0 B")
+            ])
         #expect(session.state.routes == .installed)
         #expect(session.handle(.routesInstalled(complete: true)) == [], "READY=1 twice")
         #expect(!session.handle(.tick(Tick(now: 110))).contains(.installRoutes))
@@ -65,7 +68,10 @@ struct TunnelSessionTests {
 
     @Test func routeNoExecIsReadyAtOnceAndWithoutNotifySocketNothingIsNotified() {
         var session = TunnelSession(settings: Self.settings { $0.routeNoExec = true }, now: 0)
-        #expect(session.handle(.started(now: 0, peerKnown: false)) == [.notifyReady(status: "waiting for peer, rx 0 B tx 0 B")])
+        #expect(
+            session.handle(.started(now: 0, peerKnown: false)) == [
+                .notifyReady(status: "waiting for peer, rx 0 B tx 0 B")
+            ])
         var quiet = TunnelSession(settings: Self.settings { $0.notify = false }, now: 0)
         _ = quiet.handle(.started(now: 0, peerKnown: false))
         #expect(quiet.handle(.routesInstalled(complete: true)) == [])
@@ -76,18 +82,24 @@ struct TunnelSessionTests {
     // MARK: Pings and inactivity
 
     @Test func pingsThenPingRestartMarksThePeerLost() {
-        var session = Self.running(Self.settings { $0.timers = PeerTimerSettings(ping: 1, inactivity: .restart(seconds: 4), occ: false) }, now: 0)
+        var session = Self.running(
+            Self.settings { $0.timers = PeerTimerSettings(ping: 1, inactivity: .restart(seconds: 4), occ: false) },
+            now: 0)
         _ = session.handle(.peerAuthenticated(address: "[AF_INET]10.0.0.2:1194", now: 0))
         #expect(session.state.peer == .up)
         var pings: [Int64] = []
         var restartAt: Int64?
         for now in Int64(1)...10 where restartAt == nil {
-            let actions = session.handle(.tick(Tick(now: now, lastSent: pings.last ?? 0, lastReceived: 0, peer: "10.0.0.2:1194")))
+            let actions = session.handle(
+                .tick(Tick(now: now, lastSent: pings.last ?? 0, lastReceived: 0, peer: "10.0.0.2:1194")))
             if actions.contains(.sendPing) { pings.append(now) }
             if actions.contains(.restart(.pingRestart)) {
                 restartAt = now
-                #expect(Self.logs(actions).starts(with: ["Inactivity timeout (--ping-restart), restarting",
-                                                         "SIGUSR1[soft,ping-restart] received, process restarting"]))
+                #expect(
+                    Self.logs(actions).starts(with: [
+                        "Inactivity timeout (--ping-restart), restarting",
+                        "SIGUSR1[soft,ping-restart] received, process restarting",
+                    ]))
             }
         }
         #expect(pings == [1, 2, 3])
@@ -102,7 +114,8 @@ struct TunnelSessionTests {
     }
 
     @Test func pingExitExits() {
-        var session = Self.running(Self.settings { $0.timers = PeerTimerSettings(inactivity: .exit(seconds: 3), occ: false) }, now: 0)
+        var session = Self.running(
+            Self.settings { $0.timers = PeerTimerSettings(inactivity: .exit(seconds: 3), occ: false) }, now: 0)
         #expect(!session.handle(.tick(Tick(now: 2))).contains { if case .exit = $0 { true } else { false } })
         let actions = session.handle(.tick(Tick(now: 3)))
         #expect(actions.last == .exit(reason: "SIGTERM[soft,ping-exit] received"))
@@ -112,7 +125,8 @@ struct TunnelSessionTests {
     }
 
     @Test func noPingWithoutAPeerAddress() {
-        var session = Self.running(Self.settings { $0.timers = PeerTimerSettings(ping: 1, occ: false) }, now: 0, peerKnown: false)
+        var session = Self.running(
+            Self.settings { $0.timers = PeerTimerSettings(ping: 1, occ: false) }, now: 0, peerKnown: false)
         #expect(!session.handle(.tick(Tick(now: 1))).contains(.sendPing))
         _ = session.handle(.peerAddressKnown(now: 2))
         #expect(session.handle(.tick(Tick(now: 2, peer: "10.0.0.2:1194"))).contains(.sendPing))
@@ -129,14 +143,20 @@ struct TunnelSessionTests {
         #expect(session.handle(.signal(.user1, now: 50, peerKnown: true)) == [], "no restart while exiting")
         #expect(session.handle(.signal(.terminate, now: 50, peerKnown: true)) == [])
         #expect(session.handle(.tick(Tick(now: 51, peer: "p"))).first == .sendOCCExit)
-        #expect(session.handle(.tick(Tick(now: 52, peer: "p"))) == [.exit(reason: "SIGTERM[soft,exit-with-notification] received")])
+        #expect(
+            session.handle(.tick(Tick(now: 52, peer: "p"))) == [
+                .exit(reason: "SIGTERM[soft,exit-with-notification] received")
+            ])
     }
 
     @Test func sigtermWithoutAPeerOrNotifyExitsAtOnce() {
         var noPeer = Self.running(Self.settings { $0.exitNotifySeconds = 2 })
-        #expect(noPeer.handle(.signal(.terminate, now: 100, peerKnown: false)) == [.exit(reason: "SIGTERM[hard,] received")])
+        #expect(
+            noPeer.handle(.signal(.terminate, now: 100, peerKnown: false)) == [.exit(reason: "SIGTERM[hard,] received")]
+        )
         var plain = Self.running(Self.settings())
-        #expect(plain.handle(.signal(.interrupt, now: 100, peerKnown: true)) == [.exit(reason: "SIGINT[hard,] received")])
+        #expect(
+            plain.handle(.signal(.interrupt, now: 100, peerKnown: true)) == [.exit(reason: "SIGINT[hard,] received")])
         var tun = Self.running(Self.settings())
         #expect(tun.handle(.tunFailed("EIO")).last == .exit(reason: "SIGTERM[hard,tun-error] received"))
     }
@@ -144,10 +164,11 @@ struct TunnelSessionTests {
     // MARK: Restarts, remotes, OCC
 
     @Test func pingRestartRotatesThroughTheRemotes() {
-        var session = Self.running(Self.settings {
-            $0.remoteCount = 3
-            $0.timers = PeerTimerSettings(inactivity: .restart(seconds: 5), occ: false)
-        }, now: 0)
+        var session = Self.running(
+            Self.settings {
+                $0.remoteCount = 3
+                $0.timers = PeerTimerSettings(inactivity: .restart(seconds: 5), occ: false)
+            }, now: 0)
         var used: [Int] = []
         for now in Int64(1)...30 {
             for case .useRemote(let index) in session.handle(.tick(Tick(now: now))) { used.append(index) }
@@ -164,9 +185,15 @@ struct TunnelSessionTests {
         #expect(Self.withoutLogs(session.handle(.occ(.reply("V4,x"), now: 102))) == [.checkOCCReply("V4,x")])
         let exit = session.handle(.occ(.exit, now: 103))
         #expect(Self.withoutLogs(exit) == [.saveReplayMark, .restart(.remoteExit)])
-        #expect(Self.logs(exit) == ["OCC exit message received by peer", "SIGUSR1[soft,remote-exit] received, process restarting"])
+        #expect(
+            Self.logs(exit) == [
+                "OCC exit message received by peer", "SIGUSR1[soft,remote-exit] received, process restarting",
+            ])
         #expect(session.state.peer == .lost(.remoteExit))
-        #expect(Self.withoutLogs(session.handle(.signal(.user1, now: 104, peerKnown: true))) == [.saveReplayMark, .restart(.user)])
+        #expect(
+            Self.withoutLogs(session.handle(.signal(.user1, now: 104, peerKnown: true))) == [
+                .saveReplayMark, .restart(.user),
+            ])
         #expect(session.state.restarts == [.remoteExit: 1, .user: 1])
         #expect(session.state.peer == .lost(.remoteExit), "a restart with the peer already gone keeps the first reason")
         #expect(session.handle(.signal(.user2, now: 105, peerKnown: true)) == [.logStatistics])
@@ -174,18 +201,22 @@ struct TunnelSessionTests {
 
     @Test func udpLinkErrorsAreLoggedNotRestarted() {
         var session = Self.running(Self.settings())
-        #expect(session.handle(.linkFailed("sendmsg: ENETUNREACH", now: 101)) == [.log(.error, "link error: sendmsg: ENETUNREACH")])
+        #expect(
+            session.handle(.linkFailed("sendmsg: ENETUNREACH", now: 101)) == [
+                .log(.error, "link error: sendmsg: ENETUNREACH")
+            ])
         #expect(session.handle(.streamDecryptFailed("bad HMAC", now: 101)) == [])
     }
 
     // MARK: TCP
 
     @Test func tcpClientBackoffDoublesAfterTheFifthFailureUpToTheMaximum() {
-        var session = Self.running(Self.settings {
-            $0.transport = .tcpClient
-            $0.connectRetrySeconds = 5
-            $0.connectRetryMaxSeconds = 60
-        })
+        var session = Self.running(
+            Self.settings {
+                $0.transport = .tcpClient
+                $0.connectRetrySeconds = 5
+                $0.connectRetryMaxSeconds = 60
+            })
         var delays: [Int64] = []
         for _ in 1...9 {
             for case .connect(let seconds) in session.handle(.tcpConnectFailed(now: 100)) { delays.append(seconds) }
@@ -195,13 +226,20 @@ struct TunnelSessionTests {
         // A reset of a live connection: restart, then reconnect after the base delay (the count starts over).
         let reset = session.handle(.linkFailed("Connection reset by peer", now: 210))
         #expect(Self.withoutLogs(reset) == [.restart(.connectionReset), .connect(afterSeconds: 5)])
-        #expect(Self.logs(reset) == ["Connection reset by peer", "Connection reset, restarting",
-                                     "SIGUSR1[soft,connection-reset] received, process restarting"])
+        #expect(
+            Self.logs(reset) == [
+                "Connection reset by peer", "Connection reset, restarting",
+                "SIGUSR1[soft,connection-reset] received, process restarting",
+            ])
         #expect(session.handle(.linkFailed("EOF", now: 211)) == [], "no connection: nothing to reset")
     }
 
     @Test func tcpClientConnectsAtStartAndMovesToTheNextRemoteOnFailure() {
-        var session = TunnelSession(settings: Self.settings { $0.transport = .tcpClient; $0.remoteCount = 2 }, now: 0)
+        var session = TunnelSession(
+            settings: Self.settings {
+                $0.transport = .tcpClient
+                $0.remoteCount = 2
+            }, now: 0)
         #expect(session.handle(.started(now: 0, peerKnown: false)) == [.installRoutes, .connect(afterSeconds: 0)])
         #expect(session.handle(.tcpConnectFailed(now: 1)) == [.useRemote(index: 1), .connect(afterSeconds: 1)])
         _ = session.handle(.tcpConnected(address: "b", now: 2))
@@ -231,7 +269,10 @@ struct TunnelSessionTests {
         #expect(session.handle(.tick(Tick(now: 3))) == [], "no tick while rebuilding")
         #expect(session.handle(.signal(.hangUp, now: 3, peerKnown: false)) == [], "one reload at a time")
         #expect(session.handle(.started(now: 4, peerKnown: true)) == [.installRoutes])
-        #expect(session.handle(.routesInstalled(complete: true)) == [.notifyReady(status: "waiting for peer, rx 2.0 KB tx 100 B")])
+        #expect(
+            session.handle(.routesInstalled(complete: true)) == [
+                .notifyReady(status: "waiting for peer, rx 2.0 KB tx 100 B")
+            ])
         let after = session.handle(.tick(Tick(now: 5, tunWriteBytes: 1024, tunReadBytes: 0)))
         #expect(after.contains(.notifyStatus("waiting for peer, rx 3.0 KB tx 100 B")))
         #expect(session.state.restarts == [.reload: 1])
@@ -246,7 +287,10 @@ struct TunnelSessionTests {
         }
         #expect(session.handle(.setUpFailed(why, addressInUse: true)) == [.fail("\(why); gave up after 5 tries")])
         var other = TunnelSession(settings: Self.settings(), now: 0)
-        #expect(other.handle(.setUpFailed("cannot open TUN device", addressInUse: false)) == [.fail("cannot open TUN device")])
+        #expect(
+            other.handle(.setUpFailed("cannot open TUN device", addressInUse: false)) == [
+                .fail("cannot open TUN device")
+            ])
     }
 
     @Test func aFailedRebuildExitsAndABusyPortCountsAgainAfterAStart() {
@@ -258,7 +302,8 @@ struct TunnelSessionTests {
         for _ in 1...4 { _ = busy.handle(.setUpFailed("busy", addressInUse: true)) }
         _ = busy.handle(.started(now: 30, peerKnown: false))
         _ = busy.handle(.configReloaded(now: 40))
-        #expect(Self.withoutLogs(busy.handle(.setUpFailed("busy", addressInUse: true))) == [.retrySetUp(afterSeconds: 5)])
+        #expect(
+            Self.withoutLogs(busy.handle(.setUpFailed("busy", addressInUse: true))) == [.retrySetUp(afterSeconds: 5)])
     }
 
     // MARK: Periodic work
@@ -267,7 +312,10 @@ struct TunnelSessionTests {
         var session = Self.running(Self.settings(), now: 0)
         var lines: [(Int64, String)] = []
         for now in Int64(1)...35 {
-            let drops = [DropTally(label: "bad HMAC", count: UInt64(now)), DropTally(label: "replayed", count: 0, isReplay: true)]
+            let drops = [
+                DropTally(label: "bad HMAC", count: UInt64(now)),
+                DropTally(label: "replayed", count: 0, isReplay: true),
+            ]
             for line in Self.logs(session.handle(.tick(Tick(now: now, drops: drops)))) where line.hasPrefix("dropped") {
                 lines.append((now, line))
             }
@@ -279,7 +327,9 @@ struct TunnelSessionTests {
     @Test func muteReplayWarningsSilencesReplayOnlySummaries() {
         var session = Self.running(Self.settings { $0.muteReplayWarnings = true }, now: 0)
         func tick(_ now: Int64, _ replayed: UInt64, _ bad: UInt64) -> [String] {
-            let drops = [DropTally(label: "bad HMAC", count: bad), DropTally(label: "replayed", count: replayed, isReplay: true)]
+            let drops = [
+                DropTally(label: "bad HMAC", count: bad), DropTally(label: "replayed", count: replayed, isReplay: true),
+            ]
             return Self.logs(session.handle(.tick(Tick(now: now, drops: drops)))).filter { $0.hasPrefix("dropped") }
         }
         #expect(tick(10, 0, 0) == [])
@@ -288,11 +338,19 @@ struct TunnelSessionTests {
     }
 
     @Test func replayMarkStatusFileStatusAndWatchdogCadence() {
-        var session = Self.running(Self.settings { $0.replayPersist = true; $0.statusFileSeconds = 3 }, now: 0)
-        var saves: [Int64] = [], writes: [Int64] = [], statuses: [Int64] = [], pets: [Int64] = []
+        var session = Self.running(
+            Self.settings {
+                $0.replayPersist = true
+                $0.statusFileSeconds = 3
+            }, now: 0)
+        var saves: [Int64] = []
+        var writes: [Int64] = []
+        var statuses: [Int64] = []
+        var pets: [Int64] = []
         for now in Int64(60)...130 {
             // The receive loop stalls from 100 on: the watchdog is no longer petted after 3 s.
-            let actions = session.handle(.tick(Tick(now: now, rxHeartbeat: min(now, 100), tunWriteBytes: now < 90 ? 0 : 1)))
+            let actions = session.handle(
+                .tick(Tick(now: now, rxHeartbeat: min(now, 100), tunWriteBytes: now < 90 ? 0 : 1)))
             if actions.contains(.saveReplayMark) { saves.append(now) }
             if actions.contains(.writeStatusFile) { writes.append(now) }
             if actions.contains(where: { if case .notifyStatus = $0 { true } else { false } }) { statuses.append(now) }
@@ -312,7 +370,8 @@ struct TunnelSessionTests {
         #expect(StatusFormat.humanBytes(5 << 30) == "5.0 GB")
         #expect(StatusFormat.signalText("SIGTERM[soft,ping-exit] received") == "ping-exit")
         #expect(StatusFormat.signalText("SIGINT[hard,] received") == "sigint")
-        let lines = StatusFormat.statisticsLines(.init(tunReadBytes: 1, tunWriteBytes: 2), updated: "now", compressionFraming: true)
+        let lines = StatusFormat.statisticsLines(
+            .init(tunReadBytes: 1, tunWriteBytes: 2), updated: "now", compressionFraming: true)
         #expect(lines.first == "OpenVPN STATISTICS" && lines.last == "END")
         #expect(lines.contains("pre-compress bytes,1") && lines.contains("post-decompress bytes,2"))
     }

@@ -1,5 +1,6 @@
 import SwvpnTestSupport
 import Testing
+
 @testable import SwvpnCrypto
 
 /// NIST SP 800-38A F.2.1/F.2.3/F.2.5 share plaintext and IV.
@@ -79,12 +80,15 @@ private func decryptInPlace(_ cipher: CBCCipher, _ ciphertext: [UInt8], iv: [UIn
             #expect(decryptInPlace(decryptor, ciphertext, iv: iv) == plaintext)
         }
         // The NIST answer is still right after all that re-IV-ing.
-        #expect(hexString(try #require(encryptInPlace(encryptor, nistPlaintext, iv: nistIV)).prefix(64)) == vector.ciphertext)
+        #expect(
+            hexString(try #require(encryptInPlace(encryptor, nistPlaintext, iv: nistIV)).prefix(64))
+                == vector.ciphertext)
     }
 
     @Test func blowfishCBCKnownAnswerWithLegacyProvider() throws {
         try CryptoProviders.ensureAvailable(cipherName: "BF-CBC", needsLegacyProvider: true)
-        let cipher = try CBCCipher(name: "BF-CBC", key: hexBytes("0123456789ABCDEFF0E1D2C3B4A59687"), operation: .encrypt)
+        let cipher = try CBCCipher(
+            name: "BF-CBC", key: hexBytes("0123456789ABCDEFF0E1D2C3B4A59687"), operation: .encrypt)
         #expect(cipher.blockSize == 8 && cipher.ivLength == 8 && cipher.keyLength == 16)
         let plaintext = Array("7654321 Now is the time for ".utf8) + [0, 0, 0, 0]
         let out = try #require(encryptInPlace(cipher, plaintext, iv: hexBytes("FEDCBA9876543210")))
@@ -108,9 +112,15 @@ private func decryptInPlace(_ cipher: CBCCipher, _ ciphertext: [UInt8], iv: [UIn
     }
 
     @Test func rejectsWrongKeyLengthAndNonCBCMode() {
-        #expect(throws: CryptoError.self) { try CBCCipher(name: "AES-256-CBC", key: [UInt8](repeating: 1, count: 16), operation: .encrypt) }
-        #expect(throws: CryptoError.self) { try CBCCipher(name: "AES-256-GCM", key: [UInt8](repeating: 1, count: 32), operation: .encrypt) }
-        #expect(throws: CryptoError.self) { try CBCCipher(name: "NOT-A-CIPHER", key: [UInt8](repeating: 1, count: 16), operation: .encrypt) }
+        #expect(throws: CryptoError.self) {
+            try CBCCipher(name: "AES-256-CBC", key: [UInt8](repeating: 1, count: 16), operation: .encrypt)
+        }
+        #expect(throws: CryptoError.self) {
+            try CBCCipher(name: "AES-256-GCM", key: [UInt8](repeating: 1, count: 32), operation: .encrypt)
+        }
+        #expect(throws: CryptoError.self) {
+            try CBCCipher(name: "NOT-A-CIPHER", key: [UInt8](repeating: 1, count: 16), operation: .encrypt)
+        }
     }
 
     @Test func unknownCipherErrorNamesTheCipher() {

@@ -1,6 +1,7 @@
+import CLibcrypto
 import SwvpnTestSupport
 import Testing
-import CLibcrypto
+
 @testable import SwvpnCrypto
 
 struct HMACCase: Sendable, CustomTestStringConvertible {
@@ -28,19 +29,25 @@ private let hmacCases = [
         digest: "SHA1", key: [UInt8](repeating: 0xaa, count: 80), data: largeKeyText,
         mac: "aa4ae5e15272d00e95705637ce8a3b55ed402112"),
     // RFC 2202 (HMAC-MD5) test cases 1, 2, 6.
-    HMACCase(digest: "MD5", key: [UInt8](repeating: 0x0b, count: 16), data: hiThere, mac: "9294727a3638bb1c13f48ef8158bfc9d"),
+    HMACCase(
+        digest: "MD5", key: [UInt8](repeating: 0x0b, count: 16), data: hiThere, mac: "9294727a3638bb1c13f48ef8158bfc9d"),
     HMACCase(digest: "MD5", key: jefe, data: whatDoYaWant, mac: "750c783e6ab0b503eaa86e310a5db738"),
     HMACCase(
         digest: "MD5", key: [UInt8](repeating: 0xaa, count: 80), data: largeKeyText,
         mac: "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"),
     // RFC 4231 (HMAC-SHA224) test cases 1, 6.
-    HMACCase(digest: "SHA224", key: key0b, data: hiThere, mac: "896fb1128abbdf196832107cd49df33f47b4b1169912ba4f53684b22"),
+    HMACCase(
+        digest: "SHA224", key: key0b, data: hiThere, mac: "896fb1128abbdf196832107cd49df33f47b4b1169912ba4f53684b22"),
     HMACCase(
         digest: "SHA224", key: [UInt8](repeating: 0xaa, count: 131), data: largeKeyText,
         mac: "95e9a0db962095adaebe9b2d6f0dbce2d499f112f2d2b7273fa6870e"),
     // RFC 4231 test cases 1, 2, 6.
-    HMACCase(digest: "SHA256", key: key0b, data: hiThere, mac: "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
-    HMACCase(digest: "SHA256", key: jefe, data: whatDoYaWant, mac: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+    HMACCase(
+        digest: "SHA256", key: key0b, data: hiThere,
+        mac: "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+    HMACCase(
+        digest: "SHA256", key: jefe, data: whatDoYaWant,
+        mac: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
     HMACCase(
         digest: "SHA256", key: [UInt8](repeating: 0xaa, count: 131), data: largeKeyText,
         mac: "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
@@ -69,7 +76,9 @@ private let hmacCases = [
 
 private func mac(_ context: HMACContext, _ data: [UInt8]) -> [UInt8]? {
     var out = [UInt8](repeating: 0, count: context.length)
-    let ok = out.withUnsafeMutableBytes { o in data.withUnsafeBytes { context.authenticate($0.baseAddress!, count: data.count, into: o.baseAddress!) } }
+    let ok = out.withUnsafeMutableBytes { o in
+        data.withUnsafeBytes { context.authenticate($0.baseAddress!, count: data.count, into: o.baseAddress!) }
+    }
     return ok ? out : nil
 }
 
@@ -87,7 +96,9 @@ private func mac(_ context: HMACContext, _ data: [UInt8]) -> [UInt8]? {
         let context = try HMACContext(digest: "SHA256", key: jefe)
         _ = mac(context, hiThere)
         _ = mac(context, [])
-        #expect(mac(context, whatDoYaWant).map(hexString) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(
+            mac(context, whatDoYaWant).map(hexString)
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
     /// The precomputed-state HMAC against libcrypto's one-shot `HMAC()` for every OpenVPN digest,
@@ -96,7 +107,10 @@ private func mac(_ context: HMACContext, _ data: [UInt8]) -> [UInt8]? {
     func agreesWithOneShotHMAC(_ digest: String) throws {
         var seed: UInt32 = 7
         func bytes(_ n: Int) -> [UInt8] {
-            (0..<n).map { _ in seed = seed &* 1_664_525 &+ 1_013_904_223; return UInt8(truncatingIfNeeded: seed >> 24) }
+            (0..<n).map { _ in
+                seed = seed &* 1_664_525 &+ 1_013_904_223
+                return UInt8(truncatingIfNeeded: seed >> 24)
+            }
         }
         let md = try #require(EVP_get_digestbyname(digest))
         let block = Int(EVP_MD_get_block_size(md))
@@ -108,7 +122,8 @@ private func mac(_ context: HMACContext, _ data: [UInt8]) -> [UInt8]? {
                 var expected = [UInt8](repeating: 0, count: 64)
                 var written: UInt32 = 0
                 // One spare byte each, so empty inputs still have a base address for the C call.
-                let keyBuffer = key + [0], dataBuffer = data + [0]
+                let keyBuffer = key + [0]
+                let dataBuffer = data + [0]
                 _ = keyBuffer.withUnsafeBytes { k in
                     dataBuffer.withUnsafeBufferPointer { d in
                         HMAC(md, k.baseAddress!, Int32(keyLength), d.baseAddress!, dataLength, &expected, &written)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SwvpnHealth
 
 struct HealthHTTPTests {
@@ -12,12 +13,27 @@ struct HealthHTTPTests {
     }
 
     @Test func rejectsGarbageAndOversizedHeads() {
-        guard case .invalid(400, _) = parse("\u{0}\u{1}garbage\r\n\r\n") else { Issue.record("garbage accepted"); return }
-        guard case .invalid(400, _) = parse("GET /health\r\n\r\n") else { Issue.record("HTTP/0.9 accepted"); return }
-        guard case .invalid(400, _) = parse("GET  /health HTTP/1.1\r\n\r\n") else { Issue.record("double space"); return }
+        guard case .invalid(400, _) = parse("\u{0}\u{1}garbage\r\n\r\n") else {
+            Issue.record("garbage accepted")
+            return
+        }
+        guard case .invalid(400, _) = parse("GET /health\r\n\r\n") else {
+            Issue.record("HTTP/0.9 accepted")
+            return
+        }
+        guard case .invalid(400, _) = parse("GET  /health HTTP/1.1\r\n\r\n") else {
+            Issue.record("double space")
+            return
+        }
         let big = "GET /health HTTP/1.1\r\nX: " + String(repeating: "a", count: 9000)
-        guard case .invalid(431, _) = parse(big) else { Issue.record("oversized accepted"); return }
-        guard case .invalid(431, _) = parse(big + "\r\n\r\n") else { Issue.record("oversized complete accepted"); return }
+        guard case .invalid(431, _) = parse(big) else {
+            Issue.record("oversized accepted")
+            return
+        }
+        guard case .invalid(431, _) = parse(big + "\r\n\r\n") else {
+            Issue.record("oversized complete accepted")
+            return
+        }
     }
 
     @Test func routesAndStatusCodes() {
@@ -31,7 +47,8 @@ struct HealthHTTPTests {
         #expect(r.status == 503)
         var probeLate = up
         probeLate.probe?.lastReplySeconds = 4
-        #expect(HealthHTTP.respond(method: "GET", path: "/health", snapshot: { probeLate }, metrics: metrics).status == 503)
+        #expect(
+            HealthHTTP.respond(method: "GET", path: "/health", snapshot: { probeLate }, metrics: metrics).status == 503)
         r = HealthHTTP.respond(method: "GET", path: "/metrics", snapshot: { up }, metrics: metrics)
         #expect(r.status == 200 && r.body == "m 1\n" && r.contentType.hasPrefix("text/plain; version=0.0.4"))
         #expect(HealthHTTP.respond(method: "GET", path: "/", snapshot: { up }, metrics: metrics).status == 404)

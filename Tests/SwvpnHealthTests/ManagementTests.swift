@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SwvpnHealth
 
 struct ManagementTests {
@@ -14,7 +15,9 @@ struct ManagementTests {
         return ManagementSession.Context(snapshot: s, localTime: "2026-11-30 14:00:00", states: states, logs: logs)
     }
 
-    func run(_ m: inout ManagementSession, _ line: String) -> [String] { m.handle(line: line, context: context()).lines }
+    func run(_ m: inout ManagementSession, _ line: String) -> [String] {
+        m.handle(line: line, context: context()).lines
+    }
 
     @Test func greetsLikeOpenVPN() {
         let m = ManagementSession(title: title, password: nil)
@@ -37,14 +40,20 @@ struct ManagementTests {
     @Test func stateHistoryAndRealtime() {
         var m = ManagementSession(title: title, password: nil)
         #expect(run(&m, "state") == ["1800000000,CONNECTED,SUCCESS,10.8.0.1,198.51.100.7,1194,,", "END"])
-        #expect(run(&m, "state all") == ["10,ASSIGN_IP,,10.8.0.1,,,,", "1800000000,CONNECTED,SUCCESS,10.8.0.1,198.51.100.7,1194,,", "END"])
+        #expect(
+            run(&m, "state all") == [
+                "10,ASSIGN_IP,,10.8.0.1,,,,", "1800000000,CONNECTED,SUCCESS,10.8.0.1,198.51.100.7,1194,,", "END",
+            ])
         #expect(run(&m, "state 5").count == 3)
         #expect(run(&m, "state on") == ["SUCCESS: real-time state notification set to ON"])
         #expect(m.stateRealtime)
         let lost = ManagementStateEntry(unixTime: 20, name: "RECONNECTING", detail: "ping-restart")
         #expect(m.notification(state: lost) == ">STATE:20,RECONNECTING,ping-restart,,,,,")
-        #expect(run(&m, "state off all") == ["SUCCESS: real-time state notification set to OFF",
-                                             "10,ASSIGN_IP,,10.8.0.1,,,,", "1800000000,CONNECTED,SUCCESS,10.8.0.1,198.51.100.7,1194,,", "END"])
+        #expect(
+            run(&m, "state off all") == [
+                "SUCCESS: real-time state notification set to OFF",
+                "10,ASSIGN_IP,,10.8.0.1,,,,", "1800000000,CONNECTED,SUCCESS,10.8.0.1,198.51.100.7,1194,,", "END",
+            ])
         #expect(m.notification(state: lost) == nil)
         #expect(run(&m, "state bogus") == ["ERROR: state parameter must be 'on' or 'off' or some number n or 'all'"])
     }
@@ -53,15 +62,20 @@ struct ManagementTests {
         var m = ManagementSession(title: title, password: nil)
         #expect(run(&m, "log") == ["ERROR: the 'log' command requires at least 1 parameter"])
         #expect(run(&m, "log all") == ["9,I,swvpnd starting", "11,W,two lines", "END"])
-        #expect(run(&m, "log on all") == ["SUCCESS: real-time log notification set to ON", "9,I,swvpnd starting", "11,W,two lines", "END"])
+        #expect(
+            run(&m, "log on all") == [
+                "SUCCESS: real-time log notification set to ON", "9,I,swvpnd starting", "11,W,two lines", "END",
+            ])
         #expect(m.notification(log: ManagementLogEntry(unixTime: 12, flags: "I", message: "x")) == ">LOG:12,I,x")
     }
 
     @Test func statusIsOpenVPNsPointToPointBlock() {
         var m = ManagementSession(title: title, password: nil)
-        let expected = ["OpenVPN STATISTICS", "Updated,2026-11-30 14:00:00", "TUN/TAP read bytes,1000",
-                        "TUN/TAP write bytes,3500000", "TCP/UDP read bytes,3600000", "TCP/UDP write bytes,1200",
-                        "Auth read bytes,3599000", "END"]
+        let expected = [
+            "OpenVPN STATISTICS", "Updated,2026-11-30 14:00:00", "TUN/TAP read bytes,1000",
+            "TUN/TAP write bytes,3500000", "TCP/UDP read bytes,3600000", "TCP/UDP write bytes,1200",
+            "Auth read bytes,3599000", "END",
+        ]
         #expect(run(&m, "status") == expected)
         #expect(run(&m, "status 3") == expected)
     }
@@ -95,8 +109,11 @@ struct ManagementTests {
         #expect(run(&m, "pid") == ["ERROR: bad password"])
         #expect(run(&m, "s3cre") == ["ERROR: bad password"])
         #expect(m.notification(state: ManagementStateEntry(unixTime: 1, name: "WAIT")) == nil)
-        #expect(run(&m, "s3cret") == ["SUCCESS: password is correct",
-                                     ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info"])
+        #expect(
+            run(&m, "s3cret") == [
+                "SUCCESS: password is correct",
+                ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info",
+            ])
         #expect(run(&m, "pid") == ["SUCCESS: pid=4242"])
         var n = ManagementSession(title: title, password: "pw")
         _ = run(&n, "a")
@@ -116,8 +133,9 @@ struct ManagementTests {
         var s = TunnelSnapshot(tunnel: "x", version: "1")
         s.unixTime = 7
         s.tunnelAddress = "10.8.0.1"
-        #expect(s.startupManagementStates(hasRoutes: true).map(\.line)
-            == ["7,CONNECTING,,,,,,", "7,ASSIGN_IP,,10.8.0.1,,,,", "7,ADD_ROUTES,,,,,,"])
+        #expect(
+            s.startupManagementStates(hasRoutes: true).map(\.line)
+                == ["7,CONNECTING,,,,,,", "7,ASSIGN_IP,,10.8.0.1,,,,", "7,ADD_ROUTES,,,,,,"])
         #expect(s.startupManagementStates(hasRoutes: false).count == 2)
     }
 

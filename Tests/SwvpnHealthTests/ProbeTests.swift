@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SwvpnHealth
 
 struct ProbeTests {
@@ -20,7 +21,9 @@ struct ProbeTests {
 
     func request(_ seq: UInt16) -> [UInt8] {
         var buf = [UInt8](repeating: 0xEE, count: ICMPProbe.packetLength)
-        let n = buf.withUnsafeMutableBytes { probe.writeRequest(sequence: seq, sentNanoseconds: 123, into: $0.baseAddress!) }
+        let n = buf.withUnsafeMutableBytes {
+            probe.writeRequest(sequence: seq, sentNanoseconds: 123, into: $0.baseAddress!)
+        }
         #expect(n == 44)
         return buf
     }
@@ -31,15 +34,21 @@ struct ProbeTests {
         r[12..<16] = req[16..<20]
         r[16..<20] = req[12..<16]
         r[20] = 0
-        r[10] = 0; r[11] = 0
-        r[22] = 0; r[23] = 0
+        r[10] = 0
+        r[11] = 0
+        r[22] = 0
+        r[23] = 0
         func fix(_ range: Range<Int>, at: Int) {
             var sum: UInt32 = 0
             var i = range.lowerBound
-            while i < range.upperBound { sum += UInt32(r[i]) << 8 | UInt32(r[i + 1]); i += 2 }
+            while i < range.upperBound {
+                sum += UInt32(r[i]) << 8 | UInt32(r[i + 1])
+                i += 2
+            }
             while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
             let c = ~UInt16(sum)
-            r[at] = UInt8(c >> 8); r[at + 1] = UInt8(c & 0xFF)
+            r[at] = UInt8(c >> 8)
+            r[at + 1] = UInt8(c & 0xFF)
         }
         fix(0..<20, at: 10)
         fix(20..<44, at: 22)

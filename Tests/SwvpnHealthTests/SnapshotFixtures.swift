@@ -27,8 +27,9 @@ enum Fixtures {
         s.restarts = [.init("ping-restart", 1)]
         s.uptimeSeconds = 3_725
         s.unixTime = 1_800_000_000
-        s.probe = ProbeStatistics(intervalSeconds: 1, sent: 10, received: 9, lossPercent: 10, rttMilliseconds: 0.8125,
-                                  lastReplySeconds: 1, thresholdSeconds: 3)
+        s.probe = ProbeStatistics(
+            intervalSeconds: 1, sent: 10, received: 9, lossPercent: 10, rttMilliseconds: 0.8125,
+            lastReplySeconds: 1, thresholdSeconds: 3)
         return s
     }
 }

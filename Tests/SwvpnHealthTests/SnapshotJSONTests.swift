@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SwvpnHealth
 
 struct SnapshotJSONTests {
@@ -17,12 +18,16 @@ struct SnapshotJSONTests {
         #expect(v["probe"]?["loss_percent"]?.int64 == 10)
         #expect(v["probe"]?["rtt_ms"] == .number("0.813"))
         #expect(v["probe"]?["last_reply_seconds"]?.int64 == 1)
-        guard case .object(let members) = v else { Issue.record("not an object"); return }
-        #expect(members.map(\.0) == [
-            "tunnel", "version", "pid", "state", "reason", "healthy", "peer", "local", "last_received_seconds",
-            "last_sent_seconds", "device", "mtu", "tunnel_address", "tunnel_peer_address", "routes", "ip_forward",
-            "traffic", "drops", "restarts", "uptime_seconds", "unix_time", "probe",
-        ])
+        guard case .object(let members) = v else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(
+            members.map(\.0) == [
+                "tunnel", "version", "pid", "state", "reason", "healthy", "peer", "local", "last_received_seconds",
+                "last_sent_seconds", "device", "mtu", "tunnel_address", "tunnel_peer_address", "routes", "ip_forward",
+                "traffic", "drops", "restarts", "uptime_seconds", "unix_time", "probe",
+            ])
     }
 
     @Test func roundTripsThroughTheDecoder() throws {
@@ -62,7 +67,9 @@ struct SnapshotJSONTests {
     }
 
     @Test func decoderNamesTheSource() {
-        #expect(throws: SnapshotDecodingError.self) { try TunnelSnapshot(json: "{\"tunnel\":1}", source: "/run/swvpnd/a.sock") }
+        #expect(throws: SnapshotDecodingError.self) {
+            try TunnelSnapshot(json: "{\"tunnel\":1}", source: "/run/swvpnd/a.sock")
+        }
         do {
             _ = try TunnelSnapshot(json: "{", source: "/run/swvpnd/a.sock")
         } catch {
@@ -71,12 +78,15 @@ struct SnapshotJSONTests {
     }
 
     @Test func parserRejectsMalformedInput() throws {
-        for bad in ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "\"\\x\"", "\"\u{1}\"", "nul", "[1] 2", "\"\\ud800\"",
-                    String(repeating: "[", count: 40) + String(repeating: "]", count: 40)] {
+        for bad in [
+            "", "{", "[1,]", "{\"a\" 1}", "01", "1.", "\"\\x\"", "\"\u{1}\"", "nul", "[1] 2", "\"\\ud800\"",
+            String(repeating: "[", count: 40) + String(repeating: "]", count: 40),
+        ] {
             #expect(throws: JSONParseError.self, "\(bad)") { try JSONValue.parse(bad) }
         }
-        #expect(try JSONValue.parse(" {\"a\":[true,false,null,-1.5e3,\"\\u00e9\\ud83d\\ude00\"]} ")
-            == .object([("a", .array([.bool(true), .bool(false), .null, .number("-1.5e3"), .string("é😀")]))]))
+        #expect(
+            try JSONValue.parse(" {\"a\":[true,false,null,-1.5e3,\"\\u00e9\\ud83d\\ude00\"]} ")
+                == .object([("a", .array([.bool(true), .bool(false), .null, .number("-1.5e3"), .string("é😀")]))]))
     }
 
     @Test func decimalFormatting() {

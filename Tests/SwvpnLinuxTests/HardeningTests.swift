@@ -38,15 +38,19 @@ private func contents(_ path: String) -> String? {
         let dir = try scratchDirectory()
         defer { _ = system("rm -rf '\(dir)'") }
         // Shell syntax is just text: nothing runs `touch`.
-        #expect(ScriptRunner.run("/bin/true $(touch \(dir)/pwned) ; touch \(dir)/pwned2", arguments: [], environment: []) == .exited(0))
+        #expect(
+            ScriptRunner.run("/bin/true $(touch \(dir)/pwned) ; touch \(dir)/pwned2", arguments: [], environment: [])
+                == .exited(0))
         #expect(access("\(dir)/pwned", F_OK) != 0 && access("\(dir)/pwned2", F_OK) != 0)
         // Quoting follows the config rules; our arguments come after the command's own.
-        let outcome = ScriptRunner.run("/bin/sh -c 'printf \"%s|\" \"$0\" \"$@\" > \(dir)/argv' first", arguments: ["tun0", "1500", "a b"],
-                                       environment: ["PATH=/usr/bin:/bin"])
+        let outcome = ScriptRunner.run(
+            "/bin/sh -c 'printf \"%s|\" \"$0\" \"$@\" > \(dir)/argv' first", arguments: ["tun0", "1500", "a b"],
+            environment: ["PATH=/usr/bin:/bin"])
         #expect(outcome == .exited(0))
         #expect(contents("\(dir)/argv") == "first|tun0|1500|a b|")
         #expect(ScriptRunner.run("/bin/false", arguments: [], environment: []) == .exited(1))
-        if case .notStarted = ScriptRunner.run("/nonexistent/up.sh", arguments: [], environment: []) {} else {
+        if case .notStarted = ScriptRunner.run("/nonexistent/up.sh", arguments: [], environment: []) {
+        } else {
             Issue.record("a missing program must be reported as not started")
         }
     }

@@ -33,15 +33,21 @@ import Testing
             #expect(link.isUp)
 
             // ifconfig 169.254.255.1 169.254.255.2
-            try netlink.addAddress(ifindex: tun.ifindex, local: ip("169.254.255.1"), peer: ip("169.254.255.2"),
-                                   prefixLength: 32)
+            try netlink.addAddress(
+                ifindex: tun.ifindex, local: ip("169.254.255.1"), peer: ip("169.254.255.2"),
+                prefixLength: 32)
             let addresses = try netlink.addresses(family: .inet).filter { $0.ifindex == tun.ifindex }
-            #expect(addresses == [InterfaceAddress(ifindex: tun.ifindex, local: ip("169.254.255.1"),
-                                                   address: ip("169.254.255.2"), prefixLength: 32)])
+            #expect(
+                addresses == [
+                    InterfaceAddress(
+                        ifindex: tun.ifindex, local: ip("169.254.255.1"),
+                        address: ip("169.254.255.2"), prefixLength: 32)
+                ])
 
             // route 172.16.0.0 255.255.0.0 (via the peer, with a metric)
-            let route = Route(destination: ip("172.16.0.0"), prefixLength: 16, gateway: ip("169.254.255.2"),
-                              ifindex: tun.ifindex, metric: 7)
+            let route = Route(
+                destination: ip("172.16.0.0"), prefixLength: 16, gateway: ip("169.254.255.2"),
+                ifindex: tun.ifindex, metric: 7)
             try netlink.addRoute(route)
             let installed = try netlink.routes(family: .inet).filter { $0.destination == ip("172.16.0.0") }
             #expect(installed == [route])
@@ -56,8 +62,9 @@ import Testing
             let missing = #expect(throws: NetlinkError.self) { try netlink.deleteRoute(route) }
             #expect(missing?.errno == ESRCH)
 
-            try netlink.deleteAddress(ifindex: tun.ifindex, local: ip("169.254.255.1"), peer: ip("169.254.255.2"),
-                                      prefixLength: 32)
+            try netlink.deleteAddress(
+                ifindex: tun.ifindex, local: ip("169.254.255.1"), peer: ip("169.254.255.2"),
+                prefixLength: 32)
             #expect(try netlink.addresses(family: .inet).contains { $0.ifindex == tun.ifindex } == false)
         }
     }
@@ -68,11 +75,13 @@ import Testing
             let netlink = try Netlink()
             try netlink.setLink(ifindex: tun.ifindex, up: true)
             try netlink.addAddress(ifindex: tun.ifindex, local: ip("fd00:5::1"), prefixLength: 64)
-            #expect(try netlink.addresses(family: .inet6).contains {
-                $0.ifindex == tun.ifindex && $0.local == ip("fd00:5::1") && $0.prefixLength == 64
-            })
-            let route = Route(destination: ip("fd00:6::"), prefixLength: 48, gateway: ip("fd00:5::2"),
-                              ifindex: tun.ifindex, metric: 300)
+            #expect(
+                try netlink.addresses(family: .inet6).contains {
+                    $0.ifindex == tun.ifindex && $0.local == ip("fd00:5::1") && $0.prefixLength == 64
+                })
+            let route = Route(
+                destination: ip("fd00:6::"), prefixLength: 48, gateway: ip("fd00:5::2"),
+                ifindex: tun.ifindex, metric: 300)
             try netlink.addRoute(route)
             #expect(try netlink.routes(family: .inet6).filter { $0.destination == ip("fd00:6::") } == [route])
             try netlink.deleteRoute(route)
@@ -86,16 +95,19 @@ import Testing
             let tun = try TUNDevice()
             let netlink = try Netlink()
             try netlink.setLink(ifindex: tun.ifindex, up: true)
-            try netlink.addAddress(ifindex: tun.ifindex, local: ip("169.254.255.1"), peer: ip("169.254.255.2"),
-                                   prefixLength: 32)
+            try netlink.addAddress(
+                ifindex: tun.ifindex, local: ip("169.254.255.1"), peer: ip("169.254.255.2"),
+                prefixLength: 32)
 
             // Echo request from the tunnel peer (.2) to us (.1), as if it came out of the VPN.
             var icmp: [UInt8] = [8, 0, 0, 0, 0x12, 0x34, 0, 1] + Array("swvpnd".utf8)
             let icmpSum = internetChecksum(icmp)
             icmp[2] = UInt8(icmpSum >> 8)
             icmp[3] = UInt8(icmpSum & 0xff)
-            var packet: [UInt8] = [0x45, 0, 0, UInt8(20 + icmp.count), 0, 0, 0x40, 0, 64, 1, 0, 0,
-                                   169, 254, 255, 2, 169, 254, 255, 1]
+            var packet: [UInt8] = [
+                0x45, 0, 0, UInt8(20 + icmp.count), 0, 0, 0x40, 0, 64, 1, 0, 0,
+                169, 254, 255, 2, 169, 254, 255, 1,
+            ]
             let ipSum = internetChecksum(packet)
             packet[10] = UInt8(ipSum >> 8)
             packet[11] = UInt8(ipSum & 0xff)
@@ -127,8 +139,9 @@ import Testing
             let tun = try TUNDevice()
             let netlink = try Netlink()
             try netlink.setLink(ifindex: tun.ifindex, up: true)
-            try netlink.addAddress(ifindex: tun.ifindex, local: ip("169.254.255.1"), peer: ip("169.254.255.2"),
-                                   prefixLength: 32)
+            try netlink.addAddress(
+                ifindex: tun.ifindex, local: ip("169.254.255.1"), peer: ip("169.254.255.2"),
+                prefixLength: 32)
             let socket = try UDPSocket(bindingTo: SocketAddress(ip: "169.254.255.1", port: 4000)!)
             let batch = PacketBatch(capacity: 2, stride: 256, headroom: 32)
             let payload = Array("through the tunnel".utf8)
@@ -214,8 +227,11 @@ import Testing
                 guard case .processed(let count) = try receiver.receive(into: incoming) else { continue }
                 for i in 0..<count { datagrams.append(Array(incoming.packet(at: i))) }
             }
-            #expect(datagrams == [[UInt8](repeating: 0, count: 100), [UInt8](repeating: 1, count: 100),
-                                  [UInt8](repeating: 2, count: 100)])
+            #expect(
+                datagrams == [
+                    [UInt8](repeating: 0, count: 100), [UInt8](repeating: 1, count: 100),
+                    [UInt8](repeating: 2, count: 100),
+                ])
         }
     }
 }

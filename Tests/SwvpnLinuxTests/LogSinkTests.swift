@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Testing
+
 @testable import SwvpnLinux
 
 @Suite struct LogSinkTests {
@@ -49,13 +50,14 @@ import Testing
         sink.mute = 2
         for n in 1...5 { sink.write(level: .warning, "dropped \(n) packets") }
         sink.write(level: .notice, "peer up")
-        #expect(try read(path) == """
-            dropped 1 packets
-            dropped 2 packets
-            [3 variation(s) on previous 2 message(s) suppressed by --mute]
-            peer up
+        #expect(
+            try read(path) == """
+                dropped 1 packets
+                dropped 2 packets
+                [3 variation(s) on previous 2 message(s) suppressed by --mute]
+                peer up
 
-            """)
+                """)
     }
 
     @Test func journalPrefixesCarrySyslogPriorities() {

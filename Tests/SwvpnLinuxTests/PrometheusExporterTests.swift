@@ -1,5 +1,6 @@
 import SwvpnHealth
 import Testing
+
 @testable import SwvpnLinux
 
 @Suite struct PrometheusExporterTests {
@@ -10,8 +11,9 @@ import Testing
         s.drops = [.init("bad_hmac", 2)]
         s.restarts = [.init("ping-restart", 1)]
         if probe {
-            s.probe = ProbeStatistics(intervalSeconds: 1, sent: 3, received: 3, lossPercent: 0, rttMilliseconds: 1.5,
-                                      lastReplySeconds: 0, thresholdSeconds: 3)
+            s.probe = ProbeStatistics(
+                intervalSeconds: 1, sent: 3, received: 3, lossPercent: 0, rttMilliseconds: 1.5,
+                lastReplySeconds: 0, thresholdSeconds: 3)
         }
         return s
     }

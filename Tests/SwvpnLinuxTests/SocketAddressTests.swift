@@ -45,13 +45,16 @@ import Testing
             let address = try #require(SocketAddress(parsing: text))
             var storage = sockaddr_storage()
             let length = address.write(to: &storage)
-            #expect(Int(length) == (address.family == .inet ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size))
+            #expect(
+                Int(length)
+                    == (address.family == .inet ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size))
             #expect(SocketAddress(&storage) == address)
         }
     }
 
     @Test func resolvesNumericHostsWithoutDNS() throws {
-        #expect(try NameResolution.resolve(host: "127.0.0.1", port: 1194) == [SocketAddress(parsing: "127.0.0.1:1194")!])
+        #expect(
+            try NameResolution.resolve(host: "127.0.0.1", port: 1194) == [SocketAddress(parsing: "127.0.0.1:1194")!])
         let v6 = try NameResolution.resolve(host: "::1", port: 7, family: .inet6)
         #expect(v6 == [SocketAddress(parsing: "[::1]:7")!])
     }

@@ -29,10 +29,12 @@ func inPrivateNetworkNamespace<T>(_ body: () throws -> T) throws -> T {
             }
         }
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { context in
-            Unmanaged<ThreadJob>.fromOpaque(context!).takeRetainedValue().body()
-            return nil
-        }, Unmanaged.passRetained(job).toOpaque())
+        let rc = pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<ThreadJob>.fromOpaque(context!).takeRetainedValue().body()
+                return nil
+            }, Unmanaged.passRetained(job).toOpaque())
         precondition(rc == 0, "pthread_create failed: \(rc)")
         pthread_join(thread, nil)
     }

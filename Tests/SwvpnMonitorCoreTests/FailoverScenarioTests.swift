@@ -203,7 +203,9 @@ import Testing
         stand.run(until: 33)
         #expect(Array(stand.writeList.prefix(2)) == movedA)
         // No hold when the standby dies: A's routes back home and B's over to A, in one decision.
-        #expect(Set(stand.writeList.dropFirst(2)) == Set(backA + ["rtb-1b 172.16.0.0/16 → vpn1a", "rtb-2b 10.0.0.0/16 → vpn2a"]))
+        #expect(
+            Set(stand.writeList.dropFirst(2))
+                == Set(backA + ["rtb-1b 172.16.0.0/16 → vpn1a", "rtb-2b 10.0.0.0/16 → vpn2a"]))
         #expect(stand.writes.count == 6)
         #expect(Set(stand.writes.dropFirst(2).map(\.at)).count == 1)
     }
@@ -289,8 +291,9 @@ extension FailoverScenarioTests {
         stand.tunnelUp["A"] = false
         stand.run(until: 40)
         let swap = Array(stand.writes.dropFirst(2))
-        #expect(Set(swap.map { "\($0.table) \($0.destination) → \($0.target)" }) ==
-            Set(movedA + ["rtb-1b 172.16.0.0/16 → vpn1b", "rtb-2b 10.0.0.0/16 → vpn2b"]))
+        #expect(
+            Set(swap.map { "\($0.table) \($0.destination) → \($0.target)" })
+                == Set(movedA + ["rtb-1b 172.16.0.0/16 → vpn1b", "rtb-2b 10.0.0.0/16 → vpn2b"]))
         #expect(Set(swap.map(\.at)).count == 1, "one decision")
         #expect(stand.reports(.bothDown).isEmpty)
     }

@@ -8,8 +8,10 @@ import Testing
         stand.run(until: 10)
         stand.alive["vpn1a"] = false
         stand.run(until: 60)
-        let calls = [MetricsText.EC2CallKey(action: "ReplaceRoute", code: "ok"): 2,
-                     MetricsText.EC2CallKey(action: "DescribeRouteTables", code: "RequestLimitExceeded"): 1]
+        let calls = [
+            MetricsText.EC2CallKey(action: "ReplaceRoute", code: "ok"): 2,
+            MetricsText.EC2CallKey(action: "DescribeRouteTables", code: "RequestLimitExceeded"): 1,
+        ]
         return MetricsText.render(stand.core.snapshot, ec2Calls: calls)
     }
 
@@ -35,7 +37,8 @@ import Testing
         let promtool = Process()
         promtool.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
         promtool.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         promtool.standardInput = input
         promtool.standardOutput = output
         promtool.standardError = output

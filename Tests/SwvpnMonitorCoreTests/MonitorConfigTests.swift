@@ -20,10 +20,18 @@ import Testing
         let text = try String(contentsOf: Self.sample, encoding: .utf8)
         let config = try MonitorConfig.parse(text: text, source: "monitor.conf")
         #expect(config.instances.map(\.name) == ["vpn1a", "vpn1b", "vpn2a", "vpn2b"])
-        #expect(config.tunnels.map(\.healthURLs) == [["http://10.0.0.5:9180/health", "http://172.16.0.5:9180/health"],
-                                                     ["http://10.0.2.5:9180/health", "http://172.16.2.5:9180/health"]])
-        #expect(config.routes.map { "\($0.tableId) \(config.tunnels[$0.homeTunnel].name)→\(config.tunnels[$0.standbyTunnel].name)" } ==
-            ["rtb-0aaaaaaaaaaaaaa1a A→B", "rtb-0aaaaaaaaaaaaaa1b B→A", "rtb-0bbbbbbbbbbbbbb2a A→B", "rtb-0bbbbbbbbbbbbbb2b B→A"])
+        #expect(
+            config.tunnels.map(\.healthURLs) == [
+                ["http://10.0.0.5:9180/health", "http://172.16.0.5:9180/health"],
+                ["http://10.0.2.5:9180/health", "http://172.16.2.5:9180/health"],
+            ])
+        #expect(
+            config.routes.map {
+                "\($0.tableId) \(config.tunnels[$0.homeTunnel].name)→\(config.tunnels[$0.standbyTunnel].name)"
+            } == [
+                "rtb-0aaaaaaaaaaaaaa1a A→B", "rtb-0aaaaaaaaaaaaaa1b B→A", "rtb-0bbbbbbbbbbbbbb2a A→B",
+                "rtb-0bbbbbbbbbbbbbb2b B→A",
+            ])
         #expect(config.region == nil)
         #expect(config.timings == MonitorConfig.Timings())
         #expect(config.timings.checkInterval == .seconds(1) && config.timings.fall == 2 && config.timings.rise == 5)
@@ -60,11 +68,16 @@ import Testing
 
     @Test(arguments: [
         ("bogus 1\n", "m.conf:1: bogus: unknown directive (see swvpn-monitor --help)"),
-        ("instance a i-1 eni-1\ninstance b i-1 eni-2\n", "m.conf:2: instance: 'a' (m.conf:1) has the same instance or ENI id"),
+        (
+            "instance a i-1 eni-1\ninstance b i-1 eni-2\n",
+            "m.conf:2: instance: 'a' (m.conf:1) has the same instance or ENI id"
+        ),
         ("instance a x-1 eni-1\n", "m.conf:1: instance: bad instance id 'x-1' (expected i-…)"),
         ("tunnel A a b\n", "m.conf:1: tunnel: unknown instance 'a' (name it in an instance line above)"),
-        ("instance a i-1 eni-1\ninstance b i-2 eni-2\ntunnel A a b\n",
-         "m.conf:3: tunnel: instance 'a' has no health URL: add one to its instance line or here"),
+        (
+            "instance a i-1 eni-1\ninstance b i-2 eni-2\ntunnel A a b\n",
+            "m.conf:3: tunnel: instance 'a' has no health URL: add one to its instance line or here"
+        ),
         ("check-interval 0.0001\n", "m.conf:1: check-interval: bad check-interval '0.0001' (seconds, e.g. 1 or 0.5)"),
         ("fall\n", "m.conf:1: fall: takes 1 argument (usage: fall N)"),
         ("fall 0\n", "m.conf:1: fall: count 0 is out of range 1..100"),
@@ -87,14 +100,21 @@ import Testing
             pair A B
 
             """
-        #expect(error(base + "route rtb-1 172.16.0.1/16 a1 b1\n") == "m.conf:8: route: destination '172.16.0.1/16' has host bits set")
-        #expect(error(base + "route rtb-1 172.16.0.0/16 a1 b2\n")
-            == "m.conf:8: route: no pair has a tunnel from a1 and one from b2 on the same side")
-        #expect(error(base + "route rtb-1 172.16.0.0/16 a1 b1\nroute rtb-1 172.16.0.0/16 b1 a1\n")
-            == "m.conf:9: route: rtb-1 172.16.0.0/16 is already owned by the route at m.conf:8")
-        #expect(error(base + "route rtb-1 172.16.0.0/16 a1 b1 B\n").hasPrefix("m.conf:8: route: tunnel 'B' does not join a1"))
-        #expect(error(base.replacingOccurrences(of: "pair A B\n", with: "") + "route rtb-1 172.16.0.0/16 a1 b1\n")
-            == "m.conf:7: route: no pair has a tunnel from a1 and one from b1 on the same side")
+        #expect(
+            error(base + "route rtb-1 172.16.0.1/16 a1 b1\n")
+                == "m.conf:8: route: destination '172.16.0.1/16' has host bits set")
+        #expect(
+            error(base + "route rtb-1 172.16.0.0/16 a1 b2\n")
+                == "m.conf:8: route: no pair has a tunnel from a1 and one from b2 on the same side")
+        #expect(
+            error(base + "route rtb-1 172.16.0.0/16 a1 b1\nroute rtb-1 172.16.0.0/16 b1 a1\n")
+                == "m.conf:9: route: rtb-1 172.16.0.0/16 is already owned by the route at m.conf:8")
+        #expect(
+            error(base + "route rtb-1 172.16.0.0/16 a1 b1 B\n").hasPrefix(
+                "m.conf:8: route: tunnel 'B' does not join a1"))
+        #expect(
+            error(base.replacingOccurrences(of: "pair A B\n", with: "") + "route rtb-1 172.16.0.0/16 a1 b1\n")
+                == "m.conf:7: route: no pair has a tunnel from a1 and one from b1 on the same side")
         #expect(error(base + "pair A B\n") == "m.conf:8: pair: tunnel already in the pair at m.conf:7")
     }
 }

@@ -84,7 +84,9 @@ import Testing
         stand.alive["vpn1b"] = false
         stand.run(until: 600)
         #expect(stand.restarts.allSatisfy { $0.instance == "vpn2a" })
-        #expect(stand.reports(.restartHeld).contains { $0.subject == "vpn1b" && $0.message.contains("failed-over traffic") })
+        #expect(
+            stand.reports(.restartHeld).contains { $0.subject == "vpn1b" && $0.message.contains("failed-over traffic") }
+        )
     }
 
     @Test func neverBothOfOneVPCWithinTheCooldown() throws {

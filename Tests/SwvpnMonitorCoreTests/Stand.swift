@@ -37,8 +37,13 @@ struct Stand {
     init(_ text: String, selfInstance: String? = nil) throws {
         let config = try MonitorConfig.parse(text: text, source: "monitor.conf")
         self.config = config
-        core = MonitorCore(config: config, selfInstanceId: selfInstance.flatMap { n in config.instances.first { $0.name == n }?.instanceId })
-        for i in config.instances { alive[i.name] = true; ec2State[i.name] = "running" }
+        core = MonitorCore(
+            config: config,
+            selfInstanceId: selfInstance.flatMap { n in config.instances.first { $0.name == n }?.instanceId })
+        for i in config.instances {
+            alive[i.name] = true
+            ec2State[i.name] = "running"
+        }
         for t in config.tunnels { tunnelUp[t.name] = true }
         for r in config.routes {
             table[Self.key(r.tableId, r.destination)] = config.instances[r.home].name
@@ -87,7 +92,8 @@ struct Stand {
                 for end in 0..<2 {
                     let name = config.instances[tunnel.ends[end]].name
                     let answers = alive[name]! && ec2State[name] == "running" && !monitorCut
-                    let result: HealthResult = !answers ? .unreachable : (tunnelUp[tunnel.name]! ? .ok : .notOK(status: 503))
+                    let result: HealthResult =
+                        !answers ? .unreachable : (tunnelUp[tunnel.name]! ? .ok : .notOK(status: 503))
                     round.append(HealthObservation(tunnel: t, end: end, result: result))
                 }
             }
@@ -98,15 +104,22 @@ struct Stand {
                 let key = Self.key(r.tableId, r.destination)
                 guard let name = shown[key] else { return nil }
                 let i = config.instances.first { $0.name == name }
-                return RouteObservation(tableId: r.tableId, destination: r.destination, instanceId: nil,
-                                        networkInterfaceId: i?.eniId ?? name, blackhole: blackhole.contains(name))
+                return RouteObservation(
+                    tableId: r.tableId, destination: r.destination, instanceId: nil,
+                    networkInterfaceId: i?.eniId ?? name, blackhole: blackhole.contains(name))
             }
             return [.routesRead(.success(observed))]
         case .readInstances:
             guard ec2Reachable else { return [.instancesRead(.failure(unreachable))] }
-            return [.instancesRead(.success(config.instances.map {
-                InstanceObservation(instanceId: $0.instanceId, state: ec2State[$0.name]!, impaired: impaired.contains($0.name))
-            }))]
+            return [
+                .instancesRead(
+                    .success(
+                        config.instances.map {
+                            InstanceObservation(
+                                instanceId: $0.instanceId, state: ec2State[$0.name]!,
+                                impaired: impaired.contains($0.name))
+                        }))
+            ]
         case .writeRoute(let r, let target):
             let route = config.routes[r]
             guard ec2Reachable else { return [.routeWritten(route: r, .failure(unreachable))] }
@@ -126,8 +139,14 @@ struct Stand {
             restarts.append((name, step, now))
             switch step {
             case .reboot: break
-            case .stop: if stopWorks { ec2State[name] = "stopped"; impaired.remove(name) }
-            case .forceStop: ec2State[name] = "stopped"; impaired.remove(name)
+            case .stop:
+                if stopWorks {
+                    ec2State[name] = "stopped"
+                    impaired.remove(name)
+                }
+            case .forceStop:
+                ec2State[name] = "stopped"
+                impaired.remove(name)
             case .start: ec2State[name] = "running"
             }
             let done = MonitorEvent.restartFinished(instance: i, step: step, .success(.init()))

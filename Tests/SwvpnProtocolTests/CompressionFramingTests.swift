@@ -44,13 +44,15 @@ struct CompressionFramingTests {
         for p in try Vectors.packets(set) {
             // OCC messages carry no inner IP packet; undo framing by the table's rule.
             let d = p.decryptedPayload
-            let inner: [UInt8] = p.innerPacket ?? {
-                switch framing {
-                case .lzoPrefix: return Array(d.dropFirst())
-                case .stubSwap: return [d[d.count - 1]] + Array(d.dropFirst().dropLast())
-                default: return d
-                }
-            }()
+            let inner: [UInt8] =
+                p.innerPacket
+                ?? {
+                    switch framing {
+                    case .lzoPrefix: return Array(d.dropFirst())
+                    case .stubSwap: return [d[d.count - 1]] + Array(d.dropFirst().dropLast())
+                    default: return d
+                    }
+                }()
             #expect(framed(inner, framing) == p.decryptedPayload, "frame \(p.frame)")
             #expect(try unframed(p.decryptedPayload, framing).get() == inner, "frame \(p.frame)")
             checked += 1

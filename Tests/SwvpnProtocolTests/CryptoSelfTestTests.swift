@@ -8,8 +8,9 @@ import Testing
     func sealsAndOpensEveryLength(cipher: CipherSpec, digest: DigestSpec) throws {
         for direction in [KeyDirection.bidirectional, .normal, .inverse] {
             for replay in [true, false] {
-                let test = try CryptoSelfTest(key: Self.key, direction: direction,
-                                              layout: FrameLayout(cipher: cipher, digest: digest, replayProtection: replay))
+                let test = try CryptoSelfTest(
+                    key: Self.key, direction: direction,
+                    layout: FrameLayout(cipher: cipher, digest: digest, replayProtection: replay))
                 var seen: [Int] = []
                 try test.run(maxLength: 300, now: 1_700_000_000) { seen.append($0) }
                 #expect(seen == Array(1...300))

@@ -15,7 +15,9 @@ private func testKey() -> StaticKey {
     @Test(arguments: suites)
     func roundTripsEveryPayloadSizeInBothDirections(_ layout: FrameLayout) throws {
         let key = testKey()
-        let pairs: [(KeyDirection, KeyDirection)] = [(.normal, .inverse), (.inverse, .normal), (.bidirectional, .bidirectional)]
+        let pairs: [(KeyDirection, KeyDirection)] = [
+            (.normal, .inverse), (.inverse, .normal), (.bidirectional, .bidirectional),
+        ]
         for (local, remote) in pairs {
             let sealer = try DataChannelSealer(key: key, direction: local, layout: layout)
             let opener = try DataChannelOpener(key: key, direction: remote, layout: layout, replay: .init())
@@ -25,15 +27,21 @@ private func testKey() -> StaticKey {
                 let wire = try #require(sealCopy(sealer, payload, now: 1_795_966_608))
                 #expect(wire.count == layout.wireLength(payload: size))
                 let (result, opened) = openCopy(opener, wire, now: 1000)
-                #expect(result == .payload(offset: layout.cryptoHeadroom, length: size, packetID: UInt32(size + 1), time: 1_795_966_608))
+                #expect(
+                    result
+                        == .payload(
+                            offset: layout.cryptoHeadroom, length: size, packetID: UInt32(size + 1), time: 1_795_966_608
+                        ))
                 #expect(opened == payload)
             }
         }
     }
 
-    @Test(arguments: [FrameLayout(cipher: .aes256CBC, digest: .sha256, replayProtection: false),
-                      FrameLayout(cipher: .none, digest: .sha1, replayProtection: false),
-                      FrameLayout(cipher: .bfCBC, digest: .none, replayProtection: false)])
+    @Test(arguments: [
+        FrameLayout(cipher: .aes256CBC, digest: .sha256, replayProtection: false),
+        FrameLayout(cipher: .none, digest: .sha1, replayProtection: false),
+        FrameLayout(cipher: .bfCBC, digest: .none, replayProtection: false),
+    ])
     func noReplayLayoutCarriesNoPacketID(_ layout: FrameLayout) throws {
         let key = testKey()
         let sealer = try DataChannelSealer(key: key, direction: .normal, layout: layout)
@@ -103,7 +111,8 @@ private func testKey() -> StaticKey {
         let opener = try DataChannelOpener(key: testKey(), direction: .inverse, layout: layout, replay: nil)
         let wire = try #require(sealCopy(sealer, [1], now: 77))
         for _ in 0..<2 {
-            #expect(openCopy(opener, wire).0 == .payload(offset: layout.cryptoHeadroom, length: 1, packetID: 1, time: 77))
+            #expect(
+                openCopy(opener, wire).0 == .payload(offset: layout.cryptoHeadroom, length: 1, packetID: 1, time: 77))
         }
     }
 
@@ -122,7 +131,9 @@ private func testKey() -> StaticKey {
         let opener = try DataChannelOpener(key: testKey(), direction: .inverse, layout: layout, replay: .init())
         sealer.packetID = PacketIDSender(nextID: UInt32.max, time: 100)
         let last = try #require(sealCopy(sealer, [1], now: 100))
-        #expect(openCopy(opener, last).0 == .payload(offset: layout.cryptoHeadroom, length: 1, packetID: UInt32.max, time: 100))
+        #expect(
+            openCopy(opener, last).0
+                == .payload(offset: layout.cryptoHeadroom, length: 1, packetID: UInt32.max, time: 100))
         #expect(sealCopy(sealer, [2], now: 100) == nil)  // same second: roll-over refused
         let headroom = layout.cryptoHeadroom
         var buffer = [UInt8](repeating: 0, count: 100)
@@ -141,12 +152,22 @@ private func testKey() -> StaticKey {
         let headroom = layout.cryptoHeadroom
         buffer.withUnsafeMutableBytes { raw in
             let base = raw.baseAddress!
-            #expect(sealer.seal(base, payloadOffset: headroom - 1, payloadLength: 10, capacity: 200, now: 1) == .dropped(.noRoom))
-            #expect(sealer.seal(base, payloadOffset: headroom, payloadLength: 200 - headroom - 15, capacity: 200, now: 1) == .dropped(.noRoom))
-            #expect(sealer.seal(base, payloadOffset: headroom, payloadLength: -1, capacity: 200, now: 1) == .dropped(.noRoom))
-            #expect(sealer.seal(base, payloadOffset: headroom, payloadLength: 200 - headroom - 16, capacity: 200, now: 1) == .sealed(start: 0, length: layout.wireLength(payload: 200 - headroom - 16)))
+            #expect(
+                sealer.seal(base, payloadOffset: headroom - 1, payloadLength: 10, capacity: 200, now: 1)
+                    == .dropped(.noRoom))
+            #expect(
+                sealer.seal(base, payloadOffset: headroom, payloadLength: 200 - headroom - 15, capacity: 200, now: 1)
+                    == .dropped(.noRoom))
+            #expect(
+                sealer.seal(base, payloadOffset: headroom, payloadLength: -1, capacity: 200, now: 1)
+                    == .dropped(.noRoom))
+            #expect(
+                sealer.seal(base, payloadOffset: headroom, payloadLength: 200 - headroom - 16, capacity: 200, now: 1)
+                    == .sealed(start: 0, length: layout.wireLength(payload: 200 - headroom - 16)))
             // Headroom beyond the minimum: the packet starts later in the buffer.
-            #expect(sealer.seal(base, payloadOffset: headroom + 5, payloadLength: 10, capacity: 200, now: 1) == .sealed(start: 5, length: layout.wireLength(payload: 10)))
+            #expect(
+                sealer.seal(base, payloadOffset: headroom + 5, payloadLength: 10, capacity: 200, now: 1)
+                    == .sealed(start: 5, length: layout.wireLength(payload: 10)))
         }
         // A refused packet used no packet-id: the next sealed one is id 3 (two were sealed above).
         #expect(sealer.packetID.lastID == 2)
@@ -167,13 +188,16 @@ private func testKey() -> StaticKey {
         var flips = 0
         for set in try VectorFixtures.sets() where !set.layout.digest.isNone {
             for packet in set.packets {
-                let opener = try DataChannelOpener(key: key, direction: packet.senderDirection.complement, layout: set.layout, replay: nil)
+                let opener = try DataChannelOpener(
+                    key: key, direction: packet.senderDirection.complement, layout: set.layout, replay: nil)
                 let wire = packet.wire
                 for index in wire.indices {
                     for mask: UInt8 in [0x01, 0x80] {
                         var tampered = wire
                         tampered[index] ^= mask
-                        #expect(openCopy(opener, tampered).0 == .dropped(.badHMAC), "\(set.name) frame \(packet.pcapFrame) byte \(index)")
+                        #expect(
+                            openCopy(opener, tampered).0 == .dropped(.badHMAC),
+                            "\(set.name) frame \(packet.pcapFrame) byte \(index)")
                         flips += 1
                     }
                 }
@@ -187,7 +211,8 @@ private func testKey() -> StaticKey {
         for set in try VectorFixtures.sets() {
             let layout = set.layout
             for packet in set.packets {
-                let opener = try DataChannelOpener(key: key, direction: packet.senderDirection.complement, layout: layout, replay: nil)
+                let opener = try DataChannelOpener(
+                    key: key, direction: packet.senderDirection.complement, layout: layout, replay: nil)
                 let wire = packet.wire
                 for length in 0..<wire.count {
                     let (result, _) = openCopy(opener, Array(wire[..<length]))

@@ -32,14 +32,21 @@ struct FragmentTests {
 
         var out = [UInt8](repeating: 0, count: 800)
         for (i, p) in [first, second].enumerated() {
-            let n = datagram.withUnsafeBytes { d in out.withUnsafeMutableBytes { plan.write(piece: i, of: d, into: $0, at: 0) } } ?? 0
+            let n =
+                datagram.withUnsafeBytes { d in
+                    out.withUnsafeMutableBytes { plan.write(piece: i, of: d, into: $0, at: 0) }
+                } ?? 0
             #expect(Array(out[..<n]) == p.decryptedPayload, "piece \(i)")
             #expect(hexString(out[..<4]) == p.fragmentHeaderHex)
         }
         // A piece that does not fit, or does not exist, is a drop rather than a trap.
-        let tooSmall = datagram.withUnsafeBytes { d in out.withUnsafeMutableBytes { plan.write(piece: 0, of: d, into: $0, at: 100) } }
+        let tooSmall = datagram.withUnsafeBytes { d in
+            out.withUnsafeMutableBytes { plan.write(piece: 0, of: d, into: $0, at: 100) }
+        }
         #expect(tooSmall == nil)
-        let missing = datagram.withUnsafeBytes { d in out.withUnsafeMutableBytes { plan.write(piece: 2, of: d, into: $0, at: 0) } }
+        let missing = datagram.withUnsafeBytes { d in
+            out.withUnsafeMutableBytes { plan.write(piece: 2, of: d, into: $0, at: 0) }
+        }
         #expect(missing == nil)
         // Small packets travel whole with a zero header.
         let wholePlan = splitter.plan(length: 48)
@@ -55,7 +62,10 @@ struct FragmentTests {
                 #expect(length > 32 * 100)
                 continue
             }
-            if plan.isWhole { #expect(length <= 100); continue }
+            if plan.isWhole {
+                #expect(length <= 100)
+                continue
+            }
             #expect(plan.pieceSize % 4 == 0 && plan.pieceSize <= 100 && plan.count <= 32)
             #expect((0..<plan.count).map { plan.range(piece: $0).count }.reduce(0, +) == length)
         }
@@ -110,16 +120,25 @@ struct FragmentTests {
         let r = FragmentReassembler(capacity: 100)
         var buf: [UInt8] = [0, 0, 0]
         buf.withUnsafeMutableBytes { b in
-            guard case .drop(.headerNotFound) = r.receive(b, offset: 0, length: 3, now: 0) else { Issue.record("short"); return }
+            guard case .drop(.headerNotFound) = r.receive(b, offset: 0, length: 3, now: 0) else {
+                Issue.record("short")
+                return
+            }
         }
         var odd: [UInt8] = [0, 0, 0, 0x01, 1, 2, 3]  // not-last piece of 3 bytes
         odd.withUnsafeMutableBytes { b in
-            guard case .drop(.badFragmentSize) = r.receive(b, offset: 0, length: 7, now: 0) else { Issue.record("size"); return }
+            guard case .drop(.badFragmentSize) = r.receive(b, offset: 0, length: 7, now: 0) else {
+                Issue.record("size")
+                return
+            }
         }
         var far = [UInt8](repeating: 7, count: 4 + 64)
         far.replaceSubrange(0..<4, with: [0, 0, 0x7c, 0x01])  // index 31 * 64 bytes > capacity
         far.withUnsafeMutableBytes { b in
-            guard case .drop(.bufferOverflow) = r.receive(b, offset: 0, length: 68, now: 0) else { Issue.record("overflow"); return }
+            guard case .drop(.bufferOverflow) = r.receive(b, offset: 0, length: 68, now: 0) else {
+                Issue.record("overflow")
+                return
+            }
         }
     }
 
@@ -128,7 +147,10 @@ struct FragmentTests {
         var rng = SeededGenerator(seed: 0xf4a9)
         for i in 0..<5000 {
             var payload = rng.bytes(Int.random(in: 0...80, using: &rng))
-            if payload.count >= 4 && i % 2 == 0 { payload[0] = 0; payload[1] &= 0x01 }  // plausible headers
+            if payload.count >= 4 && i % 2 == 0 {
+                payload[0] = 0
+                payload[1] &= 0x01
+            }  // plausible headers
             _ = deliver(r, payload, now: Int64(i / 100))
         }
     }

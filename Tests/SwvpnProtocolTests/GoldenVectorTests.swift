@@ -26,8 +26,10 @@ import Testing
                 #expect(hexString(wire[0..<macLength]) == (packet.hmacHex ?? ""), context)
                 #expect(hexString(wire[macLength..<macLength + ivLength]) == (packet.ivHex ?? ""), context)
 
-                let opener = try openers[packet.sender] ?? DataChannelOpener(
-                    key: key, direction: packet.senderDirection.complement, layout: layout, replay: .init())
+                let opener =
+                    try openers[packet.sender]
+                    ?? DataChannelOpener(
+                        key: key, direction: packet.senderDirection.complement, layout: layout, replay: .init())
                 openers[packet.sender] = opener
                 let (result, opened) = openCopy(opener, wire)
                 guard case .payload(_, _, let id, let time) = result else {
@@ -56,7 +58,8 @@ import Testing
         let set = try #require(try VectorFixtures.sets().first { $0.name == "aes-256-cbc-sha256-keydir-udp" })
         for packet in set.packets {
             // Same direction as the sender means receiving with the other slot.
-            let opener = try DataChannelOpener(key: key, direction: packet.senderDirection, layout: set.layout, replay: nil)
+            let opener = try DataChannelOpener(
+                key: key, direction: packet.senderDirection, layout: set.layout, replay: nil)
             #expect(openCopy(opener, packet.wire).0 == .dropped(.badHMAC))
         }
     }
@@ -65,7 +68,8 @@ import Testing
         var total = 0
         for set in try VectorFixtures.sets() {
             let lines = try String(
-                contentsOf: VectorFixtures.directory().appendingPathComponent(set.name).appendingPathComponent("packets.hex"),
+                contentsOf: VectorFixtures.directory().appendingPathComponent(set.name).appendingPathComponent(
+                    "packets.hex"),
                 encoding: .utf8
             ).split(whereSeparator: \.isNewline).map { $0.lowercased() }
             #expect(lines == set.packets.map(\.wireHex), "\(set.name)")
@@ -77,7 +81,8 @@ import Testing
     @Test func tcpRecordsMatchPacketsWithLengthPrefix() throws {
         let set = try #require(try VectorFixtures.sets().first { $0.transport == "tcp" })
         let records = try String(
-            contentsOf: VectorFixtures.directory().appendingPathComponent(set.name).appendingPathComponent("tcp_stream_records.hex"),
+            contentsOf: VectorFixtures.directory().appendingPathComponent(set.name).appendingPathComponent(
+                "tcp_stream_records.hex"),
             encoding: .utf8
         ).split(separator: "\n").map(String.init)
         #expect(records.count == set.packets.count)

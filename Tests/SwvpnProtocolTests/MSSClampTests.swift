@@ -6,7 +6,8 @@ struct MSSClampTests {
     @Test func defaultLimitsMatchOpenVPN() {
         #expect(MSSClamp.limit(layout: FrameLayout(cipher: .aes256CBC, digest: .sha256)) == 1359)
         #expect(MSSClamp.limit(layout: FrameLayout(cipher: .bfCBC, digest: .sha1)) == 1383)
-        #expect(MSSClamp.limit(layout: FrameLayout(cipher: .aes128CBC, digest: .sha512), compression: .lzoPrefix) == 1326)
+        #expect(
+            MSSClamp.limit(layout: FrameLayout(cipher: .aes128CBC, digest: .sha512), compression: .lzoPrefix) == 1326)
         #expect(MSSClamp.limit(layout: FrameLayout(cipher: .aes256CBC, digest: .sha256), underlay: .unknown) == 1343)
         #expect(MSSClamp.limit(layout: FrameLayout(cipher: .aes128CBC, digest: .sha1)) == 1375)
         #expect(MSSClamp.limit(layout: FrameLayout(cipher: .none, digest: .none)) == 1416)
@@ -72,7 +73,8 @@ struct MSSClampTests {
     }
 
     @Test func reproducesOpenVPNClampOfCapturedSYN() throws {
-        let syn = try #require(try Vectors.packets("aes-256-cbc-sha256-keydir-udp").first { $0.frame == 18 }?.innerPacket)
+        let syn = try #require(
+            try Vectors.packets("aes-256-cbc-sha256-keydir-udp").first { $0.frame == 18 }?.innerPacket)
         #expect(Self.checksumOK(syn))
         // A's openvpn already clamped the kernel's 1460 to 1359 (0x054f): redo that from 1460.
         let original = Self.withMSS(syn, mssOffset: 20 + 22, mss: 1460)
@@ -86,7 +88,8 @@ struct MSSClampTests {
         #expect(lower.changed && Self.checksumOK(lower.packet))
         #expect(lower.packet[42] == 0x04 && lower.packet[43] == 0xb0)
         // The SYN-ACK (frame 19) is clamped too.
-        let synAck = try #require(try Vectors.packets("aes-256-cbc-sha256-keydir-udp").first { $0.frame == 19 }?.innerPacket)
+        let synAck = try #require(
+            try Vectors.packets("aes-256-cbc-sha256-keydir-udp").first { $0.frame == 19 }?.innerPacket)
         let sa = clamped(synAck, 1000)
         #expect(sa.changed && Self.checksumOK(sa.packet))
     }
@@ -98,11 +101,16 @@ struct MSSClampTests {
         p[6] = 6
         p[7] = 64
         for i in 8..<40 { p[i] = UInt8(i * 7 & 0xff) }  // addresses
-        p[40] = 0x1f; p[41] = 0x90; p[42] = 0xa0; p[43] = 0xf8
+        p[40] = 0x1f
+        p[41] = 0x90
+        p[42] = 0xa0
+        p[43] = 0xf8
         p[52] = 0x60  // data offset 6 words
         p[53] = 0x02  // SYN
-        p[54] = 0xff; p[55] = 0xff
-        p[60] = 2; p[61] = 4
+        p[54] = 0xff
+        p[55] = 0xff
+        p[60] = 2
+        p[61] = 4
         return withMSS(p, mssOffset: 62, mss: mss)
     }
 
@@ -148,15 +156,21 @@ struct MSSClampTests {
     }
 
     @Test func survivesRandomAndTruncatedPackets() throws {
-        let syn = try #require(try Vectors.packets("aes-256-cbc-sha256-keydir-udp").first { $0.frame == 18 }?.innerPacket)
+        let syn = try #require(
+            try Vectors.packets("aes-256-cbc-sha256-keydir-udp").first { $0.frame == 18 }?.innerPacket)
         for n in 0...syn.count { _ = clamped(Array(syn[..<n]), 500) }
         var rng = SeededGenerator(seed: 0x55)
         for _ in 0..<5000 {
             var p = rng.bytes(Int.random(in: 0...80, using: &rng))
             if p.count >= 40 {  // make many of them look like TCP SYNs with garbage options
                 p[0] = Bool.random(using: &rng) ? 0x4f : 0x60
-                p[2] = 0; p[3] = UInt8(p.count); p[6] = 0; p[7] = 0; p[9] = 6
-                p[4] = 0; p[5] = UInt8(max(0, p.count - 40))
+                p[2] = 0
+                p[3] = UInt8(p.count)
+                p[6] = 0
+                p[7] = 0
+                p[9] = 6
+                p[4] = 0
+                p[5] = UInt8(max(0, p.count - 40))
             }
             _ = clamped(p, Int.random(in: 0...1500, using: &rng))
         }

@@ -19,8 +19,10 @@ struct OCCTests {
     @Test func seedConfigurationStringsMatchSpec() {
         let peerA = Self.seed()
         let peerB = Self.seed(Self.b, dir: .inverse)
-        let aLocal = "V4,dev-type tun,link-mtu 1572,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
-        let bLocal = "V4,dev-type tun,link-mtu 1572,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.1 10.8.0.2,keydir 1,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
+        let aLocal =
+            "V4,dev-type tun,link-mtu 1572,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
+        let bLocal =
+            "V4,dev-type tun,link-mtu 1572,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.1 10.8.0.2,keydir 1,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
         #expect(peerA.localString == aLocal)
         #expect(peerB.localString == bLocal)
         #expect(peerA.expectedRemoteString == bLocal)
@@ -29,14 +31,42 @@ struct OCCTests {
     }
 
     @Test(arguments: [
-        (OCCOptions(ifconfig: a), "V4,dev-type tun,link-mtu 1544,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,cipher BF-CBC,auth SHA1,keysize 128,secret"),
-        (OCCOptions(ifconfig: a, cipher: CipherSpec.none, digest: DigestSpec.none), "V4,dev-type tun,link-mtu 1508,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,cipher [null-cipher],auth [null-digest],keysize 0,secret"),
-        (OCCOptions(ifconfig: a, compression: .lzoPrefix, keyDirection: .normal, cipher: .aes128CBC, digest: .sha512), "V4,dev-type tun,link-mtu 1605,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,comp-lzo,keydir 0,cipher AES-128-CBC,auth SHA512,keysize 128,secret"),
-        (OCCOptions(proto: .tcpServer, ifconfig: a, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256), "V4,dev-type tun,link-mtu 1574,tun-mtu 1500,proto TCPv4_SERVER,ifconfig 10.8.0.2 10.8.0.1,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"),
-        (OCCOptions(ifconfig: a, compression: .stubSwap, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256), "V4,dev-type tun,link-mtu 1573,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,comp-lzo,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"),
-        (OCCOptions(ifconfig: a, fragment: true, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256, noReplay: true), "V4,dev-type tun,link-mtu 1568,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,mtu-dynamic,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret,no-replay"),
-        (OCCOptions(ifconfig: a, ifconfigIPv6: true, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256), "V4,dev-type tun,link-mtu 1572,tun-mtu 1500,proto UDPv4,tun-ipv6,ifconfig 10.8.0.2 10.8.0.1,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"),
-        (OCCOptions(devType: .tap, ifconfig: (local: "10.8.0.1", remote: "255.255.255.0"), ifconfigIPv6: true, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256), "V4,dev-type tap,link-mtu 1604,tun-mtu 1500,proto UDPv4,tun-ipv6,ifconfig 10.8.0.0 255.255.255.0,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"),
+        (
+            OCCOptions(ifconfig: a),
+            "V4,dev-type tun,link-mtu 1544,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,cipher BF-CBC,auth SHA1,keysize 128,secret"
+        ),
+        (
+            OCCOptions(ifconfig: a, cipher: CipherSpec.none, digest: DigestSpec.none),
+            "V4,dev-type tun,link-mtu 1508,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,cipher [null-cipher],auth [null-digest],keysize 0,secret"
+        ),
+        (
+            OCCOptions(
+                ifconfig: a, compression: .lzoPrefix, keyDirection: .normal, cipher: .aes128CBC, digest: .sha512),
+            "V4,dev-type tun,link-mtu 1605,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,comp-lzo,keydir 0,cipher AES-128-CBC,auth SHA512,keysize 128,secret"
+        ),
+        (
+            OCCOptions(proto: .tcpServer, ifconfig: a, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256),
+            "V4,dev-type tun,link-mtu 1574,tun-mtu 1500,proto TCPv4_SERVER,ifconfig 10.8.0.2 10.8.0.1,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
+        ),
+        (
+            OCCOptions(ifconfig: a, compression: .stubSwap, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256),
+            "V4,dev-type tun,link-mtu 1573,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,comp-lzo,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
+        ),
+        (
+            OCCOptions(
+                ifconfig: a, fragment: true, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256, noReplay: true),
+            "V4,dev-type tun,link-mtu 1568,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,mtu-dynamic,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret,no-replay"
+        ),
+        (
+            OCCOptions(ifconfig: a, ifconfigIPv6: true, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256),
+            "V4,dev-type tun,link-mtu 1572,tun-mtu 1500,proto UDPv4,tun-ipv6,ifconfig 10.8.0.2 10.8.0.1,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
+        ),
+        (
+            OCCOptions(
+                devType: .tap, ifconfig: (local: "10.8.0.1", remote: "255.255.255.0"), ifconfigIPv6: true,
+                keyDirection: .normal, cipher: .aes256CBC, digest: .sha256),
+            "V4,dev-type tap,link-mtu 1604,tun-mtu 1500,proto UDPv4,tun-ipv6,ifconfig 10.8.0.0 255.255.255.0,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
+        ),
     ])
     func reproducesSpecStrings(options: OCCOptions, expected: String) {
         #expect(options.localString == expected)
@@ -72,25 +102,42 @@ struct OCCTests {
     }
 
     static let vectorSets: [VectorSet] = [
-        VectorSet(directory: "default-bf-cbc-sha1-udp",
-                  peerA: OCCOptions(ifconfig: a), peerB: OCCOptions(ifconfig: b)),
-        VectorSet(directory: "aes-256-cbc-sha256-keydir-udp",
-                  peerA: seed(), peerB: seed(b, dir: .inverse)),
-        VectorSet(directory: "aes-256-cbc-sha256-keydir-tcp",
-                  peerA: OCCOptions(proto: .tcpServer, ifconfig: a, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256),
-                  peerB: OCCOptions(proto: .tcpClient, ifconfig: b, keyDirection: .inverse, cipher: .aes256CBC, digest: .sha256)),
-        VectorSet(directory: "aes-128-cbc-sha512-complzo-no-inline-udp",
-                  peerA: OCCOptions(ifconfig: a, compression: .lzoPrefix, keyDirection: .normal, cipher: .aes128CBC, digest: .sha512),
-                  peerB: OCCOptions(ifconfig: b, compression: .lzoPrefix, keyDirection: .inverse, cipher: .aes128CBC, digest: .sha512)),
-        VectorSet(directory: "aes-256-cbc-sha256-compress-stub-occ-mismatch-udp",
-                  peerA: OCCOptions(ifconfig: a, compression: .stubSwap, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256),
-                  peerB: OCCOptions(tunMTU: 1400, ifconfig: b, compression: .stubSwap, keyDirection: .inverse, cipher: .aes256CBC, digest: .sha256)),
-        VectorSet(directory: "aes-256-cbc-sha256-noreplay-fragment-udp",
-                  peerA: OCCOptions(ifconfig: a, fragment: true, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256, noReplay: true),
-                  peerB: OCCOptions(ifconfig: b, fragment: true, keyDirection: .inverse, cipher: .aes256CBC, digest: .sha256, noReplay: true)),
-        VectorSet(directory: "cipher-none-auth-none-udp",
-                  peerA: OCCOptions(ifconfig: a, cipher: .none, digest: .none),
-                  peerB: OCCOptions(ifconfig: b, cipher: .none, digest: .none)),
+        VectorSet(
+            directory: "default-bf-cbc-sha1-udp",
+            peerA: OCCOptions(ifconfig: a), peerB: OCCOptions(ifconfig: b)),
+        VectorSet(
+            directory: "aes-256-cbc-sha256-keydir-udp",
+            peerA: seed(), peerB: seed(b, dir: .inverse)),
+        VectorSet(
+            directory: "aes-256-cbc-sha256-keydir-tcp",
+            peerA: OCCOptions(
+                proto: .tcpServer, ifconfig: a, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256),
+            peerB: OCCOptions(
+                proto: .tcpClient, ifconfig: b, keyDirection: .inverse, cipher: .aes256CBC, digest: .sha256)),
+        VectorSet(
+            directory: "aes-128-cbc-sha512-complzo-no-inline-udp",
+            peerA: OCCOptions(
+                ifconfig: a, compression: .lzoPrefix, keyDirection: .normal, cipher: .aes128CBC, digest: .sha512),
+            peerB: OCCOptions(
+                ifconfig: b, compression: .lzoPrefix, keyDirection: .inverse, cipher: .aes128CBC, digest: .sha512)),
+        VectorSet(
+            directory: "aes-256-cbc-sha256-compress-stub-occ-mismatch-udp",
+            peerA: OCCOptions(
+                ifconfig: a, compression: .stubSwap, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256),
+            peerB: OCCOptions(
+                tunMTU: 1400, ifconfig: b, compression: .stubSwap, keyDirection: .inverse, cipher: .aes256CBC,
+                digest: .sha256)),
+        VectorSet(
+            directory: "aes-256-cbc-sha256-noreplay-fragment-udp",
+            peerA: OCCOptions(
+                ifconfig: a, fragment: true, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256, noReplay: true),
+            peerB: OCCOptions(
+                ifconfig: b, fragment: true, keyDirection: .inverse, cipher: .aes256CBC, digest: .sha256, noReplay: true
+            )),
+        VectorSet(
+            directory: "cipher-none-auth-none-udp",
+            peerA: OCCOptions(ifconfig: a, cipher: .none, digest: .none),
+            peerB: OCCOptions(ifconfig: b, cipher: .none, digest: .none)),
     ]
 
     /// Strips fragment header and compression framing the way the receive path does.
@@ -154,15 +201,18 @@ struct OCCTests {
     @Test func mismatchVectorProducesOpenVPNWarnings() throws {
         let set = Self.vectorSets.first { $0.directory.contains("mismatch") }!
         let warnings = set.peerA.warnings(forReceived: set.peerB.localString).map(\.description)
-        #expect(warnings == [
-            "WARNING: 'link-mtu' is used inconsistently, local='link-mtu 1573', remote='link-mtu 1473'",
-            "WARNING: 'tun-mtu' is used inconsistently, local='tun-mtu 1500', remote='tun-mtu 1400'",
-        ])
+        #expect(
+            warnings == [
+                "WARNING: 'link-mtu' is used inconsistently, local='link-mtu 1573', remote='link-mtu 1473'",
+                "WARNING: 'tun-mtu' is used inconsistently, local='tun-mtu 1500', remote='tun-mtu 1400'",
+            ])
     }
 
     @Test func neverReportsKeydirProtoCipherOrTunIPv6() {
         let mine = OCCOptions(ifconfig: Self.a, keyDirection: .normal, cipher: .aes256CBC, digest: .sha256)
-        var theirs = OCCOptions(proto: .tcpServer, ifconfig: Self.b, ifconfigIPv6: true, keyDirection: .normal, cipher: .aes128CBC, digest: .sha256)
+        var theirs = OCCOptions(
+            proto: .tcpServer, ifconfig: Self.b, ifconfigIPv6: true, keyDirection: .normal, cipher: .aes128CBC,
+            digest: .sha256)
         theirs.tunMTU = 1500 - 16 - 2  // keep link-mtu equal
         let w = mine.warnings(forReceived: theirs.localString)
         #expect(w.allSatisfy { !["keydir", "proto", "cipher", "tun-ipv6"].contains($0.option) })
@@ -175,7 +225,10 @@ struct OCCTests {
         let w = mine.warnings(forReceived: theirs.localString)
         #expect(w.contains(.missingInRemote(option: "comp-lzo", local: "comp-lzo")))
         #expect(w.contains(.missingInLocal(option: "mtu-dynamic", remote: "mtu-dynamic")))
-        #expect(w.last?.description == "WARNING: 'mtu-dynamic' is present in remote config but missing in local config, remote='mtu-dynamic'")
+        #expect(
+            w.last?.description
+                == "WARNING: 'mtu-dynamic' is present in remote config but missing in local config, remote='mtu-dynamic'"
+        )
     }
 
     @Test func notesVersionSkewAndEqualStringsGiveNothing() {
@@ -190,11 +243,14 @@ struct OCCTests {
         // A reply that would forge a journal line and recolour a terminal.
         let evil = "V4,dev-type tun\n<3>swvpnd: peer up,cipher \u{1b}[31mAES\\x\u{7f}\u{85},tun-mtu 1500\u{0}"
         let message = OCCMessage.reply(evil)
-        #expect(message.sanitizedReplyText == "V4,dev-type tun\\x0a<3>swvpnd: peer up,cipher \\x1b[31mAES\\\\x\\x7f\\x85,tun-mtu 1500\\x00")
+        #expect(
+            message.sanitizedReplyText
+                == "V4,dev-type tun\\x0a<3>swvpnd: peer up,cipher \\x1b[31mAES\\\\x\\x7f\\x85,tun-mtu 1500\\x00")
         #expect(OCCMessage.request.sanitizedReplyText == nil)
         for warning in Self.seed().warnings(forReceived: evil) {
-            #expect(!warning.description.unicodeScalars.contains { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) },
-                    "\(warning.description.debugDescription)")
+            #expect(
+                !warning.description.unicodeScalars.contains { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) },
+                "\(warning.description.debugDescription)")
         }
         // Printable UTF-8 stays readable; very long text is cut.
         #expect(OCCMessage.sanitized("tun-mtu 1500 é✓") == "tun-mtu 1500 é✓")
@@ -213,14 +269,18 @@ struct OCCTests {
         #expect(OCCMessage.decode(magic + [2, 0x05]) == .unrecognized(opcode: 2))
         #expect(OCCMessage.decode(magic + [3, 9, 9, 9]) == .mtuLoad(length: 3))
         #expect(OCCMessage.decode(magic + [4]) == .mtuRequest)
-        #expect(OCCMessage.decode(magic + [5, 0x05, 0xdc, 0x05, 0x00]) == .mtuReply(largestReceived: 1500, largestSent: 1280))
+        #expect(
+            OCCMessage.decode(magic + [5, 0x05, 0xdc, 0x05, 0x00])
+                == .mtuReply(largestReceived: 1500, largestSent: 1280))
         #expect(OCCMessage.decode(magic + [6]) == .exit)
         #expect(OCCMessage.decode(magic + [7]) == .unrecognized(opcode: 7))
         #expect(OCCMessage.decode(magic) == .unrecognized(opcode: nil))
         #expect(OCCMessage.decode(Array(magic.dropLast()) + [0]) == nil)
         #expect(OCCMessage.decode(WireFormat.pingMagic) == nil)
-        for m: OCCMessage in [.request, .reply("x,y"), .mtuLoadRequest(size: 7), .mtuLoad(length: 5), .mtuRequest,
-                              .mtuReply(largestReceived: 1, largestSent: 2), .exit] {
+        for m: OCCMessage in [
+            .request, .reply("x,y"), .mtuLoadRequest(size: 7), .mtuLoad(length: 5), .mtuRequest,
+            .mtuReply(largestReceived: 1, largestSent: 2), .exit,
+        ] {
             #expect(OCCMessage.decode(m.bytes) == m)
         }
     }

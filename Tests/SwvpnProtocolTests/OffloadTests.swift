@@ -1,5 +1,6 @@
 import SwvpnTestSupport
 import Testing
+
 @testable import SwvpnProtocol
 
 /// Software TSO and checksums, checked against a plain 16-bit reference and by re-verifying every
@@ -62,7 +63,9 @@ import Testing
             let plan = try #require(TCPSegmenter.plan(raw, mss: mss))
             return (0..<plan.count).map { i in
                 var out = [UInt8](repeating: 0, count: plan.segmentLength(i))
-                let n = out.withUnsafeMutableBytes { TCPSegmenter.writeSegment(i, of: raw.baseAddress!, plan: plan, to: $0.baseAddress!) }
+                let n = out.withUnsafeMutableBytes {
+                    TCPSegmenter.writeSegment(i, of: raw.baseAddress!, plan: plan, to: $0.baseAddress!)
+                }
                 #expect(n == out.count)
                 return out
             }
@@ -72,8 +75,10 @@ import Testing
     static func tcpVerifies(_ seg: [UInt8], ipHeader: Int, isIPv6: Bool) -> Bool {
         let tcp = Array(seg[ipHeader...])
         var pseudo: [UInt8] = isIPv6 ? Array(seg[8..<40]) : Array(seg[12..<20])
-        pseudo += isIPv6 ? [0, 0, UInt8(tcp.count >> 8), UInt8(tcp.count & 0xff), 0, 0, 0, 6]
-                         : [0, 6, UInt8(tcp.count >> 8), UInt8(tcp.count & 0xff)]
+        pseudo +=
+            isIPv6
+            ? [0, 0, UInt8(tcp.count >> 8), UInt8(tcp.count & 0xff), 0, 0, 0, 6]
+            : [0, 6, UInt8(tcp.count >> 8), UInt8(tcp.count & 0xff)]
         return verifies(pseudo + tcp)
     }
 
@@ -148,15 +153,19 @@ import Testing
             InternetChecksum.pseudoHeader($0.baseAddress!, isIPv6: false, protocolNumber: 6, length: tcpLength)
         }
         let folded = ~InternetChecksum.finish(pseudo)
-        withUnsafeBytes(of: folded) { packet[36] = $0[0]; packet[37] = $0[1] }
+        withUnsafeBytes(of: folded) {
+            packet[36] = $0[0]
+            packet[37] = $0[1]
+        }
         let ok = packet.withUnsafeMutableBytes { TCPSegmenter.completeChecksum($0, start: 20, offset: 16) }
         #expect(ok)
         #expect(Self.tcpVerifies(packet, ipHeader: 20, isIPv6: false))
     }
 
     @Test func virtioHeaderRoundTrips() {
-        let h = VirtioNetHeader(flags: VirtioNetHeader.needsChecksum, gsoType: .tcpv4, headerLength: 52, gsoSize: 1359,
-                                checksumStart: 20, checksumOffset: 16)
+        let h = VirtioNetHeader(
+            flags: VirtioNetHeader.needsChecksum, gsoType: .tcpv4, headerLength: 52, gsoSize: 1359,
+            checksumStart: 20, checksumOffset: 16)
         var raw = [UInt8](repeating: 0, count: VirtioNetHeader.size)
         raw.withUnsafeMutableBytes { h.write(to: $0.baseAddress!) }
         #expect(raw == [1, 1, 52, 0, 0x4f, 0x05, 20, 0, 16, 0])
@@ -214,7 +223,8 @@ import Testing
     }
 
     @Test func stopsAtGapsFlagsAndOtherFlows() throws {
-        let segments = try OffloadTests.segments(of: OffloadTests.superPacketV4(payload: 1359 * 4, flags: 0x10), mss: 1359)
+        let segments = try OffloadTests.segments(
+            of: OffloadTests.superPacketV4(payload: 1359 * 4, flags: 0x10), mss: 1359)
         // A gap: segment 2 missing.
         let gap = try #require(Self.join([segments[0], segments[1], segments[3]]))
         #expect(gap.accepted == 2)
@@ -239,7 +249,9 @@ import Testing
         // A payload bit flipped behind the peer, and an IPv4 header damaged where GRO compares
         // nothing (the id field): neither joins a run or starts one, so the kernel sees the bad
         // checksum and drops it instead of receiving it inside a CHECKSUM_PARTIAL super-packet.
-        for original in [OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x10), OffloadTests.superPacketV6(payload: 1339 * 3)] {
+        for original in [
+            OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x10), OffloadTests.superPacketV6(payload: 1339 * 3),
+        ] {
             var plain = original
             let isIPv6 = plain[0] >> 4 == 6
             if isIPv6 { plain[53] = 0x10 }
@@ -251,7 +263,8 @@ import Testing
             #expect(payloadFlip.withUnsafeBytes { TCPCoalescer().offer($0) } == false)
             #expect(OffloadTests.tcpVerifies(segments[1], ipHeader: isIPv6 ? 40 : 20, isIPv6: isIPv6))
         }
-        let segments = try OffloadTests.segments(of: OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x10), mss: 1359)
+        let segments = try OffloadTests.segments(
+            of: OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x10), mss: 1359)
         var headerFlip = segments[1]
         headerFlip[5] ^= 0x01
         let joined = try #require(Self.join([segments[0], headerFlip]))
@@ -263,7 +276,8 @@ import Testing
     }
 
     @Test func pushEndsTheRun() throws {
-        let segments = try OffloadTests.segments(of: OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x18), mss: 1359)
+        let segments = try OffloadTests.segments(
+            of: OffloadTests.superPacketV4(payload: 1359 * 3, flags: 0x18), mss: 1359)
         // Only the last segment carries PSH: all three join, and nothing joins after it.
         let joined = try #require(Self.join(segments + [segments[0]]))
         #expect(joined.accepted == 3)

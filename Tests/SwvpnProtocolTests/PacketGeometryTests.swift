@@ -3,8 +3,10 @@ import Testing
 
 /// The geometry `PacketPathSettings` hands the I/O layer matches where the path really puts bytes.
 @Suite struct PacketGeometryTests {
-    static let layouts = [FrameLayout(cipher: .aes256CBC, digest: .sha256), FrameLayout(cipher: .bfCBC, digest: .sha1),
-                          FrameLayout(cipher: .none, digest: .none)]
+    static let layouts = [
+        FrameLayout(cipher: .aes256CBC, digest: .sha256), FrameLayout(cipher: .bfCBC, digest: .sha1),
+        FrameLayout(cipher: .none, digest: .none),
+    ]
 
     @Test(arguments: PacketPathTests.framings, [false, true])
     func sealedPacketStartsAtWireStart(_ compression: CompressionFraming, _ tcp: Bool) throws {
@@ -13,7 +15,9 @@ import Testing
             let pair = try PathPair(settings)
             var buffer = [UInt8](repeating: 0, count: settings.bufferSize)
             buffer[settings.payloadOffset] = 0x45
-            let result = buffer.withUnsafeMutableBytes { pair.outbound.sealTunnelPacket($0.baseAddress!, length: 100, now: pair.now) }
+            let result = buffer.withUnsafeMutableBytes {
+                pair.outbound.sealTunnelPacket($0.baseAddress!, length: 100, now: pair.now)
+            }
             guard case .sealed(let start, let length) = result else {
                 Issue.record("not sealed: \(result)")
                 continue
@@ -39,15 +43,18 @@ import Testing
         let train = settings.segmentTrain(segmentPayload: 1400, maxSegments: 64, maxBytes: 65_000)
         #expect(train.segmentWireLength == settings.layout.wireLength(payload: 1400 + settings.framingGrowth))
         #expect(train.segmentsPerTrain == 65_000 / train.segmentWireLength)
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: settings.trainSlack + 4 * settings.bufferSize, alignment: 16)
+        let memory = UnsafeMutableRawPointer.allocate(
+            byteCount: settings.trainSlack + 4 * settings.bufferSize, alignment: 16)
         defer { memory.deallocate() }
         let start = memory + settings.trainSlack
         var total = 0
         for segment in 0..<3 {
             let base = train.sealBase(start, offset: total)
-            base.advanced(by: settings.payloadOffset).initializeMemory(as: UInt8.self, repeating: UInt8(segment), count: 1400)
+            base.advanced(by: settings.payloadOffset).initializeMemory(
+                as: UInt8.self, repeating: UInt8(segment), count: 1400)
             base.storeBytes(of: 0x45, toByteOffset: settings.payloadOffset, as: UInt8.self)
-            guard case .sealed(let s, let length) = pair.outbound.sealTunnelPacket(base, length: 1400, now: pair.now) else {
+            guard case .sealed(let s, let length) = pair.outbound.sealTunnelPacket(base, length: 1400, now: pair.now)
+            else {
                 Issue.record("segment \(segment) not sealed")
                 return
             }
@@ -57,7 +64,9 @@ import Testing
         }
         // Each sealed segment opens on its own.
         for segment in 0..<3 {
-            let wire = Array(UnsafeRawBufferPointer(start: start + segment * train.segmentWireLength, count: train.segmentWireLength))
+            let wire = Array(
+                UnsafeRawBufferPointer(start: start + segment * train.segmentWireLength, count: train.segmentWireLength)
+            )
             guard case (.tunnel(let ip), _) = pair.receive(wire) else {
                 Issue.record("segment \(segment) did not open")
                 continue

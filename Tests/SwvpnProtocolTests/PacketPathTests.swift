@@ -87,14 +87,18 @@ struct PathPair {
     func sendPing() -> Sent {
         var buffer = [UInt8](repeating: 0xEE, count: outbound.settings.bufferSize)
         let slots = TestSlots(stride: outbound.settings.bufferSize)
-        let result = buffer.withUnsafeMutableBytes { outbound.sealPing($0.baseAddress!, now: now, fragments: slots.slots) }
+        let result = buffer.withUnsafeMutableBytes {
+            outbound.sealPing($0.baseAddress!, now: now, fragments: slots.slots)
+        }
         return collect(result, buffer, slots)
     }
 
     func sendOCC(_ message: OCCMessage) -> Sent {
         var buffer = [UInt8](repeating: 0xEE, count: outbound.settings.bufferSize)
         let slots = TestSlots(stride: outbound.settings.bufferSize)
-        let result = buffer.withUnsafeMutableBytes { outbound.sealOCC(message, $0.baseAddress!, now: now, fragments: slots.slots) }
+        let result = buffer.withUnsafeMutableBytes {
+            outbound.sealOCC(message, $0.baseAddress!, now: now, fragments: slots.slots)
+        }
         return collect(result, buffer, slots)
     }
 
@@ -140,7 +144,8 @@ func testSettings(
     let transport: LinkTransport = tcp ? .tcp : .udp
     return PacketPathSettings(
         layout: layout, compression: compression, mssLimit: mssLimit,
-        maxFragmentSize: fragment ? FragmentSplitter.maxFragmentSize(fragment: 1000, layout: layout, transport: transport) : nil,
+        maxFragmentSize: fragment
+            ? FragmentSplitter.maxFragmentSize(fragment: 1000, layout: layout, transport: transport) : nil,
         tunMTU: 1500, tcpFraming: tcp)
 }
 
@@ -197,7 +202,8 @@ func testSettings(
         let wires = try pair.send([0x45] + [UInt8](repeating: 7, count: 59)).get()
         try #require(wires.count == 1)
         // Open with a bare opener: the payload must start with the 00000000 whole-packet header.
-        let opener = try DataChannelOpener(key: VectorFixtures.key(), direction: .inverse, layout: settings.layout, replay: nil)
+        let opener = try DataChannelOpener(
+            key: VectorFixtures.key(), direction: .inverse, layout: settings.layout, replay: nil)
         let (_, payload) = openCopy(opener, wires[0])
         #expect(payload.map { Array($0.prefix(5)) } == [0, 0, 0, 0, 0x45])
     }
@@ -208,7 +214,9 @@ func testSettings(
         #expect(pair.roundTrip(pair.sendPing()) == [.ping])
         let messages: [OCCMessage] = [
             .request,
-            .reply("V4,dev-type tun,link-mtu 1572,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"),
+            .reply(
+                "V4,dev-type tun,link-mtu 1572,tun-mtu 1500,proto UDPv4,ifconfig 10.8.0.2 10.8.0.1,keydir 0,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
+            ),
             .mtuLoadRequest(size: 1400), .mtuLoad(length: 1400), .mtuRequest,
             .mtuReply(largestReceived: 1500, largestSent: 1400), .exit,
         ]
@@ -218,7 +226,8 @@ func testSettings(
             #expect(out.dropLast().allSatisfy { $0 == .pending })
         }
         // Magic without an opcode is still swallowed, never delivered.
-        let short = try #require(sealCopy(pair.outbound.sealer, framedPayload(WireFormat.occMagic, pair), now: pair.now))
+        let short = try #require(
+            sealCopy(pair.outbound.sealer, framedPayload(WireFormat.occMagic, pair), now: pair.now))
         #expect(pair.receive(short).0 == .occ(.unrecognized(opcode: nil)))
     }
 
@@ -227,7 +236,8 @@ func testSettings(
     /// The captured SYN of the keydir-udp set (MSS already clamped to 1359 by openvpn) with the
     /// kernel's original MSS 1460 restored.
     static func capturedSYN() throws -> (original: [UInt8], clamped: [UInt8]) {
-        let syn = try #require(try Vectors.packets("aes-256-cbc-sha256-keydir-udp").first { $0.frame == 18 }?.innerPacket)
+        let syn = try #require(
+            try Vectors.packets("aes-256-cbc-sha256-keydir-udp").first { $0.frame == 18 }?.innerPacket)
         return (MSSClampTests.withMSS(syn, mssOffset: 42, mss: 1460), syn)
     }
 
@@ -360,8 +370,11 @@ func testSettings(
         return PacketPathSettings(
             layout: layout, compression: peer.compression,
             mssLimit: MSSClamp.limit(
-                layout: layout, transport: transport, compression: peer.compression, fragment: fragment, tunMTU: peer.tunMTU),
-            maxFragmentSize: fragment.map { FragmentSplitter.maxFragmentSize(fragment: $0, layout: layout, transport: transport) },
+                layout: layout, transport: transport, compression: peer.compression, fragment: fragment,
+                tunMTU: peer.tunMTU),
+            maxFragmentSize: fragment.map {
+                FragmentSplitter.maxFragmentSize(fragment: $0, layout: layout, transport: transport)
+            },
             tunMTU: peer.tunMTU, tcpFraming: peer.proto.isTCP)
     }
 
@@ -377,7 +390,8 @@ func testSettings(
             let settings = Self.receiverSettings(receiver)
             paths[sender] = InboundPath(
                 settings: settings,
-                opener: try DataChannelOpener(key: key, direction: receiver.keyDirection, layout: settings.layout, replay: .init()))
+                opener: try DataChannelOpener(
+                    key: key, direction: receiver.keyDirection, layout: settings.layout, replay: .init()))
         }
         var partial: [String: [UInt8]] = [:]
         for (wire, packet) in zip(wires.packets, packets) {

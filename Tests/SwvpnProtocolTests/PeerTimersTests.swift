@@ -52,7 +52,8 @@ struct PeerTimersTests {
     }
 
     @Test func pingRestartCountsFromLastAuthenticatedPacket() {
-        var t = PeerTimers(settings: PeerTimerSettings(ping: 4, inactivity: .restart(seconds: 20), occ: false), now: 100)
+        var t = PeerTimers(
+            settings: PeerTimerSettings(ping: 4, inactivity: .restart(seconds: 20), occ: false), now: 100)
         #expect(t.nextDeadline == 120)
         #expect(t.poll(now: 119).terminate == nil)
         t.authenticatedPacketReceived(now: 119)
@@ -69,7 +70,9 @@ struct PeerTimersTests {
     }
 
     @Test func pingTimerRemWaitsForThePeer() {
-        var t = PeerTimers(settings: PeerTimerSettings(inactivity: .restart(seconds: 10), inactivityNeedsPeer: true, occ: false), now: 0)
+        var t = PeerTimers(
+            settings: PeerTimerSettings(inactivity: .restart(seconds: 10), inactivityNeedsPeer: true, occ: false),
+            now: 0)
         #expect(t.poll(now: 50) == .none)
         t.peerAddressKnown(now: 50)
         #expect(t.poll(now: 59) == .none)
@@ -89,7 +92,11 @@ struct PeerTimersTests {
             if let x = a.terminate { log.append("\(now):\(x)") }
             if now == 3 { t.authenticatedPacketReceived(now: now) }
         }
-        #expect(log == ["0:ping", "4:ping", "8:ping", "10:occ", "14:ping", "18:ping", "20:occ", "23:restart(reason: SwvpnProtocol.PeerTimerReason.pingRestart)"])
+        #expect(
+            log == [
+                "0:ping", "4:ping", "8:ping", "10:occ", "14:ping", "18:ping", "20:occ",
+                "23:restart(reason: SwvpnProtocol.PeerTimerReason.pingRestart)",
+            ])
     }
 
     @Test func exitNotifySendsEverySecondThenExits() {

@@ -16,7 +16,9 @@ private struct Step {
     }
 }
 
-private func run(_ steps: [Step], parameters: ReplayWindow.Parameters = .init(), sourceLocation: SourceLocation = #_sourceLocation) {
+private func run(
+    _ steps: [Step], parameters: ReplayWindow.Parameters = .init(), sourceLocation: SourceLocation = #_sourceLocation
+) {
     var window = ReplayWindow(parameters: parameters)
     for (index, step) in steps.enumerated() {
         #expect(
@@ -40,7 +42,10 @@ private func offer(
     }
 
     @Test func rejectsDuplicatesAndAcceptsReorderedOnce() {
-        run([Step(1, true), Step(5, true), Step(3, true), Step(3, false), Step(5, false), Step(1, false), Step(2, true), Step(4, true), Step(4, false)])
+        run([
+            Step(1, true), Step(5, true), Step(3, true), Step(3, false), Step(5, false), Step(1, false), Step(2, true),
+            Step(4, true), Step(4, false),
+        ])
     }
 
     @Test func defaultWindowIs64PacketsAnd15Seconds() {
@@ -58,7 +63,10 @@ private func offer(
     }
 
     @Test func rejectsTooOldAfterWindowSlides() {
-        run([Step(1, true), Step(2, true), Step(70, true), Step(3, false), Step(7, true), Step(6, false), Step(200, true), Step(137, true), Step(136, false)])
+        run([
+            Step(1, true), Step(2, true), Step(70, true), Step(3, false), Step(7, true), Step(6, false),
+            Step(200, true), Step(137, true), Step(136, false),
+        ])
     }
 
     @Test func firstPacketLeavesLowerIDsOpen() {
@@ -83,7 +91,9 @@ private func offer(
         // Reaping happens at most every 5 s: the reap at now 14 found nothing; at 16 it is not rerun.
         run([Step(1, now: 0, true), Step(3, now: 0, true), Step(4, now: 14, true), Step(2, now: 16, true)])
         // Time window 0 never expires anything.
-        run([Step(1, now: 0, true), Step(3, now: 0, true), Step(2, now: 10_000, true)], parameters: .init(size: 64, seconds: 0))
+        run(
+            [Step(1, now: 0, true), Step(3, now: 0, true), Step(2, now: 10_000, true)],
+            parameters: .init(size: 64, seconds: 0))
     }
 
     @Test func reapKeepsIDsNewerThanTheExpiredOne() {
@@ -93,7 +103,11 @@ private func offer(
 
     @Test func strictModeAcceptsOnlyInOrder() {
         let strict = ReplayWindow.Parameters(size: 0, seconds: 15)
-        run([Step(1, true), Step(2, true), Step(4, false), Step(2, false), Step(3, true), Step(2, time: 101, false), Step(1, time: 101, true), Step(2, time: 101, true), Step(3, time: 100, false)], parameters: strict)
+        run(
+            [
+                Step(1, true), Step(2, true), Step(4, false), Step(2, false), Step(3, true), Step(2, time: 101, false),
+                Step(1, time: 101, true), Step(2, time: 101, true), Step(3, time: 100, false),
+            ], parameters: strict)
         // A newer session must start at id 1; the same session may continue from any first id
         // only when nothing was accepted yet under that time (H == 0), as after a preset.
         run([Step(5, false), Step(1, true)], parameters: strict)
@@ -135,7 +149,9 @@ private func offer(
         offer(&window, 2, time: 101, true)
     }
 
-    @Test(arguments: [ReplayWindow.Parameters(size: 64, seconds: 15), .init(size: 4, seconds: 0), .init(size: 0, seconds: 15)])
+    @Test(arguments: [
+        ReplayWindow.Parameters(size: 64, seconds: 15), .init(size: 4, seconds: 0), .init(size: 0, seconds: 15),
+    ])
     func presetFloorHoldsForAnyJumpAndWindowSize(_ parameters: ReplayWindow.Parameters) {
         // A far jump (rebase with id > size) and a near one: nothing at or below the mark comes back.
         for first: UInt32 in [201, 202, 300, 100_000] {
@@ -158,8 +174,12 @@ private func offer(
     }
 
     @Test func handlesIDsNearUInt32Max() {
-        run([Step(UInt32.max - 1, true), Step(UInt32.max, true), Step(UInt32.max - 1, false), Step(UInt32.max - 2, true)])
-        run([Step(UInt32.max - 1, true), Step(UInt32.max, true), Step(UInt32.max - 1, false)], parameters: .init(size: 65536, seconds: 15))
+        run([
+            Step(UInt32.max - 1, true), Step(UInt32.max, true), Step(UInt32.max - 1, false), Step(UInt32.max - 2, true),
+        ])
+        run(
+            [Step(UInt32.max - 1, true), Step(UInt32.max, true), Step(UInt32.max - 1, false)],
+            parameters: .init(size: 65536, seconds: 15))
     }
 
     /// Window semantics restated with a set (no reap): T, H, the lowest id still tracked, and
@@ -176,11 +196,22 @@ private func offer(
             if id == 0 { return false }
             if size == 0 {
                 let ok = t == time ? (high == 0 || id == high + 1) : (t > time && id == 1)
-                if ok { time = t; high = id }
+                if ok {
+                    time = t
+                    high = id
+                }
                 return ok
             }
             let ok: Bool
-            if t > time { ok = true } else if t < time { ok = false } else if id > high { ok = true } else { ok = id >= low && !seen.contains(id) }
+            if t > time {
+                ok = true
+            } else if t < time {
+                ok = false
+            } else if id > high {
+                ok = true
+            } else {
+                ok = id >= low && !seen.contains(id)
+            }
             guard ok else { return false }
             let n = UInt64(size)
             if low > high || t > time || (id >= n && id - n > high) {
@@ -212,9 +243,17 @@ private func offer(
             var id: UInt32
             var packetTime = time
             switch roll {
-            case 0: time += 1; next = 1; packetTime = time; id = 1  // peer restart
-            case 1: packetTime = time - 1; id = next  // stale session
-            case 2..<12 where !sent.isEmpty: id = sent[Int.random(in: max(0, sent.count - 2 * max(size, 4))..<sent.count, using: &generator)]  // replay
+            case 0:
+                time += 1
+                next = 1
+                packetTime = time
+                id = 1  // peer restart
+            case 1:
+                packetTime = time - 1
+                id = next  // stale session
+            case 2..<12 where !sent.isEmpty:
+                // replay
+                id = sent[Int.random(in: max(0, sent.count - 2 * max(size, 4))..<sent.count, using: &generator)]
             case 12..<14: id = 0
             case 14..<16: id = next &+ UInt32.random(in: 0...UInt32(2 * size + 5), using: &generator)  // jump ahead
             default: id = next &+ UInt32.random(in: 0...8, using: &generator) &- min(4, next - 1)  // reorder

@@ -33,14 +33,16 @@ struct StaticKeyFileTests {
 
     @Test func parsesInlineSecretBlockFromConfig() throws {
         let conf = try Vectors.text("aes-128-cbc-sha512-complzo-no-inline-udp/peer-A.conf")
-        let inner = try #require(conf.components(separatedBy: "<secret>\n").last?.components(separatedBy: "</secret>").first)
+        let inner = try #require(
+            conf.components(separatedBy: "<secret>\n").last?.components(separatedBy: "</secret>").first)
         #expect(try StaticKey.parse(inner, source: "peer-A.conf", firstLine: 10).bytes == (try Vectors.keyBytes()))
     }
 
     @Test func acceptsUppercaseSpacedOneLineCRLFAndTrailingText() throws {
         let bytes = try Vectors.keyBytes()
         let spaced = bytes.map { String(format: "%02X", $0) }.joined(separator: " ")
-        let text = "random preamble\r\n# comment\r\n\(Self.header) trailing junk\r\n\t\(spaced)\r\n\(Self.footer)\r\nafter footer: ignored #!\r\n"
+        let text =
+            "random preamble\r\n# comment\r\n\(Self.header) trailing junk\r\n\t\(spaced)\r\n\(Self.footer)\r\nafter footer: ignored #!\r\n"
         #expect(try StaticKey.parse(text, source: "k").bytes == bytes)
     }
 
@@ -59,7 +61,8 @@ struct StaticKeyFileTests {
     @Test func rejectsCommentInsideDataWithLineNumber() throws {
         let bytes = try Vectors.keyBytes()
         let lines = hexLines(bytes).split(separator: "\n")
-        let text = "#\n# 2048 bit OpenVPN static key\n#\n\(Self.header)\n\(lines[0])\n\(lines[1])\n# note\n\(lines[2...].joined(separator: "\n"))\n\(Self.footer)\n"
+        let text =
+            "#\n# 2048 bit OpenVPN static key\n#\n\(Self.header)\n\(lines[0])\n\(lines[1])\n# note\n\(lines[2...].joined(separator: "\n"))\n\(Self.footer)\n"
         let error = try #require(parseError(text))
         #expect(error.line == 7)
         #expect(error.reason == .nonHexCharacter(UInt8(ascii: "#")))
@@ -92,7 +95,8 @@ struct StaticKeyFileTests {
 
     @Test func dashLineInDataMustBeTheFooter() throws {
         let bytes = try Vectors.keyBytes()
-        let error = try #require(parseError("\(Self.header)\n\(hexLines(bytes))\n-----END OpenVPN Static key V2-----\n"))
+        let error = try #require(
+            parseError("\(Self.header)\n\(hexLines(bytes))\n-----END OpenVPN Static key V2-----\n"))
         #expect(error.reason == .footerNotFound(bytesFound: 256))
     }
 

@@ -74,9 +74,13 @@ struct TCPFramingTests {
         var buf = [UInt8](repeating: 0, count: 64)
         buf.withUnsafeMutableBytes { dest in
             let bad: [UInt8] = [0, 0]
-            #expect(bad.withUnsafeBytes { reader.read(from: $0, into: dest) } == .error(TCPFramingError(length: 0, maximum: 10)))
+            #expect(
+                bad.withUnsafeBytes { reader.read(from: $0, into: dest) }
+                    == .error(TCPFramingError(length: 0, maximum: 10)))
             let good: [UInt8] = [0, 1, 9]
-            #expect(good.withUnsafeBytes { reader.read(from: $0, into: dest) } == .error(TCPFramingError(length: 0, maximum: 10)))
+            #expect(
+                good.withUnsafeBytes { reader.read(from: $0, into: dest) }
+                    == .error(TCPFramingError(length: 0, maximum: 10)))
             reader.reset()
             #expect(good.withUnsafeBytes { reader.read(from: $0, into: dest) } == .record(length: 1, consumed: 3))
         }
@@ -92,7 +96,8 @@ struct TCPFramingTests {
     @Test func survivesRandomStreams() {
         var rng = SeededGenerator(seed: 99)
         for _ in 0..<500 {
-            _ = reassemble([rng.bytes(Int.random(in: 0...3000, using: &rng))[...]], max: Int.random(in: 1...1600, using: &rng))
+            _ = reassemble(
+                [rng.bytes(Int.random(in: 0...3000, using: &rng))[...]], max: Int.random(in: 1...1600, using: &rng))
         }
     }
 
@@ -136,6 +141,7 @@ struct TCPFramingTests {
         #expect(good.withUnsafeBytes { reader.next(in: $0) } == .error(TCPFramingError(length: 11, maximum: 10)))
         reader.reset()
         #expect(good.withUnsafeBytes { reader.next(in: $0) } == .record(length: 1, consumed: 3))
-        #expect(good.withUnsafeBytes { reader.next(in: $0, limit: 0) } == .error(TCPFramingError(length: 1, maximum: 0)))
+        #expect(
+            good.withUnsafeBytes { reader.next(in: $0, limit: 0) } == .error(TCPFramingError(length: 1, maximum: 0)))
     }
 }

@@ -34,9 +34,16 @@ struct VectorPacket: Decodable, Sendable {
     let decryptedPayloadHex: String
 
     enum CodingKeys: String, CodingKey {
-        case pcapFrame = "pcap_frame", sender, senderKeyDirection = "sender_key_direction", wireHex = "wire_hex"
-        case wireLen = "wire_len", hmacHex = "hmac_hex", ivHex = "iv_hex", packetID = "packet_id"
-        case packetIDTime = "packet_id_time", cbcPaddingBytes = "cbc_padding_bytes"
+        case pcapFrame = "pcap_frame"
+        case sender
+        case senderKeyDirection = "sender_key_direction"
+        case wireHex = "wire_hex"
+        case wireLen = "wire_len"
+        case hmacHex = "hmac_hex"
+        case ivHex = "iv_hex"
+        case packetID = "packet_id"
+        case packetIDTime = "packet_id_time"
+        case cbcPaddingBytes = "cbc_padding_bytes"
         case decryptedPayloadHex = "decrypted_payload_hex"
     }
 
@@ -53,7 +60,9 @@ struct VectorPacket: Decodable, Sendable {
 
 enum VectorFixtures {
     static func directory() throws -> URL {
-        try #require(Bundle.module.url(forResource: "Vectors", withExtension: nil), "Vectors resource missing from the test bundle")
+        try #require(
+            Bundle.module.url(forResource: "Vectors", withExtension: nil),
+            "Vectors resource missing from the test bundle")
     }
 
     /// Every `*/packets.json`, sorted by directory name.
@@ -103,10 +112,13 @@ func sealCopy(_ sealer: DataChannelSealer, _ payload: [UInt8], now: UInt32, iv: 
     let result = buffer.withUnsafeMutableBytes { raw -> SealResult in
         if let iv {
             return (iv + [0]).withUnsafeBytes { ivRaw in
-                sealer.seal(raw.baseAddress!, payloadOffset: headroom, payloadLength: payload.count, capacity: capacity, now: now, iv: ivRaw.baseAddress!)
+                sealer.seal(
+                    raw.baseAddress!, payloadOffset: headroom, payloadLength: payload.count, capacity: capacity,
+                    now: now, iv: ivRaw.baseAddress!)
             }
         }
-        return sealer.seal(raw.baseAddress!, payloadOffset: headroom, payloadLength: payload.count, capacity: capacity, now: now)
+        return sealer.seal(
+            raw.baseAddress!, payloadOffset: headroom, payloadLength: payload.count, capacity: capacity, now: now)
     }
     guard case .sealed(let start, let length) = result else { return nil }
     precondition(start == 0)

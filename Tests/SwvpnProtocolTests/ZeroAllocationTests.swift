@@ -83,21 +83,32 @@ struct ZeroAllocationTests {
             opener: try DataChannelOpener(key: key, direction: .inverse, layout: settings.layout, replay: .init()))
         // A ring of consecutive sealed packets, made before counting; opening works in place, so each
         // is copied into the receive buffer first (as the benchmark does).
-        let warmUp = 10, count = warmUp + Self.packets, stride = settings.bufferSize
+        let warmUp = 10
+        let count = warmUp + Self.packets
+        let stride = settings.bufferSize
         let ring = UnsafeMutableRawPointer.allocate(byteCount: stride * count, alignment: 64)
         let lengths = UnsafeMutablePointer<Int>.allocate(capacity: count)
         let receive = UnsafeMutableRawPointer.allocate(byteCount: stride, alignment: 64)
-        defer { ring.deallocate(); lengths.deallocate(); receive.deallocate() }
+        defer {
+            ring.deallocate()
+            lengths.deallocate()
+            receive.deallocate()
+        }
         for i in 0..<count {
             Self.writeIPv4(into: receive + settings.payloadOffset, size: size)
             guard case .sealed(let start, let length) = sender.sealTunnelPacket(receive, length: size, now: Self.now)
-            else { Issue.record("seal failed"); return }
+            else {
+                Issue.record("seal failed")
+                return
+            }
             (ring + i * stride).copyMemory(from: receive + start, byteCount: length)
             lengths[i] = length
         }
         func open(_ i: Int) -> Bool {
             receive.copyMemory(from: ring + i * stride, byteCount: lengths[i])
-            if case .tunnelPacket(let p) = path.open(receive, length: lengths[i], now: Int64(Self.now)) { return p.count == size }
+            if case .tunnelPacket(let p) = path.open(receive, length: lengths[i], now: Int64(Self.now)) {
+                return p.count == size
+            }
             return false
         }
         for i in 0..<warmUp { _ = open(i) }
@@ -116,12 +127,15 @@ struct ZeroAllocationTests {
         for size in sizes { stream += [UInt8(size >> 8), UInt8(size & 0xFF)] + [UInt8](repeating: 0x42, count: size) }
         let destination = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 16)
         defer { destination.deallocate() }
-        var records = 0, staged = 0, failures = 0
+        var records = 0
+        var staged = 0
+        var failures = 0
         let allocations = stream.withUnsafeBytes { bytes in
             AllocationCounter.countSteadyState {
                 (records, staged) = (0, 0)
                 var reader = TCPRecordReader(maxRecordLength: 1500)
-                var offset = 0, chunk = 1
+                var offset = 0
+                var chunk = 1
                 while offset < bytes.count {
                     let end = min(offset + chunk, bytes.count)
                     var piece = UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
@@ -133,7 +147,9 @@ struct ZeroAllocationTests {
                         case .record(_, let consumed):
                             records += 1
                             piece = UnsafeRawBufferPointer(rebasing: piece[consumed...])
-                        case .error: failures += 1; return
+                        case .error:
+                            failures += 1
+                            return
                         }
                     }
                 }
@@ -156,7 +172,8 @@ struct ZeroAllocationTests {
         let packet = OffloadTests.superPacketV4(payload: 65_000 - 52)
         let out = UnsafeMutableRawPointer.allocate(byteCount: 2000, alignment: 16)
         defer { out.deallocate() }
-        var segments = 0, bytes = 0
+        var segments = 0
+        var bytes = 0
         let allocations = packet.withUnsafeBytes { raw in
             AllocationCounter.countSteadyState {
                 (segments, bytes) = (0, 0)
@@ -176,23 +193,30 @@ struct ZeroAllocationTests {
     /// Software GRO: the segments of 64 KB super-packets joined back, 1000+ segments in all.
     @Test func coalescer() throws {
         try #require(AllocationCounter.isLive, "malloc interposer not in effect")
-        let segments = try OffloadTests.segments(of: OffloadTests.superPacketV4(payload: 40_000, flags: 0x10), mss: 1359)
+        let segments = try OffloadTests.segments(
+            of: OffloadTests.superPacketV4(payload: 40_000, flags: 0x10), mss: 1359)
         // The segments side by side in one buffer, walked by index: iterating `[[UInt8]]` allocates
         // per element in unoptimised builds, which is the test's cost, not the coalescer's.
-        let count = segments.count, stride = 1500
+        let count = segments.count
+        let stride = 1500
         let storage = UnsafeMutableRawPointer.allocate(byteCount: count * stride, alignment: 16)
         let lengths = UnsafeMutablePointer<Int>.allocate(capacity: count)
-        defer { storage.deallocate(); lengths.deallocate() }
+        defer {
+            storage.deallocate()
+            lengths.deallocate()
+        }
         for (i, segment) in segments.enumerated() {
             segment.withUnsafeBytes { (storage + i * stride).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             lengths[i] = segment.count
         }
         let coalescer = TCPCoalescer()
-        var joined = 0, flushed = 0
+        var joined = 0
+        var flushed = 0
         let allocations = AllocationCounter.countSteadyState {
             (joined, flushed) = (0, 0)
             while joined < Self.packets {
-                for i in 0..<count where coalescer.offer(UnsafeRawBufferPointer(start: storage + i * stride, count: lengths[i])) {
+                for i in 0..<count
+                where coalescer.offer(UnsafeRawBufferPointer(start: storage + i * stride, count: lengths[i])) {
                     joined += 1
                 }
                 if let packet = coalescer.flush(), packet.count > 40_000 { flushed += 1 }

@@ -31,8 +31,10 @@ func benchmarkKey() -> StaticKey {
 /// A plausible IPv4/UDP packet of `size` bytes (the content does not change the cost of CBC/HMAC).
 func writeIPv4(into p: UnsafeMutableRawPointer, size: Int) {
     p.initializeMemory(as: UInt8.self, repeating: 0x5A, count: size)
-    let header: [UInt8] = [0x45, 0, UInt8(size >> 8), UInt8(size & 0xFF), 0, 0, 0, 0, 64, 17, 0, 0,
-                           10, 8, 0, 1, 10, 8, 0, 2]
+    let header: [UInt8] = [
+        0x45, 0, UInt8(size >> 8), UInt8(size & 0xFF), 0, 0, 0, 0, 64, 17, 0, 0,
+        10, 8, 0, 1, 10, 8, 0, 2,
+    ]
     for (i, b) in header.enumerated() { p.storeBytes(of: b, toByteOffset: i, as: UInt8.self) }
 }
 
@@ -44,8 +46,9 @@ final class SealState: @unchecked Sendable {
 
     init(_ suite: Suite, size: Int) throws {
         let settings = PacketPathSettings(layout: FrameLayout(cipher: suite.cipher, digest: suite.digest))
-        path = OutboundPath(settings: settings,
-                            sealer: try DataChannelSealer(key: benchmarkKey(), direction: .normal, layout: settings.layout))
+        path = OutboundPath(
+            settings: settings,
+            sealer: try DataChannelSealer(key: benchmarkKey(), direction: .normal, layout: settings.layout))
         buffer = .allocate(byteCount: settings.bufferSize, alignment: 64)
         self.size = size
         writeIPv4(into: buffer + settings.payloadOffset, size: size)
@@ -71,11 +74,14 @@ final class OpenState: @unchecked Sendable {
     init(_ suite: Suite, size: Int) throws {
         let settings = PacketPathSettings(layout: FrameLayout(cipher: suite.cipher, digest: suite.digest))
         let key = benchmarkKey()
-        let sender = OutboundPath(settings: settings,
-                                  sealer: try DataChannelSealer(key: key, direction: .normal, layout: settings.layout))
-        path = InboundPath(settings: settings,
-                           opener: try DataChannelOpener(key: key, direction: .inverse, layout: settings.layout,
-                                                         replay: .init()))
+        let sender = OutboundPath(
+            settings: settings,
+            sealer: try DataChannelSealer(key: key, direction: .normal, layout: settings.layout))
+        path = InboundPath(
+            settings: settings,
+            opener: try DataChannelOpener(
+                key: key, direction: .inverse, layout: settings.layout,
+                replay: .init()))
         stride = settings.bufferSize
         ring = .allocate(byteCount: stride * Self.ringCount, alignment: 64)
         lengths = .allocate(capacity: Self.ringCount)
@@ -84,7 +90,8 @@ final class OpenState: @unchecked Sendable {
         defer { scratch.deallocate() }
         for i in 0..<Self.ringCount {
             writeIPv4(into: scratch + settings.payloadOffset, size: size)
-            guard case .sealed(let start, let length) = sender.sealTunnelPacket(scratch, length: size, now: 1_800_000_000)
+            guard
+                case .sealed(let start, let length) = sender.sealTunnelPacket(scratch, length: size, now: 1_800_000_000)
             else { fatalError("benchmark setup: seal failed") }
             (ring + i * stride).copyMemory(from: scratch + start, byteCount: length)
             lengths[i] = length
@@ -113,7 +120,9 @@ final class OpenState: @unchecked Sendable {
 
 let benchmarks: @Sendable () -> Void = {
     // BF-CBC lives in OpenSSL 3's legacy provider, as with `providers legacy default`.
-    do { try CryptoProviders.load(["legacy", "default"]) } catch { fatalError("cannot load OpenSSL providers: \(error)") }
+    do { try CryptoProviders.load(["legacy", "default"]) } catch {
+        fatalError("cannot load OpenSSL providers: \(error)")
+    }
 
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal],
@@ -136,7 +145,8 @@ let benchmarks: @Sendable () -> Void = {
         for size in payloadSizes {
             // One scaled iteration = 1000 packets, so throughput (per second) reads in kilo-packets.
             Benchmark("seal_\(suite.label)_\(size)B") { benchmark, state in
-                let buffer = state.buffer, length = state.size
+                let buffer = state.buffer
+                let length = state.size
                 for _ in benchmark.scaledIterations {
                     blackHole(state.path.sealTunnelPacket(buffer, length: length, now: 1_800_000_000))
                 }

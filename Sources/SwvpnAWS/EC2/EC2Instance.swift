@@ -16,10 +16,11 @@ public struct EC2Instance: Sendable, Hashable {
     /// The `Name` tag, if any.
     public var name: String?
 
-    public init(instanceId: String, state: String, privateIp: String? = nil, availabilityZone: String? = nil,
-                vpcId: String? = nil, subnetId: String? = nil, sourceDestCheck: Bool? = nil,
-                networkInterfaceIds: [String] = [], name: String? = nil)
-    {
+    public init(
+        instanceId: String, state: String, privateIp: String? = nil, availabilityZone: String? = nil,
+        vpcId: String? = nil, subnetId: String? = nil, sourceDestCheck: Bool? = nil,
+        networkInterfaceIds: [String] = [], name: String? = nil
+    ) {
         self.instanceId = instanceId
         self.state = state
         self.privateIp = privateIp

@@ -11,8 +11,10 @@ public struct AWSCredentials: Sendable, Hashable {
     /// Where they came from, for logs: "instance role vpn-monitor", "environment".
     public let source: String
 
-    public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil,
-                expiration: UTCTime? = nil, source: String) {
+    public init(
+        accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil,
+        expiration: UTCTime? = nil, source: String
+    ) {
         self.accessKeyId = accessKeyId
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken

@@ -11,7 +11,9 @@ public struct SigV4Signature: Sendable {
 }
 
 extension SigV4Signature: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public var description: String { "SigV4Signature(headers: \(headers.map(\.name).joined(separator: ", ")), values redacted)" }
+    public var description: String {
+        "SigV4Signature(headers: \(headers.map(\.name).joined(separator: ", ")), values redacted)"
+    }
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: ["headers": headers.map(\.name)], displayStyle: .struct) }
 }

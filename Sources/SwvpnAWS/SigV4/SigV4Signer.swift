@@ -17,9 +17,10 @@ public struct SigV4Signer: Sendable, Hashable {
 
     /// Signs `body` sent as `method host path` with `headers` (Content-Type...). `host` is the Host
     /// header as sent, with the port when it is not the scheme's default.
-    public func sign(method: String, host: String, path: String = "/", headers: [(name: String, value: String)],
-                     body: [UInt8], credentials: AWSCredentials, at time: UTCTime) throws(CryptoError) -> SigV4Signature
-    {
+    public func sign(
+        method: String, host: String, path: String = "/", headers: [(name: String, value: String)],
+        body: [UInt8], credentials: AWSCredentials, at time: UTCTime
+    ) throws(CryptoError) -> SigV4Signature {
         let amzDate = time.amzDate
         var added: [(name: String, value: String)] = [("X-Amz-Date", amzDate)]
         if let token = credentials.sessionToken { added.append(("X-Amz-Security-Token", token)) }
@@ -37,17 +38,22 @@ public struct SigV4Signer: Sendable, Hashable {
             .joined(separator: "\n")
 
         let scope = "\(time.dateStamp)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope,
-                            Hex.lower(try SHA256Digest.hash(Array(canonicalRequest.utf8)))].joined(separator: "\n")
+        let stringToSign = [
+            "AWS4-HMAC-SHA256", amzDate, scope,
+            Hex.lower(try SHA256Digest.hash(Array(canonicalRequest.utf8))),
+        ].joined(separator: "\n")
 
-        var key = try SHA256Digest.hmac(key: Array("AWS4\(credentials.secretAccessKey)".utf8), data: Array(time.dateStamp.utf8))
+        var key = try SHA256Digest.hmac(
+            key: Array("AWS4\(credentials.secretAccessKey)".utf8), data: Array(time.dateStamp.utf8))
         for part in [region, service, "aws4_request"] { key = try SHA256Digest.hmac(key: key, data: Array(part.utf8)) }
         let signature = Hex.lower(try SHA256Digest.hmac(key: key, data: Array(stringToSign.utf8)))
 
-        let authorization = "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), "
+        let authorization =
+            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), "
             + "SignedHeaders=\(signedHeaders), Signature=\(signature)"
-        return SigV4Signature(canonicalRequest: canonicalRequest, stringToSign: stringToSign, signature: signature,
-                              headers: added + [("Authorization", authorization)])
+        return SigV4Signature(
+            canonicalRequest: canonicalRequest, stringToSign: stringToSign, signature: signature,
+            headers: added + [("Authorization", authorization)])
     }
 
     /// Leading/trailing spaces removed, inner runs of spaces collapsed to one (SigV4's header rule).

@@ -12,7 +12,10 @@ public actor CredentialChain: CredentialsProvider {
 
     public func credentials() async throws(AWSError) -> AWSCredentials {
         var order = Array(providers.indices)
-        if let preferred { order.removeAll { $0 == preferred }; order.insert(preferred, at: 0) }
+        if let preferred {
+            order.removeAll { $0 == preferred }
+            order.insert(preferred, at: 0)
+        }
         var failures: [String] = []
         for index in order {
             do {
@@ -23,8 +26,9 @@ public actor CredentialChain: CredentialsProvider {
                 failures.append("\(error.action): \(error.code): \(error.message)")
             }
         }
-        throw AWSError(kind: .credentials, code: "NoCredentials",
-                       message: "no credentials: " + failures.joined(separator: "; "), action: "credentials")
+        throw AWSError(
+            kind: .credentials, code: "NoCredentials",
+            message: "no credentials: " + failures.joined(separator: "; "), action: "credentials")
     }
 
     public func invalidate() async {

@@ -11,10 +11,12 @@ public struct EnvironmentCredentialsProvider: CredentialsProvider {
 
     public func credentials() async throws(AWSError) -> AWSCredentials {
         let env = environment()
-        guard let key = env["AWS_ACCESS_KEY_ID"], !key.isEmpty, let secret = env["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
+        guard let key = env["AWS_ACCESS_KEY_ID"], !key.isEmpty, let secret = env["AWS_SECRET_ACCESS_KEY"],
+            !secret.isEmpty
         else {
-            throw AWSError(kind: .credentials, code: "NoEnvironmentCredentials",
-                           message: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set", action: "environment")
+            throw AWSError(
+                kind: .credentials, code: "NoEnvironmentCredentials",
+                message: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set", action: "environment")
         }
         let token = env["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         return AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: token, source: "environment")

@@ -10,7 +10,7 @@ extension EC2Client: EC2API {
     public func replaceRoute(tableId: String, destinationCidr: String, target: RouteTarget) async throws(AWSError) {
         do {
             _ = try await perform(.replaceRoute(tableId: tableId, destinationCidr: destinationCidr, target: target))
-        } catch where error.code == "InvalidParameterValue" && error.message.contains("CreateRoute") {
+        } catch  where error.code == "InvalidParameterValue" && error.message.contains("CreateRoute") {
             _ = try await perform(.createRoute(tableId: tableId, destinationCidr: destinationCidr, target: target))
         }
     }
@@ -32,8 +32,11 @@ extension EC2Client: EC2API {
     }
 
     public func sourceDestCheck(instanceId: String) async throws(AWSError) -> Bool {
-        try EC2Response.sourceDestCheck(await perform(.describeInstanceAttribute(instanceId: instanceId,
-                                                                                  attribute: "sourceDestCheck")))
+        try EC2Response.sourceDestCheck(
+            await perform(
+                .describeInstanceAttribute(
+                    instanceId: instanceId,
+                    attribute: "sourceDestCheck")))
     }
 }
 

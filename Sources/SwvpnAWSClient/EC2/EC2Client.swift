@@ -14,9 +14,10 @@ public actor EC2Client {
         /// A Date header further than this from our clock, on a skew-type error, is corrected for.
         public var skewThresholdSeconds: Int64
 
-        public init(region: String, endpoint: URL? = nil, timeout: Duration = .seconds(3),
-                    retry: RetryPolicy = RetryPolicy(), skewThresholdSeconds: Int64 = 60)
-        {
+        public init(
+            region: String, endpoint: URL? = nil, timeout: Duration = .seconds(3),
+            retry: RetryPolicy = RetryPolicy(), skewThresholdSeconds: Int64 = 60
+        ) {
             self.region = region
             self.endpoint = endpoint ?? URL(string: "https://ec2.\(region).amazonaws.com/")!
             self.timeout = timeout
@@ -28,16 +29,18 @@ public actor EC2Client {
     public let configuration: Configuration
     let api: AWSQueryClient
 
-    public init(configuration: Configuration, credentials: any CredentialsProvider,
-                transport: any HTTPTransport = URLSessionTransport(),
-                now: @escaping @Sendable () -> UTCTime = SystemClock.now,
-                sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-                observe: @escaping @Sendable (EC2CallRecord) -> Void = { _ in })
-    {
+    public init(
+        configuration: Configuration, credentials: any CredentialsProvider,
+        transport: any HTTPTransport = URLSessionTransport(),
+        now: @escaping @Sendable () -> UTCTime = SystemClock.now,
+        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        observe: @escaping @Sendable (EC2CallRecord) -> Void = { _ in }
+    ) {
         self.configuration = configuration
         api = AWSQueryClient(
-            service: "ec2", region: configuration.region, endpoint: configuration.endpoint, timeout: configuration.timeout,
+            service: "ec2", region: configuration.region, endpoint: configuration.endpoint,
+            timeout: configuration.timeout,
             retry: configuration.retry, skewThresholdSeconds: configuration.skewThresholdSeconds,
             credentials: credentials, transport: transport, now: now, sleep: sleep, random: random, observe: observe)
     }

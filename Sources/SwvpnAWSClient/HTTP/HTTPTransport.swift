@@ -15,8 +15,10 @@ public struct HTTPRequest: Sendable {
     /// The whole exchange (connect, send, receive) must finish within this.
     public var timeout: Duration
 
-    public init(method: String, url: URL, headers: [(name: String, value: String)] = [], body: Data = Data(),
-                timeout: Duration) {
+    public init(
+        method: String, url: URL, headers: [(name: String, value: String)] = [], body: Data = Data(),
+        timeout: Duration
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

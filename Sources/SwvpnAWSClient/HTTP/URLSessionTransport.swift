@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// HTTP(S) through URLSession (libcurl on Linux): an ephemeral session with no cookies, no cache and
@@ -55,7 +55,9 @@ public final class URLSessionTransport: HTTPTransport, Sendable {
             group.addTask {
                 do {
                     let (data, response) = try await session.data(for: urlRequest)
-                    guard let http = response as? HTTPURLResponse else { return .failure(.failed("not an HTTP response")) }
+                    guard let http = response as? HTTPURLResponse else {
+                        return .failure(.failed("not an HTTP response"))
+                    }
                     var headers: [String: String] = [:]
                     for (key, value) in http.allHeaderFields {
                         if let key = key as? String, let value = value as? String { headers[key] = value }
@@ -96,7 +98,8 @@ public final class URLSessionTransport: HTTPTransport, Sendable {
             // certificate") are in the underlying error; they name no credential.
             let ns = e as NSError
             let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError
-            let text = (underlying?.userInfo[NSLocalizedDescriptionKey] ?? ns.userInfo[NSLocalizedDescriptionKey]) as? String
+            let text =
+                (underlying?.userInfo[NSLocalizedDescriptionKey] ?? ns.userInfo[NSLocalizedDescriptionKey]) as? String
             return .failed("HTTP request failed (URLError \(e.code.rawValue)\(text.map { ": " + $0 } ?? ""))")
         }
     }

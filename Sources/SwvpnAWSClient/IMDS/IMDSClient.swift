@@ -14,10 +14,11 @@ public actor IMDSClient {
     private let now: @Sendable () -> UTCTime
     private var token: (value: String, validUntil: UTCTime)?
 
-    public init(endpoint: URL = IMDSClient.defaultEndpoint, transport: any HTTPTransport,
-                tokenTTLSeconds: Int = 21_600, timeout: Duration = .seconds(2),
-                now: @escaping @Sendable () -> UTCTime = SystemClock.now)
-    {
+    public init(
+        endpoint: URL = IMDSClient.defaultEndpoint, transport: any HTTPTransport,
+        tokenTTLSeconds: Int = 21_600, timeout: Duration = .seconds(2),
+        now: @escaping @Sendable () -> UTCTime = SystemClock.now
+    ) {
         self.endpoint = endpoint
         self.transport = transport
         self.tokenTTLSeconds = tokenTTLSeconds
@@ -39,10 +40,13 @@ public actor IMDSClient {
     public func roleCredentials() async throws(AWSError) -> AWSCredentials {
         let listing = try await text("meta-data/iam/security-credentials/")
         guard let role = listing.split(whereSeparator: \.isNewline).first.map(String.init), !role.isEmpty else {
-            throw AWSError(kind: .credentials, code: "NoInstanceRole",
-                           message: "the instance has no IAM role attached", action: "IMDS security-credentials")
+            throw AWSError(
+                kind: .credentials, code: "NoInstanceRole",
+                message: "the instance has no IAM role attached", action: "IMDS security-credentials")
         }
         let body = try await get("meta-data/iam/security-credentials/\(role)")
+        // Field names are the JSON keys IMDS sends.
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         struct Document: Decodable {
             let Code: String?
             let AccessKeyId: String?
@@ -52,17 +56,20 @@ public actor IMDSClient {
         }
         let action = "IMDS role \(role)"
         guard let doc = try? JSONDecoder().decode(Document.self, from: body) else {
-            throw AWSError(kind: .credentials, code: "MalformedCredentials", message: "the credentials document is not JSON",
-                           action: action)
+            throw AWSError(
+                kind: .credentials, code: "MalformedCredentials", message: "the credentials document is not JSON",
+                action: action)
         }
         guard doc.Code == nil || doc.Code == "Success", let key = doc.AccessKeyId, let secret = doc.SecretAccessKey,
             let expiration = doc.Expiration.flatMap({ UTCTime(iso8601: $0) })
         else {
-            throw AWSError(kind: .credentials, code: doc.Code ?? "MalformedCredentials",
-                           message: "the credentials document lacks a key, secret or expiration", action: action)
+            throw AWSError(
+                kind: .credentials, code: doc.Code ?? "MalformedCredentials",
+                message: "the credentials document lacks a key, secret or expiration", action: action)
         }
-        return AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: doc.Token,
-                              expiration: expiration, source: "instance role \(role)")
+        return AWSCredentials(
+            accessKeyId: key, secretAccessKey: secret, sessionToken: doc.Token,
+            expiration: expiration, source: "instance role \(role)")
     }
 
     func text(_ path: String) async throws(AWSError) -> String {
@@ -75,31 +82,36 @@ public actor IMDSClient {
         for attempt in 1...2 {
             let value = try await currentToken()
             let response = try await exchange(
-                HTTPRequest(method: "GET", url: url(path), headers: [("X-aws-ec2-metadata-token", value)], timeout: timeout),
+                HTTPRequest(
+                    method: "GET", url: url(path), headers: [("X-aws-ec2-metadata-token", value)], timeout: timeout),
                 action: action)
             switch response.status {
             case 200: return response.body
             case 401 where attempt == 1: token = nil
             default:
-                throw AWSError(kind: response.status == 404 ? .credentials : .server, code: "IMDS\(response.status)",
-                               message: "instance metadata answered HTTP \(response.status)",
-                               httpStatus: response.status, action: action)
+                throw AWSError(
+                    kind: response.status == 404 ? .credentials : .server, code: "IMDS\(response.status)",
+                    message: "instance metadata answered HTTP \(response.status)",
+                    httpStatus: response.status, action: action)
             }
         }
-        throw AWSError(kind: .credentials, code: "IMDS401", message: "instance metadata refused a fresh token",
-                       httpStatus: 401, action: action)
+        throw AWSError(
+            kind: .credentials, code: "IMDS401", message: "instance metadata refused a fresh token",
+            httpStatus: 401, action: action)
     }
 
     private func currentToken() async throws(AWSError) -> String {
         if let token, now() < token.validUntil { return token.value }
         let response = try await exchange(
-            HTTPRequest(method: "PUT", url: url("api/token"),
-                        headers: [("X-aws-ec2-metadata-token-ttl-seconds", String(tokenTTLSeconds))], timeout: timeout),
+            HTTPRequest(
+                method: "PUT", url: url("api/token"),
+                headers: [("X-aws-ec2-metadata-token-ttl-seconds", String(tokenTTLSeconds))], timeout: timeout),
             action: "IMDS token")
         guard response.status == 200, !response.body.isEmpty else {
-            throw AWSError(kind: .credentials, code: "IMDSToken\(response.status)",
-                           message: "instance metadata gave no session token (HTTP \(response.status))",
-                           httpStatus: response.status, action: "IMDS token")
+            throw AWSError(
+                kind: .credentials, code: "IMDSToken\(response.status)",
+                message: "instance metadata gave no session token (HTTP \(response.status))",
+                httpStatus: response.status, action: "IMDS token")
         }
         let value = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         // Renew well before the server forgets it: at 90% of the TTL.
@@ -111,8 +123,9 @@ public actor IMDSClient {
         do {
             return try await transport.send(request)
         } catch {
-            throw AWSError(kind: error == .timeout ? .timeout : .transport, code: error == .timeout ? "Timeout" : "Transport",
-                           message: "instance metadata at \(endpoint.absoluteString): \(error)", action: action)
+            throw AWSError(
+                kind: error == .timeout ? .timeout : .transport, code: error == .timeout ? "Timeout" : "Transport",
+                message: "instance metadata at \(endpoint.absoluteString): \(error)", action: action)
         }
     }
 

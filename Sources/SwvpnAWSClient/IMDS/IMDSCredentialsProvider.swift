@@ -9,7 +9,9 @@ public actor IMDSCredentialsProvider: CredentialsProvider {
     private let now: @Sendable () -> UTCTime
     private var cached: AWSCredentials?
 
-    public init(imds: IMDSClient, refreshMarginSeconds: Int64 = 600, now: @escaping @Sendable () -> UTCTime = SystemClock.now) {
+    public init(
+        imds: IMDSClient, refreshMarginSeconds: Int64 = 600, now: @escaping @Sendable () -> UTCTime = SystemClock.now
+    ) {
         self.imds = imds
         self.refreshMarginSeconds = refreshMarginSeconds
         self.now = now

@@ -20,11 +20,12 @@ actor AWSQueryClient {
     /// Seconds to add to our clock to get the server's.
     private(set) var clockOffsetSeconds: Int64 = 0
 
-    init(service: String, region: String, endpoint: URL, timeout: Duration, retry: RetryPolicy,
-         skewThresholdSeconds: Int64, credentials: any CredentialsProvider, transport: any HTTPTransport,
-         now: @escaping @Sendable () -> UTCTime, sleep: @escaping @Sendable (Duration) async -> Void,
-         random: @escaping @Sendable () -> Double, observe: @escaping @Sendable (EC2CallRecord) -> Void)
-    {
+    init(
+        service: String, region: String, endpoint: URL, timeout: Duration, retry: RetryPolicy,
+        skewThresholdSeconds: Int64, credentials: any CredentialsProvider, transport: any HTTPTransport,
+        now: @escaping @Sendable () -> UTCTime, sleep: @escaping @Sendable (Duration) async -> Void,
+        random: @escaping @Sendable () -> Double, observe: @escaping @Sendable (EC2CallRecord) -> Void
+    ) {
         self.service = service
         self.endpoint = endpoint
         self.timeout = timeout
@@ -50,8 +51,10 @@ actor AWSQueryClient {
             let (result, serverDate) = await attempt(query)
             switch result {
             case .success(let tree):
-                observe(EC2CallRecord(action: query.action, outcome: "OK", attempts: attempts,
-                                      duration: ContinuousClock.now - started))
+                observe(
+                    EC2CallRecord(
+                        action: query.action, outcome: "OK", attempts: attempts,
+                        duration: ContinuousClock.now - started))
                 return tree
             case .failure(let error):
                 if error.mayBeClockSkew, !skewRetried, let serverDate {
@@ -71,8 +74,10 @@ actor AWSQueryClient {
                     await sleep(.milliseconds(ms))
                     continue
                 }
-                observe(EC2CallRecord(action: query.action, outcome: error.code, attempts: attempts,
-                                      duration: ContinuousClock.now - started, error: error))
+                observe(
+                    EC2CallRecord(
+                        action: query.action, outcome: error.code, attempts: attempts,
+                        duration: ContinuousClock.now - started, error: error))
                 throw error
             }
         }
@@ -86,33 +91,49 @@ actor AWSQueryClient {
         } catch {
             // Whatever broke (IMDS unreachable, no role, empty environment), the API itself was not
             // asked: the caller must not read this as "the API is unreachable".
-            return (.failure(AWSError(kind: .credentials, code: error.code, message: "\(error.action): \(error.message)",
-                                      httpStatus: error.httpStatus, action: query.action)), nil)
+            return (
+                .failure(
+                    AWSError(
+                        kind: .credentials, code: error.code, message: "\(error.action): \(error.message)",
+                        httpStatus: error.httpStatus, action: query.action)), nil
+            )
         }
         let body = query.body
         let contentType = [(name: "Content-Type", value: QueryForm.contentType)]
         let signed: SigV4Signature
         do {
-            signed = try signer.sign(method: "POST", host: Self.hostHeader(endpoint), headers: contentType, body: body,
-                                     credentials: creds, at: now().adding(seconds: clockOffsetSeconds))
+            signed = try signer.sign(
+                method: "POST", host: Self.hostHeader(endpoint), headers: contentType, body: body,
+                credentials: creds, at: now().adding(seconds: clockOffsetSeconds))
         } catch {
-            return (.failure(AWSError(kind: .credentials, code: "SigningFailed", message: error.message,
-                                      action: query.action)), nil)
+            return (
+                .failure(
+                    AWSError(
+                        kind: .credentials, code: "SigningFailed", message: error.message,
+                        action: query.action)), nil
+            )
         }
-        let request = HTTPRequest(method: "POST", url: endpoint, headers: contentType + signed.headers,
-                                  body: Data(body), timeout: timeout)
+        let request = HTTPRequest(
+            method: "POST", url: endpoint, headers: contentType + signed.headers,
+            body: Data(body), timeout: timeout)
         let response: HTTPResponse
         do {
             response = try await transport.send(request)
         } catch {
             let timedOut = error == .timeout
-            return (.failure(AWSError(kind: timedOut ? .timeout : .transport, code: timedOut ? "Timeout" : "Transport",
-                                      message: "\(endpoint.absoluteString): \(error)", action: query.action)), nil)
+            return (
+                .failure(
+                    AWSError(
+                        kind: timedOut ? .timeout : .transport, code: timedOut ? "Timeout" : "Transport",
+                        message: "\(endpoint.absoluteString): \(error)", action: query.action)), nil
+            )
         }
         let serverDate = response.header("Date").flatMap { UTCTime(httpDate: $0) }
         do {
-            return (.success(try EC2Response.decode(action: query.action, status: response.status, body: response.body)),
-                    serverDate)
+            return (
+                .success(try EC2Response.decode(action: query.action, status: response.status, body: response.body)),
+                serverDate
+            )
         } catch {
             return (.failure(error), serverDate)
         }

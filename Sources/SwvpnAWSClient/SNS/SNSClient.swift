@@ -8,11 +8,12 @@ public actor SNSClient {
     let api: AWSQueryClient
 
     /// `endpoint` defaults to `https://sns.REGION.amazonaws.com/`.
-    public init(region: String, endpoint: URL? = nil, credentials: any CredentialsProvider,
-                transport: any HTTPTransport = URLSessionTransport(), timeout: Duration = .seconds(5),
-                retry: RetryPolicy = RetryPolicy(),
-                observe: @escaping @Sendable (EC2CallRecord) -> Void = { _ in })
-    {
+    public init(
+        region: String, endpoint: URL? = nil, credentials: any CredentialsProvider,
+        transport: any HTTPTransport = URLSessionTransport(), timeout: Duration = .seconds(5),
+        retry: RetryPolicy = RetryPolicy(),
+        observe: @escaping @Sendable (EC2CallRecord) -> Void = { _ in }
+    ) {
         self.region = region
         let url = endpoint ?? URL(string: "https://sns.\(region).amazonaws.com/")!
         self.endpoint = url
@@ -33,8 +34,10 @@ public actor SNSClient {
     /// accepts (printable ASCII, one line, at most 100 characters).
     @discardableResult
     public func publish(topicArn: String, subject: String?, message: String) async throws(AWSError) -> String {
-        let tree = try await api.perform(.snsPublish(topicArn: topicArn, subject: subject.map(Self.sanitizeSubject),
-                                                     message: message))
+        let tree = try await api.perform(
+            .snsPublish(
+                topicArn: topicArn, subject: subject.map(Self.sanitizeSubject),
+                message: message))
         guard let id = tree.value("PublishResult", "MessageId") else {
             throw EC2Response.malformed("Publish", 200, "no PublishResult/MessageId")
         }

@@ -12,8 +12,9 @@ enum EC2Response {
         guard (200..<300).contains(status) else {
             // A 5xx from a load balancer or proxy often has no XML: classify by status alone.
             let code = status == 503 ? "ServiceUnavailable" : "HTTP\(status)"
-            throw AWSError(kind: AWSError.Kind(code: code, httpStatus: status), code: code,
-                           message: "HTTP \(status) without an EC2 error body", httpStatus: status, action: action)
+            throw AWSError(
+                kind: AWSError.Kind(code: code, httpStatus: status), code: code,
+                message: "HTTP \(status) without an EC2 error body", httpStatus: status, action: action)
         }
         guard let tree else { throw malformed(action, status, "the body is not well-formed XML") }
         guard tree.name == "\(action)Response" else {
@@ -30,8 +31,9 @@ enum EC2Response {
         else { return nil }
         let code = error.value("Code") ?? "Unknown"
         let httpStatus = (200..<300).contains(status) ? 400 : status
-        return AWSError(kind: AWSError.Kind(code: code, httpStatus: httpStatus), code: code,
-                        message: error.value("Message") ?? "", httpStatus: status, action: action)
+        return AWSError(
+            kind: AWSError.Kind(code: code, httpStatus: httpStatus), code: code,
+            message: error.value("Message") ?? "", httpStatus: status, action: action)
     }
 
     static func malformed(_ action: String, _ status: Int, _ why: String) -> AWSError {
@@ -47,8 +49,9 @@ enum EC2Response {
             // IPv6 and prefix-list routes have no destinationCidrBlock: not ours to manage, skipped.
             let routes = item.items("routeSet").compactMap { r -> EC2Route? in
                 guard let cidr = r.value("destinationCidrBlock") else { return nil }
-                return EC2Route(destinationCidr: cidr, instanceId: r.value("instanceId"),
-                                networkInterfaceId: r.value("networkInterfaceId"), state: r.value("state") ?? "active")
+                return EC2Route(
+                    destinationCidr: cidr, instanceId: r.value("instanceId"),
+                    networkInterfaceId: r.value("networkInterfaceId"), state: r.value("state") ?? "active")
             }
             tables.append(EC2RouteTable(id: id, vpcId: item.value("vpcId"), routes: routes))
         }
@@ -61,9 +64,11 @@ enum EC2Response {
             guard let id = item.value("instanceId"), let state = item.value("instanceState", "name") else {
                 throw malformed("DescribeInstanceStatus", 200, "an instance status without instanceId or instanceState")
             }
-            statuses.append(EC2InstanceStatus(instanceId: id, state: state,
-                                              instanceStatus: item.value("instanceStatus", "status"),
-                                              systemStatus: item.value("systemStatus", "status")))
+            statuses.append(
+                EC2InstanceStatus(
+                    instanceId: id, state: state,
+                    instanceStatus: item.value("instanceStatus", "status"),
+                    systemStatus: item.value("systemStatus", "status")))
         }
         return statuses
     }
@@ -81,10 +86,12 @@ enum EC2Response {
                 }.sorted { $0.0 < $1.0 }.map(\.1)
                 let check = item.value("sourceDestCheck").flatMap { $0 == "true" ? true : $0 == "false" ? false : nil }
                 let name = item.items("tagSet").first { $0.value("key") == "Name" }?.value("value")
-                out.append(EC2Instance(instanceId: id, state: state, privateIp: item.value("privateIpAddress"),
-                                       availabilityZone: item.value("placement", "availabilityZone"),
-                                       vpcId: item.value("vpcId"), subnetId: item.value("subnetId"),
-                                       sourceDestCheck: check, networkInterfaceIds: enis, name: name))
+                out.append(
+                    EC2Instance(
+                        instanceId: id, state: state, privateIp: item.value("privateIpAddress"),
+                        availabilityZone: item.value("placement", "availabilityZone"),
+                        vpcId: item.value("vpcId"), subnetId: item.value("subnetId"),
+                        sourceDestCheck: check, networkInterfaceIds: enis, name: name))
             }
         }
         return out

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// A small element tree built with XMLParser, keyed by *local* names: AWS answers errors without a
@@ -49,9 +49,10 @@ struct XMLTree: Sendable, Hashable {
             name.lastIndex(of: ":").map { String(name[name.index(after: $0)...]) } ?? name
         }
 
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                    qualifiedName qName: String?, attributes attributeDict: [String: String] = [:])
-        {
+        func parser(
+            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+            qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
+        ) {
             stack.append(XMLTree(name: Self.localName(elementName), text: "", children: []))
             texts.append("")
         }
@@ -60,9 +61,10 @@ struct XMLTree: Sendable, Hashable {
             if !texts.isEmpty { texts[texts.count - 1] += string }
         }
 
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
-                    qualifiedName qName: String?)
-        {
+        func parser(
+            _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
+            qualifiedName qName: String?
+        ) {
             guard var node = stack.popLast(), let text = texts.popLast() else { return }
             node.text = text.trimmingCharacters(in: .whitespacesAndNewlines)
             if stack.isEmpty { root = node } else { stack[stack.count - 1].children.append(node) }

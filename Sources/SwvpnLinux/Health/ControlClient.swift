@@ -28,10 +28,14 @@ package enum ControlClient {
         defer { _ = close(fd) }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard var address = try? UnixSocketAddress.make(path) else { throw Failure(description: "\(path): path too long") }
+        guard var address = try? UnixSocketAddress.make(path) else {
+            throw Failure(description: "\(path): path too long")
+        }
         let connected = UnixSocketAddress.with(&address) { connect(fd, $0, $1) }
         guard connected == 0 else {
-            let why = errno == ECONNREFUSED || errno == ENOENT ? "not running (\(SystemError.text(for: errno)))" : SystemError.text(for: errno)
+            let why =
+                errno == ECONNREFUSED || errno == ENOENT
+                ? "not running (\(SystemError.text(for: errno)))" : SystemError.text(for: errno)
             throw Failure(description: "\(path): \(why)")
         }
         var data: [UInt8] = []

@@ -19,8 +19,9 @@ extension HealthService {
 
     func startManagement(_ management: HealthSettings.Management) throws(SetupError) {
         if let file = management.passwordFile {
-            guard let text = try? PosixFileSystem().read(file), let line = String(decoding: text, as: UTF8.self)
-                .split(separator: "\n", omittingEmptySubsequences: false).first
+            guard let text = try? PosixFileSystem().read(file),
+                let line = String(decoding: text, as: UTF8.self)
+                    .split(separator: "\n", omittingEmptySubsequences: false).first
             else { throw .monitoring("management: cannot read password file \(file)") }
             managementPassword = String(line.hasSuffix("\r") ? line.dropLast() : line)
         }
@@ -42,8 +43,9 @@ extension HealthService {
         }
         let server = StreamServer(
             name: "management", listenFD: fd, socketPath: path, queue: queue,
-            limits: .init(maxConnections: Self.maxManagementClients, requestSeconds: Self.lineSeconds,
-                          maxInputBytes: Self.maxLineBytes),
+            limits: .init(
+                maxConnections: Self.maxManagementClients, requestSeconds: Self.lineSeconds,
+                maxInputBytes: Self.maxLineBytes),
             logger: logger,
             handler: .init(
                 opened: { [unowned self] c in managementOpened(c, unix: path != nil) },
@@ -114,8 +116,9 @@ extension HealthService {
         let now = Clock.monotonicSeconds()
         for c in managementServer?.connections.values ?? [:].values {
             guard let client = c.context as? ManagementClient, client.session.authenticated,
-                  client.session.bytecountSeconds > 0,
-                  now - client.lastBytecount >= Int64(client.session.bytecountSeconds) else { continue }
+                client.session.bytecountSeconds > 0,
+                now - client.lastBytecount >= Int64(client.session.bytecountSeconds)
+            else { continue }
             client.lastBytecount = now
             c.send(client.session.bytecount(s) + "\r\n")
         }

@@ -31,8 +31,10 @@ package final class HealthService: @unchecked Sendable {
     let exporter: PrometheusExporter
     package private(set) var controlSocketPath: String?
 
-    package init(tunnel: String, settings: HealthSettings, title: String, logger: Logger, logTap: LogTap?,
-                snapshot: @escaping SnapshotProvider, raise: @escaping @Sendable (String) -> Void) {
+    package init(
+        tunnel: String, settings: HealthSettings, title: String, logger: Logger, logTap: LogTap?,
+        snapshot: @escaping SnapshotProvider, raise: @escaping @Sendable (String) -> Void
+    ) {
         self.tunnel = tunnel
         self.settings = settings
         self.title = title
@@ -125,26 +127,31 @@ package final class HealthService: @unchecked Sendable {
         StreamServer(
             name: "control socket", listenFD: fd, socketPath: path, queue: queue,
             limits: .init(maxConnections: 16, requestSeconds: 2, maxInputBytes: 1024), logger: logger,
-            handler: .init(opened: { [snapshot] c in
-                c.send(snapshot().json + "\n")
-                c.finish()
-            }, received: { c in c.input.removeAll() }))
+            handler: .init(
+                opened: { [snapshot] c in
+                    c.send(snapshot().json + "\n")
+                    c.finish()
+                }, received: { c in c.input.removeAll() }))
     }
 
     // MARK: HTTP
 
-    static let httpLimits = StreamServer.Limits(maxConnections: 16, requestSeconds: 2, maxInputBytes: HealthHTTP.maxHeadBytes)
+    static let httpLimits = StreamServer.Limits(
+        maxConnections: 16, requestSeconds: 2, maxInputBytes: HealthHTTP.maxHeadBytes)
 
     private func makeHTTPServer(fd: Int32) -> StreamServer {
-        Self.makeHTTPServer(name: "health-listen", fd: fd, queue: queue, logger: logger) { [unowned self] method, path in
+        Self.makeHTTPServer(name: "health-listen", fd: fd, queue: queue, logger: logger) {
+            [unowned self] method, path in
             HealthHTTP.respond(method: method, path: path, snapshot: snapshot, metrics: exporter.render)
         }
     }
 
     /// A bounded HTTP/1.x server (one request per connection) answering with `respond(method, path)`;
     /// on `queue`. Also swvpn-monitor's `metrics-listen` (see `MetricsListener`).
-    static func makeHTTPServer(name: String, fd: Int32, queue: DispatchQueue, logger: Logger,
-                               respond: @escaping (String, String) -> HealthHTTP.Response) -> StreamServer {
+    static func makeHTTPServer(
+        name: String, fd: Int32, queue: DispatchQueue, logger: Logger,
+        respond: @escaping (String, String) -> HealthHTTP.Response
+    ) -> StreamServer {
         StreamServer(
             name: name, listenFD: fd, queue: queue, limits: httpLimits, logger: logger,
             handler: .init(
@@ -170,7 +177,8 @@ package final class HealthService: @unchecked Sendable {
                     c.finish()
                 },
                 overflowed: { c in
-                    c.send(HealthHTTP.error(431, "request line and headers exceed \(HealthHTTP.maxHeadBytes) bytes").bytes)
+                    c.send(
+                        HealthHTTP.error(431, "request line and headers exceed \(HealthHTTP.maxHeadBytes) bytes").bytes)
                     c.finish()
                 }))
     }

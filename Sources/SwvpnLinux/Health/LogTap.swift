@@ -1,7 +1,7 @@
 import Glibc
 import Logging
-import Synchronization
 import SwvpnHealth
+import Synchronization
 
 /// Keeps the last log lines for the management interface's `log` command and hands each new one
 /// to a listener (real-time `>LOG:`). A swift-log handler feeds it next to the normal sink.
@@ -35,13 +35,14 @@ package final class LogTap: Sendable {
 
         func log(event: LogEvent) {
             // openvpn's flags: F fatal, N non-fatal error, W warning, D debug, I everything else.
-            let flags = switch event.level {
-            case .critical: "F"
-            case .error: "N"
-            case .warning: "W"
-            case .debug, .trace: "D"
-            case .info, .notice: "I"
-            }
+            let flags =
+                switch event.level {
+                case .critical: "F"
+                case .error: "N"
+                case .warning: "W"
+                case .debug, .trace: "D"
+                case .info, .notice: "I"
+                }
             tap.append(ManagementLogEntry(unixTime: Int64(time(nil)), flags: flags, message: "\(event.message)"))
         }
     }

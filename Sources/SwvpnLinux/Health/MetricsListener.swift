@@ -1,7 +1,7 @@
 import Dispatch
 import Logging
-import Synchronization
 import SwvpnHealth
+import Synchronization
 
 /// `GET /metrics` for a process that renders its own Prometheus text (swvpn-monitor's
 /// `metrics-listen`): the same bounded server and limits as swvpnd's `health-listen` (16
@@ -15,7 +15,8 @@ package final class MetricsListener: @unchecked Sendable {  // `server` is used 
     /// Binds `host:port` (a numeric address, or `localhost`); `name` prefixes the log lines.
     package init(name: String, host: String, port: UInt16, logger: Logger) throws(SystemError) {
         let fd = try StreamServer.listenTCP(host: host, port: port)
-        server = HealthService.makeHTTPServer(name: name, fd: fd, queue: queue, logger: logger) { [unowned self] method, path in
+        server = HealthService.makeHTTPServer(name: name, fd: fd, queue: queue, logger: logger) {
+            [unowned self] method, path in
             guard method == "GET" || method == "HEAD" else {
                 var r = HealthHTTP.error(405, "only GET and HEAD are served")
                 r.extraHeaders = ["Allow: GET, HEAD"]
@@ -23,7 +24,8 @@ package final class MetricsListener: @unchecked Sendable {  // `server` is used 
             }
             guard path == "/metrics" else { return HealthHTTP.error(404, "not found (try /metrics)") }
             let body = self.text.withLock { $0 }
-            var r = body.isEmpty
+            var r =
+                body.isEmpty
                 ? HealthHTTP.error(503, "no metrics yet")
                 : HealthHTTP.Response(status: 200, contentType: HealthHTTP.metricsType, body: body)
             r.headOnly = method == "HEAD"

@@ -85,8 +85,10 @@ final class StreamServer: @unchecked Sendable {
     /// Unlinked on stop (unix sockets).
     private let socketPath: String?
 
-    init(name: String, listenFD: Int32, socketPath: String? = nil, queue: DispatchQueue, limits: Limits,
-         logger: Logger, handler: Handler) {
+    init(
+        name: String, listenFD: Int32, socketPath: String? = nil, queue: DispatchQueue, limits: Limits,
+        logger: Logger, handler: Handler
+    ) {
         self.name = name
         self.listenFD = listenFD
         self.socketPath = socketPath
@@ -181,7 +183,8 @@ final class StreamServer: @unchecked Sendable {
         guard n > 0, !c.closeAfterFlush else { return }  // answered: the rest is ignored
         c.input += buffer[0..<n]
         if c.input.count > limits.maxInputBytes {
-            logger.notice("\(name): \(c.peer): more than \(limits.maxInputBytes) bytes without a complete request, closing")
+            logger.notice(
+                "\(name): \(c.peer): more than \(limits.maxInputBytes) bytes without a complete request, closing")
             handler.overflowed(c)
             if !c.closed && !c.closeAfterFlush { drop(c) }
             return
@@ -192,7 +195,9 @@ final class StreamServer: @unchecked Sendable {
     fileprivate func flush(_ c: Connection) {
         guard !c.closed else { return }
         while !c.output.isEmpty {
-            let n = c.output.withUnsafeBytes { Glibc.send(c.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            let n = c.output.withUnsafeBytes {
+                Glibc.send(c.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
             if n > 0 {
                 c.output.removeFirst(n)
                 continue
@@ -252,7 +257,8 @@ final class StreamServer: @unchecked Sendable {
 
     /// A unix stream socket at `path` (a stale one is replaced), with `mode`.
     static func listenUnix(path: String, mode: mode_t) throws(SystemError) -> Int32 {
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = Glibc.socket(
+            AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError(errno: errno, syscall: "socket(AF_UNIX)") }
         var address: sockaddr_un
         do throws(SystemError) {

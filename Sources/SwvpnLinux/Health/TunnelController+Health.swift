@@ -31,20 +31,23 @@ extension TunnelController {
             tunnel: name, settings: config.health, title: Self.managementTitle, logger: logger, logTap: logTap,
             snapshot: { [unowned self] in queue.sync { healthSnapshot() } },
             raise: { name in
-                let signal: Int32 = switch name {
-                case "SIGHUP": SIGHUP
-                case "SIGUSR1": SIGUSR1
-                case "SIGUSR2": SIGUSR2
-                case "SIGINT": SIGINT
-                default: SIGTERM
-                }
+                let signal: Int32 =
+                    switch name {
+                    case "SIGHUP": SIGHUP
+                    case "SIGUSR1": SIGUSR1
+                    case "SIGUSR2": SIGUSR2
+                    case "SIGINT": SIGINT
+                    default: SIGTERM
+                    }
                 kill(getpid(), signal)
             })
         try service.open(initial: healthSnapshot(), hasRoutes: !config.routes.isEmpty || !config.routesIPv6.isEmpty)
         health.service = service
     }
 
-    static var managementTitle: String { "swvpnd \(swvpndVersion) x86_64-pc-linux-gnu [static-key, openvpn 2.6 compatible]" }
+    static var managementTitle: String {
+        "swvpnd \(swvpndVersion) x86_64-pc-linux-gnu [static-key, openvpn 2.6 compatible]"
+    }
 
     /// Called at the end of every set-up (start, SIGHUP): the probe follows the current config, and
     /// the new data plane's intercept claims its echo replies before the TUN write.
@@ -54,12 +57,14 @@ extension TunnelController {
             return
         }
         guard let ifconfig = config.ifconfig, !config.ifconfigHasNetmask else {
-            logger.warning("health-probe needs 'dev tun' and 'ifconfig local remote' (net30 or p2p topology): probe off")
+            logger.warning(
+                "health-probe needs 'dev tun' and 'ifconfig local remote' (net30 or p2p topology): probe off")
             (health.tracker, health.probe) = (nil, nil)
             return
         }
-        let probe = ICMPProbe(source: ifconfig.local.value, destination: ifconfig.remoteOrNetmask.value,
-                              identifier: UInt16(truncatingIfNeeded: getpid()))
+        let probe = ICMPProbe(
+            source: ifconfig.local.value, destination: ifconfig.remoteOrNetmask.value,
+            identifier: UInt16(truncatingIfNeeded: getpid()))
         if health.tracker?.intervalSeconds != seconds { health.tracker = ProbeTracker(intervalSeconds: seconds) }
         // Non-matching packets cost one length compare and return: no allocation, no reference
         // counting (the closure's captures are fixed). A reply is posted to the control queue.
@@ -81,15 +86,17 @@ extension TunnelController {
             health.tracker?.reset()
         }
         guard let tunnel, var tracker = health.tracker, let probe = health.probe,
-              tunnel.dataPlane.peer.current != nil else { return }
+            tunnel.dataPlane.peer.current != nil
+        else { return }
         let now = Clock.monotonicNanoseconds()
         guard tracker.isDue(now: now) else { return }
         let sequence = tracker.send(now: now)
         health.tracker = tracker
-        tunnel.dataPlane.sendControl(.innerPacket(write: { room in
-            guard room.count >= ICMPProbe.packetLength, let base = room.baseAddress else { return 0 }
-            return probe.writeRequest(sequence: sequence, sentNanoseconds: now, into: base)
-        }))
+        tunnel.dataPlane.sendControl(
+            .innerPacket(write: { room in
+                guard room.count >= ICMPProbe.packetLength, let base = room.baseAddress else { return 0 }
+                return probe.writeRequest(sequence: sequence, sentNanoseconds: now, into: base)
+            }))
     }
 
     /// The tunnel as it is now. Runs on the control queue; reads the session's state, atomics and
@@ -128,7 +135,8 @@ extension TunnelController {
         s.lastSentSeconds = sent == 0 ? nil : max(0, now - sent)
         s.device = tunnel.interface.device.name
         let installed = tunnel.interface.installedRoutes.map { "\($0.destination.ipString)/\($0.prefixLength)" }
-        let wanted = config.routes.map { "\($0.network)/\($0.prefixLength)" }
+        let wanted =
+            config.routes.map { "\($0.network)/\($0.prefixLength)" }
             + config.routesIPv6.map { "\($0.network)/\($0.prefixLength)" }
         s.routesInstalled = installed
         // The session says whether the routes are complete; the interface says which are in.
@@ -142,7 +150,9 @@ extension TunnelController {
         s.traffic.linkReadPackets = c.linkReadPackets.load(ordering: .relaxed)
         s.traffic.linkWritePackets = c.linkWritePackets.load(ordering: .relaxed)
         let drops = c.snapshot().drops
-        s.drops = PacketDrop.allCases.map { TunnelSnapshot.Count(String($0.description.lowercased().map { $0 == " " ? "_" : $0 }), drops[$0]) }
+        s.drops = PacketDrop.allCases.map {
+            TunnelSnapshot.Count(String($0.description.lowercased().map { $0 == " " ? "_" : $0 }), drops[$0])
+        }
         return s
     }
 

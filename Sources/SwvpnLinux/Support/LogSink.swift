@@ -96,7 +96,9 @@ package final class LogSink: Sendable {
                     }
                 } else {
                     if s.suppressed > 0 {
-                        Self.writeAll(s.fd, "[\(s.suppressed) variation(s) on previous \(limit) message(s) suppressed by --mute]\n")
+                        Self.writeAll(
+                            s.fd,
+                            "[\(s.suppressed) variation(s) on previous \(limit) message(s) suppressed by --mute]\n")
                     }
                     s.lastCategory = category
                     s.repeats = 1

@@ -44,7 +44,9 @@ package final class PIDFile: Sendable {
         // there can only be ours or root's, and truncating through our descriptor touches only ours.
         if unlink(path) == 0 { return .removed }
         let unlinkErrno = errno
-        guard ftruncate(fd, 0) == 0 else { return .failed(SystemError(errno: errno, syscall: "unlink/truncate \(path)")) }
+        guard ftruncate(fd, 0) == 0 else {
+            return .failed(SystemError(errno: errno, syscall: "unlink/truncate \(path)"))
+        }
         return .emptied(unlinkErrno: unlinkErrno)
     }
 }

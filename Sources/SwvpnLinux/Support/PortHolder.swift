@@ -13,7 +13,8 @@ package enum PortHolder {
                 let fields = line.split(separator: " ")
                 // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
                 guard fields.count > 9, let colon = fields[1].lastIndex(of: ":"),
-                      UInt16(fields[1][fields[1].index(after: colon)...], radix: 16) == port else { continue }
+                    UInt16(fields[1][fields[1].index(after: colon)...], radix: 16) == port
+                else { continue }
                 if stream && fields[3] != "0A" { continue }  // TCP: only the listener
                 inodes.insert(String(fields[9]))
             }
@@ -21,7 +22,9 @@ package enum PortHolder {
         guard !inodes.isEmpty, let proc = opendir("/proc") else { return nil }
         defer { closedir(proc) }
         while let entry = readdir(proc) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             guard let pid = Int32(name), pid != getpid(), holds(pid: name, inodes: inodes) else { continue }
             let command = readText("/proc/\(name)/comm").map { $0.split(separator: "\n").first.map(String.init) ?? "" }
             return "pid \(pid)" + (command.map { " (\($0))" } ?? "")
@@ -34,7 +37,9 @@ package enum PortHolder {
         defer { closedir(dir) }
         var target = [CChar](repeating: 0, count: 64)
         while let entry = readdir(dir) {
-            let fd = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let fd = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             let n = readlink("/proc/\(pid)/fd/\(fd)", &target, target.count - 1)
             guard n > 9 else { continue }
             let link = String(decoding: target[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -60,7 +60,9 @@ extension PosixFileSystem {
     /// Replaces `path` with `contents` so readers never see half a file: a temporary file in the same
     /// directory (created with `mode`), optionally fsynced, renamed over the target, and the directory
     /// fsynced. Used for keys (0600, synced), status and pid files.
-    package static func replace(_ path: String, with contents: String, mode: mode_t, sync: Bool = false) throws(SystemError) {
+    package static func replace(_ path: String, with contents: String, mode: mode_t, sync: Bool = false)
+        throws(SystemError)
+    {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         var template = Array((directory + "/.swvpnd-XXXXXX").utf8CString)
@@ -77,7 +79,9 @@ extension PosixFileSystem {
             failure = SystemError(errno: errno, syscall: "fsync \(tmp)")
         }
         close(fd)
-        if failure == nil && rename(tmp, path) != 0 { failure = SystemError(errno: errno, syscall: "rename to \(path)") }
+        if failure == nil && rename(tmp, path) != 0 {
+            failure = SystemError(errno: errno, syscall: "rename to \(path)")
+        }
         if let failure {
             unlink(tmp)
             throw failure

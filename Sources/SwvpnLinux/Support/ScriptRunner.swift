@@ -28,8 +28,10 @@ package enum ScriptRunner {
         }
     }
 
-    package static func run(_ command: String, arguments: [String], environment: [String],
-                           timeout: Int64 = defaultTimeout) -> Outcome {
+    package static func run(
+        _ command: String, arguments: [String], environment: [String],
+        timeout: Int64 = defaultTimeout
+    ) -> Outcome {
         let words: [String]
         do throws(ConfigError) {
             words = try ConfigLexer.splitCommand(command, location: ConfigLocation(source: "command", line: nil))
@@ -40,8 +42,8 @@ package enum ScriptRunner {
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = environment.map { strdup($0) } + [nil]
         defer {
-            cArgs.forEach { free($0) }
-            cEnv.forEach { free($0) }
+            for arg in cArgs { free(arg) }
+            for variable in cEnv { free(variable) }
         }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -53,7 +55,8 @@ package enum ScriptRunner {
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, argv[0], nil, &attributes, cArgs, cEnv)
         guard rc == 0 else { return .notStarted("\(argv[0]): \(SystemError.text(for: rc))") }

@@ -19,7 +19,8 @@ final class ReplayPersistFile {
             throw .replayPersist(path: path, reason: SystemError(errno: errno, syscall: "open").message)
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let reason = errno == EWOULDBLOCK ? "in use by another process" : SystemError(errno: errno, syscall: "flock").message
+            let reason =
+                errno == EWOULDBLOCK ? "in use by another process" : SystemError(errno: errno, syscall: "flock").message
             close(fd)
             throw .replayPersist(path: path, reason: reason)
         }

@@ -115,7 +115,8 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
             let available = streamEnd - streamStart
             switch reader.next(in: staged, limit: limit) {
             case .record(let length, let consumed):
-                batch.buffer(at: n).baseAddress!.copyMemory(from: stream + streamStart + consumed - length, byteCount: length)
+                batch.buffer(at: n).baseAddress!.copyMemory(
+                    from: stream + streamStart + consumed - length, byteCount: length)
                 batch.setPacket(at: n, offset: 0, length: length)
                 batch.setAddress(peer, at: n)
                 streamStart += consumed
@@ -177,7 +178,8 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
                     continue
                 }
                 let slot = batch.buffer(at: i)
-                let record = TCPFraming.writeLengthPrefix(slot, offset: batch.offset(at: i), length: batch.length(at: i))
+                let record = TCPFraming.writeLengthPrefix(
+                    slot, offset: batch.offset(at: i), length: batch.length(at: i))
                 iovecs[records] = iovec(iov_base: slot.baseAddress! + record.offset, iov_len: record.length)
                 records += 1
             }

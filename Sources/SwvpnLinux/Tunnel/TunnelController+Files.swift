@@ -12,7 +12,10 @@ extension TunnelController {
             replayPersist = nil
             return
         }
-        if replayPersist?.path != path { replayPersist = nil; replayPersist = try ReplayPersistFile(path: path) }
+        if replayPersist?.path != path {
+            replayPersist = nil
+            replayPersist = try ReplayPersistFile(path: path)
+        }
         if let mark = replayPersist?.stored {
             opener.presetReplay(time: mark.time, id: mark.id)
             logger.info("replay-persist \(path): starting above time \(mark.time) id \(mark.id)")
@@ -28,15 +31,20 @@ extension TunnelController {
     func statisticsLines() -> [String] {
         let c = tunnel?.dataPlane.counters.snapshot()
         let counters = StatusFormat.Counters(
-            tunReadBytes: c?.tunReadBytes ?? 0, tunWriteBytes: c?.tunWriteBytes ?? 0, linkReadBytes: c?.linkReadBytes ?? 0,
+            tunReadBytes: c?.tunReadBytes ?? 0, tunWriteBytes: c?.tunWriteBytes ?? 0,
+            linkReadBytes: c?.linkReadBytes ?? 0,
             linkWriteBytes: c?.linkWriteBytes ?? 0, authReadBytes: c?.authReadBytes ?? 0)
-        return StatusFormat.statisticsLines(counters, updated: LogSink.timestamp(),
-                                            compressionFraming: config.compression != .none)
+        return StatusFormat.statisticsLines(
+            counters, updated: LogSink.timestamp(),
+            compressionFraming: config.compression != .none)
     }
 
     /// Opened before any privilege drop and kept across SIGHUP (a new path after a drop may fail: warned once).
     func openStatusFile(_ config: TunnelConfig) {
-        guard let path = config.status?.path else { statusFile = nil; return }
+        guard let path = config.status?.path else {
+            statusFile = nil
+            return
+        }
         guard statusFile?.path != path else { return }
         statusFile = nil
         do throws(SystemError) {
@@ -72,7 +80,8 @@ extension TunnelController {
         case .emptied(let unlinkErrno):
             let why = SystemError.text(for: unlinkErrno)
             logger.notice(
-                "pid file \(pidFile.path) emptied, not removed: its directory is not writable after the privilege drop (\(why))")
+                "pid file \(pidFile.path) emptied, not removed: its directory is not writable after the privilege drop (\(why))"
+            )
         case .failed(let error):
             logger.warning("cannot remove pid file \(pidFile.path): \(error)")
         }

@@ -31,28 +31,38 @@ extension TunnelController {
         let remote = resolveRemote(config)
         let family: UnderlayFamily = remote.map { $0.family == .inet ? .ipv4 : .ipv6 } ?? .unknown
         let settings = config.packetPathSettings(underlay: family)
-        let (link, tcp) = try config.transport.isTCP
-            ? openTCPLink(config, remote: remote, settings: settings) : (openUDPLink(config, remote: remote, settings: settings), nil)
-        let interface = try TunnelInterface(config: config, logger: logger, virtioHeader: wantsOffload(config, settings))
-        let offload = Offload(tunVirtioHeader: interface.virtioHeader, segmentation: interface.virtioHeader,
-                              receiveCoalescing: (link as? UDPLink)?.receiveCoalescing ?? false)
+        let (link, tcp) =
+            try config.transport.isTCP
+            ? openTCPLink(config, remote: remote, settings: settings)
+            : (openUDPLink(config, remote: remote, settings: settings), nil)
+        let interface = try TunnelInterface(
+            config: config, logger: logger, virtioHeader: wantsOffload(config, settings))
+        let offload = Offload(
+            tunVirtioHeader: interface.virtioHeader, segmentation: interface.virtioHeader,
+            receiveCoalescing: (link as? UDPLink)?.receiveCoalescing ?? false)
         if offload != .none {
-            logger.info("offloads: TUN TSO \(offload.tunVirtioHeader ? "on" : "off"), UDP GSO \(offload.segmentation ? "on" : "off"), UDP GRO \(offload.receiveCoalescing ? "on" : "off")")
+            logger.info(
+                "offloads: TUN TSO \(offload.tunVirtioHeader ? "on" : "off"), UDP GSO \(offload.segmentation ? "on" : "off"), UDP GRO \(offload.receiveCoalescing ? "on" : "off")"
+            )
         }
 
         let peer = PeerAddress(tcp == nil ? remote : nil)  // TCP: known once connected
         let dataPlane = DataPlane(
             tun: interface.device, link: link,
-            outbound: OutboundPath(settings: settings, sealer: sealer, fragmentSequenceSeed: UInt8.random(in: 0...255),
-                                   compressor: config.compressesPayloads ? CompressionBuffer(capacity: settings.maxTunnelPacket) : nil,
-                                   compressionAlgorithm: config.compressionAlgorithm ?? .lzo),
-            inbound: InboundPath(settings: settings, opener: opener,
-                                 decompressor: config.decompressesPayloads ? DecompressionBuffer(capacity: settings.maxTunnelPacket) : nil),
+            outbound: OutboundPath(
+                settings: settings, sealer: sealer, fragmentSequenceSeed: UInt8.random(in: 0...255),
+                compressor: config.compressesPayloads ? CompressionBuffer(capacity: settings.maxTunnelPacket) : nil,
+                compressionAlgorithm: config.compressionAlgorithm ?? .lzo),
+            inbound: InboundPath(
+                settings: settings, opener: opener,
+                decompressor: config.decompressesPayloads
+                    ? DecompressionBuffer(capacity: settings.maxTunnelPacket) : nil),
             // TCP filters the peer's IP when accepting (PROTOCOL.md §9.5); its packets all come from the connection.
             peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float, offload: offload,
             events: { [unowned self] event in self.dataPlaneEvents(event) })
-        let tunnel = Tunnel(interface: interface, link: link, dataPlane: dataPlane, occ: config.occOptions,
-                            configuredRemote: remote, tcp: tcp)
+        let tunnel = Tunnel(
+            interface: interface, link: link, dataPlane: dataPlane, occ: config.occOptions,
+            configuredRemote: remote, tcp: tcp)
         if tcp != nil && config.explicitExitNotify != nil {
             logger.notice("NOTE: --explicit-exit-notify ignored for --proto tcp")
         }
@@ -64,7 +74,8 @@ extension TunnelController {
         if let path = config.writePIDPath { writePIDFile(path) }
         let direction = config.keyDirection.occValue.map { "key-direction \($0)" } ?? "bidirectional key"
         let peerText = remote.map { "to \($0)" } ?? "listening"
-        logger.notice("Data Channel: cipher '\(config.cipher)', auth '\(config.digest)', \(direction), link \(peerText)")
+        logger.notice(
+            "Data Channel: cipher '\(config.cipher)', auth '\(config.digest)', \(direction), link \(peerText)")
         configureProbe()
     }
 
@@ -82,8 +93,9 @@ extension TunnelController {
         do throws(CryptoError) {
             if !config.providers.isEmpty { try CryptoProviders.load(config.providers) }
             if !config.cipher.isNone {
-                try CryptoProviders.ensureAvailable(cipherName: config.cipher.name,
-                                                    needsLegacyProvider: config.cipher.needsLegacyProvider)
+                try CryptoProviders.ensureAvailable(
+                    cipherName: config.cipher.name,
+                    needsLegacyProvider: config.cipher.needsLegacyProvider)
             }
         } catch {
             throw .cryptoProvider(error)
@@ -94,7 +106,9 @@ extension TunnelController {
             throw .key(error)
         }
         if config.cipher.needsLegacyProvider && !config.providers.contains("legacy") {
-            logger.notice("\(config.cipher) needs OpenSSL's legacy provider: loaded it (openvpn 2.6 needs 'providers legacy default' for this)")
+            logger.notice(
+                "\(config.cipher) needs OpenSSL's legacy provider: loaded it (openvpn 2.6 needs 'providers legacy default' for this)"
+            )
         }
     }
 
@@ -110,8 +124,9 @@ extension TunnelController {
             case .any: nil
             }
         do throws(ResolutionError) {
-            let addresses = try NameResolution.resolve(host: remote.host, port: remote.port, family: family,
-                                                       stream: config.transport.isTCP)
+            let addresses = try NameResolution.resolve(
+                host: remote.host, port: remote.port, family: family,
+                stream: config.transport.isTCP)
             return addresses.first
         } catch {
             logger.error("RESOLVE: \(error); will retry on restart")
@@ -125,7 +140,9 @@ extension TunnelController {
         var family: SocketAddress.Family = remote?.family ?? (config.addressFamily == .ipv6 ? .inet6 : .inet)
         var bindAddress = SocketAddress.any(family, port: config.bind ? config.localPort : 0)
         if let local = config.localHost {
-            guard let resolved = try? NameResolution.resolve(host: local, port: config.localPort, family: remote?.family).first
+            guard
+                let resolved = try? NameResolution.resolve(host: local, port: config.localPort, family: remote?.family)
+                    .first
             else { throw .localUnresolved(source: config.sourceName, host: local) }
             bindAddress = resolved
             family = resolved.family
@@ -161,7 +178,8 @@ extension TunnelController {
         let complete = tunnel.interface.installRoutes(config: config, remote: tunnel.configuredRemote)
         if !forwardingChecked, !config.routes.isEmpty, let forwarding = try? IPForwarding.isEnabled(), !forwarding {
             forwardingChecked = true
-            logger.warning("""
+            logger.warning(
+                """
                 net.ipv4.ip_forward is 0: this host will not forward traffic between the VPC and the tunnel \
                 (install the sysctl drop-in 60-swvpnd-forwarding.conf or run sysctl -w net.ipv4.ip_forward=1)
                 """)
@@ -176,7 +194,8 @@ extension TunnelController {
         tunnel.dataPlane.stop()
         saveReplayMark()
         if config.downPre {
-            try? runScript(config.downCommand, kind: "down", config: config, interface: tunnel.interface, signal: signal)
+            try? runScript(
+                config.downCommand, kind: "down", config: config, interface: tunnel.interface, signal: signal)
         }
         tunnel.interface.removeRoutes()
         let name = tunnel.interface.device.name
@@ -191,7 +210,9 @@ extension TunnelController {
         guard let user = config.user ?? (config.group != nil ? "root" : nil) else { return }
         do throws(PrivilegeDrop.Failure) {
             try PrivilegeDrop.drop(toUser: user, group: config.group, keepNetAdmin: true)
-            logger.notice("dropped privileges to user '\(user)'\(config.group.map { " group '\($0)'" } ?? ""), keeping CAP_NET_ADMIN")
+            logger.notice(
+                "dropped privileges to user '\(user)'\(config.group.map { " group '\($0)'" } ?? ""), keeping CAP_NET_ADMIN"
+            )
         } catch {
             throw .privileges(error)
         }

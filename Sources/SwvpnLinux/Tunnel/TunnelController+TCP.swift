@@ -50,7 +50,10 @@ extension TunnelController {
         let family: SocketAddress.Family = remote?.family ?? (config.addressFamily == .ipv6 ? .inet6 : .inet)
         var address = SocketAddress.any(family, port: config.localPort)
         if let local = config.localHost {
-            guard let resolved = try? NameResolution.resolve(host: local, port: config.localPort, family: remote?.family, stream: true).first
+            guard
+                let resolved = try? NameResolution.resolve(
+                    host: local, port: config.localPort, family: remote?.family, stream: true
+                ).first
             else { throw .localUnresolved(source: config.sourceName, host: local) }
             address = resolved
         }
@@ -97,7 +100,8 @@ extension TunnelController {
             }
             // With `remote`, only that IP may connect; its source port is ephemeral (PROTOCOL.md §9.5).
             if let expected = tunnel.configuredRemote, expected.addressBytes != peer.addressBytes {
-                logger.warning("TCP NOTE: Rejected connection attempt from \(Self.openVPNAddress(peer)) due to --remote setting")
+                logger.warning(
+                    "TCP NOTE: Rejected connection attempt from \(Self.openVPNAddress(peer)) due to --remote setting")
                 continue  // dropping `socket` closes it
             }
             tcpConnected(tunnel, tcp, socket: socket, peer: peer)
@@ -115,8 +119,10 @@ extension TunnelController {
         }
         var local: SocketAddress?
         if let host = config.localHost {
-            local = try? NameResolution.resolve(host: host, port: config.bind ? config.localPort : 0,
-                                                family: remote.family, stream: true).first
+            local = try? NameResolution.resolve(
+                host: host, port: config.bind ? config.localPort : 0,
+                family: remote.family, stream: true
+            ).first
         }
         tcp.attempt += 1
         let attempt = tcp.attempt
@@ -132,7 +138,9 @@ extension TunnelController {
         // Writable means connected or failed (also at once, when loopback connects immediately).
         tcp.pending = socket
         let source = DispatchSource.makeWriteSource(fileDescriptor: socket.fd, queue: queue)
-        source.setEventHandler { [unowned self] in self.finishConnectTCP(tcp, attempt: attempt, remote: remote, timedOut: false) }
+        source.setEventHandler { [unowned self] in
+            self.finishConnectTCP(tcp, attempt: attempt, remote: remote, timedOut: false)
+        }
         tcp.connectSource = source
         source.resume()
         queue.asyncAfter(deadline: .now() + .seconds(Self.tcpConnectTimeoutSeconds)) { [weak self] in

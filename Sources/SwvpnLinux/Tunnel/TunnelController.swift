@@ -54,8 +54,10 @@ package final class TunnelController: @unchecked Sendable {
         /// `proto tcp-server`/`tcp-client` only.
         let tcp: TCPState?
 
-        init(interface: TunnelInterface, link: any TunnelLink, dataPlane: DataPlane, occ: OCCOptions,
-             configuredRemote: SocketAddress?, tcp: TCPState?) {
+        init(
+            interface: TunnelInterface, link: any TunnelLink, dataPlane: DataPlane, occ: OCCOptions,
+            configuredRemote: SocketAddress?, tcp: TCPState?
+        ) {
             self.interface = interface
             self.link = link
             self.dataPlane = dataPlane
@@ -65,8 +67,10 @@ package final class TunnelController: @unchecked Sendable {
         }
     }
 
-    package init(config: TunnelConfig, key: StaticKey, logger: Logger, notifier: SystemdNotifier?,
-                reload: @escaping Reloader) {
+    package init(
+        config: TunnelConfig, key: StaticKey, logger: Logger, notifier: SystemdNotifier?,
+        reload: @escaping Reloader
+    ) {
         self.config = config
         self.key = key
         self.logger = logger
@@ -118,7 +122,10 @@ package final class TunnelController: @unchecked Sendable {
 
     /// Runs `block` on the control queue after `seconds` (held back until set-up is over).
     func after(seconds: Int64, _ block: @escaping @Sendable () -> Void) {
-        guard dispatching else { deferred.append((seconds, block)); return }
+        guard dispatching else {
+            deferred.append((seconds, block))
+            return
+        }
         queue.asyncAfter(deadline: .now() + .seconds(Int(seconds)), execute: block)
     }
 
@@ -168,7 +175,10 @@ package final class TunnelController: @unchecked Sendable {
             control.reconfigure(.init(config: config, notify: notifier != nil))
             if trySetUp() { startTunnel() }
         case .retrySetUp(let seconds):
-            guard dispatching else { setUpRetry = seconds; return }
+            guard dispatching else {
+                setUpRetry = seconds
+                return
+            }
             after(seconds: seconds) { [self] in if trySetUp() { startTunnel() } }
         case .saveReplayMark: saveReplayMark()
         case .writeStatusFile: writeStatusFile()
@@ -246,12 +256,17 @@ package final class TunnelController: @unchecked Sendable {
         guard let dp = tunnel?.dataPlane else { return }
         dp.heartbeat()
         let c = dp.counters.snapshot()
-        feed(.tick(Tick(
-            now: Clock.monotonicSeconds(), lastSent: dp.lastSent.load(ordering: .relaxed),
-            lastReceived: dp.lastReceived.load(ordering: .relaxed), txHeartbeat: dp.txHeartbeat.load(ordering: .relaxed),
-            rxHeartbeat: dp.rxHeartbeat.load(ordering: .relaxed), peer: dp.peer.current?.description,
-            tunWriteBytes: c.tunWriteBytes, tunReadBytes: c.tunReadBytes,
-            drops: PacketDrop.allCases.map { DropTally(label: $0.description, count: c.drops[$0], isReplay: $0 == .replayed) })))
+        feed(
+            .tick(
+                Tick(
+                    now: Clock.monotonicSeconds(), lastSent: dp.lastSent.load(ordering: .relaxed),
+                    lastReceived: dp.lastReceived.load(ordering: .relaxed),
+                    txHeartbeat: dp.txHeartbeat.load(ordering: .relaxed),
+                    rxHeartbeat: dp.rxHeartbeat.load(ordering: .relaxed), peer: dp.peer.current?.description,
+                    tunWriteBytes: c.tunWriteBytes, tunReadBytes: c.tunReadBytes,
+                    drops: PacketDrop.allCases.map {
+                        DropTally(label: $0.description, count: c.drops[$0], isReplay: $0 == .replayed)
+                    })))
         healthTick()
     }
 

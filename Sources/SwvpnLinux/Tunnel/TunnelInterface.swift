@@ -25,8 +25,9 @@ package final class TunnelInterface {
             netlink = try Netlink()
             var options: TUNDevice.Options = wantVirtioHeader ? [.virtioHeader] : []
             if config.deviceType == .tap { options.insert(.tap) }
-            device = try TUNDevice(name: config.device == "tun" || config.device == "tap" ? nil : config.device,
-                                   options: options)
+            device = try TUNDevice(
+                name: config.device == "tun" || config.device == "tap" ? nil : config.device,
+                options: options)
             if let lladdr = config.compat.lladdr { try device.setHardwareAddress(lladdr) }
         } catch {
             throw .tunOpen(device: config.device, error)
@@ -53,7 +54,9 @@ package final class TunnelInterface {
                 } else {
                     let peer = SocketAddress(ipv4: ifconfig.remoteOrNetmask.value, port: 0)
                     try netlink.addAddress(ifindex: device.ifindex, local: local, peer: peer, prefixLength: 32)
-                    logger.notice("\(device.name): address \(ifconfig.local) peer \(ifconfig.remoteOrNetmask), mtu \(config.tunMTU)")
+                    logger.notice(
+                        "\(device.name): address \(ifconfig.local) peer \(ifconfig.remoteOrNetmask), mtu \(config.tunMTU)"
+                    )
                 }
             }
             if let v6 = config.ifconfigIPv6, let address = SocketAddress(ip: v6.address) {
@@ -74,7 +77,12 @@ package final class TunnelInterface {
             let gateway: SocketAddress?
             switch route.gateway {
             case .address(let ip): gateway = SocketAddress(ipv4: ip.value, port: 0)
-            case .remoteHost: gateway = remote.map { var g = $0; g.port = 0; return g }
+            case .remoteHost:
+                gateway = remote.map {
+                    var g = $0
+                    g.port = 0
+                    return g
+                }
             case .netGateway: gateway = defaultGateway()
             }
             let kernelRoute = KernelRoute(
@@ -106,7 +114,9 @@ package final class TunnelInterface {
             logger.notice("route added: \(route)")
             return true
         } catch {
-            let hint = error.errno == EEXIST ? " (a route to this network already exists: another tunnel or a stale route?)" : ""
+            let hint =
+                error.errno == EEXIST
+                ? " (a route to this network already exists: another tunnel or a stale route?)" : ""
             logger.error("\(location): cannot add \(error)\(hint)")
             return false
         }

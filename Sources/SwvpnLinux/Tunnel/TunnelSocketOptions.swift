@@ -14,18 +14,23 @@ enum TunnelSocketOptions {
         }
         if let device = compat.bindDevice {
             _ = try syscallNoWait("setsockopt(SO_BINDTODEVICE, \(device))") {
-                device.withCString { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(strlen($0))) } < 0 ? -Int(errno) : 0
+                device.withCString { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(strlen($0))) } < 0
+                    ? -Int(errno) : 0
             }
         }
         if let mode = compat.mtuDiscovery {
             // The IPv6 values are the same numbers as the IPv4 ones.
-            let value: Int32 = switch mode {
-            case .no: IP_PMTUDISC_DONT
-            case .maybe: IP_PMTUDISC_WANT
-            case .yes: IP_PMTUDISC_DO
+            let value: Int32 =
+                switch mode {
+                case .no: IP_PMTUDISC_DONT
+                case .maybe: IP_PMTUDISC_WANT
+                case .yes: IP_PMTUDISC_DO
+                }
+            let (level, name) =
+                family == .inet6 ? (Int32(IPPROTO_IPV6), IPV6_MTU_DISCOVER) : (Int32(IPPROTO_IP), IP_MTU_DISCOVER)
+            _ = try syscallNoWait("setsockopt(MTU_DISCOVER, \(mode.rawValue))") {
+                Int(swvpn_setsockopt_int(fd, level, name, value))
             }
-            let (level, name) = family == .inet6 ? (Int32(IPPROTO_IPV6), IPV6_MTU_DISCOVER) : (Int32(IPPROTO_IP), IP_MTU_DISCOVER)
-            _ = try syscallNoWait("setsockopt(MTU_DISCOVER, \(mode.rawValue))") { Int(swvpn_setsockopt_int(fd, level, name, value)) }
         }
     }
 }

@@ -18,7 +18,9 @@ public struct HealthEndpoint: Sendable, Hashable {
         guard let address = IPv4Address(String(parts[0])) else { return nil }
         var port: UInt16 = 80
         if parts.count == 2 {
-            guard parts[1].count <= 5, parts[1].utf8.allSatisfy({ (0x30...0x39).contains($0) }), let p = UInt16(parts[1]), p > 0 else { return nil }
+            guard parts[1].count <= 5, parts[1].utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+                let p = UInt16(parts[1]), p > 0
+            else { return nil }
             port = p
         }
         return HealthEndpoint(address: address, port: port, path: path)

@@ -5,7 +5,9 @@ public struct HealthResponse: Sendable, Hashable {
 
     /// The request the monitor sends (HTTP/1.0: one exchange, the server closes).
     public static func request(_ endpoint: HealthEndpoint) -> [UInt8] {
-        Array("GET \(endpoint.path) HTTP/1.0\r\nHost: \(endpoint.address):\(endpoint.port)\r\nUser-Agent: swvpn-monitor\r\nAccept: application/json\r\n\r\n".utf8)
+        Array(
+            "GET \(endpoint.path) HTTP/1.0\r\nHost: \(endpoint.address):\(endpoint.port)\r\nUser-Agent: swvpn-monitor\r\nAccept: application/json\r\n\r\n"
+                .utf8)
     }
 
     /// nil unless `bytes` starts with `HTTP/1.x NNN` and holds the whole head.

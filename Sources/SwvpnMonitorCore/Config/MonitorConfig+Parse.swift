@@ -15,20 +15,26 @@ extension MonitorConfig {
                 throw ConfigError(line.location, directive: line.name, "inline blocks are not used in monitor.conf")
             }
             guard directive.arguments.contains(line.arguments.count) else {
-                throw ConfigError(line.location, directive: line.name, "takes \(describe(directive.arguments)) (usage: \(directive.synopsis))")
+                throw ConfigError(
+                    line.location, directive: line.name,
+                    "takes \(describe(directive.arguments)) (usage: \(directive.synopsis))")
             }
             if !directive.repeatable, let first = seen[line.name] {
-                config.warnings.append(ConfigDiagnostic(line.location, directive: line.name, "repeated; overrides \(first)"))
+                config.warnings.append(
+                    ConfigDiagnostic(line.location, directive: line.name, "repeated; overrides \(first)"))
             }
             seen[line.name] = line.location
-            try directive.apply(&config, MonitorLine(name: line.name, arguments: line.arguments, location: line.location))
+            try directive.apply(
+                &config, MonitorLine(name: line.name, arguments: line.arguments, location: line.location))
         }
         try config.validate()
         return config
     }
 
     private static func describe(_ range: ClosedRange<Int>) -> String {
-        if range.lowerBound == range.upperBound { return "\(range.lowerBound) argument\(range.lowerBound == 1 ? "" : "s")" }
+        if range.lowerBound == range.upperBound {
+            return "\(range.lowerBound) argument\(range.lowerBound == 1 ? "" : "s")"
+        }
         if range.upperBound == Int.max { return "at least \(range.lowerBound) arguments" }
         return "\(range.lowerBound) to \(range.upperBound) arguments"
     }
@@ -40,7 +46,8 @@ extension MonitorConfig {
             throw ConfigError(top, directive: nil, "no route lines: nothing to fail over (see conf/monitor.conf)")
         }
         for tunnel in tunnels where !pairs.contains(where: { $0.tunnels.contains(tunnels.firstIndex(of: tunnel)!) }) {
-            throw ConfigError(tunnel.location, directive: "tunnel", "'\(tunnel.name)' is in no pair line: it has no standby")
+            throw ConfigError(
+                tunnel.location, directive: "tunnel", "'\(tunnel.name)' is in no pair line: it has no standby")
         }
         guard timings.healthTimeout < timings.checkInterval else {
             throw ConfigError(top, directive: "health-timeout", "must be shorter than check-interval")
@@ -62,10 +69,14 @@ struct MonitorLine {
 
     func integer(_ index: Int, _ range: ClosedRange<Int>, _ what: String) throws(ConfigError) -> Int {
         let text = arguments[index]
-        guard !text.isEmpty, text.count <= 9, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int(text) else {
+        guard !text.isEmpty, text.count <= 9, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+            let value = Int(text)
+        else {
             throw error("bad \(what) '\(text)' (not a number)")
         }
-        guard range.contains(value) else { throw error("\(what) \(value) is out of range \(range.lowerBound)..\(range.upperBound)") }
+        guard range.contains(value) else {
+            throw error("\(what) \(value) is out of range \(range.lowerBound)..\(range.upperBound)")
+        }
         return value
     }
 
@@ -75,13 +86,16 @@ struct MonitorLine {
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let digits: (Substring) -> Bool = { $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }
         guard let whole = parts.first, !whole.isEmpty, whole.count <= 7, digits(whole),
-              parts.count == 1 || (parts[1].count >= 1 && parts[1].count <= 3 && digits(parts[1])) else {
+            parts.count == 1 || (parts[1].count >= 1 && parts[1].count <= 3 && digits(parts[1]))
+        else {
             throw error("bad \(what) '\(text)' (seconds, e.g. 1 or 0.5)")
         }
         let fraction = parts.count == 2 ? String(parts[1]).padding(toLength: 3) : "000"
         let millis = Int(whole)! * 1000 + Int(fraction)!
         let value = Double(millis) / 1000
-        guard range.contains(value) else { throw error("\(what) \(text) s is out of range \(range.lowerBound)..\(range.upperBound) s") }
+        guard range.contains(value) else {
+            throw error("\(what) \(text) s is out of range \(range.lowerBound)..\(range.upperBound) s")
+        }
         return .milliseconds(millis)
     }
 
@@ -103,7 +117,9 @@ struct MonitorLine {
         let text = arguments[index]
         let body = text.dropFirst(prefix.count)
         guard text.hasPrefix(prefix), !body.isEmpty, body.count <= 32,
-              body.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) || $0 == UInt8(ascii: "-") }) else {
+            body.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) || $0 == UInt8(ascii: "-") }
+            )
+        else {
             throw error("bad \(what) '\(text)' (expected \(prefix)…)")
         }
         return text
@@ -112,7 +128,8 @@ struct MonitorLine {
     func url(_ index: Int, _ what: String) throws(ConfigError) -> String {
         let text = arguments[index]
         guard text.hasPrefix("http://") || text.hasPrefix("https://"), text.count > 8,
-              !text.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) else {
+            !text.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F })
+        else {
             throw error("bad \(what) '\(text)' (expected http://HOST:PORT/PATH)")
         }
         return text
@@ -120,7 +137,9 @@ struct MonitorLine {
 
     func healthURL(_ index: Int) throws(ConfigError) -> String {
         guard HealthEndpoint.parse(arguments[index]) != nil else {
-            throw error("bad health URL '\(arguments[index])' (expected http://IPv4:PORT/PATH, e.g. http://10.0.0.5:9180/health)")
+            throw error(
+                "bad health URL '\(arguments[index])' (expected http://IPv4:PORT/PATH, e.g. http://10.0.0.5:9180/health)"
+            )
         }
         return arguments[index]
     }
@@ -130,7 +149,8 @@ struct MonitorLine {
         let text = arguments[index]
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, let address = IPv4Address(String(parts[0])), parts[1].count <= 2,
-              let prefix = Int(parts[1]), (0...32).contains(prefix) else {
+            let prefix = Int(parts[1]), (0...32).contains(prefix)
+        else {
             throw error("bad destination '\(text)' (expected an IPv4 CIDR like 172.16.0.0/16)")
         }
         let mask: UInt32 = prefix == 0 ? 0 : ~UInt32(0) << (32 - prefix)
@@ -139,8 +159,8 @@ struct MonitorLine {
     }
 }
 
-private extension String {
-    func padding(toLength length: Int) -> String {
+extension String {
+    fileprivate func padding(toLength length: Int) -> String {
         count >= length ? self : self + String(repeating: "0", count: length - count)
     }
 }

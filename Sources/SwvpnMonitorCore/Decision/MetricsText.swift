@@ -7,18 +7,29 @@ public enum MetricsText {
             text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
         func sample(_ name: String, _ labels: [(String, String)], _ value: Double) {
-            let rendered = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
+            let rendered =
+                labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
             text += "\(name)\(rendered) \(number(value))\n"
         }
-        family("swvpn_monitor_tunnel_up", "gauge", "1 when the tunnel passed its rise checks, 0 when down or not yet known.")
+        family(
+            "swvpn_monitor_tunnel_up", "gauge",
+            "1 when the tunnel passed its rise checks, 0 when down or not yet known.")
         for t in s.tunnels { sample("swvpn_monitor_tunnel_up", [("tunnel", t.name)], t.status == "up" ? 1 : 0) }
         family("swvpn_monitor_tunnel_on_standby", "gauge", "1 when the tunnel's routes point at its standby.")
-        for t in s.tunnels { sample("swvpn_monitor_tunnel_on_standby", [("tunnel", t.name)], t.routes == "standby" ? 1 : 0) }
-        family("swvpn_monitor_route_target", "gauge", "1 for the instance each owned route points at, as last read from EC2.")
-        for r in s.routes {
-            sample("swvpn_monitor_route_target", [("table", r.table), ("destination", r.destination), ("target", r.target)], 1)
+        for t in s.tunnels {
+            sample("swvpn_monitor_tunnel_on_standby", [("tunnel", t.name)], t.routes == "standby" ? 1 : 0)
         }
-        family("swvpn_monitor_isolated", "gauge", "1 while the monitor counts itself cut off (it moves and restarts nothing).")
+        family(
+            "swvpn_monitor_route_target", "gauge",
+            "1 for the instance each owned route points at, as last read from EC2.")
+        for r in s.routes {
+            sample(
+                "swvpn_monitor_route_target",
+                [("table", r.table), ("destination", r.destination), ("target", r.target)], 1)
+        }
+        family(
+            "swvpn_monitor_isolated", "gauge",
+            "1 while the monitor counts itself cut off (it moves and restarts nothing).")
         sample("swvpn_monitor_isolated", [], s.isolated ? 1 : 0)
         family("swvpn_monitor_failovers_total", "counter", "Route moves away from a down tunnel.")
         sample("swvpn_monitor_failovers_total", [], Double(s.failovers))
@@ -31,7 +42,9 @@ public enum MetricsText {
             sample("swvpn_monitor_ec2_calls_total", [("action", key.action), ("code", key.code)], Double(count))
         }
         family("swvpn_monitor_restarts_total", "counter", "Restart ladder steps taken.")
-        for step in RestartStep.allCases { sample("swvpn_monitor_restarts_total", [("step", step.rawValue)], Double(s.restarts[step.rawValue] ?? 0)) }
+        for step in RestartStep.allCases {
+            sample("swvpn_monitor_restarts_total", [("step", step.rawValue)], Double(s.restarts[step.rawValue] ?? 0))
+        }
         return text
     }
 

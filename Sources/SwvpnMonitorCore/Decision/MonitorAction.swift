@@ -13,12 +13,25 @@ public enum MonitorAction: Sendable, Hashable {
 
 public struct MonitorReport: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
-        case adopted, tunnelDown = "tunnel-down", tunnelUp = "tunnel-up"
-        case failover, failback, routesVerified = "routes-verified", routeWrite = "route-write"
-        case routeWriteFailed = "route-write-failed", routeDrift = "route-drift"
-        case bothDown = "both-down", isolated, isolationOver = "isolation-over", damped
-        case notInstanceFault = "not-instance-fault", restart, restartFailed = "restart-failed"
-        case restartHeld = "restart-held", restartExhausted = "restart-exhausted", recovered, ec2Error = "ec2-error"
+        case adopted
+        case tunnelDown = "tunnel-down"
+        case tunnelUp = "tunnel-up"
+        case failover, failback
+        case routesVerified = "routes-verified"
+        case routeWrite = "route-write"
+        case routeWriteFailed = "route-write-failed"
+        case routeDrift = "route-drift"
+        case bothDown = "both-down"
+        case isolated
+        case isolationOver = "isolation-over"
+        case damped
+        case notInstanceFault = "not-instance-fault"
+        case restart
+        case restartFailed = "restart-failed"
+        case restartHeld = "restart-held"
+        case restartExhausted = "restart-exhausted"
+        case recovered
+        case ec2Error = "ec2-error"
         case sourceDestCheck = "source-dest-check"
     }
     public var kind: Kind

@@ -18,7 +18,8 @@ extension MonitorCore {
         // Most agents silent while EC2 says they run: the monitor is the one cut off. Such a round counts for nothing.
         let silent = instances.indices.filter { probed[$0] && !answered[$0] }
         let probedCount = probed.filter { $0 }.count
-        let cutOff = probedCount > 0 && silent.count * 2 > probedCount
+        let cutOff =
+            probedCount > 0 && silent.count * 2 > probedCount
             && silent.allSatisfy { instanceStatus[config.instances[$0].instanceId]?.state == "running" }
         // In at once, out only after `rise` clear rounds, so one lucky round does not end it.
         clearRounds = cutOff ? 0 : clearRounds + 1
@@ -51,7 +52,9 @@ extension MonitorCore {
                 if status.state != "running" { evidence.append("EC2: \(instance.name) is \(status.state)") }
                 if status.impaired { evidence.append("EC2: \(instance.name) status impaired") }
             }
-            if blackholed.contains(config.tunnels[t].ends[end]) { evidence.append("EC2: a route to \(instance.name) is a blackhole") }
+            if blackholed.contains(config.tunnels[t].ends[end]) {
+                evidence.append("EC2: a route to \(instance.name) is a blackhole")
+            }
         }
         return (evidence, answering)
     }
@@ -79,7 +82,9 @@ extension MonitorCore {
         let name = config.tunnels[t].name
         emit(.tunnelDown, name, "down after \(config.timings.fall) bad checks: \(evidence)")
         if bothAnswer {
-            emit(.notInstanceFault, name, "both ends' swvpnd answer: a tunnel fault, not an instance fault (no restart)", alert: true)
+            emit(
+                .notInstanceFault, name, "both ends' swvpnd answer: a tunnel fault, not an instance fault (no restart)",
+                alert: true)
         }
     }
 

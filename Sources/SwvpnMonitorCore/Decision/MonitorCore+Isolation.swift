@@ -16,11 +16,14 @@ extension MonitorCore {
     /// EC2 unreachable since the last success for `isolation-after`; the agents' side is set by each health round.
     mutating func updateIsolation() {
         let wasIsolated = isolationReported
-        ec2Unreachable = ec2FailingSince != nil && now - (lastEC2Success ?? started ?? now) >= config.timings.isolationAfter
+        ec2Unreachable =
+            ec2FailingSince != nil && now - (lastEC2Success ?? started ?? now) >= config.timings.isolationAfter
         guard isolated != wasIsolated else { return }
         isolationReported = isolated
         if isolated {
-            let why = ec2Unreachable ? "EC2 unreachable for \(Self.seconds(now - (lastEC2Success ?? started ?? now)))"
+            let why =
+                ec2Unreachable
+                ? "EC2 unreachable for \(Self.seconds(now - (lastEC2Success ?? started ?? now)))"
                 : "most swvpnd agents silent while EC2 reports their instances running"
             emit(.isolated, "monitor", "the monitor looks cut off (\(why)): moving and restarting nothing", alert: true)
         } else {

@@ -9,7 +9,11 @@ extension MonitorCore {
                 instanceStatus[o.instanceId] = o
                 // A blackhole is forgotten once its instance has been seen down and running again.
                 guard let i = config.instances.firstIndex(where: { $0.instanceId == o.instanceId }) else { continue }
-                if o.state != "running" { seenDown.insert(i) } else if seenDown.remove(i) != nil { blackholed.remove(i) }
+                if o.state != "running" {
+                    seenDown.insert(i)
+                } else if seenDown.remove(i) != nil {
+                    blackholed.remove(i)
+                }
             }
         }
     }
@@ -59,7 +63,11 @@ extension MonitorCore {
             switch instances[i].ladder {
             case .idle:
                 // First its traffic moves away: a new ladder waits until every tunnel it ends is down.
-                guard config.tunnels.indices.allSatisfy({ !config.tunnels[$0].ends.contains(i) || tunnels[$0].status == .down }) else { continue }
+                guard
+                    config.tunnels.indices.allSatisfy({
+                        !config.tunnels[$0].ends.contains(i) || tunnels[$0].status == .down
+                    })
+                else { continue }
                 if status?.state == "stopped" {
                     begin(i, .start, newLadder: true, "EC2 shows it stopped, not by this monitor")
                 } else if impaired {
@@ -69,7 +77,9 @@ extension MonitorCore {
                 }
             case .rebooted(let at):
                 if now - at >= policy.bootGrace, stillBad {
-                    begin(i, .stop, newLadder: false, "still \(impaired ? "impaired" : "silent") \(Self.seconds(now - at)) after the reboot")
+                    begin(
+                        i, .stop, newLadder: false,
+                        "still \(impaired ? "impaired" : "silent") \(Self.seconds(now - at)) after the reboot")
                 }
             case .stopping(let at, let forced):
                 if status?.state == "stopped" {
@@ -80,7 +90,10 @@ extension MonitorCore {
             case .started(let at):
                 if now - at >= policy.bootGrace, stillBad {
                     instances[i].ladder = .exhausted
-                    emit(.restartExhausted, name, "still bad \(Self.seconds(now - at)) after the start: every rung tried, waiting for a human", alert: true)
+                    emit(
+                        .restartExhausted, name,
+                        "still bad \(Self.seconds(now - at)) after the start: every rung tried, waiting for a human",
+                        alert: true)
                 }
             case .exhausted:
                 break
@@ -109,12 +122,15 @@ extension MonitorCore {
     func restartHeld(_ i: Int, newLadder: Bool) -> String? {
         let policy = config.restart
         if config.instances[i].instanceId == selfInstanceId { return "it is the monitor's own instance" }
-        if config.routes.indices.contains(where: { config.routes[$0].standby == i && placement[config.routes[$0].homeTunnel] == .standby }) {
+        if config.routes.indices.contains(where: {
+            config.routes[$0].standby == i && placement[config.routes[$0].homeTunnel] == .standby
+        }) {
             return "it carries failed-over traffic"
         }
         for j in instances.indices where j != i && vpcGroup[j] == vpcGroup[i] {
             if let last = instances[j].lastAction, now - last < policy.cooldown {
-                return "\(config.instances[j].name) in the same VPC was restarted \(Self.seconds(now - last)) ago (cooldown \(Self.seconds(policy.cooldown)))"
+                return
+                    "\(config.instances[j].name) in the same VPC was restarted \(Self.seconds(now - last)) ago (cooldown \(Self.seconds(policy.cooldown)))"
             }
         }
         if newLadder, restartLog.count >= policy.limit {

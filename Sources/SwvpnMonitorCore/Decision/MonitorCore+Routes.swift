@@ -4,7 +4,8 @@ extension MonitorCore {
     /// Where `routes[r]` should point now, and the tunnel that carries it there.
     func desired(_ r: Int) -> (instance: Int, carrier: Int) {
         let route = config.routes[r]
-        return placement[route.homeTunnel] == .home ? (route.home, route.homeTunnel) : (route.standby, route.standbyTunnel)
+        return placement[route.homeTunnel] == .home
+            ? (route.home, route.homeTunnel) : (route.standby, route.standbyTunnel)
     }
 
     func describe(_ observed: RouteObservation?) -> String {
@@ -21,12 +22,16 @@ extension MonitorCore {
         case .success(let observed):
             ec2Succeeded()
             for (r, route) in config.routes.enumerated() {
-                routes[r].observed = observed.first { $0.tableId == route.tableId && $0.destination == route.destination }
+                routes[r].observed = observed.first {
+                    $0.tableId == route.tableId && $0.destination == route.destination
+                }
                 routes[r].seen = true
                 if let o = routes[r].observed, let i = config.instances.firstIndex(where: { o.targets($0) }) {
                     if o.blackhole { blackholed.insert(i) } else { blackholed.remove(i) }
                 }
-                if routes[r].observed?.targets(config.instances[desired(r).instance]) == true { routes[r].written = nil }
+                if routes[r].observed?.targets(config.instances[desired(r).instance]) == true {
+                    routes[r].written = nil
+                }
             }
             if !adopted { adopt() }
             verifyMoves()
@@ -39,9 +44,13 @@ extension MonitorCore {
         for t in tunnels.indices {
             let mine = routes(of: t)
             guard !mine.isEmpty else { continue }
-            let onStandby = mine.contains { routes[$0].observed?.targets(config.instances[config.routes[$0].standby]) == true }
+            let onStandby = mine.contains {
+                routes[$0].observed?.targets(config.instances[config.routes[$0].standby]) == true
+            }
             placement[t] = onStandby ? .standby : .home
-            let list = mine.map { "\(config.routes[$0].tableId) \(config.routes[$0].destination) → \(describe(routes[$0].observed))" }
+            let list = mine.map {
+                "\(config.routes[$0].tableId) \(config.routes[$0].destination) → \(describe(routes[$0].observed))"
+            }
             emit(.adopted, config.tunnels[t].name, "routes \(placement[t].rawValue): " + list.joined(separator: ", "))
         }
     }
@@ -56,9 +65,10 @@ extension MonitorCore {
             moves[t] = nil
             let took = now - move.firstBad
             if move.failover { counters.lastFailoverSeconds = Self.secondsValue(took) }
-            emit(.routesVerified, config.tunnels[t].name,
-                 "all \(routes(of: t).count) routes read back on \(move.placement.rawValue) targets, \(Self.seconds(took)) after the first bad check"
-                 + " (\(Self.seconds(now - move.decided)) after the decision)")
+            emit(
+                .routesVerified, config.tunnels[t].name,
+                "all \(routes(of: t).count) routes read back on \(move.placement.rawValue) targets, \(Self.seconds(took)) after the first bad check"
+                    + " (\(Self.seconds(now - move.decided)) after the decision)")
         }
     }
 
@@ -66,25 +76,30 @@ extension MonitorCore {
     mutating func decideMoves() {
         // Tunnels on standby first: one whose standby just died goes home before its partner, whose own
         // failover then finds it home (not a second "both down").
-        let order = tunnels.indices.filter { placement[$0] == .standby } + tunnels.indices.filter { placement[$0] == .home }
+        let order =
+            tunnels.indices.filter { placement[$0] == .standby } + tunnels.indices.filter { placement[$0] == .home }
         for t in order where !routes(of: t).isEmpty {
-            let u = partner(of: t), pair = pairIndex(of: t)
-            let name = config.tunnels[t].name, other = config.tunnels[u].name
+            let u = partner(of: t)
+            let pair = pairIndex(of: t)
+            let name = config.tunnels[t].name
+            let other = config.tunnels[u].name
             if tunnels[t].status == .up || tunnels[u].status == .up { bothDownReported.remove(pair) }
             switch placement[t] {
             case .home:
                 guard tunnels[t].status == .down else { continue }
                 if tunnels[u].status == .up && placement[u] == .home {
-                    move(t, to: .standby, firstBad: tunnels[t].firstBad ?? tunnels[t].since, failover: true,
-                         "\(name) down (\(tunnels[t].evidence)), \(other) up")
+                    move(
+                        t, to: .standby, firstBad: tunnels[t].firstBad ?? tunnels[t].since, failover: true,
+                        "\(name) down (\(tunnels[t].evidence)), \(other) up")
                 } else {
                     reportBothDown(pair, t, u)
                 }
             case .standby:
                 if tunnels[u].status == .down {
                     if tunnels[t].status == .up {
-                        move(t, to: .home, firstBad: tunnels[u].firstBad ?? tunnels[u].since, failover: true,
-                             "standby \(other) down (\(tunnels[u].evidence)), \(name) up: back home at once")
+                        move(
+                            t, to: .home, firstBad: tunnels[u].firstBad ?? tunnels[u].since, failover: true,
+                            "standby \(other) down (\(tunnels[u].evidence)), \(name) up: back home at once")
                     } else {
                         reportBothDown(pair, t, u)
                     }
@@ -100,7 +115,10 @@ extension MonitorCore {
         if damped(t) {
             if !dampedReported.contains(t) {
                 dampedReported.insert(t)
-                emit(.damped, name, "went down \(tunnels[t].downs.count) times within \(Self.seconds(config.timings.flapWindow)): its routes stay on standby until it is calm that long", alert: true)
+                emit(
+                    .damped, name,
+                    "went down \(tunnels[t].downs.count) times within \(Self.seconds(config.timings.flapWindow)): its routes stay on standby until it is calm that long",
+                    alert: true)
             }
             return
         }
@@ -115,8 +133,10 @@ extension MonitorCore {
     mutating func reportBothDown(_ pair: Int, _ t: Int, _ u: Int) {
         guard !bothDownReported.contains(pair) else { return }
         bothDownReported.insert(pair)
-        emit(.bothDown, config.tunnels[t].name,
-             "\(config.tunnels[t].name) and \(config.tunnels[u].name) are both not up: moving nothing (\(tunnels[t].evidence))", alert: true)
+        emit(
+            .bothDown, config.tunnels[t].name,
+            "\(config.tunnels[t].name) and \(config.tunnels[u].name) are both not up: moving nothing (\(tunnels[t].evidence))",
+            alert: true)
     }
 
     /// Every route of the tunnel, both VPCs, gets the new placement at once.
@@ -129,9 +149,13 @@ extension MonitorCore {
             routes[r].written = nil
             routes[r].failures = 0
             routes[r].retryAt = .zero
-            list.append("\(config.routes[r].tableId) \(config.routes[r].destination) → \(config.instances[desired(r).instance].name)")
+            list.append(
+                "\(config.routes[r].tableId) \(config.routes[r].destination) → \(config.instances[desired(r).instance].name)"
+            )
         }
-        emit(target == .standby ? .failover : .failback, config.tunnels[t].name, "\(why): " + list.joined(separator: ", "))
+        emit(
+            target == .standby ? .failover : .failback, config.tunnels[t].name,
+            "\(why): " + list.joined(separator: ", "))
     }
 
     /// Writes only configured routes, only where EC2 shows another target, only to a tunnel that is up,
@@ -143,9 +167,15 @@ extension MonitorCore {
             guard tunnels[carrier].status == .up, now >= routes[r].retryAt else { continue }
             if let written = routes[r].written {
                 guard now - written >= config.timings.routeGrace else { continue }
-                emit(.routeDrift, config.routes[r].tableId, "\(config.routes[r].destination) still shows \(describe(routes[r].observed)) \(Self.seconds(now - written)) after our write: writing again")
+                emit(
+                    .routeDrift, config.routes[r].tableId,
+                    "\(config.routes[r].destination) still shows \(describe(routes[r].observed)) \(Self.seconds(now - written)) after our write: writing again"
+                )
             } else if moves[config.routes[r].homeTunnel] == nil {
-                emit(.routeDrift, config.routes[r].tableId, "\(config.routes[r].destination) shows \(describe(routes[r].observed)), should be \(config.instances[target].name): fixing")
+                emit(
+                    .routeDrift, config.routes[r].tableId,
+                    "\(config.routes[r].destination) shows \(describe(routes[r].observed)), should be \(config.instances[target].name): fixing"
+                )
             }
             routes[r].inFlight = true
             out.append(.writeRoute(route: r, target: target))
@@ -169,8 +199,10 @@ extension MonitorCore {
             routes[r].failures += 1
             let backoff = Duration.milliseconds(500 * (1 << min(routes[r].failures - 1, 4)))
             routes[r].retryAt = now + backoff
-            emit(.routeWriteFailed, route.tableId, "\(route.destination) → \(target) failed (\(failure.message)); retry in \(Self.seconds(backoff))",
-                 alert: routes[r].failures >= 3)
+            emit(
+                .routeWriteFailed, route.tableId,
+                "\(route.destination) → \(target) failed (\(failure.message)); retry in \(Self.seconds(backoff))",
+                alert: routes[r].failures >= 3)
         }
     }
 }

@@ -96,7 +96,8 @@ public struct MonitorCore: Sendable {
     /// Cut off: EC2 unreachable for a while, or most agents silent while EC2 says they run.
     public var isolated: Bool { ec2Unreachable || agentsSilent }
 
-    func report(_ kind: MonitorReport.Kind, _ subject: String, _ message: String, alert: Bool = false) -> MonitorAction {
+    func report(_ kind: MonitorReport.Kind, _ subject: String, _ message: String, alert: Bool = false) -> MonitorAction
+    {
         .report(MonitorReport(kind, subject, message, alert: alert))
     }
 
@@ -107,7 +108,8 @@ public struct MonitorCore: Sendable {
     /// Seconds as text for log lines (`1.25 s`).
     public static func seconds(_ d: Duration) -> String {
         let ms = Int(d.components.seconds) * 1000 + Int(d.components.attoseconds / 1_000_000_000_000_000)
-        let whole = ms / 1000, frac = ms % 1000
+        let whole = ms / 1000
+        let frac = ms % 1000
         return frac == 0 ? "\(whole) s" : "\(whole).\(String(frac + 1000).dropFirst()) s"
     }
 
@@ -117,10 +119,15 @@ public struct MonitorCore: Sendable {
 
     private static func groups(_ config: MonitorConfig) -> [Int] {
         var parent = Array(config.instances.indices)
-        func find(_ x: Int) -> Int { var x = x; while parent[x] != x { x = parent[x] }; return x }
+        func find(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { x = parent[x] }
+            return x
+        }
         for pair in config.pairs {
             for side in 0..<2 {
-                let a = find(config.tunnels[pair.tunnels[0]].ends[side]), b = find(config.tunnels[pair.tunnels[1]].ends[side])
+                let a = find(config.tunnels[pair.tunnels[0]].ends[side])
+                let b = find(config.tunnels[pair.tunnels[1]].ends[side])
                 if a != b { parent[a] = b }
             }
         }

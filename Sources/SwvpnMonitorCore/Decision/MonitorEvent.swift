@@ -47,7 +47,9 @@ public struct RouteObservation: Sendable, Hashable {
     public var networkInterfaceId: String?
     public var blackhole: Bool
 
-    public init(tableId: String, destination: String, instanceId: String?, networkInterfaceId: String?, blackhole: Bool = false) {
+    public init(
+        tableId: String, destination: String, instanceId: String?, networkInterfaceId: String?, blackhole: Bool = false
+    ) {
         self.tableId = tableId
         self.destination = destination
         self.instanceId = instanceId
@@ -98,5 +100,7 @@ public struct APIFailure: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// The rungs of the restart ladder.
 public enum RestartStep: String, Sendable, Hashable, CaseIterable {
-    case reboot, stop, forceStop = "force-stop", start
+    case reboot, stop
+    case forceStop = "force-stop"
+    case start
 }

@@ -49,30 +49,36 @@ extension MonitorCore {
         MonitorSnapshot(
             tunnels: tunnels.indices.map { t in
                 var copy = self
-                return .init(name: config.tunnels[t].name, status: tunnels[t].status.rawValue,
-                             forSeconds: Self.secondsValue(now - tunnels[t].since), routes: placement[t].rawValue,
-                             damped: copy.damped(t), evidence: tunnels[t].evidence)
+                return .init(
+                    name: config.tunnels[t].name, status: tunnels[t].status.rawValue,
+                    forSeconds: Self.secondsValue(now - tunnels[t].since), routes: placement[t].rawValue,
+                    damped: copy.damped(t), evidence: tunnels[t].evidence)
             },
             routes: config.routes.indices.map { r in
                 let route = config.routes[r]
-                return .init(table: route.tableId, destination: route.destination, home: config.instances[route.home].name,
-                             standby: config.instances[route.standby].name,
-                             target: routes[r].seen ? describe(routes[r].observed) : "unread",
-                             desired: config.instances[desired(r).instance].name, blackhole: routes[r].observed?.blackhole ?? false)
+                return .init(
+                    table: route.tableId, destination: route.destination, home: config.instances[route.home].name,
+                    standby: config.instances[route.standby].name,
+                    target: routes[r].seen ? describe(routes[r].observed) : "unread",
+                    desired: config.instances[desired(r).instance].name,
+                    blackhole: routes[r].observed?.blackhole ?? false)
             },
             instances: config.instances.indices.map { i in
-                let ladder: String = switch instances[i].ladder {
-                case .idle: "idle"
-                case .rebooted: "rebooted"
-                case .stopping: "stopping"
-                case .started: "started"
-                case .exhausted: "exhausted"
-                }
-                return .init(name: config.instances[i].name, instanceId: config.instances[i].instanceId,
-                             ec2State: instanceStatus[config.instances[i].instanceId]?.state, healthy: instances[i].healthy,
-                             silentSeconds: instances[i].silentSince.map { Self.secondsValue(now - $0) }, ladder: ladder)
+                let ladder: String =
+                    switch instances[i].ladder {
+                    case .idle: "idle"
+                    case .rebooted: "rebooted"
+                    case .stopping: "stopping"
+                    case .started: "started"
+                    case .exhausted: "exhausted"
+                    }
+                return .init(
+                    name: config.instances[i].name, instanceId: config.instances[i].instanceId,
+                    ec2State: instanceStatus[config.instances[i].instanceId]?.state, healthy: instances[i].healthy,
+                    silentSeconds: instances[i].silentSince.map { Self.secondsValue(now - $0) }, ladder: ladder)
             },
-            isolated: isolated, failovers: counters.failovers, failbacks: counters.failbacks, routeWrites: counters.routeWrites,
+            isolated: isolated, failovers: counters.failovers, failbacks: counters.failbacks,
+            routeWrites: counters.routeWrites,
             restarts: Dictionary(uniqueKeysWithValues: counters.restarts.map { ($0.key.rawValue, $0.value) }),
             lastFailoverSeconds: counters.lastFailoverSeconds)
     }

@@ -47,7 +47,8 @@ public enum InternetChecksum {
 
     /// Sum of the TCP/UDP pseudo-header for an IPv4 or IPv6 packet starting at `ip`.
     @inline(__always)
-    public static func pseudoHeader(_ ip: UnsafeRawPointer, isIPv6: Bool, protocolNumber: UInt8, length: Int) -> UInt64 {
+    public static func pseudoHeader(_ ip: UnsafeRawPointer, isIPv6: Bool, protocolNumber: UInt8, length: Int) -> UInt64
+    {
         var sum: UInt64
         if isIPv6 {
             sum = add(ip + 8, 32)

@@ -63,16 +63,19 @@ public final class TCPCoalescer: @unchecked Sendable {
         } else {
             ip.storeBytes(of: UInt16(length).bigEndian, toByteOffset: 2, as: UInt16.self)
             ip.storeBytes(of: 0, toByteOffset: 10, as: UInt16.self)
-            ip.storeBytes(of: InternetChecksum.finish(InternetChecksum.add(ip, ipHeaderLength)), toByteOffset: 10,
-                          as: UInt16.self)
+            ip.storeBytes(
+                of: InternetChecksum.finish(InternetChecksum.add(ip, ipHeaderLength)), toByteOffset: 10,
+                as: UInt16.self)
         }
         // CHECKSUM_PARTIAL, as a NIC would deliver it: the field holds the pseudo-header sum.
         let tcpLength = length - ipHeaderLength
         let pseudo = InternetChecksum.pseudoHeader(ip, isIPv6: isIPv6, protocolNumber: 6, length: tcpLength)
         ip.storeBytes(of: ~InternetChecksum.finish(pseudo), toByteOffset: ipHeaderLength + 16, as: UInt16.self)
-        VirtioNetHeader(flags: VirtioNetHeader.needsChecksum, gsoType: isIPv6 ? .tcpv6 : .tcpv4,
-                        headerLength: UInt16(headerLength), gsoSize: UInt16(segmentSize),
-                        checksumStart: UInt16(ipHeaderLength), checksumOffset: 16).write(to: storage)
+        VirtioNetHeader(
+            flags: VirtioNetHeader.needsChecksum, gsoType: isIPv6 ? .tcpv6 : .tcpv4,
+            headerLength: UInt16(headerLength), gsoSize: UInt16(segmentSize),
+            checksumStart: UInt16(ipHeaderLength), checksumOffset: 16
+        ).write(to: storage)
         return UnsafeRawBufferPointer(start: storage, count: Self.headroom + length)
     }
 
@@ -85,7 +88,8 @@ public final class TCPCoalescer: @unchecked Sendable {
         if version == 4 {
             // No IP options, not a fragment (MF clear, offset 0), protocol TCP.
             guard p[0] == 0x45, p[9] == 6, p[6] & 0x3f == 0, p[7] == 0,
-                  Int(p[2]) << 8 | Int(p[3]) == p.count else { return nil }
+                Int(p[2]) << 8 | Int(p[3]) == p.count
+            else { return nil }
             ip = 20
         } else if version == 6 {
             guard p.count >= 60, p[6] == 6, Int(p[4]) << 8 | Int(p[5]) == p.count - 40 else { return nil }
@@ -111,7 +115,8 @@ public final class TCPCoalescer: @unchecked Sendable {
 
     private func start(_ packet: UnsafeRawBufferPointer) -> Bool {
         guard packet.count <= Self.capacity, let c = Self.classify(packet),
-              Self.checksumsVerify(packet, isIPv6: c.isIPv6, ip: c.ip) else { return false }
+            Self.checksumsVerify(packet, isIPv6: c.isIPv6, ip: c.ip)
+        else { return false }
         (storage + Self.headroom).copyMemory(from: packet.baseAddress!, byteCount: packet.count)
         isIPv6 = c.isIPv6
         ipHeaderLength = c.ip
@@ -120,14 +125,17 @@ public final class TCPCoalescer: @unchecked Sendable {
         length = packet.count
         count = 1
         let ip = UnsafeRawPointer(storage + Self.headroom)
-        nextSequence = UInt32(bigEndian: ip.loadUnaligned(fromByteOffset: c.ip + 4, as: UInt32.self))
+        nextSequence =
+            UInt32(bigEndian: ip.loadUnaligned(fromByteOffset: c.ip + 4, as: UInt32.self))
             &+ UInt32(segmentSize)
         closed = packet[c.ip + 13] & 0x08 != 0
         return true
     }
 
     private func append(_ packet: UnsafeRawBufferPointer) -> Bool {
-        guard !closed, let c = Self.classify(packet), c.isIPv6 == isIPv6, c.ip + c.tcp == headerLength else { return false }
+        guard !closed, let c = Self.classify(packet), c.isIPv6 == isIPv6, c.ip + c.tcp == headerLength else {
+            return false
+        }
         let payload = packet.count - headerLength
         guard payload <= segmentSize, length + payload <= Self.capacity else { return false }
         let held = UnsafeRawPointer(storage + Self.headroom)
@@ -138,15 +146,16 @@ public final class TCPCoalescer: @unchecked Sendable {
         } else {
             // TOS, DF, TTL, protocol, addresses; total length, id and checksum differ.
             guard held.load(fromByteOffset: 1, as: UInt8.self) == packet[1],
-                  held.load(fromByteOffset: 6, as: UInt8.self) == packet[6],
-                  held.load(fromByteOffset: 8, as: UInt8.self) == packet[8],
-                  memoryEqual(held + 12, p + 12, 8) else { return false }
+                held.load(fromByteOffset: 6, as: UInt8.self) == packet[6],
+                held.load(fromByteOffset: 8, as: UInt8.self) == packet[8],
+                memoryEqual(held + 12, p + 12, 8)
+            else { return false }
         }
         let t = ipHeaderLength
         // Ports; then ack, data offset, flags and window; then options.
         guard memoryEqual(held + t, p + t, 4), memoryEqual(held + t + 8, p + t + 8, 8),
-              memoryEqual(held + t + 20, p + t + 20, headerLength - t - 20),
-              UInt32(bigEndian: p.loadUnaligned(fromByteOffset: t + 4, as: UInt32.self)) == nextSequence
+            memoryEqual(held + t + 20, p + t + 20, headerLength - t - 20),
+            UInt32(bigEndian: p.loadUnaligned(fromByteOffset: t + 4, as: UInt32.self)) == nextSequence
         else {
             // PSH on the new one (held has none, since `closed` is false) differs only in flags:
             // the kernel still joins it as the last segment.
@@ -164,11 +173,11 @@ public final class TCPCoalescer: @unchecked Sendable {
         let p = packet.baseAddress!
         let t = ipHeaderLength
         guard packet[t + 13] == 0x18,
-              memoryEqual(held + t, p + t, 4), memoryEqual(held + t + 8, p + t + 8, 5),
-              memoryEqual(held + t + 14, p + t + 14, 2),
-              memoryEqual(held + t + 20, p + t + 20, headerLength - t - 20),
-              UInt32(bigEndian: p.loadUnaligned(fromByteOffset: t + 4, as: UInt32.self)) == nextSequence,
-              Self.checksumsVerify(packet, isIPv6: isIPv6, ip: t)
+            memoryEqual(held + t, p + t, 4), memoryEqual(held + t + 8, p + t + 8, 5),
+            memoryEqual(held + t + 14, p + t + 14, 2),
+            memoryEqual(held + t + 20, p + t + 20, headerLength - t - 20),
+            UInt32(bigEndian: p.loadUnaligned(fromByteOffset: t + 4, as: UInt32.self)) == nextSequence,
+            Self.checksumsVerify(packet, isIPv6: isIPv6, ip: t)
         else { return false }
         copyPayload(packet, payload: payload)
         (storage + Self.headroom).storeBytes(of: UInt8(0x18), toByteOffset: t + 13, as: UInt8.self)
@@ -188,7 +197,9 @@ public final class TCPCoalescer: @unchecked Sendable {
     private func memoryEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
         var i = 0
         while i + 8 <= n {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                != b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            {
                 return false
             }
             i += 8

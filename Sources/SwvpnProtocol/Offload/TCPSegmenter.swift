@@ -38,21 +38,25 @@ public enum TCPSegmenter {
             guard ipHeaderLength >= 20 else { return nil }
         }
         guard packet.count >= ipHeaderLength + 20,
-              packet.count - (isIPv6 ? 40 : 0) <= Int(UInt16.max) else { return nil }
+            packet.count - (isIPv6 ? 40 : 0) <= Int(UInt16.max)
+        else { return nil }
         let tcpHeaderLength = Int(packet[ipHeaderLength + 12] >> 4) * 4
         let headerLength = ipHeaderLength + tcpHeaderLength
         guard tcpHeaderLength >= 20, packet.count > headerLength else { return nil }
         let payload = packet.count - headerLength
         let count = (payload + mss - 1) / mss
-        return Plan(isIPv6: isIPv6, ipHeaderLength: ipHeaderLength, headerLength: headerLength, mss: mss,
-                    count: count, totalLength: packet.count)
+        return Plan(
+            isIPv6: isIPv6, ipHeaderLength: ipHeaderLength, headerLength: headerLength, mss: mss,
+            count: count, totalLength: packet.count)
     }
 
     /// Writes segment `i` of `packet` to `destination` (room for `plan.segmentLength(i)` bytes) and
     /// returns its length. `destination` must not overlap `packet`.
     @inline(__always)
-    public static func writeSegment(_ i: Int, of packet: UnsafeRawPointer, plan: Plan,
-                                    to destination: UnsafeMutableRawPointer) -> Int {
+    public static func writeSegment(
+        _ i: Int, of packet: UnsafeRawPointer, plan: Plan,
+        to destination: UnsafeMutableRawPointer
+    ) -> Int {
         let h = plan.headerLength
         let start = h + i * plan.mss
         let chunk = min(plan.mss, plan.totalLength - start)
@@ -73,7 +77,8 @@ public enum TCPSegmenter {
         }
         let tcp = destination + plan.ipHeaderLength
         let seq = UInt32(bigEndian: packet.loadUnaligned(fromByteOffset: plan.ipHeaderLength + 4, as: UInt32.self))
-        tcp.storeBytes(of: (seq &+ UInt32(truncatingIfNeeded: i * plan.mss)).bigEndian, toByteOffset: 4, as: UInt32.self)
+        tcp.storeBytes(
+            of: (seq &+ UInt32(truncatingIfNeeded: i * plan.mss)).bigEndian, toByteOffset: 4, as: UInt32.self)
         var flags = tcp.load(fromByteOffset: 13, as: UInt8.self)
         if i < plan.count - 1 { flags &= ~0x09 }  // FIN, PSH only on the last segment
         if i > 0 { flags &= ~0x80 }  // CWR only on the first

@@ -30,8 +30,10 @@ public struct VirtioNetHeader: Sendable, Hashable {
     public var checksumStart: UInt16
     public var checksumOffset: UInt16
 
-    public init(flags: UInt8 = 0, gsoType: GSOType = .none, headerLength: UInt16 = 0, gsoSize: UInt16 = 0,
-                checksumStart: UInt16 = 0, checksumOffset: UInt16 = 0) {
+    public init(
+        flags: UInt8 = 0, gsoType: GSOType = .none, headerLength: UInt16 = 0, gsoSize: UInt16 = 0,
+        checksumStart: UInt16 = 0, checksumOffset: UInt16 = 0
+    ) {
         self.flags = flags
         self.gsoTypeRaw = gsoType.rawValue
         self.headerLength = headerLength

@@ -9,11 +9,13 @@ public final class InboundPath: @unchecked Sendable {  // owned by one queue (se
     /// nil with `allow-compression no`: compressed packets are dropped with a reason.
     private let decompressor: (any PayloadDecompressor)?
 
-    public init(settings: PacketPathSettings, opener: DataChannelOpener, decompressor: (any PayloadDecompressor)? = nil) {
+    public init(settings: PacketPathSettings, opener: DataChannelOpener, decompressor: (any PayloadDecompressor)? = nil)
+    {
         self.settings = settings
         self.opener = opener
         self.decompressor = decompressor
-        reassembler = settings.maxFragmentSize != nil ? FragmentReassembler(capacity: settings.maxTunnelPacket + 8) : nil
+        reassembler =
+            settings.maxFragmentSize != nil ? FragmentReassembler(capacity: settings.maxTunnelPacket + 8) : nil
     }
 
     /// A new session (restart): fresh replay window.

@@ -10,8 +10,10 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
     private let compressor: (any PayloadCompressor)?
     private let compressionAlgorithm: CompressionAlgorithm
 
-    public init(settings: PacketPathSettings, sealer: DataChannelSealer, fragmentSequenceSeed: UInt8 = 0,
-                compressor: (any PayloadCompressor)? = nil, compressionAlgorithm: CompressionAlgorithm = .lzo) {
+    public init(
+        settings: PacketPathSettings, sealer: DataChannelSealer, fragmentSequenceSeed: UInt8 = 0,
+        compressor: (any PayloadCompressor)? = nil, compressionAlgorithm: CompressionAlgorithm = .lzo
+    ) {
         self.settings = settings
         self.sealer = sealer
         self.compressor = settings.compression == .none ? nil : compressor
@@ -29,20 +31,26 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
     /// piece is sealed into `fragments` (slots `0 ..< count`, none of them `buffer`) and the result
     /// is `.fragmented(count)`: one call, no state left behind.
     @inline(__always)
-    public func sealTunnelPacket(_ buffer: UnsafeMutableRawPointer, length: Int, now: UInt32,
-                                 fragments: PacketSlots) -> OutboundResult {
+    public func sealTunnelPacket(
+        _ buffer: UnsafeMutableRawPointer, length: Int, now: UInt32,
+        fragments: PacketSlots
+    ) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
         let offset = settings.payloadOffset
         guard length > 0, length <= settings.maxTunnelPacket else { return .dropped(.noRoom) }
         if let limit = settings.mssLimit {
-            MSSClamp.clamp(UnsafeMutableRawBufferPointer(rebasing: buf[offset..<offset + length]),
-                           ethernet: settings.ethernetFrames, maxMSS: limit)
+            MSSClamp.clamp(
+                UnsafeMutableRawBufferPointer(rebasing: buf[offset..<offset + length]),
+                ethernet: settings.ethernetFrames, maxMSS: limit)
         }
         if let compressor, length >= compressionThreshold,
-           let packed = compressor.compress(compressionAlgorithm, UnsafeRawBufferPointer(rebasing: buf[offset..<offset + length])) {
+            let packed = compressor.compress(
+                compressionAlgorithm, UnsafeRawBufferPointer(rebasing: buf[offset..<offset + length]))
+        {
             // Smaller than the packet, so it fits where the packet was (openvpn copies it back too).
             (buf.baseAddress! + offset).copyMemory(from: packed.baseAddress!, byteCount: packed.count)
-            return sealPayload(buf, offset: offset, length: packed.count, now: now, fragments: fragments, compressed: true)
+            return sealPayload(
+                buf, offset: offset, length: packed.count, now: now, fragments: fragments, compressed: true)
         }
         return sealPayload(buf, offset: offset, length: length, now: now, fragments: fragments)
     }
@@ -61,8 +69,10 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
     }
 
     /// Seals an OCC message (PROTOCOL.md §7) into `buffer` (`settings.bufferSize` bytes).
-    public func sealOCC(_ message: OCCMessage, _ buffer: UnsafeMutableRawPointer, now: UInt32,
-                        fragments: PacketSlots) -> OutboundResult {
+    public func sealOCC(
+        _ message: OCCMessage, _ buffer: UnsafeMutableRawPointer, now: UInt32,
+        fragments: PacketSlots
+    ) -> OutboundResult {
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
         guard let length = message.encode(into: buf, at: settings.payloadOffset) else { return .dropped(.noRoom) }
         return sealPayload(buf, offset: settings.payloadOffset, length: length, now: now, fragments: fragments)
@@ -77,17 +87,21 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
     }
 
     @inline(__always)
-    private func sealPayload(_ buf: UnsafeMutableRawBufferPointer, offset: Int, length: Int,
-                             now: UInt32, fragments: PacketSlots, compressed: Bool = false) -> OutboundResult {
-        let framed: (offset: Int, length: Int)? = compressed
+    private func sealPayload(
+        _ buf: UnsafeMutableRawBufferPointer, offset: Int, length: Int,
+        now: UInt32, fragments: PacketSlots, compressed: Bool = false
+    ) -> OutboundResult {
+        let framed: (offset: Int, length: Int)? =
+            compressed
             ? settings.compression.frameCompressed(buf, offset: offset, length: length)
             : settings.compression.frame(buf, offset: offset, length: length)
         guard var (start, len) = framed else { return .dropped(.noRoom) }
         if splitter != nil {
             guard let plan = splitter!.plan(length: len) else { return .dropped(.noRoom) }
             if !plan.isWhole {
-                return sealPieces(plan, of: UnsafeRawBufferPointer(rebasing: buf[start..<start + len]), now: now,
-                                  into: fragments)
+                return sealPieces(
+                    plan, of: UnsafeRawBufferPointer(rebasing: buf[start..<start + len]), now: now,
+                    into: fragments)
             }
             start -= FragmentHeader.length
             FragmentHeader.whole.write(into: buf, at: start)
@@ -101,15 +115,19 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
 
     /// Writes header ‖ piece of the framed datagram into each slot and seals it there. A piece that
     /// fails to seal drops the whole datagram: the peer could never reassemble it.
-    private func sealPieces(_ plan: FragmentPlan, of datagram: UnsafeRawBufferPointer, now: UInt32,
-                            into slots: PacketSlots) -> OutboundResult {
+    private func sealPieces(
+        _ plan: FragmentPlan, of datagram: UnsafeRawBufferPointer, now: UInt32,
+        into slots: PacketSlots
+    ) -> OutboundResult {
         guard plan.count <= slots.capacity else { return .dropped(.noRoom) }
         let start = settings.payloadOffset - FragmentHeader.length - settings.compression.maxOverhead
         for piece in 0..<plan.count {
             let base = slots.slotBase(piece)
-            guard let written = plan.write(piece: piece, of: datagram,
-                                           into: UnsafeMutableRawBufferPointer(start: base, count: settings.bufferSize),
-                                           at: start)
+            guard
+                let written = plan.write(
+                    piece: piece, of: datagram,
+                    into: UnsafeMutableRawBufferPointer(start: base, count: settings.bufferSize),
+                    at: start)
             else { return .dropped(.noRoom) }
             switch seal(base, payloadOffset: start, payloadLength: written, now: now) {
             case .sealed(let s, let l): slots.setPiece(piece, start: s, length: l)
@@ -120,9 +138,12 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
     }
 
     @inline(__always)
-    private func seal(_ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, now: UInt32) -> SealResult {
-        sealer.seal(buffer, payloadOffset: payloadOffset, payloadLength: payloadLength,
-                    capacity: settings.bufferSize, now: now)
+    private func seal(_ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, now: UInt32)
+        -> SealResult
+    {
+        sealer.seal(
+            buffer, payloadOffset: payloadOffset, payloadLength: payloadLength,
+            capacity: settings.bufferSize, now: now)
     }
 }
 

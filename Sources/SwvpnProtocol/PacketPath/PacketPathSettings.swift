@@ -19,9 +19,11 @@ public struct PacketPathSettings: Sendable, Hashable {
     /// Tunnel packets are Ethernet frames (a tap device): the MSS clamp looks past the Ethernet header.
     public var ethernetFrames: Bool
 
-    public init(layout: FrameLayout, compression: CompressionFraming = .none, mssLimit: Int? = nil,
-                maxFragmentSize: Int? = nil, tunMTU: Int = 1500, tcpFraming: Bool = false,
-                ethernetFrames: Bool = false) {
+    public init(
+        layout: FrameLayout, compression: CompressionFraming = .none, mssLimit: Int? = nil,
+        maxFragmentSize: Int? = nil, tunMTU: Int = 1500, tcpFraming: Bool = false,
+        ethernetFrames: Bool = false
+    ) {
         self.layout = layout
         self.compression = compression
         self.mssLimit = mssLimit
@@ -36,7 +38,8 @@ public struct PacketPathSettings: Sendable, Hashable {
 
     /// Where a tunnel packet is placed in a buffer (rounded up to 16 so IP headers stay aligned).
     public var payloadOffset: Int {
-        let raw = linkHeadroom + layout.cryptoHeadroom + (maxFragmentSize != nil ? FragmentHeader.length : 0)
+        let raw =
+            linkHeadroom + layout.cryptoHeadroom + (maxFragmentSize != nil ? FragmentHeader.length : 0)
             + compression.maxOverhead
         return (raw + 15) & ~15
     }

@@ -13,8 +13,10 @@ public struct PacketSlots {
     public let starts: UnsafeMutablePointer<Int>?
     public let lengths: UnsafeMutablePointer<Int>?
 
-    public init(base: UnsafeMutableRawPointer, stride: Int, capacity: Int, starts: UnsafeMutablePointer<Int>,
-                lengths: UnsafeMutablePointer<Int>) {
+    public init(
+        base: UnsafeMutableRawPointer, stride: Int, capacity: Int, starts: UnsafeMutablePointer<Int>,
+        lengths: UnsafeMutablePointer<Int>
+    ) {
         self.base = base
         self.stride = stride
         self.capacity = capacity

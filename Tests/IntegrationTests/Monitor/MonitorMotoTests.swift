@@ -8,7 +8,8 @@ import Testing
         defer { stand.stop() }
         // The notification hook: argv, no shell, the event named in its environment.
         let notified = stand.dir.appendingPathComponent("notified").path
-        let program = #"import os; open("\#(notified)", "a").write(os.environ["SWVPN_MONITOR_EVENT"] + " " + os.environ["SWVPN_MONITOR_SUBJECT"] + chr(10))"#
+        let program =
+            #"import os; open("\#(notified)", "a").write(os.environ["SWVPN_MONITOR_EVENT"] + " " + os.environ["SWVPN_MONITOR_SUBJECT"] + chr(10))"#
         let topic = try stand.createTopic()
         try stand.startMonitor("notify-exec /usr/bin/python3 -c '\(program)'\nnotify-sns \(topic) \(stand.motoURL)\n")
         try await stand.startRecording()
@@ -18,24 +19,31 @@ import Testing
         }
         try stand.watch(2)
         let writes = try await stand.recordedWrites()
-        #expect(writes.sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted(), "\(stand.log)")
+        #expect(
+            writes.sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted(),
+            "\(stand.log)")
         let moto = try stand.motoTargets()
         #expect(moto["rt1a"] == stand.topology.instances["vpn1b"]!.eniId)
         #expect(moto["rt2a"] == stand.topology.instances["vpn2b"]!.eniId)
         #expect(moto["rt1b"] == stand.topology.instances["vpn1b"]!.eniId)
         #expect(moto["rt2b"] == stand.topology.instances["vpn2b"]!.eniId)
         #expect(stand.monitor?.log().contains("routes-verified A") == true)
-        #expect(stand.monitor?.log().contains("source-dest-check") == false, "the seed turns the check off; the audit ran clean")
+        #expect(
+            stand.monitor?.log().contains("source-dest-check") == false,
+            "the seed turns the check off; the audit ran clean")
         let audit = try stand.status().ec2Calls.filter { $0.action == "DescribeInstanceAttribute" }
         #expect(audit.map { "\($0.code) \($0.count)" } == ["ok 4"])
         var lines: [String] = []
         for _ in 0..<150 where !(lines.contains("failover A") && lines.contains("routes-verified A")) {
             try stand.watch(0.1)  // the hook runs after the journal line, one program at a time
-            lines = (try? String(contentsOfFile: notified, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+            lines =
+                (try? String(contentsOfFile: notified, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
         }
         #expect(lines.contains("failover A") && lines.contains("routes-verified A"), "notify-exec got: \(lines)")
         let published = try await stand.recordedPublishes(topic: topic)
-        #expect(published.contains("swvpn-monitor failover A") && published.contains("swvpn-monitor routes-verified A"), "SNS got: \(published)")
+        #expect(
+            published.contains("swvpn-monitor failover A") && published.contains("swvpn-monitor routes-verified A"),
+            "SNS got: \(published)")
     }
 
     @Test func bothTunnelsDownWritesNothing() async throws {
@@ -60,7 +68,9 @@ import Testing
         #expect(scraped.contains("swvpn_monitor_tunnel_up{tunnel=\"A\"} 0"), "\(scraped)")
         let check = try Shell.run(["sh", "-c", "promtool check metrics < \(file)"])
         #expect(check.succeeded, "promtool: \(check.summary)")
-        let other = try Shell.must(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:19611/health"])
+        let other = try Shell.must([
+            "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:19611/health",
+        ])
         #expect(other.trimmingCharacters(in: .whitespacesAndNewlines) == "404")
     }
 
@@ -83,7 +93,9 @@ import Testing
         try stand.startMonitor("failback-hold 3\n")
         try await stand.startRecording()
         try stand.setHealth("vpn2a", "down")
-        try stand.waitForStatus("failover", timeout: 30) { s in s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } }
+        try stand.waitForStatus("failover", timeout: 30) { s in
+            s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired }
+        }
         try stand.setHealth("vpn2a", "ok")
         try stand.waitForStatus("failback read back", timeout: 30) { s in
             s.failbacks == 1 && s.routes.allSatisfy { $0.target == $0.desired } && s.tunnels[0].routes == "home"
@@ -105,7 +117,9 @@ import Testing
         try await stand.startRecording()
         try stand.stopBehindTheMonitorsBack("vpn2a")
         try stand.setHealth("vpn2a", "silent")  // a stopped instance's swvpnd does not answer
-        try stand.waitForStatus("failover read back", timeout: 30) { s in s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } }
+        try stand.waitForStatus("failover read back", timeout: 30) { s in
+            s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired }
+        }
         let deadline = Date().addingTimeInterval(30)
         var actions: [String] = []
         while Date() < deadline, !actions.contains(where: { $0.hasPrefix("StartInstances") }) {
@@ -114,8 +128,12 @@ import Testing
         }
         try stand.watch(2)
         let vpn2a = stand.topology.instance("vpn2a").instanceId
-        #expect(try await stand.recordedInstanceActions() == ["StopInstances \(vpn2a)", "StartInstances \(vpn2a)"], "\(stand.log)")
-        #expect(try await stand.recordedWrites().sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted())
+        #expect(
+            try await stand.recordedInstanceActions() == ["StopInstances \(vpn2a)", "StartInstances \(vpn2a)"],
+            "\(stand.log)")
+        #expect(
+            try await stand.recordedWrites().sorted()
+                == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted())
     }
 
     @Test func throttlingDuringAFailoverIsRetriedUntilBothTablesMoved() async throws {
@@ -131,12 +149,15 @@ import Testing
             s.failovers == 1 && s.routes.allSatisfy { $0.target == $0.desired } && s.tunnels[0].routes == "standby"
         }
         try stand.watch(2)
-        #expect(try await stand.recordedWrites().sorted() == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted(),
-                "\(stand.log)")
+        #expect(
+            try await stand.recordedWrites().sorted()
+                == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted(),
+            "\(stand.log)")
         let throttled = try await stand.lab.faultLog().filter { $0 == "ReplaceRoute:throttle" }
         #expect(throttled.count == 6)
         #expect(stand.log.components(separatedBy: "route-write-failed").count - 1 == 2)
-        let calls = try stand.status().ec2Calls.filter { $0.action == "ReplaceRoute" }.map { "\($0.code) \($0.count)" }.sorted()
+        let calls = try stand.status().ec2Calls.filter { $0.action == "ReplaceRoute" }.map { "\($0.code) \($0.count)" }
+            .sorted()
         #expect(calls == ["RequestLimitExceeded 2", "ok 2"])
     }
 }

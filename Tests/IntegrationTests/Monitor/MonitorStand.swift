@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// swvpn-monitor against a local EC2: AWSLab's moto (EC2 and instance metadata on one port, request
@@ -18,16 +18,19 @@ final class MonitorStand {
     private(set) var monitor: Daemon?
 
     static func monitorBinary() throws -> String {
-        let path = ProcessInfo.processInfo.environment["SWVPN_MONITOR_BIN"]
+        let path =
+            ProcessInfo.processInfo.environment["SWVPN_MONITOR_BIN"]
             ?? Paths.packageRoot.appendingPathComponent(".build/debug/swvpn-monitor").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw HarnessError("swvpn-monitor not found at \(path): `swift build --product swvpn-monitor` or set SWVPN_MONITOR_BIN")
+            throw HarnessError(
+                "swvpn-monitor not found at \(path): `swift build --product swvpn-monitor` or set SWVPN_MONITOR_BIN")
         }
         return path
     }
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("moncore-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "moncore-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         lab = try AWSLab()
         motoURL = String(lab.motoURL.absoluteString.dropLast(lab.motoURL.absoluteString.hasSuffix("/") ? 1 : 0))
@@ -36,8 +39,9 @@ final class MonitorStand {
         for name in topology.instances.keys.sorted() { ports[name] = try LoopbackPort.free() }
         healthPorts = ports
         let fake = Paths.scriptsLib.appendingPathComponent("fake_health.py").path
-        health = try Daemon(label: "fake-health", args: ["python3", fake] + ports.values.sorted().map(String.init),
-                            logPath: dir.appendingPathComponent("health.log").path)
+        health = try Daemon(
+            label: "fake-health", args: ["python3", fake] + ports.values.sorted().map(String.init),
+            logPath: dir.appendingPathComponent("health.log").path)
         try health.waitForLog("ready")
         let control = health.log().split(separator: "\n").first { $0.hasPrefix("control ") }
         controlPort = Int(control?.dropFirst("control ".count) ?? "") ?? 0
@@ -72,8 +76,9 @@ final class MonitorStand {
         let path = dir.appendingPathComponent("monitor.conf").path
         try config(extra).write(toFile: path, atomically: true, encoding: .utf8)
         _ = try Shell.must([try Self.monitorBinary(), "--check-config", "--config", path])
-        let daemon = try Daemon(label: "swvpn-monitor", args: [try Self.monitorBinary(), "run", "--config", path],
-                                logPath: dir.appendingPathComponent("monitor.log").path)
+        let daemon = try Daemon(
+            label: "swvpn-monitor", args: [try Self.monitorBinary(), "run", "--config", path],
+            logPath: dir.appendingPathComponent("monitor.log").path)
         monitor = daemon
         // Adopted and every tunnel up: the starting point of each scenario.
         try daemon.waitForLog("adopted B", timeout: 30)
@@ -95,7 +100,8 @@ final class MonitorStand {
     func recordedWrites() async throws -> [String] {
         try await lab.recordedRequests().filter { $0.action == "ReplaceRoute" || $0.action == "CreateRoute" }.map { r in
             let p = r.parameters
-            return "\(p["RouteTableId"] ?? "?") \(p["DestinationCidrBlock"] ?? "?") → \(p["NetworkInterfaceId"] ?? p["InstanceId"] ?? "?")"
+            return
+                "\(p["RouteTableId"] ?? "?") \(p["DestinationCidrBlock"] ?? "?") → \(p["NetworkInterfaceId"] ?? p["InstanceId"] ?? "?")"
         }
     }
 
@@ -116,7 +122,8 @@ final class MonitorStand {
                     if r.get("NetworkInterfaceId"): out[t["RouteTableId"]] = r["NetworkInterfaceId"]
             print(json.dumps(out))
             """
-        let byId = try JSONDecoder().decode([String: String].self, from: Data(Shell.must(["python3", "-c", script, motoURL]).utf8))
+        let byId = try JSONDecoder().decode(
+            [String: String].self, from: Data(Shell.must(["python3", "-c", script, motoURL]).utf8))
         var result: [String: String] = [:]
         for (name, t) in topology.tables { result[name] = byId[t.id] }
         return result
@@ -156,8 +163,16 @@ final class MonitorStand {
 
     struct Status: Decodable {
         struct Snapshot: Decodable {
-            struct Tunnel: Decodable { var name: String; var status: String; var routes: String }
-            struct Route: Decodable { var table: String; var target: String; var desired: String }
+            struct Tunnel: Decodable {
+                var name: String
+                var status: String
+                var routes: String
+            }
+            struct Route: Decodable {
+                var table: String
+                var target: String
+                var desired: String
+            }
             var tunnels: [Tunnel]
             var routes: [Route]
             var isolated: Bool
@@ -165,7 +180,11 @@ final class MonitorStand {
             var failbacks: Int
             var routeWrites: Int
         }
-        struct Call: Decodable { var action: String; var code: String; var count: Int }
+        struct Call: Decodable {
+            var action: String
+            var code: String
+            var count: Int
+        }
         var snapshot: Snapshot
         var updated: Double
         var ec2Calls: [Call]
@@ -182,10 +201,14 @@ final class MonitorStand {
         while true {
             if let status = try? status(), condition(status.snapshot) { return status }
             if let monitor, !monitor.isRunning {
-                throw HarnessError("swvpn-monitor exited (\(monitor.process.terminationStatus)) waiting for \(what):\n\(monitor.log().tail(30))")
+                throw HarnessError(
+                    "swvpn-monitor exited (\(monitor.process.terminationStatus)) waiting for \(what):\n\(monitor.log().tail(30))"
+                )
             }
             if Date() >= deadline {
-                throw HarnessError("no \(what) within \(Int(timeout)) s; status: \((try? String(contentsOfFile: statusPath, encoding: .utf8)) ?? "none")\nmonitor log:\n\(monitor?.log().tail(30) ?? "")")
+                throw HarnessError(
+                    "no \(what) within \(Int(timeout)) s; status: \((try? String(contentsOfFile: statusPath, encoding: .utf8)) ?? "none")\nmonitor log:\n\(monitor?.log().tail(30) ?? "")"
+                )
             }
             usleep(100_000)
         }
@@ -195,7 +218,9 @@ final class MonitorStand {
     func watch(_ seconds: Double) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if let monitor, !monitor.isRunning { throw HarnessError("swvpn-monitor exited:\n\(monitor.log().tail(30))") }
+            if let monitor, !monitor.isRunning {
+                throw HarnessError("swvpn-monitor exited:\n\(monitor.log().tail(30))")
+            }
             usleep(100_000)
         }
     }

@@ -1,10 +1,10 @@
 import Foundation
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A local EC2 for tests, all on 127.0.0.1 with free ports: moto's server (started with its request
@@ -22,7 +22,6 @@ final class AWSLab {
     private var daemons: [Daemon] = []
     private var tornDown = false
 
-
     /// Fails, never skips, when moto's server or boto3 is missing.
     static func requireTools() throws {
         var missing: [String] = []
@@ -32,8 +31,9 @@ final class AWSLab {
         let check = try? Shell.run(["python3", "-c", "import boto3, moto"], timeout: 60)
         if check?.succeeded != true { missing.append("python modules boto3 and moto") }
         if !missing.isEmpty {
-            throw HarnessError("AWS test prerequisites missing: \(missing.joined(separator: ", ")). "
-                + "Install with: pip install 'moto[server]' (scripts/test.sh does it)")
+            throw HarnessError(
+                "AWS test prerequisites missing: \(missing.joined(separator: ", ")). "
+                    + "Install with: pip install 'moto[server]' (scripts/test.sh does it)")
         }
     }
 
@@ -48,8 +48,12 @@ final class AWSLab {
         motoURL = URL(string: "\(tls ? "https" : "http")://127.0.0.1:\(port)/")!
         do {
             let certificate = tls ? try makeCertificates() : []
-            try start(label: "moto", ["env", "MOTO_RECORDER_FILEPATH=\(workDir)/moto_recording",
-                                      "moto_server", "-H", "127.0.0.1", "-p", "\(port)"] + certificate, port: port)
+            try start(
+                label: "moto",
+                [
+                    "env", "MOTO_RECORDER_FILEPATH=\(workDir)/moto_recording",
+                    "moto_server", "-H", "127.0.0.1", "-p", "\(port)",
+                ] + certificate, port: port)
         } catch {
             teardown()
             throw error
@@ -63,15 +67,21 @@ final class AWSLab {
     /// A throwaway CA and a server certificate for IP 127.0.0.1 signed by it; moto's TLS arguments.
     private func makeCertificates() throws -> [String] {
         let d = workDir
-        try Shell.must(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/ca.key",
-                        "-out", caPath, "-days", "2", "-subj", "/CN=swvpnd test CA",
-                        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"])
-        try Shell.must(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/server.key",
-                        "-out", "\(d)/server.csr", "-subj", "/CN=127.0.0.1"])
+        try Shell.must([
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/ca.key",
+            "-out", caPath, "-days", "2", "-subj", "/CN=swvpnd test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
+        ])
+        try Shell.must([
+            "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/server.key",
+            "-out", "\(d)/server.csr", "-subj", "/CN=127.0.0.1",
+        ])
         try "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
             .write(toFile: "\(d)/ext.cnf", atomically: true, encoding: .utf8)
-        try Shell.must(["openssl", "x509", "-req", "-in", "\(d)/server.csr", "-CA", caPath, "-CAkey", "\(d)/ca.key",
-                        "-CAcreateserial", "-out", "\(d)/server.pem", "-days", "2", "-extfile", "\(d)/ext.cnf"])
+        try Shell.must([
+            "openssl", "x509", "-req", "-in", "\(d)/server.csr", "-CA", caPath, "-CAkey", "\(d)/ca.key",
+            "-CAcreateserial", "-out", "\(d)/server.pem", "-days", "2", "-extfile", "\(d)/ext.cnf",
+        ])
         return ["-c", "\(d)/server.pem", "-k", "\(d)/server.key"]
     }
 
@@ -86,10 +96,12 @@ final class AWSLab {
         let deadline = Date().addingTimeInterval(timeout)
         while !LoopbackPort.accepts(port) {
             if !d.isRunning {
-                throw HarnessError("\(d.label) (pid \(d.pid)) exited before listening on 127.0.0.1:\(port):\n\(d.log().tail(20))")
+                throw HarnessError(
+                    "\(d.label) (pid \(d.pid)) exited before listening on 127.0.0.1:\(port):\n\(d.log().tail(20))")
             }
             if Date() > deadline {
-                throw HarnessError("\(d.label) (pid \(d.pid)) not listening on 127.0.0.1:\(port) after \(Int(timeout)) s")
+                throw HarnessError(
+                    "\(d.label) (pid \(d.pid)) not listening on 127.0.0.1:\(port) after \(Int(timeout)) s")
             }
             usleep(50_000)
         }
@@ -99,9 +111,13 @@ final class AWSLab {
     @discardableResult
     func startFaultProxy(clockOffsetSeconds: Int = 0) throws -> URL {
         let port = try LoopbackPort.free()
-        try start(label: "fault-proxy", ["python3", Paths.scriptsLib.appendingPathComponent("ec2_fault_proxy.py").path,
-                                         "\(port)", motoURL.absoluteString, "--clock-offset", "\(clockOffsetSeconds)"],
-                  port: port)
+        try start(
+            label: "fault-proxy",
+            [
+                "python3", Paths.scriptsLib.appendingPathComponent("ec2_fault_proxy.py").path,
+                "\(port)", motoURL.absoluteString, "--clock-offset", "\(clockOffsetSeconds)",
+            ],
+            port: port)
         let url = URL(string: "http://127.0.0.1:\(port)/")!
         proxyURL = url
         return url
@@ -110,14 +126,19 @@ final class AWSLab {
     /// Starts the IMDSv2 stub; returns its base URL (the metadata endpoint to use).
     @discardableResult
     /// `downForSeconds`: every request is refused (connection closed) for that long after start.
-    func startIMDS(credentialLifetime: Int = 3600, tokenTTL: Int = 21_600, region: String = "us-east-1",
-                   instanceId: String = "i-0monitor000000001", downForSeconds: Double = 0) throws -> URL
-    {
+    func startIMDS(
+        credentialLifetime: Int = 3600, tokenTTL: Int = 21_600, region: String = "us-east-1",
+        instanceId: String = "i-0monitor000000001", downForSeconds: Double = 0
+    ) throws -> URL {
         let port = try LoopbackPort.free()
-        try start(label: "imds-stub", ["python3", Paths.scriptsLib.appendingPathComponent("imds_stub.py").path, "\(port)",
-                                       "--cred-lifetime", "\(credentialLifetime)", "--token-ttl", "\(tokenTTL)",
-                                       "--region", region, "--instance-id", instanceId,
-                                       "--down-for", "\(downForSeconds)"], port: port)
+        try start(
+            label: "imds-stub",
+            [
+                "python3", Paths.scriptsLib.appendingPathComponent("imds_stub.py").path, "\(port)",
+                "--cred-lifetime", "\(credentialLifetime)", "--token-ttl", "\(tokenTTL)",
+                "--region", region, "--instance-id", instanceId,
+                "--down-for", "\(downForSeconds)",
+            ], port: port)
         let url = URL(string: "http://127.0.0.1:\(port)")!
         imdsURL = url
         return url
@@ -126,7 +147,10 @@ final class AWSLab {
     // MARK: Topology
 
     struct Topology: Decodable {
-        struct VPC: Decodable { let id: String; let cidr: String }
+        struct VPC: Decodable {
+            let id: String
+            let cidr: String
+        }
         struct Instance: Decodable {
             let instanceId: String, eniId: String, privateIp: String, subnetId: String, vpc: String, az: String
         }
@@ -144,8 +168,11 @@ final class AWSLab {
 
     /// Seeds moto with the HA appendix topology (through boto3, before any recording starts).
     func seed() throws -> Topology {
-        let r = try Shell.run(["python3", Paths.scriptsLib.appendingPathComponent("moto_seed.py").path,
-                               motoURL.absoluteString], timeout: 180)
+        let r = try Shell.run(
+            [
+                "python3", Paths.scriptsLib.appendingPathComponent("moto_seed.py").path,
+                motoURL.absoluteString,
+            ], timeout: 180)
         guard r.succeeded else { throw HarnessError("seeding moto failed: \(r.summary)") }
         return try JSONDecoder().decode(Topology.self, from: Data(r.stdout.utf8))
     }
@@ -160,7 +187,8 @@ final class AWSLab {
         var action: String { parameters["Action"] ?? "" }
         var isWrite: Bool { !action.isEmpty && !action.hasPrefix("Describe") }
         var description: String {
-            "\(action) " + parameters.filter { $0.key != "Action" && $0.key != "Version" }
+            "\(action) "
+                + parameters.filter { $0.key != "Action" && $0.key != "Version" }
                 .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
     }
@@ -172,7 +200,10 @@ final class AWSLab {
 
     /// Every request moto saw since `startRecording()`, in order.
     func recordedRequests() async throws -> [RecordedRequest] {
-        let (_, data) = try await Self.http("GET", motoURL.appendingPathComponent("moto-api/recorder/download-recording"))
+        let (_, data) = try await Self.http(
+            "GET", motoURL.appendingPathComponent("moto-api/recorder/download-recording"))
+        // Field names are the JSON keys moto's recorder writes.
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         struct Entry: Decodable {
             let headers: [String: String]
             let method: String
@@ -183,9 +214,12 @@ final class AWSLab {
         return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
             let e = try JSONDecoder().decode(Entry.self, from: Data(line.utf8))
             var body = e.body ?? ""
-            if e.body_encoded == true, let raw = Data(base64Encoded: body) { body = String(decoding: raw, as: UTF8.self) }
-            return RecordedRequest(method: e.method, path: URL(string: e.url)?.path ?? e.url, headers: e.headers,
-                                   parameters: Self.parseForm(body))
+            if e.body_encoded == true, let raw = Data(base64Encoded: body) {
+                body = String(decoding: raw, as: UTF8.self)
+            }
+            return RecordedRequest(
+                method: e.method, path: URL(string: e.url)?.path ?? e.url, headers: e.headers,
+                parameters: Self.parseForm(body))
         }
     }
 
@@ -205,8 +239,9 @@ final class AWSLab {
 
     func queueFaults(_ faults: [Fault]) async throws {
         guard let proxyURL else { throw HarnessError("fault proxy not started") }
-        let (status, _) = try await Self.http("POST", proxyURL.appendingPathComponent("_fault"),
-                                              body: try JSONEncoder().encode(faults))
+        let (status, _) = try await Self.http(
+            "POST", proxyURL.appendingPathComponent("_fault"),
+            body: try JSONEncoder().encode(faults))
         guard status == 200 else { throw HarnessError("fault proxy refused the fault plan (HTTP \(status))") }
     }
 
@@ -303,7 +338,9 @@ enum LoopbackPort {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = UInt16(port).bigEndian
         return withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Owns everything one test creates: uniquely named network namespaces (`swt-<pid>-<tag>-...`), the veth

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 enum Paths {
@@ -46,7 +46,8 @@ enum Prerequisites {
 
     /// `SWVPND_BIN`, or `<package root>/.build/debug/swvpnd`.
     static func swvpndBinary() throws -> String {
-        let path = ProcessInfo.processInfo.environment["SWVPND_BIN"]
+        let path =
+            ProcessInfo.processInfo.environment["SWVPND_BIN"]
             ?? Paths.packageRoot.appendingPathComponent(".build/debug/swvpnd").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw HarnessError(

@@ -1,8 +1,8 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
-import Testing
+    import Glibc
+    import Testing
 #endif
 
 enum Implementation: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -10,7 +10,10 @@ enum Implementation: String, CaseIterable, Sendable, CustomStringConvertible {
     var description: String { rawValue }
 }
 
-enum Side: String, Sendable { case a = "A", b = "B" }
+enum Side: String, Sendable {
+    case a = "A"
+    case b = "B"
+}
 
 /// The matrix's cipher configurations (issue text: default, AES-256 with key directions, AES-128, none).
 enum CipherCase: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -141,12 +144,14 @@ final class SeedLab {
         try relay.waitForLog("relay ready", timeout: 10)
         let b = try startPeer(
             .openvpn, side: .b,
-            config: config(side: .b, cipher: cipher, keyPath: keyPath, remoteHost: Self.underlayA, remotePort: 1300,
-                           extra: extra))
+            config: config(
+                side: .b, cipher: cipher, keyPath: keyPath, remoteHost: Self.underlayA, remotePort: 1300,
+                extra: extra))
         let a = try startPeer(
             impl, side: .a,
-            config: config(side: .a, cipher: cipher, keyPath: keyPath, remoteHost: "127.0.0.1", remotePort: 2000,
-                           extra: extra))
+            config: config(
+                side: .a, cipher: cipher, keyPath: keyPath, remoteHost: "127.0.0.1", remotePort: 2000,
+                extra: extra))
         try waitUp([a, b], timeout: timeout)
         return ((a, b), relay)
     }
@@ -195,18 +200,22 @@ final class SeedLab {
     /// Sends `bytes` of a seeded stream from one private host to the other over TCP; both ends hash
     /// the stream and the receiver also checks it against the regenerated stream.
     /// `compressible`: a repeated seeded motif instead of random bytes.
-    func transfer(from senderNs: String, to receiverNs: String, receiverAddress: String, bytes: Int, seed: Int,
-                  compressible: Bool = false) throws {
+    func transfer(
+        from senderNs: String, to receiverNs: String, receiverAddress: String, bytes: Int, seed: Int,
+        compressible: Bool = false
+    ) throws {
         transferPort += 1
         let port = "\(transferPort)"
-        let common = ["--port", port, "--bytes", "\(bytes)", "--seed", "\(seed)", "--timeout", "60"]
+        let common =
+            ["--port", port, "--bytes", "\(bytes)", "--seed", "\(seed)", "--timeout", "60"]
             + (compressible ? ["--compressible"] : [])
         let listener = try lab.spawn(
             in: receiverNs, label: "xfer-recv-\(port)",
             ["python3", Paths.xferScript, "listen", "--host", receiverAddress, "--role", "recv"] + common)
         try listener.waitForLog("listening", timeout: 10)
         let sender = try lab.run(
-            in: senderNs, ["python3", Paths.xferScript, "connect", "--host", receiverAddress, "--role", "send"] + common,
+            in: senderNs,
+            ["python3", Paths.xferScript, "connect", "--host", receiverAddress, "--role", "send"] + common,
             timeout: 90)
         guard sender.succeeded else { throw HarnessError("TCP sender failed: \(sender.summary)") }
         guard listener.waitForExit(timeout: 30) else {
@@ -214,7 +223,8 @@ final class SeedLab {
         }
         let received = listener.log()
         guard listener.process.terminationStatus == 0 else {
-            throw HarnessError("TCP receiver reported an error (exit \(listener.process.terminationStatus)): \(received.tail(10))")
+            throw HarnessError(
+                "TCP receiver reported an error (exit \(listener.process.terminationStatus)): \(received.tail(10))")
         }
         let sentLine = sender.stdout.split(separator: "\n").first { $0.hasPrefix("role=send") }
         let recvLine = received.split(separator: "\n").first { $0.hasPrefix("role=recv") }

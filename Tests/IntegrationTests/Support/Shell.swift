@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A harness failure with a message meant for the person reading the test report.
@@ -136,7 +136,8 @@ final class Daemon {
             }
             if Date() >= deadline {
                 throw HarnessError(
-                    "\(label) (pid \(pid)) did not log '\(needle)' within \(Int(timeout)) s.\nlog \(logPath):\n\(log().tail(30))")
+                    "\(label) (pid \(pid)) did not log '\(needle)' within \(Int(timeout)) s.\nlog \(logPath):\n\(log().tail(30))"
+                )
             }
             usleep(50_000)
         }

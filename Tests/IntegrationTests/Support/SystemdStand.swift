@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A Debian bookworm root booted with the real systemd as PID 1 (systemd-nspawn), for what no stand-in
@@ -17,7 +17,8 @@ final class SystemdStand {
     /// The cached root (scripts/stand-root.sh debootstraps it on first use, about a minute plus downloads).
     static func ensureRoot() throws -> String {
         for tool in ["debootstrap", "systemd-nspawn", "nsenter"] where Prerequisites.which(tool) == nil {
-            throw HarnessError("`\(tool)` missing: apt-get install debootstrap systemd-container util-linux (scripts/test.sh does)")
+            throw HarnessError(
+                "`\(tool)` missing: apt-get install debootstrap systemd-container util-linux (scripts/test.sh does)")
         }
         let script = Paths.packageRoot.appendingPathComponent("scripts/stand-root.sh").path
         let r = try Shell.run([script], timeout: 1800)
@@ -49,16 +50,20 @@ final class SystemdStand {
         for dir in [upper, "\(base)/work", merged] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
-        try Shell.must(["mount", "-t", "overlay", "overlay", "-o",
-                        "lowerdir=\(root),upperdir=\(upper),workdir=\(base)/work", merged])
+        try Shell.must([
+            "mount", "-t", "overlay", "overlay", "-o",
+            "lowerdir=\(root),upperdir=\(upper),workdir=\(base)/work", merged,
+        ])
         do {
             nspawn = try Daemon(
                 label: "systemd-nspawn \(machine)",
-                args: ["systemd-nspawn", "--quiet", "-D", merged, "--machine=\(machine)", "--boot", "--private-network",
-                       "--bind=/dev/net/tun", "--capability=CAP_NET_ADMIN", "--register=no", "--keep-unit",
-                       // A host's PID 1 may raise any limit; the container's may not (no CAP_SYS_RESOURCE),
-                       // so give it the headroom the unit's LimitNICE= asks for.
-                       "--rlimit=RLIMIT_NICE=24"],
+                args: [
+                    "systemd-nspawn", "--quiet", "-D", merged, "--machine=\(machine)", "--boot", "--private-network",
+                    "--bind=/dev/net/tun", "--capability=CAP_NET_ADMIN", "--register=no", "--keep-unit",
+                    // A host's PID 1 may raise any limit; the container's may not (no CAP_SYS_RESOURCE),
+                    // so give it the headroom the unit's LimitNICE= asks for.
+                    "--rlimit=RLIMIT_NICE=24",
+                ],
                 logPath: "\(base)/console.log")
             leader = try Self.waitForLeader(nspawn)
         } catch {
@@ -75,9 +80,12 @@ final class SystemdStand {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if !nspawn.isRunning {
-                throw HarnessError("systemd-nspawn exited (\(nspawn.process.terminationStatus)) before booting:\n\(nspawn.log().tail(30))")
+                throw HarnessError(
+                    "systemd-nspawn exited (\(nspawn.process.terminationStatus)) before booting:\n\(nspawn.log().tail(30))"
+                )
             }
-            let children = (try? String(contentsOfFile: "/proc/\(nspawn.pid)/task/\(nspawn.pid)/children", encoding: .utf8)) ?? ""
+            let children =
+                (try? String(contentsOfFile: "/proc/\(nspawn.pid)/task/\(nspawn.pid)/children", encoding: .utf8)) ?? ""
             for pid in children.split(separator: " ").compactMap({ Int32($0) }) {
                 let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
                 if comm.hasPrefix("systemd") { return pid }
@@ -101,15 +109,19 @@ final class SystemdStand {
             usleep(200_000)
         }
         let failed = (try? run(["systemctl", "--failed", "--no-legend"]))?.stdout ?? ""
-        throw HarnessError("the systemd stand did not finish booting in 90 s (state '\(last)'):\n"
-                           + "failed units: \(failed)\nconsole:\n\(nspawn.log().tail(40))")
+        throw HarnessError(
+            "the systemd stand did not finish booting in 90 s (state '\(last)'):\n"
+                + "failed units: \(failed)\nconsole:\n\(nspawn.log().tail(40))")
     }
 
     /// Runs a command inside the container (all its namespaces, a clean environment).
     func run(_ args: [String], timeout: Double = 60) throws -> CommandResult {
-        try Shell.run(["nsenter", "-t", "\(leader)", "-a", "--", "/usr/bin/env", "-i",
-                       "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "SYSTEMD_PAGER=", "SYSTEMD_COLORS=0", "LANG=C.UTF-8"] + args,
-                      timeout: timeout)
+        try Shell.run(
+            [
+                "nsenter", "-t", "\(leader)", "-a", "--", "/usr/bin/env", "-i",
+                "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "SYSTEMD_PAGER=", "SYSTEMD_COLORS=0", "LANG=C.UTF-8",
+            ] + args,
+            timeout: timeout)
     }
 
     @discardableResult
@@ -122,8 +134,9 @@ final class SystemdStand {
     /// A file of the container, written from the host through the overlay.
     func write(_ path: String, _ text: String, mode: Int = 0o644) throws {
         let host = merged + path
-        try FileManager.default.createDirectory(atPath: (host as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (host as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         try text.write(toFile: host, atomically: true, encoding: .utf8)
         chmod(host, mode_t(mode))
     }
@@ -139,7 +152,9 @@ final class SystemdStand {
 
     /// A veth from the container (`inet0`, `containerCIDR`) into namespace `ns` (`inet0`, `peerCIDR`).
     func linkPeer(_ ns: String, containerCIDR: String, peerCIDR: String) throws {
-        try Shell.must(["ip", "-n", ns, "link", "add", "inet0", "type", "veth", "peer", "name", "inet0", "netns", "\(leader)"])
+        try Shell.must([
+            "ip", "-n", ns, "link", "add", "inet0", "type", "veth", "peer", "name", "inet0", "netns", "\(leader)",
+        ])
         try Shell.must(["ip", "-n", ns, "addr", "add", peerCIDR, "dev", "inet0"])
         try Shell.must(["ip", "-n", ns, "link", "set", "inet0", "up"])
         try must(["ip", "addr", "add", containerCIDR, "dev", "inet0"])
@@ -155,7 +170,9 @@ final class SystemdStand {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if try condition() { return }
-            if Date() >= deadline { throw HarnessError("systemd stand: timed out after \(Int(timeout)) s waiting for \(what())") }
+            if Date() >= deadline {
+                throw HarnessError("systemd stand: timed out after \(Int(timeout)) s waiting for \(what())")
+            }
             usleep(200_000)
         }
     }

@@ -18,7 +18,8 @@ import Testing
 struct DataPlaneAllocationTests {
     /// The queue counter's positive control: work on a watched queue is counted, on others not.
     @Test func queueCounterSeesOnlyWatchedQueues() throws {
-        let watched = DispatchQueue(label: "swvpnd.probe"), other = DispatchQueue(label: "swvpnd.probe")
+        let watched = DispatchQueue(label: "swvpnd.probe")
+        let other = DispatchQueue(label: "swvpnd.probe")
         func allocate(on queue: DispatchQueue) {
             queue.async { withExtendedLifetime([Int](repeating: 1, count: 64)) {} }
             queue.sync {}
@@ -38,13 +39,19 @@ struct DataPlaneAllocationTests {
         var testDescription: String { "\(cipher)/\(digest), \(countTX ? "TX and RX" : "RX") loops" }
     }
 
-    @Test(arguments: [Case(cipher: .none, digest: .none, countTX: true),
-                      Case(cipher: .aes256CBC, digest: .sha256, countTX: false)], [64, 1400])
+    @Test(
+        arguments: [
+            Case(cipher: .none, digest: .none, countTX: true),
+            Case(cipher: .aes256CBC, digest: .sha256, countTX: false),
+        ], [64, 1400])
     func datagramRoundTripsAllocateNothingInTheLoops(c: Case, size: Int) throws {
         try #require(AllocationCounter.isLive, "malloc interposer not in effect")
         let settings = PacketPathSettings(layout: FrameLayout(cipher: c.cipher, digest: c.digest))
         let (a, b, wire) = try DataPlaneTests().datagramPair(settings: settings, pinB: true)
-        defer { DataPlaneTests().stop(a, b); _ = wire }
+        defer {
+            DataPlaneTests().stop(a, b)
+            _ = wire
+        }
         let packets = (0..<8).map { innerPacket($0, size: size) }
         func exchange(_ rounds: Int) -> Int {
             var delivered = 0
@@ -59,14 +66,18 @@ struct DataPlaneAllocationTests {
         // Mark the loops' queues from their hooks: the inbound intercept runs on RX, a control
         // message's writer on TX. Both hooks are gone before counting.
         for (side, other) in [(a, b), (b, a)] {
-            side.plane.setInboundIntercept { _ in AllocationCounter.watchCurrentQueue(); return false }
+            side.plane.setInboundIntercept { _ in
+                AllocationCounter.watchCurrentQueue()
+                return false
+            }
             if c.countTX {
                 let probe = packets[0]
-                side.plane.sendControl(.innerPacket(write: { room in
-                    AllocationCounter.watchCurrentQueue()
-                    room.copyBytes(from: probe)
-                    return probe.count
-                }))
+                side.plane.sendControl(
+                    .innerPacket(write: { room in
+                        AllocationCounter.watchCurrentQueue()
+                        room.copyBytes(from: probe)
+                        return probe.count
+                    }))
                 #expect(other.device.delivered() == probe)
             }
         }
@@ -74,8 +85,9 @@ struct DataPlaneAllocationTests {
         a.plane.setInboundIntercept(nil)
         b.plane.setInboundIntercept(nil)
         var delivered = 0
-        let allocations = try #require(AllocationCounter.countOnWatchedQueues { delivered = exchange(1000) },
-                                       "no loop queue watched")
+        let allocations = try #require(
+            AllocationCounter.countOnWatchedQueues { delivered = exchange(1000) },
+            "no loop queue watched")
         #expect(delivered == 2000)
         #expect(allocations == 0, "\(allocations) allocations in the loops for 2000 packets")
         #expect(a.plane.counters.snapshot().drops == DropCounts())

@@ -1,8 +1,8 @@
 import Glibc
-import Synchronization
 import SwvpnLinux
 import SwvpnProtocol
 import SwvpnTestSupport
+import Synchronization
 import Testing
 
 /// One side of an in-process tunnel: a data plane on a fake device and a given link, with its events
@@ -14,17 +14,21 @@ final class Side<Link: TunnelLink> {
     let log = EventLog()
     let outbound: OutboundPath
 
-    init(link: Link, settings: PacketPathSettings, direction: KeyDirection, peer: SocketAddress?,
-         pinnedSource: Bool = false, offload: Offload = .none) throws {
+    init(
+        link: Link, settings: PacketPathSettings, direction: KeyDirection, peer: SocketAddress?,
+        pinnedSource: Bool = false, offload: Offload = .none
+    ) throws {
         self.link = link
         let key = try #require(StaticKey(bytes: (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }))
-        outbound = OutboundPath(settings: settings,
-                                sealer: try DataChannelSealer(key: key, direction: direction, layout: settings.layout))
+        outbound = OutboundPath(
+            settings: settings,
+            sealer: try DataChannelSealer(key: key, direction: direction, layout: settings.layout))
         let inbound = InboundPath(
             settings: settings,
             opener: try DataChannelOpener(key: key, direction: direction, layout: settings.layout, replay: .init()))
-        plane = DataPlane(device: device, link: link, outbound: outbound, inbound: inbound, peer: PeerAddress(peer),
-                          pinnedSource: pinnedSource, offload: offload, events: { [log] in log.append($0) })
+        plane = DataPlane(
+            device: device, link: link, outbound: outbound, inbound: inbound, peer: PeerAddress(peer),
+            pinnedSource: pinnedSource, offload: offload, events: { [log] in log.append($0) })
     }
 
     /// Waits until an event matching `match` arrived (or `timeout` ms passed).
@@ -46,8 +50,9 @@ final class EventLog: Sendable {
 
 /// Settings every root-free test uses unless it needs others: AES-256-CBC + SHA256 on datagrams.
 func testSettings(tcp: Bool = false, fragment: Int? = nil) -> PacketPathSettings {
-    PacketPathSettings(layout: FrameLayout(cipher: .aes256CBC, digest: .sha256), maxFragmentSize: fragment,
-                       tcpFraming: tcp)
+    PacketPathSettings(
+        layout: FrameLayout(cipher: .aes256CBC, digest: .sha256), maxFragmentSize: fragment,
+        tcpFraming: tcp)
 }
 
 /// An IPv4 ICMP echo request of `size` bytes with a recognisable body (the data plane does not parse it).

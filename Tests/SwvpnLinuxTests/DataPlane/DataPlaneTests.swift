@@ -12,10 +12,12 @@ struct DataPlaneTests {
         throws -> (Side<SocketPairLink>, Side<SocketPairLink>, SocketPair)
     {
         let wire = SocketPair(SOCK_SEQPACKET)
-        let a = try Side(link: SocketPairLink(fd: wire.inner, source: addressB), settings: settings, direction: .normal,
-                         peer: addressB, pinnedSource: true)
-        let b = try Side(link: SocketPairLink(fd: wire.outer, source: addressA), settings: settings, direction: .inverse,
-                         peer: pinB ? addressA : nil, pinnedSource: pinB)
+        let a = try Side(
+            link: SocketPairLink(fd: wire.inner, source: addressB), settings: settings, direction: .normal,
+            peer: addressB, pinnedSource: true)
+        let b = try Side(
+            link: SocketPairLink(fd: wire.outer, source: addressA), settings: settings, direction: .inverse,
+            peer: pinB ? addressA : nil, pinnedSource: pinB)
         a.plane.start()
         b.plane.start()
         return (a, b, wire)
@@ -26,7 +28,10 @@ struct DataPlaneTests {
     @Test(arguments: [nil, 120])
     func pingsBothWays(fragment: Int?) throws {
         let (a, b, wire) = try datagramPair(settings: testSettings(fragment: fragment))
-        defer { stop(a, b); _ = wire }
+        defer {
+            stop(a, b)
+            _ = wire
+        }
         for i in 0..<20 {
             let size = i.isMultiple(of: 2) ? 84 : 1400
             a.device.inject(innerPacket(i, size: size))
@@ -44,7 +49,10 @@ struct DataPlaneTests {
 
     @Test func unpinnedPeerFloatsPinnedPeerDropsOtherSources() throws {
         let (a, b, wire) = try datagramPair()
-        defer { stop(a, b); _ = wire }
+        defer {
+            stop(a, b)
+            _ = wire
+        }
         a.device.inject(innerPacket(1))
         #expect(b.device.delivered() == innerPacket(1))
         b.link.source.withLock { $0 = addressMoved }
@@ -54,7 +62,10 @@ struct DataPlaneTests {
         #expect(b.plane.peer.current == addressMoved)
 
         let (c, d, wire2) = try datagramPair(pinB: true)
-        defer { stop(c, d); _ = wire2 }
+        defer {
+            stop(c, d)
+            _ = wire2
+        }
         d.link.source.withLock { $0 = addressMoved }
         c.device.inject(innerPacket(3))
         #expect(d.device.delivered(timeout: 300) == nil)
@@ -64,7 +75,10 @@ struct DataPlaneTests {
 
     @Test func restartStartsFreshSessionsOnBothSides() throws {
         let (a, b, wire) = try datagramPair()
-        defer { stop(a, b); _ = wire }
+        defer {
+            stop(a, b)
+            _ = wire
+        }
         a.device.inject(innerPacket(1))
         #expect(b.device.delivered() == innerPacket(1))
         for round in 0..<3 {
@@ -88,7 +102,9 @@ struct DataPlaneTests {
         var rng = SystemRandomNumberGenerator()
         for i in 0..<30 {
             // Straight onto A's end of the wire, as an attacker on the path would.
-            writeAll(wire.inner, (0..<Int.random(in: 1...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            writeAll(
+                wire.inner,
+                (0..<Int.random(in: 1...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
             a.device.inject(innerPacket(i))
             #expect(b.device.delivered() == innerPacket(i))
         }
@@ -97,16 +113,20 @@ struct DataPlaneTests {
 
     @Test func controlPlaneInjectsAndInterceptsInnerPackets() throws {
         let (a, b, wire) = try datagramPair()
-        defer { stop(a, b); _ = wire }
+        defer {
+            stop(a, b)
+            _ = wire
+        }
         a.device.inject(innerPacket(1))
         #expect(b.device.delivered() == innerPacket(1))
         let probe = innerPacket(42)
         b.plane.setInboundIntercept { $0.count == probe.count && $0[20] == UInt8(truncatingIfNeeded: 42 + 20) }
         // A probe injected on B's side reaches A's device; A's reply-like packet is claimed at B.
-        b.plane.sendControl(.innerPacket(write: { room in
-            room.copyBytes(from: probe)
-            return probe.count
-        }))
+        b.plane.sendControl(
+            .innerPacket(write: { room in
+                room.copyBytes(from: probe)
+                return probe.count
+            }))
         #expect(a.device.delivered() == probe)
         a.device.inject(probe)
         a.device.inject(innerPacket(2))

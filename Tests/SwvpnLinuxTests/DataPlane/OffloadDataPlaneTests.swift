@@ -11,10 +11,12 @@ struct OffloadDataPlaneTests {
 
     func pair() throws -> (Side<SocketPairLink>, Side<SocketPairLink>, SocketPair) {
         let wire = SocketPair(SOCK_SEQPACKET)
-        let a = try Side(link: SocketPairLink(fd: wire.inner, source: addressB), settings: testSettings(),
-                         direction: .normal, peer: addressB, offload: offload)
-        let b = try Side(link: SocketPairLink(fd: wire.outer, source: addressA), settings: testSettings(),
-                         direction: .inverse, peer: addressA, offload: offload)
+        let a = try Side(
+            link: SocketPairLink(fd: wire.inner, source: addressB), settings: testSettings(),
+            direction: .normal, peer: addressB, offload: offload)
+        let b = try Side(
+            link: SocketPairLink(fd: wire.outer, source: addressA), settings: testSettings(),
+            direction: .inverse, peer: addressA, offload: offload)
         a.plane.start()
         b.plane.start()
         return (a, b, wire)
@@ -48,7 +50,11 @@ struct OffloadDataPlaneTests {
 
     @Test func plainPacketsCarryVirtioHeadersBothWays() throws {
         let (a, b, wire) = try pair()
-        defer { a.plane.stop(); b.plane.stop(); _ = wire }
+        defer {
+            a.plane.stop()
+            b.plane.stop()
+            _ = wire
+        }
         for i in 0..<10 {
             a.device.inject(header(.plain) + innerPacket(i))
             #expect(b.device.delivered() == header(.plain) + innerPacket(i))
@@ -59,10 +65,15 @@ struct OffloadDataPlaneTests {
 
     @Test func superPacketIsCutSealedAndJoinedAgain() throws {
         let (a, b, wire) = try pair()
-        defer { a.plane.stop(); b.plane.stop(); _ = wire }
+        defer {
+            a.plane.stop()
+            b.plane.stop()
+            _ = wire
+        }
         let packet = tcpPacket(payload: 4000)
-        let tso = VirtioNetHeader(flags: VirtioNetHeader.needsChecksum, gsoType: .tcpv4, headerLength: 40,
-                                  gsoSize: 1000, checksumStart: 20, checksumOffset: 16)
+        let tso = VirtioNetHeader(
+            flags: VirtioNetHeader.needsChecksum, gsoType: .tcpv4, headerLength: 40,
+            gsoSize: 1000, checksumStart: 20, checksumOffset: 16)
         a.device.inject(header(tso) + packet)
         var payload: [UInt8] = []
         while payload.count < 4000, let got = b.device.delivered() {

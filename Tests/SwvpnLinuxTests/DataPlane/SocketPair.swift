@@ -9,7 +9,8 @@ final class SocketPair: @unchecked Sendable {  // fds are immutable; each end ha
 
     init(_ type: __socket_type) {
         var fds: [Int32] = [-1, -1]
-        let rc = socketpair(AF_UNIX, Int32(type.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
+        let rc = socketpair(
+            AF_UNIX, Int32(type.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
         precondition(rc == 0, "socketpair: \(String(cString: strerror(errno)))")
         inner = fds[0]
         outer = fds[1]

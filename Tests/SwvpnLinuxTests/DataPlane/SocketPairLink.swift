@@ -1,6 +1,6 @@
 import Glibc
-import Synchronization
 import SwvpnLinux
+import Synchronization
 
 /// A datagram link on one end of a `SOCK_SEQPACKET` pair whose other end is another data plane's
 /// link (or the test). Each received packet is reported as coming from `source`, which a test moves

@@ -16,16 +16,20 @@ struct StreamDataPlaneTests {
         let link = try TCPLink(maxRecordLength: settings.maxWirePacket)
         link.attach(fd: OwnedFD(fds[0]), peer: addressA)
         let b = try Side(link: link, settings: settings, direction: .inverse, peer: addressA)
-        let peer = try Side(link: SocketPairLink(fd: -1, source: addressB), settings: settings, direction: .normal,
-                            peer: nil)
+        let peer = try Side(
+            link: SocketPairLink(fd: -1, source: addressB), settings: settings, direction: .normal,
+            peer: nil)
         b.plane.start()
         return (b, fds[1], peer.outbound, try peerInbound())
     }
 
     func peerInbound() throws -> InboundPath {
         let key = try #require(StaticKey(bytes: (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }))
-        return InboundPath(settings: settings, opener: try DataChannelOpener(key: key, direction: .normal,
-                                                                              layout: settings.layout, replay: .init()))
+        return InboundPath(
+            settings: settings,
+            opener: try DataChannelOpener(
+                key: key, direction: .normal,
+                layout: settings.layout, replay: .init()))
     }
 
     /// `packet` sealed by the peer, as a TCP record (length prefix included).
@@ -34,7 +38,9 @@ struct StreamDataPlaneTests {
         let s = settings
         return buffer.withUnsafeMutableBytes { raw -> [UInt8] in
             raw.baseAddress!.advanced(by: s.payloadOffset).copyMemory(from: packet, byteCount: packet.count)
-            guard case .sealed(let start, let length) = sealer.sealTunnelPacket(raw.baseAddress!, length: packet.count, now: 1_800_000_000)
+            guard
+                case .sealed(let start, let length) = sealer.sealTunnelPacket(
+                    raw.baseAddress!, length: packet.count, now: 1_800_000_000)
             else { return [] }
             let (o, l) = TCPFraming.writeLengthPrefix(raw, offset: start, length: length)
             return Array(raw[o..<o + l])
@@ -43,7 +49,10 @@ struct StreamDataPlaneTests {
 
     @Test func recordsSplitAtEveryByteBoundaryArriveWhole() throws {
         let (b, stream, sealer, _) = try connected()
-        defer { b.plane.stop(); close(stream) }
+        defer {
+            b.plane.stop()
+            close(stream)
+        }
         let packets = [innerPacket(1, size: 60), innerPacket(2, size: 300), innerPacket(3, size: 84)]
         let probe = packets.flatMap { record($0, sealer) }
         for cut in 0...probe.count {
@@ -61,7 +70,10 @@ struct StreamDataPlaneTests {
 
     @Test func recordsTravelTheOtherWayWithLengthPrefixes() throws {
         let (b, stream, _, inbound) = try connected()
-        defer { b.plane.stop(); close(stream) }
+        defer {
+            b.plane.stop()
+            close(stream)
+        }
         var reader = TCPRecordReader(maxRecordLength: settings.maxWirePacket)
         var pending: [UInt8] = []
         for i in 0..<10 {
@@ -74,7 +86,9 @@ struct StreamDataPlaneTests {
                 var wire = Array(pending[consumed - length..<consumed])
                 pending.removeFirst(consumed)
                 got = wire.withUnsafeMutableBytes { raw -> [UInt8]? in
-                    guard case .tunnelPacket(let ip) = inbound.open(raw.baseAddress!, length: raw.count, now: 1) else { return nil }
+                    guard case .tunnelPacket(let ip) = inbound.open(raw.baseAddress!, length: raw.count, now: 1) else {
+                        return nil
+                    }
                     return Array(ip)
                 }
             }
@@ -84,7 +98,10 @@ struct StreamDataPlaneTests {
 
     @Test func garbageRecordEndsTheStream() throws {
         let (b, stream, sealer, _) = try connected()
-        defer { b.plane.stop(); close(stream) }
+        defer {
+            b.plane.stop()
+            close(stream)
+        }
         writeAll(stream, record(innerPacket(1), sealer))
         #expect(b.device.delivered() == innerPacket(1))
         writeAll(stream, [0, 40] + [UInt8](repeating: 0xA5, count: 40) + record(innerPacket(2), sealer))
@@ -95,10 +112,18 @@ struct StreamDataPlaneTests {
 
     @Test func zeroLengthRecordBreaksTheConnection() throws {
         let (b, stream, _, _) = try connected()
-        defer { b.plane.stop(); close(stream) }
+        defer {
+            b.plane.stop()
+            close(stream)
+        }
         writeAll(stream, [0, 0, 1, 2, 3])
-        #expect(b.waitForEvent {
-            if case .linkFailed(let why) = $0 { why.hasPrefix("Bad encapsulated packet length from peer (0)") } else { false }
-        })
+        #expect(
+            b.waitForEvent {
+                if case .linkFailed(let why) = $0 {
+                    why.hasPrefix("Bad encapsulated packet length from peer (0)")
+                } else {
+                    false
+                }
+            })
     }
 }

@@ -1,5 +1,5 @@
-import Synchronization
 import SwvpnProtocol
+import Synchronization
 
 /// The packet loop of one tunnel: device → seal → link on the TX queue, link → open → device on
 /// the RX queue (the numbered walk is in docs/ARCHITECTURE.md, "The packet walk").
@@ -38,9 +38,11 @@ package final class DataPlane: @unchecked Sendable {  // `loops` is written once
     private var loops: (any DataPlaneLoops)?
 
     /// The daemon's data plane: the TUN device and a UDP or TCP link, each pair specialised.
-    package convenience init(tun: TUNDevice, link: any TunnelLink, outbound: OutboundPath, inbound: InboundPath,
-                            peer: PeerAddress, pinnedSource: Bool, offload: Offload = .none,
-                            events: @escaping @Sendable (Event) -> Void) {
+    package convenience init(
+        tun: TUNDevice, link: any TunnelLink, outbound: OutboundPath, inbound: InboundPath,
+        peer: PeerAddress, pinnedSource: Bool, offload: Offload = .none,
+        events: @escaping @Sendable (Event) -> Void
+    ) {
         self.init(peer: peer, events: events)
         let paths = LoopPaths(outbound: outbound, inbound: inbound, pinnedSource: pinnedSource, offload: offload)
         switch link {

@@ -27,17 +27,20 @@ extension PacketLoops {
     /// straight into its place in a contiguous train of equal-size datagrams (`SegmentTrain`), which
     /// the kernel then sends with one `UDP_SEGMENT` message per ~64 KB. On the wire these are
     /// ordinary packets, one packet-id each, exactly what openvpn expects.
-    func sendSuperPacket(_ packet: UnsafeMutableRawPointer, length: Int, header: VirtioNetHeader,
-                         peer: SocketAddress, now: UInt32) -> UInt64 {
+    func sendSuperPacket(
+        _ packet: UnsafeMutableRawPointer, length: Int, header: VirtioNetHeader,
+        peer: SocketAddress, now: UInt32
+    ) -> UInt64 {
         let counters = plane.counters
         guard header.gsoType == .tcpv4 || header.gsoType == .tcpv6, length > 0,
-              let plan = TCPSegmenter.plan(UnsafeRawBufferPointer(start: packet, count: length), mss: Int(header.gsoSize))
+            let plan = TCPSegmenter.plan(UnsafeRawBufferPointer(start: packet, count: length), mss: Int(header.gsoSize))
         else {
             counters.add(.seal)
             return 0
         }
-        let layout = settings.segmentTrain(segmentPayload: plan.segmentLength(0), maxSegments: Tunables.maxGSOSegments,
-                                           maxBytes: Tunables.maxGSOBytes)
+        let layout = settings.segmentTrain(
+            segmentPayload: plan.segmentLength(0), maxSegments: Tunables.maxGSOSegments,
+            maxBytes: Tunables.maxGSOBytes)
         let slack = settings.trainSlack
         var bytes: UInt64 = 0
         var message = 0
@@ -49,10 +52,14 @@ extension PacketLoops {
             var sealed = 0
             for j in 0..<count {
                 let base = layout.sealBase(train, offset: total)
-                let segmentLength = TCPSegmenter.writeSegment(segment + j, of: packet, plan: plan,
-                                                              to: base + settings.payloadOffset)
-                guard case .sealed(let start, let wireLength) = outbound.sealTunnelPacket(base, length: segmentLength, now: now),
-                      start == layout.wireStart else { break }
+                let segmentLength = TCPSegmenter.writeSegment(
+                    segment + j, of: packet, plan: plan,
+                    to: base + settings.payloadOffset)
+                guard
+                    case .sealed(let start, let wireLength) = outbound.sealTunnelPacket(
+                        base, length: segmentLength, now: now),
+                    start == layout.wireStart
+                else { break }
                 total += wireLength
                 sealed += 1
             }

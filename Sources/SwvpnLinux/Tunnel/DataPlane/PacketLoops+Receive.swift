@@ -72,8 +72,10 @@ extension PacketLoops {
 
     /// Opens one wire packet and delivers what it carries.
     @inline(__always)
-    private func receiveOne(_ packet: UnsafeMutableRawPointer, length: Int, source: SocketAddress?, now: Int64,
-                            claim: InboundIntercept?, _ tally: inout ReceiveTally) {
+    private func receiveOne(
+        _ packet: UnsafeMutableRawPointer, length: Int, source: SocketAddress?, now: Int64,
+        claim: InboundIntercept?, _ tally: inout ReceiveTally
+    ) {
         let result = inbound.open(packet, length: length, now: now)
         switch result {
         case .tunnelPacket(let ip):

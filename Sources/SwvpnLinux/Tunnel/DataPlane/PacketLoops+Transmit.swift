@@ -35,8 +35,9 @@ extension PacketLoops {
                         // Cut, seal and send it as UDP GSO trains, after what came before.
                         deviceBytes += UInt64(max(length, 0))
                         linkBytes += flush(txBatch, from: runStart, to: i, peer: peer)
-                        linkBytes += sendSuperPacket(base + settings.payloadOffset, length: length, header: header,
-                                                     peer: peer, now: now)
+                        linkBytes += sendSuperPacket(
+                            base + settings.payloadOffset, length: length, header: header,
+                            peer: peer, now: now)
                         runStart = i + 1
                         continue
                     case .packet:
@@ -106,8 +107,9 @@ extension PacketLoops {
                 let room = UnsafeMutableRawBufferPointer(start: base + settings.payloadOffset, count: settings.tunMTU)
                 let length = write(room)
                 guard length > 0 else { return }
-                result = outbound.sealTunnelPacket(base, length: min(length, settings.tunMTU), now: now,
-                                                   fragments: fragmentSlots)
+                result = outbound.sealTunnelPacket(
+                    base, length: min(length, settings.tunMTU), now: now,
+                    fragments: fragmentSlots)
             }
             transmitSingle(result)
         }

@@ -1,6 +1,6 @@
 import Dispatch
-import Synchronization
 import SwvpnProtocol
+import Synchronization
 
 /// Both packet loops of a `DataPlane` for one device and link type: buffers, read sources, start
 /// and stop here; the loops in `+Transmit`, `+Receive` and `+Offload`.
@@ -69,13 +69,15 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
         pinnedSource = paths.pinnedSource
         streamLink = !link.isDatagram
         offload = paths.offload
-        precondition(!offload.tunVirtioHeader || settings.allowsOffload, "offloads need PacketPathSettings.allowsOffload")
+        precondition(
+            !offload.tunVirtioHeader || settings.allowsOffload, "offloads need PacketPathSettings.allowsOffload")
         let stride = settings.bufferSize
         if offload.tunVirtioHeader {
             // A TSO read is up to 64 KB; the virtio header lands just in front of the IP packet.
             let big = (settings.payloadOffset + Tunables.maxSuperPacket + settings.layout.tailroom + 63) & ~63
-            txBatch = PacketBatch(capacity: Tunables.offloadBatchSize, stride: big,
-                                  headroom: settings.tunReadOffset(virtioHeader: true))
+            txBatch = PacketBatch(
+                capacity: Tunables.offloadBatchSize, stride: big,
+                headroom: settings.tunReadOffset(virtioHeader: true))
         } else {
             txBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: settings.payloadOffset)
         }
@@ -84,11 +86,13 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
         } else {
             rxBatch = PacketBatch(capacity: Tunables.batchSize, stride: stride, headroom: 0)
         }
-        gsoBatch = PacketBatch(capacity: offload.segmentation ? Tunables.gsoMessages : 1,
-                               stride: offload.segmentation ? settings.trainSlack + Tunables.maxSuperPacket + stride : 64,
-                               headroom: 0)
+        gsoBatch = PacketBatch(
+            capacity: offload.segmentation ? Tunables.gsoMessages : 1,
+            stride: offload.segmentation ? settings.trainSlack + Tunables.maxSuperPacket + stride : 64,
+            headroom: 0)
         controlBatch = PacketBatch(capacity: 1, stride: stride, headroom: settings.payloadOffset)
-        fragmentBatch = PacketBatch(capacity: FragmentHeader.maxPieces, stride: stride, headroom: settings.payloadOffset)
+        fragmentBatch = PacketBatch(
+            capacity: FragmentHeader.maxPieces, stride: stride, headroom: settings.payloadOffset)
         fragmentSlots = fragmentBatch.fragmentSlots
         transmitHandler = { [unowned self] in self.runDeviceToLink() }
         receiveHandler = { [unowned self] in self.runLinkToDevice() }
