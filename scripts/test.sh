@@ -34,6 +34,10 @@ if grep -rnE '^\s*(@preconcurrency\s+)?import\s+(Foundation|FoundationEssentials
     exit 1
 fi
 
+# One format for every Swift file (.swift-format; the formatter ships with the toolchain):
+# `swift format -i --recursive Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks` fixes it.
+swift format lint --strict --recursive Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks
+
 # The systemd stand's Debian root (SystemdStandSuite): debootstrapped once, while Swift compiles.
 ./scripts/stand-root.sh >/dev/null &
 stand_root=$!
