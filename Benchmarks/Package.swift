@@ -20,7 +20,8 @@ let package = Package(
                 .product(name: "SwvpnCrypto", package: "swvpnd"),
             ],
             path: "Benchmarks/DataChannel",
-            swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-Ounchecked"])],
+            // Measured as shipped: release (-O) with Swift's checks on, like swvpnd itself.
+            swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     ]
