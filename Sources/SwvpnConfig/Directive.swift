@@ -55,16 +55,10 @@ struct Invocation {
 
     /// A decimal integer in `range` (OpenVPN's `atoi_constrained`, but a non-number is an error).
     func integer(_ index: Int, _ range: ClosedRange<Int>, _ what: String) throws(ConfigError) -> Int {
-        let text = arguments[index]
-        guard !text.isEmpty, text.count <= 10, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-            let value = Int(text)
-        else {
-            throw error("bad \(what) '\(text)' (not a number)")
+        switch DecimalArgument.parse(arguments[index], in: range, what) {
+        case .success(let value): return value
+        case .failure(let problem): throw error(problem.text)
         }
-        guard range.contains(value) else {
-            throw error("\(what) \(value) is out of range \(range.lowerBound)..\(range.upperBound)")
-        }
-        return value
     }
 
     func port(_ index: Int) throws(ConfigError) -> UInt16 {

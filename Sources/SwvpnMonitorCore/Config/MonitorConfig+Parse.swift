@@ -68,16 +68,10 @@ struct MonitorLine {
     subscript(_ index: Int) -> String? { index < arguments.count ? arguments[index] : nil }
 
     func integer(_ index: Int, _ range: ClosedRange<Int>, _ what: String) throws(ConfigError) -> Int {
-        let text = arguments[index]
-        guard !text.isEmpty, text.count <= 9, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-            let value = Int(text)
-        else {
-            throw error("bad \(what) '\(text)' (not a number)")
+        switch DecimalArgument.parse(arguments[index], in: range, what, maxDigits: 9) {
+        case .success(let value): return value
+        case .failure(let problem): throw error(problem.text)
         }
-        guard range.contains(value) else {
-            throw error("\(what) \(value) is out of range \(range.lowerBound)..\(range.upperBound)")
-        }
-        return value
     }
 
     /// Seconds, with up to three decimals (`1`, `0.5`, `2.25`), within `range` seconds.
