@@ -10,7 +10,10 @@
 #   SWVPND_BIN   swvpnd binary [build with `swift build -c release` in the repo root]
 #   REPS [3]  DURATION seconds per iperf3 test [10]  UDP_RATE offered UDP rate [200M]
 #   PAIRS        space-separated subset of: swvpnd-swvpnd swvpndplain-swvpndplain openvpn-openvpn
-#                swvpnd-openvpn wg-wg (swvpndplain = swvpnd with SWVPND_NO_OFFLOAD=1)
+#                swvpnd-openvpn wg-wg (swvpndplain = swvpnd with SWVPND_NO_OFFLOAD=1),
+#                and swvpnd:LABEL-swvpnd:LABEL for each binary named in SWVPND_ALT_BINS
+#   SWVPND_ALT_BINS  other swvpnd builds to compare in the same run, "LABEL=/path/to/swvpnd ...",
+#                e.g. "before=/tmp/old/swvpnd unchecked=/tmp/ounchecked/swvpnd" (labels: letters, digits)
 #   OUT          results directory [Benchmarks/results/<UTC time>]
 #   NO_REPORT=1  skip writing REPORT.md / charts (stdout table only)
 #
@@ -107,6 +110,13 @@ CONF
 ovpn_conf "$WORK/a.conf" "$TA" "$TB" "$UB"
 ovpn_conf "$WORK/b.conf" "$TB" "$TA" "$UA"
 
+alt_bin() { # LABEL -> the binary SWVPND_ALT_BINS names for it
+    local entry
+    for entry in ${SWVPND_ALT_BINS:-}; do
+        [ "${entry%%=*}" = "$1" ] && { printf '%s\n' "${entry#*=}"; return; }
+    done
+    die "no binary for swvpnd:$1 in SWVPND_ALT_BINS"
+}
 start_daemon() { # impl ns side
     local impl=$1 ns=$2 side=$3 logf="$WORK/$1-$3.log"
     case "$impl" in
@@ -114,6 +124,7 @@ start_daemon() { # impl ns side
         swvpnd) ip netns exec "$ns" "$SWVPND_BIN" --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
         # The same binary with TUN TSO, UDP GSO/GRO and TUN write coalescing off: the before/after.
         swvpndplain) SWVPND_NO_OFFLOAD=1 ip netns exec "$ns" "$SWVPND_BIN" --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
+        swvpnd:*) ip netns exec "$ns" "$(alt_bin "${impl#swvpnd:}")" --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
         wg)
             local ifn="wgb$$$side"
             WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 ip netns exec "$ns" wireguard-go -f "$ifn" >"$logf" 2>&1 &
