@@ -51,10 +51,25 @@ swift build -c release --static-swift-stdlib --product swvpnd --scratch-path "$P
 swift build -c release --static-swift-stdlib --product swvpn-monitor --scratch-path "$PWD/.build-release-static"
 export SWVPND_RELEASE_BIN="$PWD/.build-release-static/release/swvpnd"
 wait "$stand_root" || { echo "test.sh: cannot build the systemd stand's root (see above)" >&2; exit 1; }
-swift test --skip-build "$@"
 # Without a filter: sanitizer builds (ASan/UBSan for the pure unit tests, TSan for the data-plane tests)
-# and a bounded run of every fuzz target (see README "Fuzzing and sanitizers").
+# and a bounded run of every fuzz target (see README "Fuzzing and sanitizers"). Their builds run niced
+# beside `swift test`, whose namespace suites mostly wait on tunnels and timers: they take the idle
+# CPU, and the tests keep priority.
+background=()
+stop_background() { for pid in "${background[@]}"; do kill -- "-$pid" 2>/dev/null || true; done; }
+trap stop_background EXIT
 if (($# == 0)); then
+    setsid nice -n 10 ./scripts/sanitizers.sh --build-only >.build/sanitizers-build.log 2>&1 &
+    background+=($!)
+    setsid nice -n 10 ./scripts/fuzz.sh 0 >.build/fuzz-build.log 2>&1 &
+    background+=($!)
+fi
+swift test --skip-build "$@"
+if (($# == 0)); then
+    for pid in "${background[@]}"; do
+        wait "$pid" || { cat .build/sanitizers-build.log .build/fuzz-build.log >&2; echo "test.sh: a sanitizer or fuzz build failed" >&2; exit 1; }
+    done
+    background=()
     ./scripts/sanitizers.sh
-    ./scripts/fuzz.sh 15
+    ./scripts/fuzz.sh 10
 fi

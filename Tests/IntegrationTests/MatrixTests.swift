@@ -23,7 +23,10 @@ extension IntegrationTests {
             try seed.assertCarriesVerifiedTraffic(peers)
         }
 
-        @Test(arguments: CipherCase.allCases)
+        /// The lab itself, with openvpn on both ends and the seed's config as-is. The cipher cases only
+        /// change openvpn's own directives, which the interop cases below cover with swvpnd on one end,
+        /// so one case is enough to prove the harness (and saves CI about 45 s).
+        @Test(arguments: [CipherCase.defaultBFCBCLegacy])
         func openvpnToOpenvpnHarnessSelfCheck(_ cipher: CipherCase) throws {
             try Self.runCase(a: .openvpn, b: .openvpn, cipher: cipher)
         }
