@@ -28,29 +28,8 @@ UA=192.0.2.1 UB=192.0.2.2 TA=10.98.0.1 TB=10.98.0.2
 WORK="$(mktemp -d /tmp/swvpnd-flood.XXXXXX)"
 DAEMONS=() OTHERS=() CREATED_NS=()
 
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
-stop_pids() {
-    local pid
-    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "$@"; do
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-}
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    stop_pids "${DAEMONS[@]}" "${OTHERS[@]}"
-    for ns in "${CREATED_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-    if [ "$rc" -ne 0 ]; then
-        for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $(basename "$f")"; tail -n 12 "$f"; }; done >&2
-    fi
-    rm -rf "$WORK"
-    exit "$rc"
-}
-trap cleanup EXIT
+. "$HERE/../tools/lab.sh"
+trap lab_cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ "$(id -u)" -eq 0 ] || die "run as root (namespaces, TUN devices, raw sockets)"
@@ -63,12 +42,7 @@ fi
 [ -x "$SWVPND_BIN" ] || die "no swvpnd at $SWVPND_BIN"
 mkdir -p "$OUT"
 
-for ns in "$NSA" "$NSB"; do ip netns add "$ns"; CREATED_NS+=("$ns"); ip -n "$ns" link set lo up; done
-ip -n "$NSA" link add veth0 type veth peer name veth0 netns "$NSB"
-ip -n "$NSA" addr add "$UA/24" dev veth0
-ip -n "$NSB" addr add "$UB/24" dev veth0
-ip -n "$NSA" link set veth0 up
-ip -n "$NSB" link set veth0 up
+lab_veth_pair "$NSA" "$NSB" "$UA" "$UB"
 ip netns exec "$NSB" iperf3 -s >"$WORK/iperf3-server.log" 2>&1 &
 OTHERS+=($!)
 openvpn --genkey secret "$WORK/static.key" >/dev/null
@@ -93,15 +67,6 @@ tunnel_up() { # impl
         sleep 0.2
     done
     die "$1: no ping through the tunnel after 30 s"
-}
-cpu_ticks() {
-    local t=0 pid f
-    for pid in "${DAEMONS[@]}"; do
-        f="$(cat "/proc/$pid/stat")"; f="${f##*) }"
-        set -- $f
-        t=$(( t + ${12} + ${13} ))
-    done
-    echo "$t"
 }
 run_test() { # impl rep kind
     local impl=$1 rep=$2 kind=$3 fpid="" c0 c1 lines0 lines1 src
