@@ -32,14 +32,8 @@ DAEMONS=() OTHERS=() CREATED_NS=()
 trap lab_cleanup EXIT
 trap 'exit 130' INT TERM
 
-[ "$(id -u)" -eq 0 ] || die "run as root (namespaces, TUN devices, raw sockets)"
-for tool in ip iperf3 python3 openvpn; do command -v "$tool" >/dev/null || die "$tool missing"; done
-if [ -z "${SWVPND_BIN:-}" ]; then
-    log "building swvpnd (swift build -c release --product swvpnd)"
-    (cd "$ROOT" && swift build -c release --product swvpnd >&2)
-    SWVPND_BIN="$ROOT/.build/release/swvpnd"
-fi
-[ -x "$SWVPND_BIN" ] || die "no swvpnd at $SWVPND_BIN"
+lab_require ip iperf3 python3 openvpn
+lab_swvpnd_bin "$ROOT"
 mkdir -p "$OUT"
 
 lab_veth_pair "$NSA" "$NSB" "$UA" "$UB"

@@ -48,3 +48,19 @@ cpu_ticks() { # utime+stime of DAEMONS, in clock ticks
     done
     echo "$t"
 }
+
+lab_require() { # tool...: root, /dev/net/tun and each tool, or a clear failure
+    [ "$(id -u)" -eq 0 ] || die "run as root (namespaces, TUN devices)"
+    [ -e /dev/net/tun ] || die "/dev/net/tun missing"
+    local tool
+    for tool in "$@"; do command -v "$tool" >/dev/null || die "$tool missing"; done
+}
+
+lab_swvpnd_bin() { # ROOT: sets SWVPND_BIN, building the release binary when none was given
+    if [ -z "${SWVPND_BIN:-}" ]; then
+        log "building swvpnd (swift build -c release --product swvpnd)"
+        (cd "$1" && swift build -c release --product swvpnd >&2)
+        SWVPND_BIN="$1/.build/release/swvpnd"
+    fi
+    [ -x "$SWVPND_BIN" ] || die "no swvpnd at $SWVPND_BIN"
+}
