@@ -52,7 +52,9 @@ extension TunnelController {
     {
         let link: TCPLink
         do throws(SystemError) {
-            link = try TCPLink(maxRecordLength: min(settings.maxWirePacket, Int(UInt16.max)))
+            link = try TCPLink(
+                maxRecordLength: min(settings.maxWirePacket, Int(UInt16.max)),
+                stallMilliseconds: Int(control.tcpStallSeconds) * 1000)
         } catch {
             throw .tcpLink(error)
         }

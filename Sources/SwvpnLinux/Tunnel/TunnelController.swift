@@ -267,7 +267,7 @@ package final class TunnelController: @unchecked Sendable {
                     tunWriteBytes: c.tunWriteBytes, tunReadBytes: c.tunReadBytes,
                     drops: PacketDrop.allCases.map {
                         DropTally(label: $0.description, count: c.drops[$0], isReplay: $0 == .replayed)
-                    })))
+                    }, txStalledSince: tunnel?.tcp?.link.sendStalledSince ?? 0)))
         healthTick()
     }
 
