@@ -3,8 +3,8 @@
 extension TunnelSession {
     /// How long a tcp-server connection may hold the one slot without delivering an authenticated
     /// packet: openvpn's `hand-window` default, the time it gives a TLS peer to prove itself. A live
-    /// peer needs far less (openvpn and swvpnd send an OCC request 10 s after connecting, pings at
-    /// once with `keepalive`); a shorter `ping-restart` ends such a connection earlier anyway.
+    /// peer needs far less (openvpn and swvpnd send an OCC request 10 s after connecting, and
+    /// `keepalive` pings); a shorter `ping-restart` ends such a connection earlier anyway.
     public static let tcpHandshakeSeconds: Int64 = 60
     /// A TCP connection that makes no progress this long is dropped when no `ping-restart`/`ping-exit`
     /// says otherwise (openvpn leaves it to the kernel: about 15 minutes of retransmissions, and a
