@@ -10,8 +10,8 @@ extension TunnelSession {
     /// says otherwise (openvpn leaves it to the kernel: about 15 minutes of retransmissions, and a
     /// zero window forever).
     public static let tcpStallDefaultSeconds: Int64 = 60
-    /// The stall limit never goes below this, so a few lost retransmissions (RTO backoff 0.2, 0.4,
-    /// 0.8, 1.6, 3.2 s) do not end a connection that a very short `ping-restart` would keep.
+    /// The stall limit never goes below this, so a short loss burst (retransmissions backing off
+    /// 0.2, 0.4, 0.8, 1.6, 3.2 s) does not end a connection whose peer is still heard.
     public static let tcpStallMinimumSeconds: Int64 = 10
     /// Connection log lines (accepted, rejected) per kind: at most this many per window, the rest summed.
     public static let connectionLogBurst = 5
