@@ -49,6 +49,8 @@ public enum RestartReason: String, Sendable, Hashable, CaseIterable {
     case remoteExit = "remote-exit"
     case user = "user"
     case connectionReset = "connection-reset"
+    /// tcp-server: a connection delivered no authenticated packet within the handshake deadline.
+    case handshakeTimeout = "handshake-timeout"
     case decryptionError = "decryption-error"
     /// SIGHUP: config re-read and the tunnel set up again.
     case reload = "sighup"

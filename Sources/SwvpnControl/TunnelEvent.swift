@@ -24,6 +24,8 @@ public enum TunnelEvent: Sendable {
     case peerAddressKnown(now: Int64)
     /// tcp-client/tcp-server: a connection is up; `address` in openvpn's notation.
     case tcpConnected(address: String, now: Int64)
+    /// tcp-server: a connection from an address other than `remote`'s was refused (and closed).
+    case tcpRejected(address: String, now: Int64)
     /// tcp-client: a connect failed or timed out, or the remote did not resolve.
     case tcpConnectFailed(now: Int64)
     /// SIGHUP: the config and key were read again (`.reloadConfig` succeeded).
@@ -55,6 +57,8 @@ public struct Tick: Sendable, Hashable {
     /// Monotonic seconds of the last heartbeat of the transmit and receive loops.
     public var txHeartbeat: Int64
     public var rxHeartbeat: Int64
+    /// Monotonic seconds since the transmit loop waits for room on a TCP connection; 0: it does not.
+    public var txStalledSince: Int64
     /// The peer's current address (openvpn's notation without the family), nil while unknown.
     public var peer: String?
     /// Bytes written to / read from the TUN device by this data plane.
@@ -66,13 +70,14 @@ public struct Tick: Sendable, Hashable {
     public init(
         now: Int64, lastSent: Int64 = 0, lastReceived: Int64 = 0, txHeartbeat: Int64? = nil,
         rxHeartbeat: Int64? = nil, peer: String? = nil, tunWriteBytes: UInt64 = 0, tunReadBytes: UInt64 = 0,
-        drops: [DropTally] = []
+        drops: [DropTally] = [], txStalledSince: Int64 = 0
     ) {
         self.now = now
         self.lastSent = lastSent
         self.lastReceived = lastReceived
         self.txHeartbeat = txHeartbeat ?? now
         self.rxHeartbeat = rxHeartbeat ?? now
+        self.txStalledSince = txStalledSince
         self.peer = peer
         self.tunWriteBytes = tunWriteBytes
         self.tunReadBytes = tunReadBytes

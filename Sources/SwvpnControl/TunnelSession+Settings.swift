@@ -26,6 +26,8 @@ extension TunnelSession {
         /// A socket that cannot bind (EADDRINUSE) is tried this many times in all, this far apart.
         public var bindTries = 5
         public var bindRetrySeconds: Int64 = 5
+        /// tcp-server: a connection is closed if it delivers no authenticated packet this soon.
+        public var tcpHandshakeSeconds = TunnelSession.tcpHandshakeSeconds
 
         public init() {}
 

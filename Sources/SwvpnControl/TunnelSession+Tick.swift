@@ -5,8 +5,6 @@ extension TunnelSession {
     public static let replaySaveSeconds: Int64 = 60
     /// Missing routes are tried again when the clock is a multiple of this.
     public static let routeRetrySeconds: Int64 = 5
-    /// The watchdog is petted only when both packet loops ran a heartbeat this recently.
-    public static let heartbeatSeconds: Int64 = 3
 
     /// The 1-second timer: peer timers, exit notification, drop summary, replay mark, route retries,
     /// status file, STATUS= and the watchdog, in that order.
@@ -43,6 +41,7 @@ extension TunnelSession {
         case nil:
             break
         }
+        actions += tcpTick(now: now)
         if let line = dropSummary(tick.drops, now: now) { actions.append(.log(.warning, line)) }
         if settings.replayPersist, now - lastReplaySave >= Self.replaySaveSeconds {
             lastReplaySave = now
@@ -60,11 +59,7 @@ extension TunnelSession {
             lastStatusText = text
             if settings.notify { actions.append(.notifyStatus(text)) }
         }
-        if settings.notify, now - tick.txHeartbeat <= Self.heartbeatSeconds,
-            now - tick.rxHeartbeat <= Self.heartbeatSeconds
-        {
-            actions.append(.notifyWatchdog)
-        }
+        if watchdogDue(tick) { actions.append(.notifyWatchdog) }
         return actions
     }
 

@@ -65,6 +65,7 @@ public struct TunnelSession: Sendable {
     var bindFailures = 0
     var tcpConnected = false
     var tcpFailedAttempts = 0
+    var tcpGuard = TCPGuard()
     // Tick bookkeeping.
     var lastSentSeen: Int64 = 0
     var lastReceivedSeen: Int64 = 0
@@ -126,27 +127,23 @@ public struct TunnelSession: Sendable {
         case .signal(let signal, let now, let peerKnown): return self.signal(signal, now: now, peerKnown: peerKnown)
         case .linkFailed(let why, let now):
             guard settings.transport != .udp else { return [.log(.error, "link error: \(why)")] }
-            guard tcpConnected else { return [] }
-            return [.log(.notice, why), .log(.notice, "Connection reset, restarting")]
-                + restart(.connectionReset, now: now)
+            return tcpConnectionEnded(
+                .connectionReset, [.log(.notice, why), .log(.notice, "Connection reset, restarting")], now: now)
         case .streamDecryptFailed(let drop, let now):
-            guard settings.transport != .udp, tcpConnected else { return [] }
-            return [
-                .log(.error, "Authenticate/Decrypt packet error: \(drop)"),
-                .log(.error, "Fatal decryption error (process_incoming_link), restarting"),
-            ]
-                + restart(.decryptionError, now: now)
+            guard settings.transport != .udp else { return [] }
+            return tcpConnectionEnded(
+                .decryptionError,
+                [
+                    .log(.error, "Authenticate/Decrypt packet error: \(drop)"),
+                    .log(.error, "Fatal decryption error (process_incoming_link), restarting"),
+                ], now: now)
         case .tunFailed(let why):
             return [.log(.critical, "TUN device failed: \(why)")] + exit("SIGTERM[hard,tun-error] received")
         case .peerAddressKnown(let now):
             timers.peerAddressKnown(now: now)
             return []
-        case .tcpConnected(_, let now):
-            tcpConnected = true
-            tcpFailedAttempts = 0
-            resetPeer(now: now, lost: nil)
-            timers.peerAddressKnown(now: now)
-            return []
+        case .tcpConnected(let address, let now): return tcpConnectionOpened(address, now: now)
+        case .tcpRejected(let address, let now): return tcpConnectionRejected(address, now: now)
         case .tcpConnectFailed:
             return scheduleReconnect()
         case .configReloaded:

@@ -17,12 +17,23 @@ extension IntegrationTests {
             seed.config(side: .a, cipher: cipher, keyPath: key, extra: ["proto tcp-client"])
         }
 
-        static func startTunnel(_ seed: SeedLab, key: String, server: Implementation, client: Implementation)
-            throws -> (a: Daemon, b: Daemon)
-        {
-            let b = try seed.startPeer(
-                server, side: .b,
-                config: seed.config(side: .b, cipher: cipher, keyPath: key, extra: ["proto tcp-server"]))
+        /// `handshakeSeconds`: the swvpnd server's handshake deadline (`SWVPND_TCP_HANDSHAKE_SECONDS`).
+        static func startTunnel(
+            _ seed: SeedLab, key: String, server: Implementation, client: Implementation, handshakeSeconds: Int? = nil
+        ) throws -> (a: Daemon, b: Daemon) {
+            let serverConfig = seed.config(side: .b, cipher: cipher, keyPath: key, extra: ["proto tcp-server"])
+            let b: Daemon
+            if let handshakeSeconds, server == .swvpnd {
+                let path = try seed.lab.write("swvpnd-B.conf", serverConfig)
+                b = try seed.lab.spawn(
+                    in: seed.vpnB, label: "swvpnd-B",
+                    [
+                        "env", "SWVPND_TCP_HANDSHAKE_SECONDS=\(handshakeSeconds)", try Prerequisites.swvpndBinary(),
+                        "--config", path,
+                    ])
+            } else {
+                b = try seed.startPeer(server, side: .b, config: serverConfig)
+            }
             try b.waitForLog("Listening for incoming TCP connection", timeout: 15)
             let a = try seed.startPeer(client, side: .a, config: clientConfig(seed, key: key))
             try seed.waitUp([a, b], timeout: 30)
@@ -80,25 +91,44 @@ extension IntegrationTests {
 
         /// The openvpn client is killed (its kernel closes the connection) and started again: the
         /// swvpnd server restarts its session, accepts the new connection and traffic flows again.
+        /// Before the real client comes back, a client from the allowed address connects and says
+        /// nothing: it holds the server's one slot only until the handshake deadline (4 s here, 60 s
+        /// by default), then the real client's connection, waiting in the backlog meanwhile, is served.
         @Test
         func swvpndTCPServerAcceptsReconnectingOpenvpnClient() throws {
             try Prerequisites.requireBase()
             _ = try Prerequisites.swvpndBinary()
-            let lab = try NetnsLab()
+            let lab = try NetnsLab(owner: "tcp")
             defer { lab.teardown() }
             let seed = try SeedLab(lab: lab)
             let key = try seed.generateKey()
-            let peers = try Self.startTunnel(seed, key: key, server: .swvpnd, client: .openvpn)
+            let peers = try Self.startTunnel(seed, key: key, server: .swvpnd, client: .openvpn, handshakeSeconds: 4)
             try seed.pingAcrossBothWays()
 
             #expect(peers.a.stop(signal: SIGKILL, grace: 5), "openvpn client did not die")
             try peers.b.waitForLog("Connection reset, restarting", timeout: 15)
             try peers.b.waitForLog("SIGUSR1[soft,connection-reset] received, process restarting", timeout: 5)
 
-            let client = try seed.startPeer(
-                .openvpn, side: .a, config: Self.clientConfig(seed, key: key), name: "openvpn-A-again")
-            try client.waitForLog("Initialization Sequence Completed", timeout: 30)
+            let silent = try lab.spawn(
+                in: seed.vpnA, label: "silent-client",
+                [
+                    "python3", "-c",
+                    "import socket,time; s=socket.create_connection(('\(SeedLab.underlayB)',1194)); "
+                        + "print('connected',flush=True); time.sleep(120)",
+                ])
+            try silent.waitForLog("connected", timeout: 10)
             try Self.waitForOccurrences(peers.b, "TCP connection established with", count: 2, timeout: 15)
+            // `ping 1`: the real client authenticates within the 4 s once it is accepted.
+            let client = try seed.startPeer(
+                .openvpn, side: .a,
+                config: seed.config(
+                    side: .a, cipher: Self.cipher, keyPath: key, extra: ["proto tcp-client", "ping 1"]),
+                name: "openvpn-A-again")
+            try client.waitForLog("Initialization Sequence Completed", timeout: 30)
+            try peers.b.waitForLog(
+                "TCP: no authenticated packet from [AF_INET]\(SeedLab.underlayA):", timeout: 15)
+            try peers.b.waitForLog("SIGUSR1[soft,handshake-timeout] received, process restarting", timeout: 5)
+            try Self.waitForOccurrences(peers.b, "TCP connection established with", count: 3, timeout: 15)
             try Self.waitForOccurrences(peers.b, "Peer Connection Initiated with", count: 2, timeout: 15)
             try seed.pingAcrossBothWays()
             try seed.transfer(

@@ -1,6 +1,7 @@
 import CSwvpnLinux
 import Glibc
 import SwvpnProtocol
+import Synchronization
 
 /// `proto tcp-server`/`tcp-client`: one TCP connection carrying records `uint16 BE length ‖ packet`
 /// (PROTOCOL.md §5).
@@ -13,6 +14,12 @@ import SwvpnProtocol
 ///
 /// While no connection is attached `readFD` is a placeholder that never becomes readable, so the
 /// data plane can run its TUN side (packets are counted as lost, as with no UDP peer).
+///
+/// Writes are bounded: a send that cannot hand its records to the kernel within the stall limit
+/// (a peer that stopped reading, a black-holed path) fails the connection instead of holding the
+/// TX queue; the same limit is the socket's `TCP_USER_TIMEOUT`, so the kernel also gives up on data
+/// that stays unacknowledged or behind a zero window. While a send waits, `sendStalledSince` says
+/// since when, which the watchdog policy reads (a bounded wait is not a stuck loop).
 package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading contract above
     package var isDatagram: Bool { false }
     package var readFD: Int32 { fd >= 0 ? fd : placeholder.raw }
@@ -26,6 +33,7 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
     private let placeholder: OwnedFD
     private let placeholderWriteEnd: OwnedFD
     private let maxRecordLength: Int
+    private let stallMilliseconds: Int
 
     // RX state. Stream bytes land in `stream`; `reader` cuts whole records from it into batch slots
     // (a staging buffer, not the batch, holds a partial record between receives).
@@ -39,12 +47,22 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
     // TX state: one iovec per record of a batch, written with one `sendmsg`.
     private let iovecs: UnsafeMutablePointer<iovec>
     private let iovecCapacity = 128
+    /// The connection failed on the TX side: later sends drop their records without a syscall or a
+    /// second failure report, until the control plane replaces the connection.
+    private var sendFailed = false
+    /// Monotonic seconds since a send waits for room in the socket buffer, 0 when none waits.
+    private let stalledSince = Atomic<Int64>(0)
 
-    /// - Parameter maxRecordLength: the largest wire packet accepted (`PacketPathSettings.maxWirePacket`);
-    ///   a longer or zero length breaks the connection, as in openvpn.
-    package init(maxRecordLength: Int) throws(SystemError) {
+    /// - Parameters:
+    ///   - maxRecordLength: the largest wire packet accepted (`PacketPathSettings.maxWirePacket`);
+    ///     a longer or zero length breaks the connection, as in openvpn.
+    ///   - stallMilliseconds: how long a send may wait for room before the connection is given up
+    ///     (also the socket's `TCP_USER_TIMEOUT`); `TunnelSession.tcpStallSeconds` in the daemon.
+    package init(maxRecordLength: Int, stallMilliseconds: Int) throws(SystemError) {
         precondition(maxRecordLength > 0 && maxRecordLength <= Int(UInt16.max))
+        precondition(stallMilliseconds > 0 && stallMilliseconds <= Int(UInt32.max))
         self.maxRecordLength = maxRecordLength
+        self.stallMilliseconds = stallMilliseconds
         reader = TCPRecordReader(maxRecordLength: maxRecordLength)
         // A pipe nobody writes to: its read end never becomes readable.
         var ends: [Int32] = [-1, -1]
@@ -64,7 +82,8 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
         iovecs.deallocate()
     }
 
-    /// Takes ownership of a connected socket. Only while the data plane is stopped.
+    /// Takes ownership of a connected socket and sets its `TCP_USER_TIMEOUT` to the stall limit
+    /// (not a TCP socket, as in tests: left as it is). Only while the data plane is stopped.
     package func attach(fd: consuming OwnedFD, peer: SocketAddress) {
         precondition(self.fd < 0, "TCPLink: a connection is already attached")
         self.fd = fd.raw
@@ -74,7 +93,14 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
         streamEnd = 0
         closedReason = nil
         reader.reset()
+        sendFailed = false
+        stalledSince.store(0, ordering: .relaxed)
+        _ = swvpn_setsockopt_int(self.fd, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, Int32(stallMilliseconds))
     }
+
+    /// Monotonic seconds since the TX loop waits in `send` for room on the connection; 0 when it
+    /// does not (any thread).
+    package var sendStalledSince: Int64 { stalledSince.load(ordering: .relaxed) }
 
     /// Closes the connection. Only while the data plane is stopped.
     package func detach() {
@@ -161,10 +187,11 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
     // MARK: TX
 
     /// Writes every record of the run, waiting for room when the socket buffer is full: on TCP the
-    /// stream must never lose part of a record, so back-pressure (the TUN reader stalls) is correct.
+    /// stream must never lose part of a record, so back-pressure (the TUN reader stalls) is correct,
+    /// for as long as the stall limit; then the connection fails (see the type's comment).
     package func send(_ batch: PacketBatch, start: Int, count: Int, to _: SocketAddress) throws(LinkError) -> Int {
         let fd = self.fd
-        guard fd >= 0 else { return count }
+        guard fd >= 0, !sendFailed else { return count }
         var next = start
         let end = start + count
         var lost = 0
@@ -183,7 +210,12 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
                 iovecs[records] = iovec(iov_base: slot.baseAddress! + record.offset, iov_len: record.length)
                 records += 1
             }
-            try writeAll(fd, count: records)
+            do throws(LinkError) {
+                try writeAll(fd, count: records)
+            } catch {
+                sendFailed = true  // reported once; the control plane restarts on the report
+                throw error
+            }
             next += group
         }
         return lost
@@ -191,6 +223,8 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
 
     private func writeAll(_ fd: Int32, count: Int) throws(LinkError) {
         var first = 0
+        var deadline: Int64 = 0  // monotonic ms, set when the socket buffer is first found full
+        defer { if deadline != 0 { stalledSince.store(0, ordering: .relaxed) } }
         while first < count {
             var header = msghdr()
             header.msg_iov = iovecs + first
@@ -202,7 +236,14 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
                 throw .connectionClosed("Connection reset, write error: \(error.message)")
             }
             guard case .processed(var written) = result else {
-                waitWritable(fd, milliseconds: 1000)
+                let now = Clock.monotonicMilliseconds()
+                if deadline == 0 {
+                    deadline = now + Int64(stallMilliseconds)
+                    stalledSince.store(Clock.monotonicSeconds(), ordering: .relaxed)
+                }
+                guard now < deadline else { throw stalled(fd) }
+                // A shut-down connection (restart, tear-down) ends the wait at once: poll reports it.
+                waitWritable(fd, milliseconds: Int32(min(deadline - now, 1000)))
                 continue
             }
             while written > 0 {
@@ -217,5 +258,17 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
                 }
             }
         }
+    }
+
+    /// The peer has not taken our records for the whole stall limit: give the connection up with a
+    /// reset (SO_LINGER 0: its close sends RST and frees the unsent bytes at once, rather than
+    /// keeping them for a peer that does not read).
+    private func stalled(_ fd: Int32) -> LinkError {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        let limit =
+            stallMilliseconds % 1000 == 0 ? "\(stallMilliseconds / 1000) s" : "\(stallMilliseconds) ms"
+        return .connectionClosed(
+            "Connection reset, write stalled for \(limit): the peer is not reading (TCP send buffer full)")
     }
 }

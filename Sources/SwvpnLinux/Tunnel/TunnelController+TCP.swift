@@ -36,12 +36,25 @@ extension TunnelController {
     /// openvpn's `connect-timeout` default.
     static let tcpConnectTimeoutSeconds = 120
 
+    /// The session's settings for `config`. `SWVPND_TCP_HANDSHAKE_SECONDS` (a positive number)
+    /// replaces the tcp-server handshake deadline (`TunnelSession.tcpHandshakeSeconds`), for tests
+    /// and for setups whose peer stays silent longer (no `keepalive`, `disable-occ`).
+    static func sessionSettings(_ config: TunnelConfig, notify: Bool) -> TunnelSession.Settings {
+        var settings = TunnelSession.Settings(config: config, notify: notify)
+        if let text = getenv("SWVPND_TCP_HANDSHAKE_SECONDS"), let seconds = Int64(String(cString: text)), seconds > 0 {
+            settings.tcpHandshakeSeconds = seconds
+        }
+        return settings
+    }
+
     func openTCPLink(_ config: TunnelConfig, remote: SocketAddress?, settings: PacketPathSettings)
         throws(SetupError) -> (any TunnelLink, TCPState?)
     {
         let link: TCPLink
         do throws(SystemError) {
-            link = try TCPLink(maxRecordLength: min(settings.maxWirePacket, Int(UInt16.max)))
+            link = try TCPLink(
+                maxRecordLength: min(settings.maxWirePacket, Int(UInt16.max)),
+                stallMilliseconds: Int(control.tcpStallSeconds) * 1000)
         } catch {
             throw .tcpLink(error)
         }
@@ -100,8 +113,8 @@ extension TunnelController {
             }
             // With `remote`, only that IP may connect; its source port is ephemeral (PROTOCOL.md §9.5).
             if let expected = tunnel.configuredRemote, expected.addressBytes != peer.addressBytes {
-                logger.warning(
-                    "TCP NOTE: Rejected connection attempt from \(Self.openVPNAddress(peer)) due to --remote setting")
+                // The session logs it, rate-limited: anyone can connect to an open port.
+                feed(.tcpRejected(address: Self.openVPNAddress(peer), now: Clock.monotonicSeconds()))
                 continue  // dropping `socket` closes it
             }
             tcpConnected(tunnel, tcp, socket: socket, peer: peer)
@@ -172,7 +185,6 @@ extension TunnelController {
 
     /// A connection is up: hand it to the link and start a fresh session on it.
     private func tcpConnected(_ tunnel: Tunnel, _ tcp: TCPState, socket: TCPSocket, peer: SocketAddress) {
-        logger.notice("TCP connection established with \(Self.openVPNAddress(peer))")
         // Records are whole packets and a batch leaves in one sendmsg: Nagle would only delay pings.
         try? socket.setNoDelay()
         if tcp.isServer, let source = tcp.listenSource, !tcp.listenSuspended {

@@ -13,7 +13,7 @@ struct StreamDataPlaneTests {
     func connected() throws -> (Side<TCPLink>, Int32, OutboundPath, InboundPath) {
         var fds: [Int32] = [-1, -1]
         try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
-        let link = try TCPLink(maxRecordLength: settings.maxWirePacket)
+        let link = try TCPLink(maxRecordLength: settings.maxWirePacket, stallMilliseconds: 60_000)
         link.attach(fd: OwnedFD(fds[0]), peer: addressA)
         let b = try Side(link: link, settings: settings, direction: .inverse, peer: addressA)
         let peer = try Side(

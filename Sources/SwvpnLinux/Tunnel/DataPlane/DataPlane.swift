@@ -31,7 +31,8 @@ package final class DataPlane: @unchecked Sendable {  // `loops` is written once
     /// Monotonic seconds of the last packet sent to / authenticated from the peer.
     package let lastSent = Atomic<Int64>(0)
     package let lastReceived = Atomic<Int64>(0)
-    /// Set by each loop when it runs a heartbeat; the watchdog only pets systemd if both moved.
+    /// Set by each loop when it runs a heartbeat; the watchdog policy (`TunnelSession+Watchdog`)
+    /// pets systemd only if both moved, or the TX loop is in a bounded TCP send wait.
     package let txHeartbeat = Atomic<Int64>(0)
     package let rxHeartbeat = Atomic<Int64>(0)
     let events: @Sendable (Event) -> Void
