@@ -47,16 +47,18 @@ extension TunnelController {
         }
 
         let peer = PeerAddress(tcp == nil ? remote : nil)  // TCP: known once connected
+        let compressor = config.compressesPayloads ? CompressionBuffer(capacity: settings.maxTunnelPacket) : nil
+        let decompressor = config.decompressesPayloads ? DecompressionBuffer(capacity: settings.maxTunnelPacket) : nil
+        compressionTotals = (compressor?.totals, decompressor?.totals)
         let dataPlane = DataPlane(
             tun: interface.device, link: link,
             outbound: OutboundPath(
                 settings: settings, sealer: sealer, fragmentSequenceSeed: UInt8.random(in: 0...255),
-                compressor: config.compressesPayloads ? CompressionBuffer(capacity: settings.maxTunnelPacket) : nil,
+                compressor: compressor,
                 compressionAlgorithm: config.compressionAlgorithm ?? .lzo),
             inbound: InboundPath(
                 settings: settings, opener: opener,
-                decompressor: config.decompressesPayloads
-                    ? DecompressionBuffer(capacity: settings.maxTunnelPacket) : nil),
+                decompressor: decompressor),
             // TCP filters the peer's IP when accepting (PROTOCOL.md §9.5); its packets all come from the connection.
             peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float, offload: offload,
             events: { [unowned self] event in self.dataPlaneEvents(event) })
@@ -69,8 +71,9 @@ extension TunnelController {
         self.tunnel = tunnel
         logger.trace("Local Options String: '\(tunnel.occ.localString)'")
         logger.trace("Expected Remote Options String: '\(tunnel.occ.expectedRemoteString)'")
-        feed(.started(now: Clock.monotonicSeconds(), peerKnown: remote != nil && tcp == nil))  // installs the routes
+        // openvpn's order: up, then the routes (and route-up after them).
         try runScript(config.upCommand, kind: "up", config: config, interface: interface)
+        feed(.started(now: Clock.monotonicSeconds(), peerKnown: remote != nil && tcp == nil))  // installs the routes
         if let path = config.writePIDPath { writePIDFile(path) }
         let direction = config.keyDirection.occValue.map { "key-direction \($0)" } ?? "bidirectional key"
         let peerText = remote.map { "to \($0)" } ?? "listening"
@@ -193,6 +196,7 @@ extension TunnelController {
         if let tcp = tunnel.tcp { closeTCP(tcp) }
         tunnel.dataPlane.stop()
         saveReplayMark()
+        runRoutePreDown(interface: tunnel.interface, signal: signal)
         if config.downPre {
             try? runScript(
                 config.downCommand, kind: "down", config: config, interface: tunnel.interface, signal: signal)

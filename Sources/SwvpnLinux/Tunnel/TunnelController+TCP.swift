@@ -33,9 +33,6 @@ final class TCPState: @unchecked Sendable {
 }
 
 extension TunnelController {
-    /// openvpn's `connect-timeout` default.
-    static let tcpConnectTimeoutSeconds = 120
-
     func openTCPLink(_ config: TunnelConfig, remote: SocketAddress?, settings: PacketPathSettings)
         throws(SetupError) -> (any TunnelLink, TCPState?)
     {
@@ -143,7 +140,7 @@ extension TunnelController {
         }
         tcp.connectSource = source
         source.resume()
-        queue.asyncAfter(deadline: .now() + .seconds(Self.tcpConnectTimeoutSeconds)) { [weak self] in
+        queue.asyncAfter(deadline: .now() + .seconds(Int(control.settings.connectTimeoutSeconds))) { [weak self] in
             self?.finishConnectTCP(tcp, attempt: attempt, remote: remote, timedOut: true)
         }
     }
