@@ -5,7 +5,7 @@ public struct LifecycleSettings: Sendable, Hashable {
     public var routeUpCommand: String?
     /// `route-pre-down cmd`: run before the routes are removed, with the `down` script's arguments.
     public var routePreDownCommand: String?
-    /// `ipchange cmd`: run when the peer's address is first learned or changes, with "ip port" appended.
+    /// `ipchange cmd`: run when the peer's address is first learned or changes, with "[AF_INET]ip port" appended (one argument).
     public var ipchangeCommand: String?
     /// `up-restart`: `down` and `up` run on soft restarts too (script_context=restart).
     public var upRestart = false

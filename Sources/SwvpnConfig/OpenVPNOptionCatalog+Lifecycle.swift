@@ -10,7 +10,7 @@ extension OpenVPNOptionCatalog {
         ) { $0.routePreDownCommand = $1 },
         script(
             "ipchange",
-            "Run cmd when the peer's address is first learned or changes (float), with \"ip port\" appended."
+            "Run cmd when the peer's address is first learned or changes (float), with \"[AF_INET]ip port\" appended as one argument."
         ) { $0.ipchangeCommand = $1 },
         Directive(
             "up-restart", 0...0, "up-restart",

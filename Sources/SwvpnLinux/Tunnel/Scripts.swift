@@ -4,7 +4,7 @@ import SwvpnControl
 
 /// Scripts, called like openvpn 2.6 calls them for a tun device. `up`, `down` and `route-pre-down` get
 /// `cmd tun_dev tun_mtu 0 ifconfig_local_ip ifconfig_remote_ip init|restart`; `route-up` gets no
-/// arguments; `ipchange` gets "ip port" as one argument (openvpn 2.6's argv). All get the same
+/// arguments; `ipchange` gets "[AF_INET]ip port" as one argument (openvpn 2.6's argv). All get the same
 /// environment (`dev`, `tun_mtu`, `ifconfig_local`, ..., `script_type`, `foreign_option_N`, `dns_*`,
 /// `trusted_ip`/`trusted_port` once the peer is known). Only with `script-security 2` or higher.
 extension TunnelController {
@@ -27,11 +27,15 @@ extension TunnelController {
         logger.notice("\(kind) script '\(command)' done")
     }
 
-    func runScriptAfterClose(_ command: String?, deviceName: String, signal: String) throws(SetupError) {
+    /// `peer`: the trusted peer of the closed tunnel (`trustedPeer` taken before it closed).
+    func runScriptAfterClose(_ command: String?, deviceName: String, signal: String, peer: SocketAddress?)
+        throws(SetupError)
+    {
         guard let command, config.scriptSecurity >= 2 else { return }
         let outcome = ScriptRunner.run(
             command, arguments: upDownArguments(deviceName: deviceName, config: config, context: "init"),
-            environment: scriptEnvironment(kind: "down", deviceName: deviceName, config: config, signal: signal))
+            environment: scriptEnvironment(
+                kind: "down", deviceName: deviceName, config: config, signal: signal, peer: peer))
         if !outcome.succeeded { logger.warning("down script '\(command)' \(outcome)") }
     }
 
@@ -44,8 +48,10 @@ extension TunnelController {
             runOptionalScript(lifecycle.routeUpCommand, kind: "route-up", arguments: [], interface: tunnel.interface)
         case .ipchange:
             guard let peer = tunnel.dataPlane.peer.current else { return }
+            // openvpn 2.6 passes "[AF_INET]ip port" as one argument (print_sockaddr_ex with a blank).
+            let family = peer.family == .inet ? "[AF_INET]" : "[AF_INET6]"
             runOptionalScript(
-                lifecycle.ipchangeCommand, kind: "ipchange", arguments: ["\(peer.ipString) \(peer.port)"],
+                lifecycle.ipchangeCommand, kind: "ipchange", arguments: ["\(family)\(peer.ipString) \(peer.port)"],
                 interface: tunnel.interface)
         case .downOnRestart(let signal):
             do throws(SetupError) {
@@ -75,6 +81,11 @@ extension TunnelController {
         if !outcome.succeeded { logger.warning("route-pre-down script '\(command)' \(outcome)") }
     }
 
+    /// The peer's address once it was heard (openvpn's trusted_ip), nil before.
+    func trustedPeer() -> SocketAddress? {
+        control.state.peer != .waiting ? tunnel?.dataPlane.peer.current : nil
+    }
+
     /// `route-up` and `ipchange`: a failure is a warning, as in openvpn (its flags there are not fatal).
     private func runOptionalScript(_ command: String?, kind: String, arguments: [String], interface: TunnelInterface) {
         guard let command, config.scriptSecurity >= 2 else { return }
@@ -99,7 +110,8 @@ extension TunnelController {
     /// openvpn 2.6's script environment; it no longer exports `link_mtu`. `signal` is what ended the
     /// tunnel (`sigterm`, `sighup`, `ping-exit`...) for down and route-pre-down.
     private func scriptEnvironment(
-        kind: String, deviceName: String, config: TunnelConfig, signal: String? = nil, context: String = "init"
+        kind: String, deviceName: String, config: TunnelConfig, signal: String? = nil, context: String = "init",
+        peer: SocketAddress?? = nil
     ) -> [String] {
         let local = config.ifconfig.map { "\($0.local)" } ?? ""
         let remote = config.ifconfig.map { "\($0.remoteOrNetmask)" } ?? ""
@@ -113,9 +125,7 @@ extension TunnelController {
         if let signal { env.append("signal=\(signal)") }
         // openvpn sets trusted_ip/trusted_port when the peer is first heard and keeps them for later scripts.
         // (Not for the up script at set-up: after SIGHUP the peer of the old tunnel is not known yet.)
-        if kind != "up" || context == "restart", control.state.peer != .waiting,
-            let peer = tunnel?.dataPlane.peer.current
-        {
+        if kind != "up" || context == "restart", let peer = peer ?? trustedPeer() {
             env.append("\(peer.family == .inet ? "trusted_ip" : "trusted_ip6")=\(peer.ipString)")
             env.append("trusted_port=\(peer.port)")
         }

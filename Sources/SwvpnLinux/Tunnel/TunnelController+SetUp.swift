@@ -203,10 +203,11 @@ extension TunnelController {
         }
         tunnel.interface.removeRoutes()
         let name = tunnel.interface.device.name
+        let peer = trustedPeer()
         self.tunnel = nil  // closes the TUN fd: the kernel removes the device and its addresses
         logger.notice("Closed TUN/TAP device \(name)")
         if !config.downPre {
-            try? runScriptAfterClose(config.downCommand, deviceName: name, signal: signal)
+            try? runScriptAfterClose(config.downCommand, deviceName: name, signal: signal, peer: peer)
         }
     }
 
