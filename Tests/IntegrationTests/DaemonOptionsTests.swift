@@ -285,11 +285,13 @@ extension IntegrationTests {
                   echo "argc=$#"
                   echo "args=$*"
                   for v in dev dev_type tun_mtu link_mtu ifconfig_local ifconfig_remote script_type script_context signal \
-                      trusted_ip trusted_port; do
+                      trusted_ip trusted_port verb daemon daemon_log_redirect proto_1 remote_1 remote_port_1 local_port_1 \
+                      route_network_1 route_netmask_1 route_gateway_1 route_vpn_gateway redirect_gateway; do
                     eval "echo $v=\\${$v-UNSET}"
                   done
                   env | grep -E '^(dns_|foreign_option_)' | sort
                 } > "$f"
+                env | sort > "${f%.txt}.env"
 
                 """)
             try Shell.must(["chmod", "755", path])
@@ -388,6 +390,29 @@ extension IntegrationTests {
                 #expect(ipA[name] == ipB[name], "ipchange \(name): swvpnd \(ipA[name] ?? "-") openvpn \(ipB[name] ?? "-")")
             }
 
+            for kind in ["up", "route-up", "ipchange"] {
+                let names = { (side: String) -> Set<String> in
+                    Set(
+                        (Self.read(env.lab.path("script-\(side)-\(kind).env")) ?? "").split(separator: "\n").compactMap {
+                            $0.split(separator: "=", maxSplits: 1).first.map(String.init)
+                        })
+                }
+                let (a, b) = (names("A"), names("B"))
+                // Not passed yet: the host's default gateway. PATH: swvpnd's scripts get a fixed one.
+                #expect(
+                    b.subtracting(a) == ["route_net_gateway"] && a.subtracting(b) == ["PATH"],
+                    "\(kind) variables: openvpn only \(b.subtracting(a).sorted()); swvpnd only \(a.subtracting(b).sorted())")
+            }
+            for name in [
+                "verb", "daemon", "daemon_log_redirect", "proto_1", "remote_port_1", "local_port_1", "route_netmask_1",
+                "redirect_gateway",
+            ] {
+                #expect(
+                    routeUpA[name] != nil && routeUpA[name] == routeUpB[name],
+                    "route-up \(name): swvpnd \(routeUpA[name] ?? "-") openvpn \(routeUpB[name] ?? "-")")
+            }
+            #expect(routeUpA["route_vpn_gateway"] == SeedLab.tunnelB && routeUpA["route_gateway_1"] == SeedLab.tunnelB)
+            #expect(routeUpA["remote_1"] == SeedLab.underlayB && routeUpA["route_network_1"] == "172.16.0.0")
             // inactive: both exit by themselves, with openvpn's lines and status 0.
             for (daemon, label) in [(peers.a, "swvpnd"), (peers.b, "openvpn")] {
                 #expect(daemon.waitForExit(timeout: 45), "\(label) did not exit on inactive:\n\(daemon.log().tail(10))")

@@ -81,6 +81,47 @@ extension TunnelController {
         if !outcome.succeeded { logger.warning("route-pre-down script '\(command)' \(outcome)") }
     }
 
+    /// When the daemon started (openvpn's daemon_start_time); read first at set-up.
+    static let daemonStartTime = time(nil)
+
+    /// openvpn's setenv_settings and route list: config, verb, daemon*, the connection entries
+    /// (proto_N, remote_N, remote_port_N, local_N, local_port_N), route_vpn_gateway and route_*_N.
+    /// (route_net_gateway, the host's default gateway, is not passed yet.)
+    static func settingsEnvironment(_ config: TunnelConfig) -> [String] {
+        var env = [
+            "config=\(config.sourceName)", "verb=\(config.verbosity)", "daemon=0",
+            "daemon_log_redirect=\(config.log == nil ? 0 : 1)", "daemon_pid=\(getpid())",
+            "daemon_start_time=\(daemonStartTime)",
+        ]
+        func proto(_ transport: Transport, _ family: AddressFamily) -> String {
+            let digit = family == .ipv4 ? "4" : family == .ipv6 ? "6" : ""
+            return switch transport {
+            case .udp: "udp\(digit)"
+            case .tcpServer: "tcp\(digit)-server"
+            case .tcpClient: "tcp\(digit)-client"
+            }
+        }
+        let entries: [(RemoteEndpoint?)] = config.remotes.isEmpty ? [nil] : config.remotes
+        for (index, remote) in entries.enumerated() {
+            let n = index + 1
+            env.append(
+                "proto_\(n)=\(proto(remote?.transport ?? config.transport, remote?.addressFamily ?? config.addressFamily))")
+            if let local = config.localHost { env.append("local_\(n)=\(local)") }
+            env.append("local_port_\(n)=\(config.localPort)")
+            if let remote { env += ["remote_\(n)=\(remote.host)", "remote_port_\(n)=\(remote.port)"] }
+        }
+        if let gateway = config.routeGateway ?? (config.ifconfigHasNetmask ? nil : config.ifconfig?.remoteOrNetmask) {
+            env.append("route_vpn_gateway=\(gateway)")
+        }
+        for (index, route) in config.routes.enumerated() {
+            let n = index + 1
+            env += ["route_network_\(n)=\(route.network)", "route_netmask_\(n)=\(route.netmask)"]
+            if case .address(let gateway) = route.gateway { env.append("route_gateway_\(n)=\(gateway)") }
+            if let metric = route.metric { env.append("route_metric_\(n)=\(metric)") }
+        }
+        return env
+    }
+
     /// The peer's address once it was heard (openvpn's trusted_ip), nil before.
     func trustedPeer() -> SocketAddress? {
         control.state.peer != .waiting ? tunnel?.dataPlane.peer.current : nil
@@ -123,6 +164,9 @@ extension TunnelController {
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ]
         if let signal { env.append("signal=\(signal)") }
+        env += Self.settingsEnvironment(config)
+        // openvpn sets redirect_gateway once it added the routes (do_route), so from route-up on.
+        if kind != "up" || context == "restart", !config.routeNoExec { env.append("redirect_gateway=0") }
         // openvpn sets trusted_ip/trusted_port when the peer is first heard and keeps them for later scripts.
         // (Not for the up script at set-up: after SIGHUP the peer of the old tunnel is not known yet.)
         if kind != "up" || context == "restart", let peer = peer ?? trustedPeer() {

@@ -11,6 +11,7 @@ import SwvpnProtocol
 extension TunnelController {
     func setUp() throws(SetupError) {
         let config = self.config
+        _ = Self.daemonStartTime  // fixed at the first set-up
         try loadCrypto(config)
         let layout = config.frameLayout
         let sealer: DataChannelSealer
