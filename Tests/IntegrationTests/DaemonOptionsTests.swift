@@ -446,6 +446,23 @@ extension IntegrationTests {
                     recordA["trusted_ip"] == SeedLab.underlayB && recordB["trusted_ip"] == SeedLab.underlayA,
                     "\(kind) trusted_ip: swvpnd \(recordA["trusted_ip"] ?? "-") openvpn \(recordB["trusted_ip"] ?? "-")")
             }
+
+            // connect-retry-max, in the same namespaces now that both are gone: a tcp-client whose peer does not
+            // listen gives up after n attempts per remote, exit status 1, with openvpn's line.
+            let giveUp = ["proto tcp-client", "nobind", "connect-retry 1", "connect-retry-max 2", "connect-timeout 5"]
+            let clients = [
+                try env.seed.startPeer(
+                    .openvpn, side: .b, config: Self.config(env, .b, extra: giveUp), name: "openvpn-B-retry-max"),
+                try env.seed.startPeer(
+                    .swvpnd, side: .a, config: Self.config(env, .a, extra: giveUp), name: "swvpnd-A-retry-max"),
+            ]
+            for client in clients {
+                #expect(client.waitForExit(timeout: 30), "\(client.label) still retrying:\n\(client.log().tail(10))")
+                #expect(client.process.terminationStatus == 1, "\(client.label) exit status")
+                #expect(
+                    client.log().contains("All connections have been connect-retry-max (2) times unsuccessful, exiting"),
+                    "\(client.label):\n\(client.log().tail(10))")
+            }
         }
 
         /// Without `script-security 2` the `up` script is not run and a warning says why.
