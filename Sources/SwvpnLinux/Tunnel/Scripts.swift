@@ -168,8 +168,8 @@ extension TunnelController {
         // openvpn sets redirect_gateway once it added the routes (do_route), so from route-up on.
         if kind != "up" || context == "restart", !config.routeNoExec { env.append("redirect_gateway=0") }
         // openvpn sets trusted_ip/trusted_port when the peer is first heard and keeps them for later scripts.
-        // (Not for the up script at set-up: after SIGHUP the peer of the old tunnel is not known yet.)
-        if kind != "up" || context == "restart", let peer = peer ?? trustedPeer() {
+        // Not for up: a new instance (start, SIGHUP, a soft restart's up-restart) has not heard the peer yet.
+        if kind != "up", let peer = peer ?? trustedPeer() {
             env.append("\(peer.family == .inet ? "trusted_ip" : "trusted_ip6")=\(peer.ipString)")
             env.append("trusted_port=\(peer.port)")
         }
