@@ -116,7 +116,7 @@ extension ConfigBuilder {
                 c.routesIPv6[index].gateway = gateway
             }
         }
-        try finishDNS(&c)
+        try finishLifecycle(&c)
         if let (linkMTU, location) = compat.linkMTU {
             if let tunLocation = seen["tun-mtu"] {
                 throw ConfigError(

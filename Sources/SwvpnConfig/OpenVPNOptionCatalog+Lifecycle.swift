@@ -115,10 +115,18 @@ extension ConfigBuilder {
         config.lifecycle.dns = servers
     }
 
-    /// openvpn 2.6 on Linux: with `dns` servers or search domains, the `dhcp-option DNS`/`DNS6` and
+    /// Script hooks without script-security 2 are warned about. openvpn 2.6 on Linux: with `dns` servers or search domains, the `dhcp-option DNS`/`DNS6` and
     /// `DOMAIN-SEARCH` entries of foreign_option_N give way to them (renumbered, the rest kept in
     /// order), and every `dns` server must have an address.
-    func finishDNS(_ c: inout TunnelConfig) throws(ConfigError) {
+    func finishLifecycle(_ c: inout TunnelConfig) throws(ConfigError) {
+        // openvpn warns when it cannot call a script; so does the up script at run time here.
+        for name in ["route-up", "route-pre-down", "ipchange"] where c.scriptSecurity < 2 {
+            if let location = seen[name] {
+                c.warnings.append(
+                    ConfigDiagnostic(
+                        location, directive: name, "not run: external programs need 'script-security 2' or higher"))
+            }
+        }
         let dns = c.lifecycle.dns
         if let server = dns.servers.first(where: { $0.addresses.isEmpty }) {
             throw ConfigError(

@@ -23,6 +23,8 @@ struct LifecycleOptionTests {
         let off = try parse(Self.base + "inactive 0\nconnect-retry-max 0\n").lifecycle
         #expect(off.inactive == nil && off.connectRetryMax == nil)
         #expect(try parse(Self.base + "inactive 5 -3\n").lifecycle.inactive?.minimumBytes == 0)
+        #expect(config.warnings.map(\.directive) == ["route-up", "route-pre-down", "ipchange"], "script-security 1")
+        #expect(try parse(Self.base + "script-security 2\nroute-up /bin/true\n").warnings.isEmpty)
     }
 
     @Test func badValuesNameTheirDirective() {
