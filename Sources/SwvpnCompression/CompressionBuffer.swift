@@ -8,6 +8,8 @@ public final class CompressionBuffer: PayloadCompressor {
     private let output: UnsafeMutableRawBufferPointer
     private let work: UnsafeMutableRawBufferPointer
     private let lzoReady = swvpn_lzo_init() == LZO_E_OK
+    /// What went in and came out, as openvpn counts it: every packet the library compressed, smaller or not.
+    public let totals = CompressionTotals()
 
     /// `capacity`: the largest packet to compress (the path's `maxTunnelPacket`).
     public init(capacity: Int) {
@@ -44,7 +46,9 @@ public final class CompressionBuffer: PayloadCompressor {
                     output.baseAddress!.assumingMemoryBound(to: CChar.self),
                     Int32(input.count), Int32(output.count)))
         }
-        guard length > 0, length < input.count else { return nil }
+        guard length > 0 else { return nil }
+        totals.add(before: input.count, after: length)
+        guard length < input.count else { return nil }
         return UnsafeRawBufferPointer(rebasing: output[0..<length])
     }
 }

@@ -116,13 +116,7 @@ extension ConfigBuilder {
                 c.routesIPv6[index].gateway = gateway
             }
         }
-        if let location = seen["dns"], compat.foreignOptions > 0 {
-            c.warnings.append(
-                ConfigDiagnostic(
-                    location, directive: "dns",
-                    "openvpn 2.6 rewrites the dhcp-option foreign_option_N values from dns; swvpnd passes the dhcp-option lines as written"
-                ))
-        }
+        try finishLifecycle(&c)
         if let (linkMTU, location) = compat.linkMTU {
             if let tunLocation = seen["tun-mtu"] {
                 throw ConfigError(

@@ -12,7 +12,7 @@ public enum OpenVPNOptionCatalog {
         "genkey", "help", "show-ciphers", "show-digests", "test-crypto", "version",
     ]
 
-    static let directives: [Directive] = implemented + accepted + refused
+    static let directives: [Directive] = implemented + lifecycle + accepted + refused
 
     // MARK: Reasons
 
@@ -156,14 +156,8 @@ public enum OpenVPNOptionCatalog {
         ),
         noEffect("connect-freq-initial", "connect-freq-initial n sec", "Server connection rate limit", serverIgnored),
         noEffect(
-            "connect-timeout", "connect-timeout n", "TCP connect timeout",
-            "not applied yet: TCP connects use the kernel's timeout"),
-        noEffect(
             "disable-dco", "disable-dco", "Do not use data channel offload",
             "swvpnd has no data channel offload (it runs the data channel itself)"),
-        noEffect(
-            "dns", "dns server|search-domains|... args...", "DNS settings for the client side",
-            "not passed to scripts yet (openvpn 2.6 on Linux only hands it to scripts)"),
         noEffect(
             "echo", "echo [text...]", "Echo text to the management interface",
             "swvpnd's management interface has no echo buffer"),
@@ -272,16 +266,6 @@ public enum OpenVPNOptionCatalog {
 
         // Not implemented yet, though a static-key tunnel can use them.
         reject(
-            "route-up", "route-up cmd", "Script after routes are added",
-            notYet("route-up scripts (use up, after routes with route-delay 0)")),
-        reject(
-            "route-pre-down", "route-pre-down cmd", "Script before routes are removed",
-            notYet("route-pre-down scripts (use down-pre with down)")),
-        reject("ipchange", "ipchange cmd", "Script on a peer address change", notYet("ipchange scripts")),
-        reject(
-            "up-restart", "up-restart", "Run up/down scripts on restarts too",
-            notYet("up/down scripts on soft restarts")),
-        reject(
             "redirect-gateway", "redirect-gateway [flags...]", "Route the default route through the tunnel",
             notYet("redirect-gateway (add the routes with route, and a net_gateway host route to the peer)")),
         reject(
@@ -295,12 +279,6 @@ public enum OpenVPNOptionCatalog {
         reject(
             "multihome", "multihome [same-interface]", "Reply from the address a packet came to",
             notYet("multihome (bind the address the peer sends to with local)")),
-        reject(
-            "connect-retry-max", "connect-retry-max n", "Give up after n connection attempts",
-            notYet("a limit on connection attempts (swvpnd retries forever)")),
-        reject("inactive", "inactive n [bytes]", "Exit after n seconds of inactivity", notYet("exit on inactivity")),
-        reject(
-            "remap-usr1", "remap-usr1 SIGHUP|SIGTERM", "Turn SIGUSR1 into another signal", notYet("signal remapping")),
         reject("shaper", "shaper bytes", "Limit the output rate", notYet("output rate limiting")),
         reject(
             "chroot", "chroot dir", "chroot after set-up", notYet("chroot (use RootDirectory= in the systemd unit)")),

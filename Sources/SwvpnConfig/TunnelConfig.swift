@@ -145,6 +145,9 @@ public struct TunnelConfig: Sendable {
     /// `nice`, `mlock`: process settings the daemon applies at start (ConfigBuilder+Compat.swift).
     public var compat = CompatSettings()
 
+    /// Script hooks, `up-restart`, `inactive`, `connect-retry-max`, `remap-usr1`, `dns` (LifecycleSettings.swift).
+    public var lifecycle = LifecycleSettings()
+
     /// `health-listen`, `health-probe`, `management*`.
     public var health = HealthSettings()
 

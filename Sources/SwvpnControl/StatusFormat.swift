@@ -17,6 +17,9 @@ public enum StatusFormat {
     public struct Counters: Sendable, Hashable {
         public var tunReadBytes: UInt64, tunWriteBytes: UInt64, linkReadBytes: UInt64, linkWriteBytes: UInt64
         public var authReadBytes: UInt64
+        /// Bytes into and out of the compressor and the decompressor (packets that were compressed only).
+        public var preCompress: UInt64 = 0, postCompress: UInt64 = 0
+        public var preDecompress: UInt64 = 0, postDecompress: UInt64 = 0
 
         public init(
             tunReadBytes: UInt64 = 0, tunWriteBytes: UInt64 = 0, linkReadBytes: UInt64 = 0,
@@ -30,8 +33,9 @@ public enum StatusFormat {
         }
     }
 
-    /// openvpn's `OpenVPN STATISTICS` block (SIGUSR2 and the `status` file). With compression framing
-    /// swvpnd frames but never compresses, so sizes are the same before and after.
+    /// openvpn's `OpenVPN STATISTICS` block (SIGUSR2 and the `status` file; the same for status-version
+    /// 1, 2 and 3 in point-to-point mode). With compression configured, openvpn's four compression lines
+    /// count the bytes of the packets actually compressed or decompressed, before and after.
     public static func statisticsLines(_ c: Counters, updated: String, compressionFraming: Bool) -> [String] {
         var lines = [
             "OpenVPN STATISTICS",
@@ -44,8 +48,8 @@ public enum StatusFormat {
         ]
         if compressionFraming {
             lines += [
-                "pre-compress bytes,\(c.tunReadBytes)", "post-compress bytes,\(c.tunReadBytes)",
-                "pre-decompress bytes,\(c.tunWriteBytes)", "post-decompress bytes,\(c.tunWriteBytes)",
+                "pre-compress bytes,\(c.preCompress)", "post-compress bytes,\(c.postCompress)",
+                "pre-decompress bytes,\(c.preDecompress)", "post-decompress bytes,\(c.postDecompress)",
             ]
         }
         lines.append("END")

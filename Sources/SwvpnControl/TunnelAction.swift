@@ -31,6 +31,9 @@ public enum TunnelAction: Sendable, Hashable {
     case retrySetUp(afterSeconds: Int64)
     case saveReplayMark
     case writeStatusFile
+    /// Run a script hook (openvpn's arguments and environment); `route-up` and `ipchange` failures are
+    /// warnings, `up`/`down` failures on a restart are fatal, as in openvpn.
+    case runScript(ScriptHook)
     /// SIGUSR2: log the statistics lines.
     case logStatistics
     /// Tear down and exit 0; `reason` is openvpn's line ("SIGTERM[hard,] received").
@@ -54,4 +57,17 @@ public enum RestartReason: String, Sendable, Hashable, CaseIterable {
     case decryptionError = "decryption-error"
     /// SIGHUP: config re-read and the tunnel set up again.
     case reload = "sighup"
+}
+
+/// The scripts the session runs during the tunnel's life (`up`/`down` at set-up and teardown are the
+/// executor's, as are `route-pre-down` and `down` at exit).
+public enum ScriptHook: Sendable, Hashable {
+    /// `route-up`, once the routes of a set-up were added (or skipped with route-noexec).
+    case routeUp
+    /// `ipchange`, when the peer's address is first learned or moves; `address` in openvpn's notation.
+    case ipchange(address: String)
+    /// `up-restart`: `down` before a soft restart, `signal` being openvpn's text for its cause.
+    case downOnRestart(signal: String)
+    /// `up-restart`: `up` after a soft restart.
+    case upOnRestart
 }

@@ -28,6 +28,18 @@ extension TunnelSession {
         public var bindRetrySeconds: Int64 = 5
         /// tcp-server: a connection is closed if it delivers no authenticated packet this soon.
         public var tcpHandshakeSeconds = TunnelSession.tcpHandshakeSeconds
+        /// Scripts the session decides when to run (TunnelSession+Lifecycle.swift).
+        public var routeUpScript = false
+        public var ipchangeScript = false
+        public var upRestart = false
+        /// `inactive n [bytes]`.
+        public var inactivity: LifecycleSettings.Inactivity?
+        /// `connect-retry-max n` (tcp-client): attempts per remote before giving up.
+        public var connectRetryMax: Int?
+        /// `connect-timeout n` (tcp-client).
+        public var connectTimeoutSeconds: Int64 = 120
+        /// `remap-usr1`: what every SIGUSR1, internal ones included, becomes.
+        public var remapUser1: LifecycleSettings.RemappedSignal?
 
         public init() {}
 
@@ -57,6 +69,15 @@ extension TunnelSession {
             replayPersist = config.replayPersistPath != nil && config.replay != .disabled
             statusFileSeconds = config.status.map { Int64(max($0.intervalSeconds, 1)) }
             self.notify = notify
+            let lifecycle = config.lifecycle
+            routeUpScript = lifecycle.routeUpCommand != nil && config.scriptSecurity >= 2
+            ipchangeScript = lifecycle.ipchangeCommand != nil && config.scriptSecurity >= 2
+            upRestart = lifecycle.upRestart && config.scriptSecurity >= 2
+                && (config.upCommand != nil || config.downCommand != nil)
+            self.inactivity = lifecycle.inactive
+            connectRetryMax = lifecycle.connectRetryMax
+            connectTimeoutSeconds = Int64(lifecycle.connectTimeoutSeconds)
+            remapUser1 = lifecycle.remapUser1
         }
     }
 }

@@ -43,6 +43,7 @@ extension TunnelSession {
     mutating func tcpConnectionOpened(_ address: String, now: Int64) -> [TunnelAction] {
         tcpConnected = true
         tcpFailedAttempts = 0
+        lifecycle.connectAttempts = 0
         resetPeer(now: now, lost: nil)
         timers.peerAddressKnown(now: now)
         tcpGuard.connectedAt = now

@@ -26,6 +26,8 @@ extension TunnelSession {
         }
         var actions = pollExitNotify(now: now)
         if case .stopped = phase { return actions }
+        let inactive = checkInactivity(tick)
+        if !inactive.isEmpty { return actions + inactive }
         let due = timers.poll(now: now)
         if tick.peer != nil {
             if due.sendPing { actions.append(.sendPing) }
@@ -41,6 +43,7 @@ extension TunnelSession {
         case nil:
             break
         }
+        if isExiting { return actions }  // remap-usr1 SIGTERM turned the restart into an exit
         actions += tcpTick(now: now)
         if let line = dropSummary(tick.drops, now: now) { actions.append(.log(.warning, line)) }
         if settings.replayPersist, now - lastReplaySave >= Self.replaySaveSeconds {

@@ -80,6 +80,8 @@ public struct TunnelSession: Sendable {
     /// Bytes of data planes before the last reload: STATUS= keeps counting across SIGHUP.
     var carriedRx: UInt64 = 0
     var carriedTx: UInt64 = 0
+    /// route-up, inactive, connect-retry-max (TunnelSession+Lifecycle.swift).
+    var lifecycle = LifecycleState()
 
     public init(settings: Settings, now: Int64) {
         self.settings = settings
@@ -116,7 +118,7 @@ public struct TunnelSession: Sendable {
         case .started(let now, let peerKnown): return started(now: now, peerKnown: peerKnown)
         case .routesInstalled(let complete):
             routesInstalled = complete
-            return announceReadyIfComplete()
+            return routeUpOnce() + announceReadyIfComplete()
         case .routeDelayElapsed(let generation):
             guard generation == self.generation, routesPending else { return [] }
             routesPending = false
@@ -176,12 +178,15 @@ public struct TunnelSession: Sendable {
         (lastSentSeen, lastReceivedSeen) = (0, 0)
         lastDrops = []  // a new data plane counts from zero
         peerAddress = nil
+        lifecycle.routeUpDone = false
+        lifecycle.lastTunBytes = 0
+        lifecycle.connectAttempts = settings.transport == .tcpClient ? 1 : 0
         var actions: [TunnelAction] = []
         routesInstalled = false
         routesPending = false
         if settings.routeNoExec {
             routesInstalled = true
-            actions += announceReadyIfComplete()
+            actions += routeUpOnce() + announceReadyIfComplete()
         } else if settings.routeDelaySeconds == nil {
             actions.append(.installRoutes)
         } else {
@@ -230,12 +235,12 @@ public struct TunnelSession: Sendable {
     // MARK: Peer
 
     private mutating func peerAuthenticated(_ address: String, now: Int64) -> [TunnelAction] {
-        guard !peerUp else { return [.log(.notice, "Peer moved to \(address) (float)")] }
+        guard !peerUp else { return [.log(.notice, "Peer moved to \(address) (float)")] + ipchange(address) }
         peerUp = true
         lostReason = nil
         since = now
         timers.peerAddressKnown(now: now)
-        var actions: [TunnelAction] = [.log(.notice, "Peer Connection Initiated with \(address)")]
+        var actions: [TunnelAction] = [.log(.notice, "Peer Connection Initiated with \(address)")] + ipchange(address)
         if routesPending, let delay = settings.routeDelaySeconds {
             actions.append(.installRoutesAfter(seconds: delay, generation: generation))
         }
@@ -263,6 +268,7 @@ public struct TunnelSession: Sendable {
         peerUp = false
         initializationLogged = false
         timers = PeerTimers(settings: settings.timers, now: now)
+        restartInactivity(now: now)
     }
 
     // MARK: Signals, restarts, exit
@@ -290,13 +296,16 @@ public struct TunnelSession: Sendable {
     /// OpenVPN's SIGUSR1: a new session on the same device and socket.
     mutating func restart(_ reason: RestartReason, now: Int64) -> [TunnelAction] {
         guard case .running = phase else { return [] }
+        if let remapped = remappedRestart(reason, now: now) { return remapped }
         restarts[reason, default: 0] += 1
         var actions: [TunnelAction] = [.log(.notice, "SIGUSR1[soft,\(reason.rawValue)] received, process restarting")]
         // A TCP client that loses its connection moves on to the next remote when it reconnects.
         let reconnect = settings.transport == .tcpClient && tcpConnected
         if reason == .pingRestart && !reconnect { actions += advanceRemote() }
         if settings.replayPersist { actions.append(.saveReplayMark) }
+        if settings.upRestart { actions.append(.runScript(.downOnRestart(signal: Self.signalText(reason)))) }
         actions.append(.restart(reason))
+        if settings.upRestart { actions.append(.runScript(.upOnRestart)) }
         resetPeer(now: now, lost: reason)
         tcpConnected = false
         if reconnect {
@@ -316,6 +325,7 @@ public struct TunnelSession: Sendable {
     /// fifth, up to max (openvpn's backoff); each failure moves to the next remote.
     private mutating func scheduleReconnect() -> [TunnelAction] {
         guard settings.transport == .tcpClient, case .running = phase else { return [] }
+        if let stop = connectRetryLimitReached() { return stop }
         tcpFailedAttempts += 1
         let actions = advanceRemote()
         let retry = settings.connectRetrySeconds

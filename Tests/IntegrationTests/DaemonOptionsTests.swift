@@ -148,15 +148,23 @@ extension IntegrationTests {
             return block
         }
 
-        /// `status FILE 1` has openvpn's exact p2p format (the same lines as openvpn's own status file), the
-        /// counters grow with traffic, and SIGUSR2 logs the same block.
+        static let compressionKeys = [
+            "pre-compress bytes", "post-compress bytes", "pre-decompress bytes", "post-decompress bytes",
+        ]
+
+        /// `status FILE 1` has openvpn's exact p2p format (the same lines as openvpn's own status file, which
+        /// status-version 1, 2 and 3 leave alike in point-to-point mode; with compression, its four
+        /// compression lines), the counters grow with traffic, and SIGUSR2 logs the same block.
         @Test
         func statusFileHasOpenvpnFormatCountsGrowAndSIGUSR2LogsIt() throws {
             let env = try Self.prepare()
             defer { env.lab.teardown() }
             let statusA = env.lab.path("status-A.txt")
             let statusB = env.lab.path("status-B.txt")
-            let peers = try Self.startPair(env, extraA: ["status \(statusA) 1"], extraB: ["status \(statusB) 1"])
+            let compression = ["comp-lzo yes", "allow-compression yes"]
+            let peers = try Self.startPair(
+                env, extraA: ["status \(statusA) 1", "status-version 3"] + compression,
+                extraB: ["status \(statusB) 1", "status-version 2"] + compression)
 
             var first = StatusBlock()
             try Self.eventually("a complete status file at \(statusA)") {
@@ -176,12 +184,16 @@ extension IntegrationTests {
             #expect(
                 first.keys == reference.keys,
                 "swvpnd's status lines differ from openvpn's: \(first.keys) vs \(reference.keys)")
-            #expect(first.keys == Self.statusKeys)
+            #expect(first.keys == Self.statusKeys + Self.compressionKeys)
 
             try env.seed.pingAcrossBothWays()
             try env.seed.transfer(
                 from: env.seed.hostA, to: env.seed.hostB, receiverAddress: SeedLab.hostAddrB, bytes: 256 * 1024, seed: 5
             )
+            // openvpn compresses what shrinks: compressible data from B is what A decompresses.
+            try env.seed.transfer(
+                from: env.seed.hostB, to: env.seed.hostA, receiverAddress: SeedLab.hostAddrA, bytes: 64 * 1024, seed: 6,
+                compressible: true)
             var later = StatusBlock()
             try Self.eventually("status counters in \(statusA) to grow past \(first.values)") {
                 guard let text = Self.read(statusA), let block = try? Self.parseStatus(text, source: statusA) else {
@@ -191,7 +203,15 @@ extension IntegrationTests {
                 // The file is rewritten every second: wait for one written after the transfer went out through A's tun.
                 return Self.statusKeys.allSatisfy { (block.values[$0] ?? 0) > (first.values[$0] ?? 0) }
                     && (block.values["TUN/TAP read bytes"] ?? 0) >= 256 * 1024
+                    && (block.values["TUN/TAP write bytes"] ?? 0) >= 64 * 1024
             }
+            // Compression counts as openvpn's: every packet tried (random data included), what came out,
+            // and what decompressed grew.
+            let v = later.values
+            #expect((v["pre-compress bytes"] ?? 0) > 0 && (v["post-compress bytes"] ?? 0) > 0, "\(v)")
+            #expect(
+                (v["post-decompress bytes"] ?? 0) > (v["pre-decompress bytes"] ?? 0) && (v["pre-decompress bytes"] ?? 0) > 0,
+                "decompressed bytes: \(v)")
             #expect(
                 (later.values["TCP/UDP write bytes"] ?? 0) > (later.values["TUN/TAP read bytes"] ?? 0),
                 "link bytes include the encryption overhead: \(later.values)")
@@ -264,10 +284,14 @@ extension IntegrationTests {
                 {
                   echo "argc=$#"
                   echo "args=$*"
-                  for v in dev dev_type tun_mtu link_mtu ifconfig_local ifconfig_remote script_type script_context signal; do
+                  for v in dev dev_type tun_mtu link_mtu ifconfig_local ifconfig_remote script_type script_context signal \
+                      trusted_ip trusted_port verb daemon daemon_log_redirect proto_1 remote_1 remote_port_1 local_port_1 \
+                      route_network_1 route_netmask_1 route_gateway_1 route_vpn_gateway redirect_gateway; do
                     eval "echo $v=\\${$v-UNSET}"
                   done
+                  env | grep -E '^(dns_|foreign_option_)' | sort
                 } > "$f"
+                env | sort > "${f%.txt}.env"
 
                 """)
             try Shell.must(["chmod", "755", path])
@@ -284,15 +308,24 @@ extension IntegrationTests {
             return fields
         }
 
-        /// With `script-security 2`, `up` and `down` get openvpn's arguments
-        /// (`tun_dev tun_mtu link_mtu ifconfig_local ifconfig_remote init`) and environment; compared field by
-        /// field with what the real openvpn passes the same script on B.
+        /// With `script-security 2`, `up`, `route-up`, `ipchange`, `route-pre-down` and `down` get openvpn's
+        /// arguments (up/down/route-pre-down: `tun_dev tun_mtu link_mtu ifconfig_local ifconfig_remote init`;
+        /// route-up none; ipchange "ip port") and environment (`dns_*` and `foreign_option_N` from `dns` and
+        /// `dhcp-option` included); compared field by field with what the real openvpn passes the same script
+        /// on B. Both ends then exit on `inactive` (no tunnel traffic), with openvpn's log lines and `signal`.
         @Test
-        func upAndDownScriptsGetOpenvpnArgumentsAndEnvironment() throws {
+        func scriptsGetOpenvpnArgumentsAndEnvironmentAndInactiveExits() throws {
             let env = try Self.prepare()
             defer { env.lab.teardown() }
             let script = try Self.writeRecorderScript(env)
-            let common = ["script-security 2", "up \(script)", "down \(script)"]
+            let common = [
+                "script-security 2", "up \(script)", "down \(script)", "route-up \(script)",
+                "route-pre-down \(script)", "ipchange \(script)", "dhcp-option DNS 10.1.1.1",
+                "dhcp-option DOMAIN corp.example", "dns server 2 address 10.0.0.53 [fd00:0::53]:853",
+                "dns server 2 transport DoT", "dns server -1 address 10.0.0.54", "dns search-domains example.net",
+                // Long enough for both ends to start on a loaded machine; no tunnel traffic afterwards.
+                "inactive 12",
+            ]
             let peers = try Self.startPair(env, extraA: common + ["setenv SIDE A"], extraB: common + ["setenv SIDE B"])
             let devA = try env.seed.tunDevices(in: env.seed.vpnA).map(\.name)
             let upA = try Self.parseRecord(env.lab.path("script-A-up.txt"))
@@ -316,34 +349,120 @@ extension IntegrationTests {
             #expect(upA["dev"] == argsA.first)
             #expect(upA["ifconfig_local"] == SeedLab.tunnelA)
             #expect(upA["ifconfig_remote"] == SeedLab.tunnelB)
-            for name in ["dev_type", "tun_mtu", "link_mtu", "script_type", "script_context"] {
+            for name in ["dev_type", "tun_mtu", "link_mtu", "script_type", "script_context", "trusted_ip"] {
                 #expect(
                     upA[name] == upB[name], "up env \(name): swvpnd \(upA[name] ?? "-") openvpn \(upB[name] ?? "-")")
             }
             #expect(upA["script_type"] == "up")
+            // dns_* and foreign_option_N: the same names and values as openvpn's.
+            let dnsA = upA.filter { $0.key.hasPrefix("dns_") || $0.key.hasPrefix("foreign_option_") }
+            let dnsB = upB.filter { $0.key.hasPrefix("dns_") || $0.key.hasPrefix("foreign_option_") }
+            #expect(dnsB["dns_server_2_port_2"] == "853", "openvpn's dns environment: \(dnsB)")
+            #expect(dnsA == dnsB, "dns/foreign_option environment: swvpnd \(dnsA.sorted { $0.key < $1.key }) openvpn \(dnsB.sorted { $0.key < $1.key })")
 
-            #expect(peers.a.stop(signal: SIGTERM, grace: 5))
-            #expect(peers.b.stop(signal: SIGTERM, grace: 5))
-            let downA = try Self.parseRecord(env.lab.path("script-A-down.txt"))
-            let downB = try Self.parseRecord(env.lab.path("script-B-down.txt"))
-            #expect(downA["argc"] == downB["argc"])
-            let dArgsA = downA["args"]?.split(separator: " ").map(String.init) ?? []
-            let dArgsB = downB["args"]?.split(separator: " ").map(String.init) ?? []
-            if dArgsA.count == 6 && dArgsB.count == 6 {
-                #expect(dArgsA[0] == argsA.first, "down script names the closed device")
-                #expect(
-                    dArgsA[1] == dArgsB[1] && dArgsA[2] == dArgsB[2] && dArgsA[5] == dArgsB[5],
-                    "down args: swvpnd \(dArgsA) openvpn \(dArgsB)")
-                #expect(dArgsA[3] == SeedLab.tunnelA && dArgsA[4] == SeedLab.tunnelB)
-            } else {
-                Issue.record("down args: swvpnd \(dArgsA) openvpn \(dArgsB)")
+            // route-up: no arguments, the same environment.
+            try Self.eventually("route-up records") {
+                FileManager.default.fileExists(atPath: env.lab.path("script-A-route-up.txt"))
+                    && FileManager.default.fileExists(atPath: env.lab.path("script-B-route-up.txt"))
             }
-            for name in ["dev_type", "tun_mtu", "link_mtu", "script_type", "script_context", "signal"] {
+            let routeUpA = try Self.parseRecord(env.lab.path("script-A-route-up.txt"))
+            let routeUpB = try Self.parseRecord(env.lab.path("script-B-route-up.txt"))
+            for name in ["argc", "args", "dev_type", "tun_mtu", "script_type", "script_context"] {
                 #expect(
-                    downA[name] == downB[name],
-                    "down env \(name): swvpnd \(downA[name] ?? "-") openvpn \(downB[name] ?? "-")")
+                    routeUpA[name] == routeUpB[name],
+                    "route-up \(name): swvpnd \(routeUpA[name] ?? "-") openvpn \(routeUpB[name] ?? "-")")
             }
-            #expect(downA["script_type"] == "down")
+            #expect(routeUpA["argc"] == "0" && routeUpA["script_type"] == "route-up")
+
+            // ipchange: "ip port" as one argument, trusted_ip/trusted_port set.
+            try Self.eventually("ipchange records") {
+                FileManager.default.fileExists(atPath: env.lab.path("script-A-ipchange.txt"))
+                    && FileManager.default.fileExists(atPath: env.lab.path("script-B-ipchange.txt"))
+            }
+            let ipA = try Self.parseRecord(env.lab.path("script-A-ipchange.txt"))
+            let ipB = try Self.parseRecord(env.lab.path("script-B-ipchange.txt"))
+            #expect(ipA["argc"] == ipB["argc"], "ipchange argc: swvpnd \(ipA["argc"] ?? "-") openvpn \(ipB["argc"] ?? "-")")
+            #expect(ipB["args"] == "[AF_INET]\(SeedLab.underlayA) 1194", "openvpn's ipchange arguments: \(ipB)")
+            #expect(ipA["args"] == "[AF_INET]\(SeedLab.underlayB) 1194", "swvpnd's ipchange arguments: \(ipA)")
+            #expect(ipA["trusted_ip"] == SeedLab.underlayB && ipB["trusted_ip"] == SeedLab.underlayA)
+            #expect(ipA["trusted_port"] == ipB["trusted_port"] && ipA["trusted_port"] == "1194")
+            for name in ["script_type", "script_context", "dev_type", "tun_mtu"] {
+                #expect(ipA[name] == ipB[name], "ipchange \(name): swvpnd \(ipA[name] ?? "-") openvpn \(ipB[name] ?? "-")")
+            }
+
+            for kind in ["up", "route-up", "ipchange"] {
+                let names = { (side: String) -> Set<String> in
+                    Set(
+                        (Self.read(env.lab.path("script-\(side)-\(kind).env")) ?? "").split(separator: "\n").compactMap {
+                            $0.split(separator: "=", maxSplits: 1).first.map(String.init)
+                        })
+                }
+                let (a, b) = (names("A"), names("B"))
+                // Not passed yet: the host's default gateway. PATH: swvpnd's scripts get a fixed one.
+                #expect(
+                    b.subtracting(a) == ["route_net_gateway"] && a.subtracting(b) == ["PATH"],
+                    "\(kind) variables: openvpn only \(b.subtracting(a).sorted()); swvpnd only \(a.subtracting(b).sorted())")
+            }
+            for name in [
+                "verb", "daemon", "daemon_log_redirect", "proto_1", "remote_port_1", "local_port_1", "route_netmask_1",
+                "redirect_gateway",
+            ] {
+                #expect(
+                    routeUpA[name] != nil && routeUpA[name] == routeUpB[name],
+                    "route-up \(name): swvpnd \(routeUpA[name] ?? "-") openvpn \(routeUpB[name] ?? "-")")
+            }
+            #expect(routeUpA["route_vpn_gateway"] == SeedLab.tunnelB && routeUpA["route_gateway_1"] == SeedLab.tunnelB)
+            #expect(routeUpA["remote_1"] == SeedLab.underlayB && routeUpA["route_network_1"] == "172.16.0.0")
+            // inactive: both exit by themselves, with openvpn's lines and status 0.
+            for (daemon, label) in [(peers.a, "swvpnd"), (peers.b, "openvpn")] {
+                #expect(daemon.waitForExit(timeout: 45), "\(label) did not exit on inactive:\n\(daemon.log().tail(10))")
+                #expect(daemon.process.terminationStatus == 0, "\(label) exit status")
+                let log = daemon.log()
+                #expect(log.contains("Inactivity timeout (--inactive), exiting"), "\(label):\n\(log.tail(10))")
+                #expect(log.contains("SIGTERM[soft,inactive] received, process exiting"), "\(label):\n\(log.tail(10))")
+            }
+            for kind in ["route-pre-down", "down"] {
+                let recordA = try Self.parseRecord(env.lab.path("script-A-\(kind).txt"))
+                let recordB = try Self.parseRecord(env.lab.path("script-B-\(kind).txt"))
+                #expect(recordA["argc"] == recordB["argc"], "\(kind) argc")
+                let dArgsA = recordA["args"]?.split(separator: " ").map(String.init) ?? []
+                let dArgsB = recordB["args"]?.split(separator: " ").map(String.init) ?? []
+                if dArgsA.count == 6 && dArgsB.count == 6 {
+                    #expect(dArgsA[0] == argsA.first, "\(kind) names the device")
+                    #expect(
+                        dArgsA[1] == dArgsB[1] && dArgsA[2] == dArgsB[2] && dArgsA[5] == dArgsB[5],
+                        "\(kind) args: swvpnd \(dArgsA) openvpn \(dArgsB)")
+                    #expect(dArgsA[3] == SeedLab.tunnelA && dArgsA[4] == SeedLab.tunnelB)
+                } else {
+                    Issue.record("\(kind) args: swvpnd \(dArgsA) openvpn \(dArgsB)")
+                }
+                for name in ["dev_type", "tun_mtu", "link_mtu", "script_type", "script_context", "signal"] {
+                    #expect(
+                        recordA[name] == recordB[name],
+                        "\(kind) env \(name): swvpnd \(recordA[name] ?? "-") openvpn \(recordB[name] ?? "-")")
+                }
+                #expect(recordA["script_type"] == kind && recordA["signal"] == "inactive")
+                #expect(
+                    recordA["trusted_ip"] == SeedLab.underlayB && recordB["trusted_ip"] == SeedLab.underlayA,
+                    "\(kind) trusted_ip: swvpnd \(recordA["trusted_ip"] ?? "-") openvpn \(recordB["trusted_ip"] ?? "-")")
+            }
+
+            // connect-retry-max, in the same namespaces now that both are gone: a tcp-client whose peer does not
+            // listen gives up after n attempts per remote, exit status 1, with openvpn's line.
+            let giveUp = ["proto tcp-client", "nobind", "connect-retry 1", "connect-retry-max 2", "connect-timeout 5"]
+            let clients = [
+                try env.seed.startPeer(
+                    .openvpn, side: .b, config: Self.config(env, .b, extra: giveUp), name: "openvpn-B-retry-max"),
+                try env.seed.startPeer(
+                    .swvpnd, side: .a, config: Self.config(env, .a, extra: giveUp), name: "swvpnd-A-retry-max"),
+            ]
+            for client in clients {
+                #expect(client.waitForExit(timeout: 30), "\(client.label) still retrying:\n\(client.log().tail(10))")
+                #expect(client.process.terminationStatus == 1, "\(client.label) exit status")
+                #expect(
+                    client.log().contains("All connections have been connect-retry-max (2) times unsuccessful, exiting"),
+                    "\(client.label):\n\(client.log().tail(10))")
+            }
         }
 
         /// Without `script-security 2` the `up` script is not run and a warning says why.

@@ -370,9 +370,16 @@ struct TunnelSessionTests {
         #expect(StatusFormat.humanBytes(5 << 30) == "5.0 GB")
         #expect(StatusFormat.signalText("SIGTERM[soft,ping-exit] received") == "ping-exit")
         #expect(StatusFormat.signalText("SIGINT[hard,] received") == "sigint")
-        let lines = StatusFormat.statisticsLines(
-            .init(tunReadBytes: 1, tunWriteBytes: 2), updated: "now", compressionFraming: true)
+        var counters = StatusFormat.Counters(tunReadBytes: 1, tunWriteBytes: 2)
+        (counters.preCompress, counters.postCompress, counters.preDecompress, counters.postDecompress) = (3, 4, 5, 6)
+        let lines = StatusFormat.statisticsLines(counters, updated: "now", compressionFraming: true)
         #expect(lines.first == "OpenVPN STATISTICS" && lines.last == "END")
-        #expect(lines.contains("pre-compress bytes,1") && lines.contains("post-decompress bytes,2"))
+        #expect(
+            Array(lines[7...10]) == [
+                "pre-compress bytes,3", "post-compress bytes,4", "pre-decompress bytes,5", "post-decompress bytes,6",
+            ])
+        #expect(!StatusFormat.statisticsLines(counters, updated: "now", compressionFraming: false).contains {
+            $0.hasPrefix("pre-compress")
+        })
     }
 }

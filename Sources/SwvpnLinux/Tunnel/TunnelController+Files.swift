@@ -1,4 +1,5 @@
 import Glibc
+import SwvpnCompression
 import SwvpnConfig
 import SwvpnControl
 import SwvpnProtocol
@@ -30,10 +31,14 @@ extension TunnelController {
 
     func statisticsLines() -> [String] {
         let c = tunnel?.dataPlane.counters.snapshot()
-        let counters = StatusFormat.Counters(
+        var counters = StatusFormat.Counters(
             tunReadBytes: c?.tunReadBytes ?? 0, tunWriteBytes: c?.tunWriteBytes ?? 0,
             linkReadBytes: c?.linkReadBytes ?? 0,
             linkWriteBytes: c?.linkWriteBytes ?? 0, authReadBytes: c?.authReadBytes ?? 0)
+        (counters.preCompress, counters.postCompress) =
+            (compressionTotals.compress?.before ?? 0, compressionTotals.compress?.after ?? 0)
+        (counters.preDecompress, counters.postDecompress) =
+            (compressionTotals.decompress?.before ?? 0, compressionTotals.decompress?.after ?? 0)
         return StatusFormat.statisticsLines(
             counters, updated: LogSink.timestamp(),
             compressionFraming: config.compression != .none)

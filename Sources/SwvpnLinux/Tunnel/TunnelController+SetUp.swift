@@ -11,6 +11,7 @@ import SwvpnProtocol
 extension TunnelController {
     func setUp() throws(SetupError) {
         let config = self.config
+        _ = Self.daemonStartTime  // fixed at the first set-up
         try loadCrypto(config)
         let layout = config.frameLayout
         let sealer: DataChannelSealer
@@ -47,16 +48,18 @@ extension TunnelController {
         }
 
         let peer = PeerAddress(tcp == nil ? remote : nil)  // TCP: known once connected
+        let compressor = config.compressesPayloads ? CompressionBuffer(capacity: settings.maxTunnelPacket) : nil
+        let decompressor = config.decompressesPayloads ? DecompressionBuffer(capacity: settings.maxTunnelPacket) : nil
+        compressionTotals = (compressor?.totals, decompressor?.totals)
         let dataPlane = DataPlane(
             tun: interface.device, link: link,
             outbound: OutboundPath(
                 settings: settings, sealer: sealer, fragmentSequenceSeed: UInt8.random(in: 0...255),
-                compressor: config.compressesPayloads ? CompressionBuffer(capacity: settings.maxTunnelPacket) : nil,
+                compressor: compressor,
                 compressionAlgorithm: config.compressionAlgorithm ?? .lzo),
             inbound: InboundPath(
                 settings: settings, opener: opener,
-                decompressor: config.decompressesPayloads
-                    ? DecompressionBuffer(capacity: settings.maxTunnelPacket) : nil),
+                decompressor: decompressor),
             // TCP filters the peer's IP when accepting (PROTOCOL.md §9.5); its packets all come from the connection.
             peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float, offload: offload,
             events: { [unowned self] event in self.dataPlaneEvents(event) })
@@ -69,8 +72,9 @@ extension TunnelController {
         self.tunnel = tunnel
         logger.trace("Local Options String: '\(tunnel.occ.localString)'")
         logger.trace("Expected Remote Options String: '\(tunnel.occ.expectedRemoteString)'")
-        feed(.started(now: Clock.monotonicSeconds(), peerKnown: remote != nil && tcp == nil))  // installs the routes
+        // openvpn's order: up, then the routes (and route-up after them).
         try runScript(config.upCommand, kind: "up", config: config, interface: interface)
+        feed(.started(now: Clock.monotonicSeconds(), peerKnown: remote != nil && tcp == nil))  // installs the routes
         if let path = config.writePIDPath { writePIDFile(path) }
         let direction = config.keyDirection.occValue.map { "key-direction \($0)" } ?? "bidirectional key"
         let peerText = remote.map { "to \($0)" } ?? "listening"
@@ -193,16 +197,18 @@ extension TunnelController {
         if let tcp = tunnel.tcp { closeTCP(tcp) }
         tunnel.dataPlane.stop()
         saveReplayMark()
+        runRoutePreDown(interface: tunnel.interface, signal: signal)
         if config.downPre {
             try? runScript(
                 config.downCommand, kind: "down", config: config, interface: tunnel.interface, signal: signal)
         }
         tunnel.interface.removeRoutes()
         let name = tunnel.interface.device.name
+        let peer = trustedPeer()
         self.tunnel = nil  // closes the TUN fd: the kernel removes the device and its addresses
         logger.notice("Closed TUN/TAP device \(name)")
         if !config.downPre {
-            try? runScriptAfterClose(config.downCommand, deviceName: name, signal: signal)
+            try? runScriptAfterClose(config.downCommand, deviceName: name, signal: signal, peer: peer)
         }
     }
 

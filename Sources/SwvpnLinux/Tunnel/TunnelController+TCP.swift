@@ -33,9 +33,6 @@ final class TCPState: @unchecked Sendable {
 }
 
 extension TunnelController {
-    /// openvpn's `connect-timeout` default.
-    static let tcpConnectTimeoutSeconds = 120
-
     /// The session's settings for `config`. `SWVPND_TCP_HANDSHAKE_SECONDS` (a positive number)
     /// replaces the tcp-server handshake deadline (`TunnelSession.tcpHandshakeSeconds`), for tests
     /// and for setups whose peer stays silent longer (no `keepalive`, `disable-occ`).
@@ -156,7 +153,7 @@ extension TunnelController {
         }
         tcp.connectSource = source
         source.resume()
-        queue.asyncAfter(deadline: .now() + .seconds(Self.tcpConnectTimeoutSeconds)) { [weak self] in
+        queue.asyncAfter(deadline: .now() + .seconds(Int(control.settings.connectTimeoutSeconds))) { [weak self] in
             self?.finishConnectTCP(tcp, attempt: attempt, remote: remote, timedOut: true)
         }
     }

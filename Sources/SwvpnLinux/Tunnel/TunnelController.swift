@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Logging
+import SwvpnCompression
 import SwvpnConfig
 import SwvpnControl
 import SwvpnHealth
@@ -38,6 +39,8 @@ package final class TunnelController: @unchecked Sendable {
     var pidFile: PIDFile?
     var replayPersist: ReplayPersistFile?
     var statusFile: StatusFileWriter?
+    /// The data plane's compressor and decompressor totals (status file, SIGUSR2).
+    var compressionTotals: (compress: CompressionTotals?, decompress: CompressionTotals?) = (nil, nil)
     var forwardingChecked = false
     /// Control socket, health listener, management, probe (Health/TunnelController+Health.swift).
     let health = HealthState()
@@ -183,6 +186,7 @@ package final class TunnelController: @unchecked Sendable {
             after(seconds: seconds) { [self] in if trySetUp() { startTunnel() } }
         case .saveReplayMark: saveReplayMark()
         case .writeStatusFile: writeStatusFile()
+        case .runScript(let hook): runScript(hook)
         case .logStatistics: for line in statisticsLines() { logger.notice("\(line)") }
         case .exit(let reason): exitProcess(reason)
         case .fail(let message):

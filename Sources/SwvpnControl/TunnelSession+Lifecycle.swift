@@ -1,0 +1,110 @@
+import SwvpnConfig
+import SwvpnProtocol
+
+/// openvpn's lifecycle options: `route-up` and `ipchange` hooks, `up-restart`, `inactive`,
+/// `connect-retry-max` and `remap-usr1`.
+extension TunnelSession {
+    /// Bookkeeping of these options, reset with the session where openvpn resets it.
+    struct LifecycleState: Sendable, Hashable {
+        /// `route-up` ran for this set-up (generation).
+        var routeUpDone = false
+        /// `inactive`: when the timer fires, and the bytes counted towards its minimum since it last restarted.
+        var inactivityDeadline: Int64?
+        var inactivityBytes: UInt64 = 0
+        /// TUN bytes read plus written as last seen in a tick.
+        var lastTunBytes: UInt64 = 0
+        /// tcp-client: connection attempts since the last one that succeeded (openvpn's unsuccessful_attempts).
+        var connectAttempts = 0
+    }
+
+    /// openvpn's `signal` text for a soft restart's cause (`down` under `up-restart`): a SIGUSR1 sent by a
+    /// user has no text, so openvpn uses the signal's name.
+    static func signalText(_ reason: RestartReason) -> String {
+        reason == .user ? "sigusr1" : reason.rawValue
+    }
+
+    // MARK: route-up, ipchange
+
+    /// `route-up` once per set-up, right after the first attempt to add the routes (complete or not:
+    /// openvpn runs it whatever add_routes reported).
+    mutating func routeUpOnce() -> [TunnelAction] {
+        guard settings.routeUpScript, !lifecycle.routeUpDone else { return [] }
+        lifecycle.routeUpDone = true
+        return [.runScript(.routeUp)]
+    }
+
+    func ipchange(_ address: String) -> [TunnelAction] {
+        settings.ipchangeScript ? [.runScript(.ipchange(address: address))] : []
+    }
+
+    // MARK: inactive
+
+    /// A new session (start, soft restart, new TCP connection) starts the timer afresh, as openvpn's
+    /// per-instance timer does.
+    mutating func restartInactivity(now: Int64) {
+        lifecycle.inactivityBytes = 0
+        lifecycle.inactivityDeadline = settings.inactivity.map { now + Int64($0.seconds) }
+    }
+
+    /// `inactive n [bytes]`: tunnel bytes (TUN reads and writes; pings and OCC are not tunnel traffic)
+    /// restart the timer once `bytes` of them moved; when it runs out, exit as openvpn does, through
+    /// the exit notification if one is configured.
+    mutating func checkInactivity(_ tick: Tick) -> [TunnelAction] {
+        guard let inactivity = settings.inactivity, case .running = phase else { return [] }
+        let total = tick.tunReadBytes &+ tick.tunWriteBytes
+        // A rebuilt data plane counts from zero again.
+        let moved = total >= lifecycle.lastTunBytes ? total - lifecycle.lastTunBytes : total
+        lifecycle.lastTunBytes = total
+        if moved > 0 {
+            lifecycle.inactivityBytes &+= moved
+            if lifecycle.inactivityBytes >= inactivity.minimumBytes {
+                lifecycle.inactivityBytes = 0
+                lifecycle.inactivityDeadline = tick.now + Int64(inactivity.seconds)
+            }
+        }
+        guard let deadline = lifecycle.inactivityDeadline, tick.now >= deadline else { return [] }
+        lifecycle.inactivityDeadline = nil
+        return [.log(.notice, "Inactivity timeout (--inactive), exiting")]
+            + softTerminate("inactive", now: tick.now, peerKnown: tick.peer != nil)
+    }
+
+    /// A SIGTERM the daemon raises itself (openvpn's "soft" signal): the exit notification if configured,
+    /// else exit with openvpn's line.
+    mutating func softTerminate(_ text: String, now: Int64, peerKnown: Bool) -> [TunnelAction] {
+        if let seconds = settings.exitNotifySeconds, peerKnown, case .running = phase {
+            phase = .exitNotifying(ExitNotifySequence(seconds: seconds, now: now))
+            return [.log(.notice, "SIGTERM received, sending exit notification to peer")] + pollExitNotify(now: now)
+        }
+        return exit("SIGTERM[soft,\(text)] received")
+    }
+
+    // MARK: remap-usr1
+
+    /// `remap-usr1`: the restart becomes a reload (SIGHUP) or an exit (SIGTERM); nil without remapping.
+    mutating func remappedRestart(_ reason: RestartReason, now: Int64) -> [TunnelAction]? {
+        switch settings.remapUser1 {
+        case nil: return nil
+        case .terminate?: return softTerminate(Self.signalText(reason), now: now, peerKnown: peerAddress != nil)
+        case .hangUp?:
+            // Fresh timers, so an expired ping-restart does not fire again while the config is re-read.
+            resetPeer(now: now, lost: reason)
+            return [
+                .log(.notice, "SIGHUP[soft,\(Self.signalText(reason))] received (remap-usr1): re-reading configuration"),
+                .reloadConfig,
+            ]
+        }
+    }
+
+    // MARK: connect-retry-max
+
+    /// Counts a new connection attempt; past `connect-retry-max` attempts per remote without one that
+    /// succeeded, openvpn gives up (exit status 1).
+    mutating func connectRetryLimitReached() -> [TunnelAction]? {
+        lifecycle.connectAttempts += 1
+        guard let limit = settings.connectRetryMax,
+            lifecycle.connectAttempts > limit * max(settings.remoteCount, 1)
+        else { return nil }
+        phase = .stopped
+        return [.fail("All connections have been connect-retry-max (\(limit)) times unsuccessful, exiting")]
+    }
+}
