@@ -145,6 +145,9 @@ public struct TunnelConfig: Sendable {
     /// `nice`, `mlock`: process settings the daemon applies at start (ConfigBuilder+Compat.swift).
     public var compat = CompatSettings()
 
+    /// `redirect-gateway`, `redirect-private`, `dev-node`, `chroot`, `syslog`, `passtos`, `shaper` (HostOptions.swift).
+    public var host = HostOptions()
+
     /// `health-listen`, `health-probe`, `management*`.
     public var health = HealthSettings()
 
