@@ -19,9 +19,16 @@ package struct OutputPolicy {
     /// nil when the config has neither option.
     package init?(config: TunnelConfig, underlay: UnderlayFamily) {
         guard config.host.passTOS || config.host.shaperBytesPerSecond != nil else { return nil }
-        passTOS = config.host.passTOS
-        ethernet = config.deviceType == .tap
-        shaper = config.host.shaperBytesPerSecond.map { TrafficShaper(bytesPerSecond: $0) }
-        datagramOverhead = underlay.datagramOverhead(config.transport.isTCP ? .tcp : .udp)
+        self.init(
+            passTOS: config.host.passTOS, ethernet: config.deviceType == .tap,
+            shaper: config.host.shaperBytesPerSecond.map { TrafficShaper(bytesPerSecond: $0) },
+            datagramOverhead: underlay.datagramOverhead(config.transport.isTCP ? .tcp : .udp))
+    }
+
+    package init(passTOS: Bool, ethernet: Bool, shaper: TrafficShaper?, datagramOverhead: Int) {
+        self.passTOS = passTOS
+        self.ethernet = ethernet
+        self.shaper = shaper
+        self.datagramOverhead = datagramOverhead
     }
 }

@@ -57,10 +57,13 @@ package final class DataPlane: @unchecked Sendable {  // `loops` is written once
     /// Any packet device and link (the root-free tests run two of these on socketpairs).
     package convenience init<Device: PacketDevice, Link: TunnelLink>(
         device: Device, link: Link, outbound: OutboundPath, inbound: InboundPath, peer: PeerAddress,
-        pinnedSource: Bool, offload: Offload = .none, events: @escaping @Sendable (Event) -> Void
+        pinnedSource: Bool, offload: Offload = .none, outputPolicy: OutputPolicy? = nil,
+        events: @escaping @Sendable (Event) -> Void
     ) {
         self.init(peer: peer, events: events)
-        let paths = LoopPaths(outbound: outbound, inbound: inbound, pinnedSource: pinnedSource, offload: offload)
+        let paths = LoopPaths(
+            outbound: outbound, inbound: inbound, pinnedSource: pinnedSource, offload: offload,
+            outputPolicy: outputPolicy)
         loops = makeLoops(device: device, link: link, paths: paths)
     }
 
