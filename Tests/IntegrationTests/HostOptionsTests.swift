@@ -32,7 +32,8 @@ extension IntegrationTests {
         /// keeps a host route via the old default gateway; after SIGTERM all three are gone and the default
         /// route is untouched. passtos: a ping with TOS 0xb8 through the tunnel leaves A in an outer UDP
         /// packet with TOS 0xb8 (seen on B's side of the underlay), after A's unmarked packets went with TOS 0.
-        /// shaper: traffic still passes with it (its rate is measured in Benchmarks/, not here).
+        /// shaper: traffic still passes with it (its rate is measured in Benchmarks/, not here). Then plain
+        /// redirect-gateway (no def1): the default route goes via the tunnel and the old one comes back at exit.
         @Test
         func redirectGatewayRoutesComeAndGoAndPasstosMarksTheOuterPackets() throws {
             let env = try Self.prepare()
@@ -80,7 +81,26 @@ extension IntegrationTests {
                     "route '\(gone)' left after exit:\n\(down)")
             }
             #expect(down.contains("default via \(SeedLab.underlayB) dev inet0"), "default route lost:\n\(down)")
-            try LogScan.assertClean([peers.a, peers.b])
+
+            // Without def1 the default route itself is replaced while up and put back at exit.
+            let a2 = try env.seed.startPeer(
+                .swvpnd, side: .a, config: Options.config(env, .a, extra: ["redirect-gateway"]), name: "swvpnd-A2")
+            try a2.waitForLog("Initialization Sequence Completed", timeout: 15)
+            let replaced = try Options.routes(vpnA)
+            #expect(
+                replaced.contains("default via \(SeedLab.tunnelB) dev tun"),
+                "no default route via the tunnel:\n\(replaced)")
+            #expect(
+                !replaced.contains("default via \(SeedLab.underlayB)"), "old default route still there:\n\(replaced)")
+            #expect(replaced.contains("\(SeedLab.underlayB) via \(SeedLab.underlayB) dev inet0"), "\(replaced)")
+            try env.seed.ping(from: env.seed.hostA, to: SeedLab.hostAddrB)
+            #expect(a2.stop(signal: SIGTERM, grace: 10), "swvpnd did not exit on SIGTERM")
+            let restored = try Options.routes(vpnA)
+            #expect(
+                restored.contains("default via \(SeedLab.underlayB) dev inet0"),
+                "default route not put back:\n\(restored)")
+            #expect(!restored.contains("default via \(SeedLab.tunnelB)"), "\(restored)")
+            try LogScan.assertClean([peers.a, peers.b, a2])
         }
 
         /// dev-node, chroot and syslog together. A runs in a mount namespace whose /dev is the test's
