@@ -56,6 +56,19 @@ public struct RedirectPlan: Sendable, Hashable {
     public var notes: [String] = []
 }
 
+/// openvpn's route_ipv6_match_host: whether the IPv6 network `network/prefixLength` (16 bytes) covers `host`.
+/// A route-ipv6 (redirect-gateway ipv6's among them) that covers an IPv6 peer needs a host route to the
+/// peer via the underlay, or the tunnel's own packets would enter it.
+public func ipv6Prefix(_ network: [UInt8], _ prefixLength: Int, covers host: [UInt8]) -> Bool {
+    guard network.count == 16, host.count == 16, (0...128).contains(prefixLength) else { return false }
+    let whole = prefixLength / 8
+    guard network[..<whole] == host[..<whole] else { return false }
+    let rest = prefixLength % 8
+    guard rest > 0 else { return true }
+    let mask = UInt8(0xFF) << (8 - rest)
+    return network[whole] & mask == host[whole] & mask
+}
+
 extension RedirectGateway {
     /// The routes for a peer at `remote` (nil: no IPv4 peer address known, e.g. listening or an IPv6
     /// underlay) with the underlay default route `underlay` (nil: none).

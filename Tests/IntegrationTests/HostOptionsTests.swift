@@ -103,6 +103,40 @@ extension IntegrationTests {
             try LogScan.assertClean([peers.a, peers.b, a2])
         }
 
+        /// redirect-gateway ipv6 !ipv4 over an IPv6 underlay: ::/3, 2000::/4, 3000::/4 and fc00::/7 go to the
+        /// tunnel, and the IPv6 peer fd00::2 (inside fc00::/7) keeps a host route via the IPv6 default gateway
+        /// with metric 1, as openvpn adds it; the tunnel carries traffic; all of it is removed on exit.
+        @Test
+        func redirectGatewayIPv6KeepsTheIPv6PeerOnTheUnderlay() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let (vpnA, vpnB) = (env.seed.vpnA, env.seed.vpnB)
+            try Shell.must(["ip", "-n", vpnA, "addr", "add", "fd00::1/64", "dev", "inet0", "nodad"])
+            try Shell.must(["ip", "-n", vpnB, "addr", "add", "fd00::2/64", "dev", "inet0", "nodad"])
+            try Shell.must(["ip", "-6", "-n", vpnA, "route", "add", "default", "via", "fd00::2", "dev", "inet0"])
+            let peers = try Options.startPair(
+                env, extraA: ["proto udp6", "ifconfig-ipv6 fd01::1/64 fd01::2", "redirect-gateway ipv6 !ipv4"],
+                extraB: ["proto udp6", "ifconfig-ipv6 fd01::2/64 fd01::1"], remoteA: "fd00::2", remoteB: "fd00::1")
+            let up = try Shell.must(["ip", "-6", "-n", vpnA, "route", "show"])
+            for expected in [
+                "fd00::2 via fd00::2 dev inet0 metric 1 ", "::/3 dev tun", "2000::/4 dev tun", "3000::/4 dev tun",
+                "fc00::/7 dev tun",
+            ] {
+                #expect(up.contains(expected), "IPv6 route '\(expected)' missing while up:\n\(up)")
+            }
+            let ipv4 = try Options.routes(vpnA)
+            #expect(
+                !ipv4.split(separator: "\n").contains { $0.hasPrefix("0.0.0.0/1 ") || $0.hasPrefix("default") },
+                "!ipv4 must leave IPv4 alone:\n\(ipv4)")
+            try env.seed.pingAcrossBothWays()
+            #expect(peers.a.stop(signal: SIGTERM, grace: 10), "swvpnd did not exit on SIGTERM")
+            let down = try Shell.must(["ip", "-6", "-n", vpnA, "route", "show"])
+            for gone in ["fd00::2 via", "2000::/4", "fc00::/7"] {
+                #expect(!down.contains(gone), "IPv6 route '\(gone)' left after exit:\n\(down)")
+            }
+            try LogScan.assertClean([peers.a, peers.b])
+        }
+
         /// dev-node, chroot and syslog together. A runs in a mount namespace whose /dev is the test's
         /// directory: a TUN clone node under another name (no /dev/net/tun, so only dev-node can open the
         /// device) and /dev/log a socket the test reads. The tunnel carries traffic after the chroot into an

@@ -157,6 +157,18 @@ import Testing
         #expect(r.plan(remote: Self.peer, underlay: Self.underlay).routes.isEmpty)
     }
 
+    @Test func ipv6PrefixCoversHostsAsOpenVPNMatchesThem() {
+        func bytes(_ groups: [UInt16]) -> [UInt8] { groups.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] } }
+        let peer = bytes([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1])
+        #expect(ipv6Prefix(bytes([0x2000, 0, 0, 0, 0, 0, 0, 0]), 4, covers: peer))  // redirect-gateway ipv6's 2000::/4
+        #expect(!ipv6Prefix(bytes([0x3000, 0, 0, 0, 0, 0, 0, 0]), 4, covers: peer))
+        #expect(!ipv6Prefix(bytes([0, 0, 0, 0, 0, 0, 0, 0]), 3, covers: peer))  // ::/3 stops below 2000::
+        #expect(ipv6Prefix(bytes([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0]), 32, covers: peer))
+        #expect(!ipv6Prefix(bytes([0x2001, 0xdb9, 0, 0, 0, 0, 0, 0]), 32, covers: peer))
+        #expect(
+            ipv6Prefix(peer, 128, covers: peer) && ipv6Prefix(bytes([0xffff, 0, 0, 0, 0, 0, 0, 0]), 0, covers: peer))
+    }
+
     @Test func missingGatewaysAreNotesAndIncomplete() {
         let noVPN = gateway { $0.vpnGateway = nil }.plan(remote: Self.peer, underlay: Self.underlay)
         #expect(!noVPN.complete && noVPN.routes.isEmpty && noVPN.notes.first?.contains("VPN gateway") == true)

@@ -93,6 +93,7 @@ package final class TunnelInterface {
                 metric: route.metric.map { UInt32($0) })
             complete = add(kernelRoute, location: route.location.description) && complete
         }
+        complete = installIPv6PeerRoute(config: config, remote: remote) && complete
         for route in config.routesIPv6 {
             guard let destination = SocketAddress(ip: route.network) else {
                 logger.error("\(route.location): route-ipv6 \(route.network): not an IPv6 address")
