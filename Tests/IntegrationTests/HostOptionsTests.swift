@@ -141,8 +141,8 @@ extension IntegrationTests {
         /// directory: a TUN clone node under another name (no /dev/net/tun, so only dev-node can open the
         /// device) and /dev/log a socket the test reads. The tunnel carries traffic after the chroot into an
         /// empty directory; the log lines reach the socket with openvpn's facility and tag; the status file
-        /// (opened before) is still rewritten; routes are removed at exit. A dev-node that does not exist is
-        /// an error naming it.
+        /// (opened before) is still rewritten; SIGHUP's re-read fails inside the chroot and the tunnel stays;
+        /// routes are removed at exit. A dev-node that does not exist is an error naming it.
         @Test
         func devNodeChrootAndSyslogTogether() throws {
             let env = try Self.prepare()
@@ -215,6 +215,13 @@ extension IntegrationTests {
             }
             kill(a.pid, SIGUSR2)
             try Options.eventually("the SIGUSR2 statistics in syslog") { syslog.log().contains("OpenVPN STATISTICS") }
+            // SIGHUP cannot re-read the config from inside the empty chroot: said so (an error), tunnel kept.
+            kill(a.pid, SIGHUP)
+            try Options.eventually("the failed reload in syslog") {
+                syslog.log().contains("<27>")
+                    && syslog.log().contains("configuration reload failed, keeping the running tunnel")
+            }
+            try env.seed.ping(from: env.seed.hostA, to: SeedLab.hostAddrB)
 
             #expect(a.stop(signal: SIGTERM, grace: 10), "swvpnd did not exit on SIGTERM")
             #expect(a.process.terminationStatus == 0, "exit status \(a.process.terminationStatus)")
