@@ -7,6 +7,7 @@
 #include <netinet/udp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <syslog.h>
 #include <linux/capability.h>
 
 #ifndef UDP_SEGMENT
@@ -129,4 +130,6 @@ int swvpn_capget(uint64_t *effective, uint64_t *permitted) {
     *permitted = (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
     return 0;
 }
+void swvpn_syslog(int priority, const char *message) { syslog(priority, "%s", message); }
+
 #endif

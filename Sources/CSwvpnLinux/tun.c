@@ -22,7 +22,11 @@ const unsigned int swvpn_TUN_F_USO6 = 0x40;
 #endif
 
 int swvpn_tun_open(const char *name_in, char *name_out, int options) {
-    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+    return swvpn_tun_open_at("/dev/net/tun", name_in, name_out, options);
+}
+
+int swvpn_tun_open_at(const char *clone_path, const char *name_in, char *name_out, int options) {
+    int fd = open(clone_path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return -errno;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);

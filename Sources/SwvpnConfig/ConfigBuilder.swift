@@ -141,6 +141,7 @@ struct ConfigBuilder {
         }
 
         try finishCompat(&c)
+        finishHost(&c)
         if let ifconfig = c.ifconfig, c.ifconfigHasNetmask, ifconfig.remoteOrNetmask.netmaskPrefixLength == nil,
             let location = seen["ifconfig"]
         {

@@ -12,7 +12,7 @@ public enum OpenVPNOptionCatalog {
         "genkey", "help", "show-ciphers", "show-digests", "test-crypto", "version",
     ]
 
-    static let directives: [Directive] = implemented + lifecycle + accepted + refused
+    static let directives: [Directive] = implemented + lifecycle + hostOptions + accepted + refused
 
     // MARK: Reasons
 
@@ -176,9 +176,6 @@ public enum OpenVPNOptionCatalog {
         noEffect(
             "memstats", "memstats file", "Write memory statistics (openvpn debugging aid)",
             "openvpn debugging aid, not written by swvpnd"),
-        noEffect(
-            "passtos", "passtos", "Copy the inner TOS to the outer header",
-            "not applied yet: the outer packets keep TOS 0"),
         noEffect("pkcs11-cert-private", "pkcs11-cert-private 0|1...", "PKCS#11 certificate privacy", tlsIgnored),
         noEffect("pkcs11-pin-cache", "pkcs11-pin-cache seconds", "PKCS#11 PIN cache", tlsIgnored),
         noEffect(
@@ -195,9 +192,6 @@ public enum OpenVPNOptionCatalog {
             "nothing is pulled in static-key mode"),
         noEffect("session-timeout", "session-timeout n", "TLS session lifetime", tlsIgnored),
         noEffect("static-challenge", "static-challenge text echo [format]", "Challenge for auth-user-pass", tlsIgnored),
-        noEffect(
-            "syslog", "syslog [name]", "Log to syslog",
-            "swvpnd logs to stderr, which systemd puts in the journal (and syslog); use log/log-append for a file"),
         noEffect("tcp-queue-limit", "tcp-queue-limit n", "Server TCP output queue", serverIgnored),
         noEffect("tls-crypt-v2-verify", "tls-crypt-v2-verify cmd", "Verify tls-crypt-v2 client keys", tlsIgnored),
         noEffect("tls-timeout", "tls-timeout n", "TLS packet retransmit timeout", tlsIgnored),
@@ -266,22 +260,13 @@ public enum OpenVPNOptionCatalog {
 
         // Not implemented yet, though a static-key tunnel can use them.
         reject(
-            "redirect-gateway", "redirect-gateway [flags...]", "Route the default route through the tunnel",
-            notYet("redirect-gateway (add the routes with route, and a net_gateway host route to the peer)")),
-        reject(
-            "redirect-private", "redirect-private [flags...]", "Like redirect-gateway without the default route",
-            notYet("redirect-private (add the routes with route)")),
-        reject(
             "ifconfig-noexec", "ifconfig-noexec", "Leave the device unconfigured",
             notYet("a device left without addresses")),
         reject(
-            "dev-node", "dev-node path", "TUN clone device path", notYet("another TUN clone device than /dev/net/tun")),
-        reject(
             "multihome", "multihome [same-interface]", "Reply from the address a packet came to",
-            notYet("multihome (bind the address the peer sends to with local)")),
-        reject("shaper", "shaper bytes", "Limit the output rate", notYet("output rate limiting")),
-        reject(
-            "chroot", "chroot dir", "chroot after set-up", notYet("chroot (use RootDirectory= in the systemd unit)")),
+            notYet(
+                "multihome (it needs the arrival address of every datagram, IP_PKTINFO, carried through the batched "
+                    + "recvmmsg/sendmmsg path; bind the address the peer sends to with local instead)")),
         reject("mtu-test", "mtu-test", "Measure the path MTU at start", notYet("the empirical MTU test")),
         reject("block-ipv6", "block-ipv6", "Answer IPv6 with unreachable", notYet("block-ipv6")),
         reject(

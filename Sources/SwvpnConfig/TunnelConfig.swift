@@ -147,6 +147,8 @@ public struct TunnelConfig: Sendable {
 
     /// Script hooks, `up-restart`, `inactive`, `connect-retry-max`, `remap-usr1`, `dns` (LifecycleSettings.swift).
     public var lifecycle = LifecycleSettings()
+    /// `redirect-gateway`, `redirect-private`, `dev-node`, `chroot`, `syslog`, `passtos`, `shaper` (HostOptions.swift).
+    public var host = HostOptions()
 
     /// `health-listen`, `health-probe`, `management*`.
     public var health = HealthSettings()

@@ -16,13 +16,29 @@ package enum PrivilegeDrop {
     /// Order matters: supplementary groups and gid while still root, then PR_SET_KEEPCAPS so setuid keeps the
     /// permitted set, then setuid, then capset to re-raise only CAP_NET_ADMIN in effective/permitted.
     package static func drop(toUser user: String, group: String? = nil, keepNetAdmin: Bool) throws(Failure) {
+        try drop(to: try lookUp(user: user, group: group), keepNetAdmin: keepNetAdmin)
+    }
+
+    /// The ids of an account, looked up while /etc is still reachable (before `chroot`, as openvpn does).
+    package struct Account: Sendable {
+        package let user: String
+        package let uid: uid_t
+        package let gid: gid_t
+    }
+
+    package static func lookUp(user: String, group: String?) throws(Failure) -> Account {
         guard let passwd = getpwnam(user) else { throw Failure(description: "user '\(user)' not found") }
-        let uid = passwd.pointee.pw_uid
         var gid = passwd.pointee.pw_gid
         if let group {
             guard let entry = getgrnam(group) else { throw Failure(description: "group '\(group)' not found") }
             gid = entry.pointee.gr_gid
         }
+        return Account(user: user, uid: passwd.pointee.pw_uid, gid: gid)
+    }
+
+    /// `drop(toUser:)` with the ids already looked up.
+    package static func drop(to account: Account, keepNetAdmin: Bool) throws(Failure) {
+        let (user, uid, gid) = (account.user, account.uid, account.gid)
         func check(_ result: Int, _ what: String) throws(Failure) {
             if result < 0 { throw Failure(description: "\(what): \(SystemError.text(for: Int32(-result)))") }
         }

@@ -24,7 +24,12 @@ package final class TUNDevice {
 
     /// Opens a TUN (or TAP) device. `name` follows OpenVPN's `dev`: nil, `tun` or `tap` lets the kernel
     /// pick `tunN`/`tapN`; a name ending in a digit (`tun0`) or containing `%d` is used as given.
-    package init(name requested: String? = nil, options: Options = []) throws(SystemError) {
+    /// Where TUN/TAP devices are cloned from, unless `dev-node` names another path.
+    package static let defaultClonePath = "/dev/net/tun"
+
+    package init(
+        name requested: String? = nil, options: Options = [], clonePath: String = TUNDevice.defaultClonePath
+    ) throws(SystemError) {
         var pattern = requested ?? (options.contains(.tap) ? "tap" : "tun")
         if !pattern.contains("%d"), pattern.last.map({ !$0.isNumber }) ?? true {
             pattern += "%d"
@@ -32,8 +37,10 @@ package final class TUNDevice {
         var kernelName = [CChar](repeating: 0, count: Int(SWVPN_IFNAMSIZ))
         let owned = OwnedFD(
             Int32(
-                try syscallNoWait("TUNSETIFF \(pattern)") {
-                    Int(swvpn_tun_open(pattern, &kernelName, options.rawValue))
+                try syscallNoWait(
+                    clonePath == Self.defaultClonePath ? "TUNSETIFF \(pattern)" : "TUNSETIFF \(pattern) on \(clonePath)"
+                ) {
+                    Int(swvpn_tun_open_at(clonePath, pattern, &kernelName, options.rawValue))
                 }))
         let name = string(fromCBuffer: kernelName)
         // On failure `owned` is dropped here, which closes the new device.

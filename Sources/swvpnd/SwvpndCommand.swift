@@ -164,6 +164,8 @@ enum Logging {
                 FileHandleStderr.write("swvpnd: cannot open log file \(file.path): \(error)\n")
                 exit(1)
             }
+        } else if config.host.syslog {  // as openvpn: a log file wins over syslog
+            sink = LogSink(syslogIdent: config.host.syslogName ?? config.daemonName ?? "swvpnd")
         } else {
             sink = LogSink(stderrStyle: LogSink.defaultStderrStyle(suppressTimestamps: config.suppressTimestamps))
         }

@@ -31,6 +31,8 @@ struct swvpn_mmsghdr {
    name_in may be "tun%d" or "" for a kernel-chosen name; the kernel's name is copied to name_out
    (SWVPN_IFNAMSIZ bytes). Returns the fd or -errno. */
 int swvpn_tun_open(const char *name_in, char *name_out, int options);
+/// Like swvpn_tun_open through another clone device than /dev/net/tun (openvpn's dev-node).
+int swvpn_tun_open_at(const char *clone_path, const char *name_in, char *name_out, int options);
 /* SIOCSIFHWADDR: sets the Ethernet address (6 bytes) of a tap device. Returns 0 or -errno. */
 int swvpn_set_hwaddr(const char *name, const unsigned char *address);
 /* TUNSETOFFLOAD with TUN_F_* flags. */
@@ -93,6 +95,9 @@ int swvpn_capset(uint64_t caps);
 /* capget of the effective set into *effective; returns 0 or -errno. */
 int swvpn_capget(uint64_t *effective, uint64_t *permitted);
 extern const int swvpn_CAP_NET_ADMIN;
+
+/// syslog(3) of one preformatted message (syslog itself is variadic, which Swift cannot call).
+void swvpn_syslog(int priority, const char *message);
 
 #endif /* __linux__ */
 #endif

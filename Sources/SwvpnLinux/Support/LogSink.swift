@@ -1,8 +1,9 @@
+import CSwvpnLinux
 import Glibc
 import Logging
 import Synchronization
 
-/// Where log lines go: stderr (the journal under systemd) or a `log`/`log-append` file.
+/// Where log lines go: stderr (the journal under systemd), a `log`/`log-append` file, or syslog (`syslog`).
 ///
 /// One sink per process, shared by every `Logger` through `SinkLogHandler`. Each line is written with a
 /// single write(2), so lines from the packet queues and the control queue never interleave.
@@ -14,6 +15,8 @@ package final class LogSink: Sendable {
         case plain
         /// Bare lines with sd-daemon(3) `<N>` priority prefixes; journald turns them into priorities.
         case journal
+        /// syslog(3), facility daemon, with openvpn's priorities (error, warning, else notice).
+        case syslog
     }
 
     private struct State {
@@ -53,6 +56,14 @@ package final class LogSink: Sendable {
         self.style = style == .journal ? .timestamps : style
     }
 
+    /// Logs to syslog as `ident[pid]`. The connection is made now (LOG_NDELAY), so it survives a `chroot`.
+    package init(syslogIdent ident: String) {
+        let daemonFacility: Int32 = 3 << 3  // LOG_DAEMON, as openvpn's LOG_OPENVPN
+        openlog(strdup(ident), LOG_PID | LOG_NDELAY, daemonFacility)  // openlog keeps the pointer: never freed
+        self.state = Mutex(State(fd: -1, ownsFD: false))
+        self.style = .syslog
+    }
+
     deinit {
         state.withLock { if $0.ownsFD { _ = close($0.fd) } }
     }
@@ -82,8 +93,9 @@ package final class LogSink: Sendable {
         case .plain: line = message
         case .journal: line = "<\(Self.syslogPriority(level))>" + message
         case .timestamps: line = Self.timestamp() + " " + message
+        case .syslog: line = message
         }
-        line += "\n"
+        if style != .syslog { line += "\n" }
         let limit = mute
         state.withLock { s in
             if limit > 0 {
@@ -96,16 +108,23 @@ package final class LogSink: Sendable {
                     }
                 } else {
                     if s.suppressed > 0 {
-                        Self.writeAll(
-                            s.fd,
-                            "[\(s.suppressed) variation(s) on previous \(limit) message(s) suppressed by --mute]\n")
+                        let note = "[\(s.suppressed) variation(s) on previous \(limit) message(s) suppressed by --mute]"
+                        if style == .syslog {
+                            swvpn_syslog(LOG_NOTICE, note)
+                        } else {
+                            Self.writeAll(s.fd, note + "\n")
+                        }
                     }
                     s.lastCategory = category
                     s.repeats = 1
                     s.suppressed = 0
                 }
             }
-            Self.writeAll(s.fd, line)
+            if style == .syslog {
+                swvpn_syslog(Self.openVPNSyslogPriority(level), line)
+            } else {
+                Self.writeAll(s.fd, line)
+            }
         }
     }
 
@@ -129,6 +148,15 @@ package final class LogSink: Sendable {
         case .notice: 5
         case .info: 6
         case .debug, .trace: 7
+        }
+    }
+
+    /// openvpn's syslog priorities (error.c): errors LOG_ERR, warnings LOG_WARNING, everything else LOG_NOTICE.
+    static func openVPNSyslogPriority(_ level: Logger.Level) -> Int32 {
+        switch level {
+        case .critical, .error: LOG_ERR
+        case .warning: LOG_WARNING
+        default: LOG_NOTICE
         }
     }
 

@@ -23,6 +23,8 @@ package enum SetupError: Error, CustomStringConvertible {
     /// `outcome`: how it ended ("failed with status 3", "killed by signal 9", "timed out ...").
     case script(kind: String, command: String, outcome: String)
     case privileges(PrivilegeDrop.Failure)
+    /// `chroot DIR` failed.
+    case chroot(path: String, SystemError)
     /// `health-listen` or `management` cannot listen, or its password file cannot be read.
     case monitoring(String)
 
@@ -41,10 +43,12 @@ package enum SetupError: Error, CustomStringConvertible {
             "cannot listen on TCP \(address): \(error)" + Self.heldBy(holder)
         case .tunOpen(let device, let error):
             "cannot open TUN device '\(device)': \(error)"
-                + (error.errno == ENOENT ? " (is the tun module loaded? /dev/net/tun missing)" : "")
+                + (error.errno == ENOENT
+                    ? " (is the tun module loaded? the clone device, /dev/net/tun or dev-node, is missing)" : "")
         case .tunConfigure(let device, let error): "cannot configure \(device): \(error)"
         case .script(let kind, let command, let outcome): "\(kind) script '\(command)' \(outcome)"
         case .privileges(let error): "cannot drop privileges: \(error)"
+        case .chroot(let path, let error): "chroot to '\(path)' failed: \(error.message)"
         case .monitoring(let message): message
         }
     }

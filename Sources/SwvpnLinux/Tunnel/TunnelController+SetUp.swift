@@ -62,6 +62,7 @@ extension TunnelController {
                 decompressor: decompressor),
             // TCP filters the peer's IP when accepting (PROTOCOL.md §9.5); its packets all come from the connection.
             peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float, offload: offload,
+            outputPolicy: OutputPolicy(config: config, underlay: family),
             events: { [unowned self] event in self.dataPlaneEvents(event) })
         let tunnel = Tunnel(
             interface: interface, link: link, dataPlane: dataPlane, occ: config.occOptions,
@@ -89,7 +90,9 @@ extension TunnelController {
     /// (for benchmarks comparing both paths, or to rule them out when debugging).
     func wantsOffload(_ config: TunnelConfig, _ settings: PacketPathSettings) -> Bool {
         // Compressed packets differ in size, which UDP GSO trains of equal segments cannot carry.
-        settings.allowsOffload && !config.compressesPayloads && UDPSocket.offloadSupport.segmentation
+        // The shaper paces single packets, which TSO super-packets would bypass.
+        settings.allowsOffload && !config.compressesPayloads && config.host.shaperBytesPerSecond == nil
+            && UDPSocket.offloadSupport.segmentation
             && getenv("SWVPND_NO_OFFLOAD") == nil
     }
 
@@ -209,18 +212,6 @@ extension TunnelController {
         logger.notice("Closed TUN/TAP device \(name)")
         if !config.downPre {
             try? runScriptAfterClose(config.downCommand, deviceName: name, signal: signal, peer: peer)
-        }
-    }
-
-    func dropPrivileges() throws(SetupError) {
-        guard let user = config.user ?? (config.group != nil ? "root" : nil) else { return }
-        do throws(PrivilegeDrop.Failure) {
-            try PrivilegeDrop.drop(toUser: user, group: config.group, keepNetAdmin: true)
-            logger.notice(
-                "dropped privileges to user '\(user)'\(config.group.map { " group '\($0)'" } ?? ""), keeping CAP_NET_ADMIN"
-            )
-        } catch {
-            throw .privileges(error)
         }
     }
 

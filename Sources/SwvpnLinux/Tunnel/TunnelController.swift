@@ -91,9 +91,7 @@ package final class TunnelController: @unchecked Sendable {
             sleep(UInt32(seconds))
         }
         do throws(SetupError) { try startHealth(logTap: logTap) } catch { perform([.fail(error.description)]) }
-        if config.user != nil || config.group != nil {
-            do throws(SetupError) { try dropPrivileges() } catch { perform([.fail(error.description)]) }
-        }
+        do throws(SetupError) { try confine() } catch { perform([.fail(error.description)]) }  // chroot, user/group
         dispatching = true
         health.service?.serve()
         startTunnel()

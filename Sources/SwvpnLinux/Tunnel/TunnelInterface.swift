@@ -12,9 +12,11 @@ import SwvpnProtocol
 /// logs honest).
 package final class TunnelInterface {
     package let device: TUNDevice
-    private let netlink: Netlink
-    private let logger: Logger
+    let netlink: Netlink
+    let logger: Logger
     package private(set) var installedRoutes: [KernelRoute] = []
+    /// What redirect-gateway changed (TunnelInterface+Redirect.swift).
+    var redirectState = RedirectState()
 
     /// The device was opened with `IFF_VNET_HDR` (every read and write carries a virtio header).
     package let virtioHeader: Bool
@@ -27,7 +29,7 @@ package final class TunnelInterface {
             if config.deviceType == .tap { options.insert(.tap) }
             device = try TUNDevice(
                 name: config.device == "tun" || config.device == "tap" ? nil : config.device,
-                options: options)
+                options: options, clonePath: config.host.devNode ?? TUNDevice.defaultClonePath)
             if let lladdr = config.compat.lladdr { try device.setHardwareAddress(lladdr) }
         } catch {
             throw .tunOpen(device: config.device, error)
@@ -72,7 +74,7 @@ package final class TunnelInterface {
     /// Installs the config's routes. Each failure is logged with the route and the kernel's reason;
     /// returns false if any route is missing (the caller then does not claim READY).
     package func installRoutes(config: TunnelConfig, remote: SocketAddress?) -> Bool {
-        var complete = true
+        var complete = config.host.redirect.map { installRedirect($0, remote: remote) } ?? true
         for route in config.routes {
             let gateway: SocketAddress?
             switch route.gateway {
@@ -91,6 +93,7 @@ package final class TunnelInterface {
                 metric: route.metric.map { UInt32($0) })
             complete = add(kernelRoute, location: route.location.description) && complete
         }
+        complete = installIPv6PeerRoute(config: config, remote: remote) && complete
         for route in config.routesIPv6 {
             guard let destination = SocketAddress(ip: route.network) else {
                 logger.error("\(route.location): route-ipv6 \(route.network): not an IPv6 address")
@@ -106,7 +109,7 @@ package final class TunnelInterface {
         return complete
     }
 
-    private func add(_ route: KernelRoute, location: String) -> Bool {
+    func add(_ route: KernelRoute, location: String) -> Bool {
         if installedRoutes.contains(route) { return true }  // a retry only adds what is missing
         do throws(NetlinkError) {
             try netlink.addRoute(route)
@@ -133,6 +136,7 @@ package final class TunnelInterface {
             }
         }
         installedRoutes.removeAll()
+        restoreDefaultRoute()
     }
 
     /// The main table's IPv4 default gateway, for `net_gateway`.

@@ -14,10 +14,13 @@ package protocol TunnelLink: AnyObject, SendableMetatype {
     /// True when input already read from the fd waits in the link (a TCP link's staging buffer):
     /// the fd may not signal readable again for it. Only asked of stream links.
     var hasBufferedInput: Bool { get }
+    /// `passtos`: the TOS byte of the packets sent from now on (IP_TOS); links without one ignore it.
+    func setTypeOfService(_ tos: UInt8)
 }
 
 extension TunnelLink {
     package var hasBufferedInput: Bool { false }
+    package func setTypeOfService(_ tos: UInt8) {}
 }
 
 /// Why a link stopped working. UDP links only fail on local errors; TCP links also when the

@@ -1,3 +1,4 @@
+import CSwvpnLinux
 import Glibc
 
 /// UDP: one `recvmmsg` per receive, `sendmmsg` per send. A full send buffer briefly waits for room
@@ -11,6 +12,11 @@ package final class UDPLink: TunnelLink {
     package var isDatagram: Bool { true }
 
     package init(socket: UDPSocket) { self.socket = socket }
+
+    /// IP_TOS, as openvpn's passtos sets it (on an IPv6 socket it applies to IPv4-mapped peers only).
+    package func setTypeOfService(_ tos: UInt8) {
+        _ = swvpn_setsockopt_int(socket.fd, Int32(IPPROTO_IP), IP_TOS, Int32(tos))
+    }
 
     package func receive(into batch: PacketBatch) throws(LinkError) -> Int {
         do {

@@ -41,11 +41,13 @@ package final class DataPlane: @unchecked Sendable {  // `loops` is written once
     /// The daemon's data plane: the TUN device and a UDP or TCP link, each pair specialised.
     package convenience init(
         tun: TUNDevice, link: any TunnelLink, outbound: OutboundPath, inbound: InboundPath,
-        peer: PeerAddress, pinnedSource: Bool, offload: Offload = .none,
+        peer: PeerAddress, pinnedSource: Bool, offload: Offload = .none, outputPolicy: OutputPolicy? = nil,
         events: @escaping @Sendable (Event) -> Void
     ) {
         self.init(peer: peer, events: events)
-        let paths = LoopPaths(outbound: outbound, inbound: inbound, pinnedSource: pinnedSource, offload: offload)
+        let paths = LoopPaths(
+            outbound: outbound, inbound: inbound, pinnedSource: pinnedSource, offload: offload,
+            outputPolicy: outputPolicy)
         switch link {
         case let udp as UDPLink: loops = PacketLoops(plane: self, device: tun, link: udp, paths: paths)
         case let tcp as TCPLink: loops = PacketLoops(plane: self, device: tun, link: tcp, paths: paths)
@@ -56,10 +58,13 @@ package final class DataPlane: @unchecked Sendable {  // `loops` is written once
     /// Any packet device and link (the root-free tests run two of these on socketpairs).
     package convenience init<Device: PacketDevice, Link: TunnelLink>(
         device: Device, link: Link, outbound: OutboundPath, inbound: InboundPath, peer: PeerAddress,
-        pinnedSource: Bool, offload: Offload = .none, events: @escaping @Sendable (Event) -> Void
+        pinnedSource: Bool, offload: Offload = .none, outputPolicy: OutputPolicy? = nil,
+        events: @escaping @Sendable (Event) -> Void
     ) {
         self.init(peer: peer, events: events)
-        let paths = LoopPaths(outbound: outbound, inbound: inbound, pinnedSource: pinnedSource, offload: offload)
+        let paths = LoopPaths(
+            outbound: outbound, inbound: inbound, pinnedSource: pinnedSource, offload: offload,
+            outputPolicy: outputPolicy)
         loops = makeLoops(device: device, link: link, paths: paths)
     }
 
@@ -132,4 +137,6 @@ struct LoopPaths {
     /// Without `float`, a configured remote is the only source accepted (checked before any crypto).
     let pinnedSource: Bool
     let offload: Offload
+    /// `passtos`, `shaper` (OutputPolicy.swift).
+    var outputPolicy: OutputPolicy? = nil
 }

@@ -28,6 +28,10 @@ extension PacketLoops {
             for i in 0..<n {
                 var length = txBatch.length(at: i)
                 let base = txBatch.slotBase(i)
+                // Hook: passtos, shaper (PacketLoops+OutputPolicy.swift); a nil check without them.
+                if outputPolicy != nil {
+                    runStart = applyOutputPolicy(packetAt: i, runStart: runStart, peer: peer, linkBytes: &linkBytes)
+                }
                 if offload.tunVirtioHeader {
                     length -= VirtioNetHeader.size
                     switch prepareOffloaded(base, length: length) {
@@ -69,6 +73,7 @@ extension PacketLoops {
             linkBytes += flush(txBatch, from: runStart, to: n, peer: peer)
             sentAny = true
             if n < txBatch.capacity { break }
+            if outputPolicy?.shaper != nil { break }  // Hook: shaper: one paced batch per wake-up
         }
         TrafficCounters.add(counters.tunReadBytes, deviceBytes)
         TrafficCounters.add(counters.linkWriteBytes, linkBytes)
@@ -91,6 +96,7 @@ extension PacketLoops {
         }
         var bytes: UInt64 = 0
         for i in from..<to { bytes += UInt64(batch.length(at: i)) }
+        if outputPolicy != nil { chargeShaper(bytes: bytes, packets: to - from) }  // Hook: shaper
         return bytes
     }
 

@@ -51,6 +51,8 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
 
     // TX-queue state.
     var txPeer = PeerAddress.Cache()
+    /// `passtos`, `shaper`; nil without them.
+    var outputPolicy: OutputPolicy?
     // RX-queue state.
     var rxPeer = PeerAddress.Cache()
     var sessionConfirmed = false
@@ -69,6 +71,7 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
         pinnedSource = paths.pinnedSource
         streamLink = !link.isDatagram
         offload = paths.offload
+        outputPolicy = paths.outputPolicy
         precondition(
             !offload.tunVirtioHeader || settings.allowsOffload, "offloads need PacketPathSettings.allowsOffload")
         let stride = settings.bufferSize
