@@ -9,7 +9,7 @@ public enum Preflight {
         /// DescribeInstanceStatus of the configured instances, for real.
         case readInstances
         /// ReplaceRoute or CreateRoute (DryRun) of `routes[route]` to the target it has now: an endpoint that
-        /// ignores DryRun then changes nothing (a same-target replace, or a create that finds the route there).
+        /// ignores DryRun then changes nothing (it rewrites the route as it is, or refuses a create of it).
         case writeRoute(route: Int, create: Bool, current: RouteObservation)
         /// Reboot/Stop/StartInstances (DryRun) of `instances[instance]`.
         case restart(instance: Int, step: RestartStep)
