@@ -7,10 +7,13 @@
 #
 # Env (defaults in brackets):
 #   SWVPND_BIN, SWVPN_MONITOR_BIN   binaries [.build/debug/swvpnd, .build/debug/swvpn-monitor; built if missing]
-#   HEALTH         shim | swvpnd [shim]: who answers GET /health on each VPN instance. "shim" runs
-#                  health_shim.py next to the daemon (200 while a ping through the tunnel answers);
-#                  "swvpnd" adds swvpnd's own `health-listen` instead (openvpn keeps the shim).
+#   HEALTH         swvpnd | shim [swvpnd]: who answers GET /health on each VPN instance. "swvpnd": its own
+#                  `health-listen` with the in-tunnel `health-probe 1` (openvpn, which has neither, gets
+#                  health_shim.py); "shim": health_shim.py next to every daemon (200 while a ping
+#                  through the tunnel answers).
 #   FAULT_SECONDS  how long each failover fault lasts [10]
+#   REPEAT         how many times the failover fault list runs [3] (11 failovers each; the flapping and
+#                  no-write windows run once); the summary gives p50/max per fault
 #   KEEP=1         keep the work directory (logs, results.json)
 #
 # Namespaces ha-* and every process are ours: deleted / killed by PID on any exit. Addresses

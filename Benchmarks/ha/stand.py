@@ -10,7 +10,8 @@ Namespaces (all made here, deleted at the end):
   ha-aws   moto (127.0.0.1) and the fault proxy (172.31.255.1), this script
   ha-mon   swvpn-monitor; veths to ha-aws, ha-vr1, ha-vr2 (its "own links")
   ha-inet  the internet: one routed /30 per VPN instance's public address
-  ha-vpn1a ha-vpn1b ha-vpn2a ha-vpn2b   swvpnd (vpn2b: openvpn 2.6), health shim, public + private veth
+  ha-vpn1a ha-vpn1b ha-vpn2a ha-vpn2b   swvpnd (vpn2b: openvpn 2.6) with its own /health (openvpn: the
+           health shim), public + private veth
   ha-vr1 ha-vr2   VPC routers: table 101 = zone a's route table, 102 = zone b's (ip rule by source)
   ha-h1 ha-h2     private hosts: 10.X.10.10 lives in zone a, 10.X.11.10 in zone b
 """
@@ -33,9 +34,12 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 WORK = os.environ["HA_WORK"]
 SWVPND = os.environ["SWVPND_BIN"]
 MONITOR = os.environ["SWVPN_MONITOR_BIN"]
-# "shim": health_shim.py next to each daemon; "swvpnd": swvpnd's own `health-listen` (openvpn keeps the shim).
-HEALTH = os.environ.get("HEALTH", "shim")
+# "swvpnd": swvpnd's own `health-listen` + in-tunnel `health-probe` (openvpn, which has neither, gets the
+# shim); "shim": health_shim.py next to every daemon.
+HEALTH = os.environ.get("HEALTH", "swvpnd")
 FAULT_SECONDS = float(os.environ.get("FAULT_SECONDS", "10"))
+# How many times the failover fault list runs (the flapping and no-write windows run once).
+REPEAT = int(os.environ.get("REPEAT", "3"))
 AWS_IP, MON_AWS_IP = "172.31.255.1", "172.31.255.2"
 HEALTH_PORT = 9180
 
@@ -152,7 +156,7 @@ def daemon_conf(n):
     text = (f"dev tun\nproto udp\nport 1194\nremote {PUB[PEER[n]]}\nifconfig {TUN[n][0]} {TUN[n][1]}\n"
             f"secret {key}\ncipher AES-256-CBC\nauth SHA256\nroute 10.{other_vpc}.0.0 255.255.0.0\nverb 3\n")
     if IMPL[n] == "swvpnd" and HEALTH == "swvpnd":
-        text += f"health-listen {PRIV[n]} {HEALTH_PORT}\n"
+        text += f"health-listen {PRIV[n]} {HEALTH_PORT}\nhealth-probe 1\n"
     path = os.path.join(WORK, "conf", f"{n}.conf")
     with open(path, "w") as f:
         f.write(text)
@@ -451,9 +455,10 @@ def run():
         if settle:
             wait_settled(topo)
         writes, _ = writes_since(proxy, mark)
-        row = {"fault": name, "tunnel": tunnel, "failovers": failovers() - f0,
+        row = {"fault": name, "tunnel": tunnel, "rep": rep, "failovers": failovers() - f0,
                "routes_verified_s": None if verified is None else round(verified, 2),
-               "traffic_gap_s": round(gap, 2), "route_writes": writes, "throttled": throttled_since(proxy, mark)}
+               "traffic_gap_s": round(gap, 2), "route_writes": writes, "throttled": throttled_since(proxy, mark),
+               "load1": round(os.getloadavg()[0], 1)}
         log(json.dumps(row))
         results.append(row)
         return row
@@ -461,32 +466,11 @@ def run():
     def kill9(n):
         return lambda: os.kill(procs[f"d-{n}"].pid, signal.SIGKILL)
 
-    failover_case("swvpnd kill -9 (vpn1a)", "A", kill9("vpn1a"), lambda: restart_daemon("vpn1a"))
-    failover_case("swvpnd kill -9 (vpn1b)", "B", kill9("vpn1b"), lambda: restart_daemon("vpn1b"))
-    failover_case("swvpnd SIGSTOP (vpn2a)", "A", lambda: os.kill(procs["d-vpn2a"].pid, signal.SIGSTOP),
-                  lambda: os.kill(procs["d-vpn2a"].pid, signal.SIGCONT))
-    failover_case("swvpnd SIGSTOP (vpn1b)", "B", lambda: os.kill(procs["d-vpn1b"].pid, signal.SIGSTOP),
-                  lambda: os.kill(procs["d-vpn1b"].pid, signal.SIGCONT))
-    failover_case("public link down (vpn1a)", "A", lambda: link("ha-vpn1a", "pub0", "down"),
-                  lambda: (link("ha-vpn1a", "pub0", "up"),
-                           sh("ip", "-n", "ha-vpn1a", "route", "replace", "default", "via", PUB_GW["vpn1a"])))
-    failover_case("public link down (vpn2b, openvpn)", "B", lambda: link("ha-vpn2b", "pub0", "down"),
-                  lambda: (link("ha-vpn2b", "pub0", "up"),
-                           sh("ip", "-n", "ha-vpn2b", "route", "replace", "default", "via", PUB_GW["vpn2b"])))
-    failover_case("UDP dropped, pair A only", "A", lambda: udp_block("vpn1a", "vpn2a", True),
-                  lambda: udp_block("vpn1a", "vpn2a", False))
-    failover_case("UDP dropped, pair B only", "B", lambda: udp_block("vpn1b", "vpn2b", True),
-                  lambda: udp_block("vpn1b", "vpn2b", False))
-    ec2 = ec2_client(moto)
-    failover_case("StopInstances behind the monitor (vpn2a)", "A",
-                  lambda: ec2.stop_instances(InstanceIds=[topo["instances"]["vpn2a"]["instanceId"]]), lambda: None)
-
-    def throttled_kill():
-        proxy_call(proxy, "/_fault", [{"fault": "throttle", "action": "ReplaceRoute", "count": 4},
-                                      {"fault": "throttle", "action": "DescribeRouteTables", "count": 2}])
-        kill9("vpn1a")()
-    failover_case("throttling during a failover (kill -9 vpn1a)", "A", throttled_kill, lambda: restart_daemon("vpn1a"))
-    failover_case("swvpnd kill -9 (vpn2a)", "A", kill9("vpn2a"), lambda: restart_daemon("vpn2a"))
+    rep = 0
+    for rep in range(1, REPEAT + 1):
+        log(f"failover fault list, round {rep} of {REPEAT}")
+        fault_list(failover_case, kill9, proxy, moto, topo)
+    rep = None
 
     # A link flapping every 2 s for 30 s: at most one failover, no failback while it flaps.
     wait_settled(topo)
@@ -535,6 +519,36 @@ def run():
     mirrors.stopped = True
 
 
+def fault_list(failover_case, kill9, proxy, moto, topo):
+    """The failover faults, one after the other (each injected, held FAULT_SECONDS, repaired, settled)."""
+    failover_case("swvpnd kill -9 (vpn1a)", "A", kill9("vpn1a"), lambda: restart_daemon("vpn1a"))
+    failover_case("swvpnd kill -9 (vpn1b)", "B", kill9("vpn1b"), lambda: restart_daemon("vpn1b"))
+    failover_case("swvpnd SIGSTOP (vpn2a)", "A", lambda: os.kill(procs["d-vpn2a"].pid, signal.SIGSTOP),
+                  lambda: os.kill(procs["d-vpn2a"].pid, signal.SIGCONT))
+    failover_case("swvpnd SIGSTOP (vpn1b)", "B", lambda: os.kill(procs["d-vpn1b"].pid, signal.SIGSTOP),
+                  lambda: os.kill(procs["d-vpn1b"].pid, signal.SIGCONT))
+    failover_case("public link down (vpn1a)", "A", lambda: link("ha-vpn1a", "pub0", "down"),
+                  lambda: (link("ha-vpn1a", "pub0", "up"),
+                           sh("ip", "-n", "ha-vpn1a", "route", "replace", "default", "via", PUB_GW["vpn1a"])))
+    failover_case("public link down (vpn2b, openvpn)", "B", lambda: link("ha-vpn2b", "pub0", "down"),
+                  lambda: (link("ha-vpn2b", "pub0", "up"),
+                           sh("ip", "-n", "ha-vpn2b", "route", "replace", "default", "via", PUB_GW["vpn2b"])))
+    failover_case("UDP dropped, pair A only", "A", lambda: udp_block("vpn1a", "vpn2a", True),
+                  lambda: udp_block("vpn1a", "vpn2a", False))
+    failover_case("UDP dropped, pair B only", "B", lambda: udp_block("vpn1b", "vpn2b", True),
+                  lambda: udp_block("vpn1b", "vpn2b", False))
+    ec2 = ec2_client(moto)
+    failover_case("StopInstances behind the monitor (vpn2a)", "A",
+                  lambda: ec2.stop_instances(InstanceIds=[topo["instances"]["vpn2a"]["instanceId"]]), lambda: None)
+
+    def throttled_kill():
+        proxy_call(proxy, "/_fault", [{"fault": "throttle", "action": "ReplaceRoute", "count": 4},
+                                      {"fault": "throttle", "action": "DescribeRouteTables", "count": 2}])
+        kill9("vpn1a")()
+    failover_case("throttling during a failover (kill -9 vpn1a)", "A", throttled_kill, lambda: restart_daemon("vpn1a"))
+    failover_case("swvpnd kill -9 (vpn2a)", "A", kill9("vpn2a"), lambda: restart_daemon("vpn2a"))
+
+
 def restore_mon_links():
     for l in ("aws0", "vr1", "vr2"):
         link("ha-mon", l, "up")
@@ -542,21 +556,36 @@ def restore_mon_links():
         sh("ip", "-n", "ha-mon", "route", "replace", f"10.{v}.0.0/16", "via", f"10.{v}.20.1")
 
 
-def pct(values):
+def pct(values, digits=1):
     if not values:
         return "n/a", "n/a"
-    return f"{statistics.median(values):.1f}", f"{max(values):.1f}"
+    return f"{statistics.median(values):.{digits}f}", f"{max(values):.{digits}f}"
 
 
 def print_summary(results, flap, both, isolated):
     fo = [r for r in results if r["routes_verified_s"] is not None and not r["fault"].startswith("link flapping")]
     total = failovers_total()
-    print("\n| fault | tunnel | failovers | routes verified (s) | traffic gap (s) | route writes | throttled calls |")
-    print("|---|---|---|---|---|---|---|")
+    loads = [r["load1"] for r in results if r.get("load1") is not None]
+    print(f"\nhealth: {HEALTH}; failover fault list x{REPEAT}; load average (1 min) at the faults: "
+          f"min {min(loads, default=0):.1f} median {statistics.median(loads) if loads else 0:.1f} "
+          f"max {max(loads, default=0):.1f} ({os.cpu_count()} CPUs)")
+    print("\n| fault | tunnel | runs | failovers | routes verified p50 / max (s) | traffic gap p50 / max (s) "
+          "| route writes | throttled calls |")
+    print("|---|---|---|---|---|---|---|---|")
+    names = []
     for r in results:
-        print(f"| {r['fault']} | {r['tunnel']} | {r['failovers']} | {r['routes_verified_s'] if r['routes_verified_s'] is not None else '-'}"
-              f" | {r['traffic_gap_s'] if r['traffic_gap_s'] is not None else '-'} | {r['route_writes'] if r['route_writes'] is not None else '-'}"
-              f" | {r.get('throttled', '-')} |")
+        if r["fault"] not in names:
+            names.append(r["fault"])
+    for name in names:
+        rows = [r for r in results if r["fault"] == name]
+        def both_stats(key):
+            values = [r[key] for r in rows if r[key] is not None]
+            return "-" if not values else "{} / {}".format(*pct(values, 2))
+        def listed(key):
+            values = [r.get(key) for r in rows]
+            return "-" if all(v is None for v in values) else ", ".join("-" if v is None else str(v) for v in values)
+        print(f"| {name} | {rows[0]['tunnel']} | {len(rows)} | {listed('failovers')} | {both_stats('routes_verified_s')}"
+              f" | {both_stats('traffic_gap_s')} | {listed('route_writes')} | {listed('throttled')} |")
     rv50, rvmax = pct([r["routes_verified_s"] for r in fo])
     g50, gmax = pct([r["traffic_gap_s"] for r in fo])
     print(f"\nha: {total} failovers, routes verified p50 {rv50} s max {rvmax} s, traffic gap p50 {g50} s max {gmax} s, "

@@ -7,7 +7,7 @@ import Synchronization
 final class EC2Bridge: Sendable {
     let ec2: any EC2API
     let config: MonitorConfig
-    private let tableIds: [String]
+    let tableIds: [String]
     private let counts = Mutex<[MetricsText.EC2CallKey: Int]>([:])
 
     init(ec2: any EC2API, config: MonitorConfig) {
@@ -69,7 +69,7 @@ final class EC2Bridge: Sendable {
     }
 
     /// Only the configured (table, destination) entries; a missing one is simply absent.
-    private func observations(_ tables: [EC2RouteTable]) -> [RouteObservation] {
+    func observations(_ tables: [EC2RouteTable]) -> [RouteObservation] {
         var result: [RouteObservation] = []
         for table in tables {
             for route in table.routes
@@ -83,16 +83,19 @@ final class EC2Bridge: Sendable {
         return result
     }
 
-    private func call<T: Sendable>(_ action: String, _ body: () async throws(AWSError) -> T) async -> Result<
-        T, APIFailure
-    > {
+    func call<T: Sendable>(_ action: String, _ body: () async throws(AWSError) -> T) async -> Result<T, APIFailure> {
+        await attempt(action, body).mapError(Self.failure)
+    }
+
+    /// The call, counted by action and result code; the error as the API gave it.
+    func attempt<T: Sendable>(_ action: String, _ body: () async throws(AWSError) -> T) async -> Result<T, AWSError> {
         do {
             let value = try await body()
             count(action, "ok")
             return .success(value)
         } catch {
             count(action, error.code)
-            return .failure(Self.failure(error))
+            return .failure(error)
         }
     }
 
@@ -109,29 +112,5 @@ final class EC2Bridge: Sendable {
             case .client, .credentials, .malformedResponse: .rejected
             }
         return APIFailure(kind, error.description)
-    }
-}
-
-extension EC2Bridge {
-    /// At start: every VPN instance must have the source/destination check off, or it drops the
-    /// traffic it is meant to forward (moved routes included). Returns one problem line per instance.
-    func auditSourceDestCheck() async -> [String] {
-        var problems: [String] = []
-        for instance in config.instances {
-            do {
-                if try await ec2.sourceDestCheck(instanceId: instance.instanceId) {
-                    count("DescribeInstanceAttribute", "ok")
-                    problems.append(
-                        "\(instance.name) (\(instance.instanceId)) has the source/destination check on: it will drop forwarded traffic"
-                    )
-                } else {
-                    count("DescribeInstanceAttribute", "ok")
-                }
-            } catch {
-                count("DescribeInstanceAttribute", error.code)
-                problems.append("\(instance.name): source/destination check not audited (\(error))")
-            }
-        }
-        return problems
     }
 }

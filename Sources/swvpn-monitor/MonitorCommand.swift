@@ -88,12 +88,18 @@ extension SwvpnMonitor {
                 sns: SNSPublisher(
                     config: config, credentials: aws.credentials, transport: aws.transport, logger: logger))
             let ec2 = EC2Bridge(ec2: aws.ec2, config: config)
+            // Before anything relies on them: a missing permission stops the monitor here, by name.
+            let verdict = await ec2.preflight(selfInstanceId: aws.selfInstanceId)
+            for report in verdict.reports { logger.notice("\(report)") }
+            if let fatal = verdict.fatal {
+                logger.critical("\(fatal)")
+                throw ExitCode(1)
+            }
             // Alongside the loop, so a slow EC2 at start does not hold back the first health checks.
             Task {
-                for problem in await ec2.auditSourceDestCheck() {
-                    let report = MonitorReport(.sourceDestCheck, "audit", problem, alert: true)
-                    logger.warning("\(report)")
-                    await hook.send(report)
+                for report in await ec2.auditSourceDestCheck() {
+                    if report.isAlert { logger.warning("\(report)") } else { logger.notice("\(report)") }
+                    if report.isAlert { await hook.send(report) }
                 }
             }
             await MonitorLoop(

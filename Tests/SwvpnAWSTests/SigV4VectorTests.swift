@@ -29,19 +29,24 @@ enum JSONValue: Decodable, Sendable {
     case string(String)
     case bool(Bool)
     case list([String])
+    /// A structure of booleans (`SourceDestCheck: {"Value": false}`).
+    case flags([String: Bool])
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let b = try? c.decode(Bool.self) {
             self = .bool(b)
         } else if let s = try? c.decode(String.self) {
             self = .string(s)
+        } else if let l = try? c.decode([String].self) {
+            self = .list(l)
         } else {
-            self = .list(try c.decode([String].self))
+            self = .flags(try c.decode([String: Bool].self))
         }
     }
     var string: String? { if case .string(let s) = self { s } else { nil } }
     var list: [String]? { if case .list(let l) = self { l } else { nil } }
     var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
+    var flags: [String: Bool]? { if case .flags(let f) = self { f } else { nil } }
 }
 
 enum SigV4Vectors {
@@ -70,16 +75,21 @@ enum SigV4Vectors {
         return try JSONDecoder().decode(File.self, from: data).cases
     }
 
-    /// The Swift request builder for the same action and input botocore serialized.
+    /// The Swift request builder for the same action and input botocore serialized (`DryRun` included).
     static func query(for v: SigV4Vector) -> EC2Query? {
         guard let input = v.input else { return nil }
+        let query = baseQuery(v.action, input)
+        return input["DryRun"]?.bool == true ? query?.dryRun : query
+    }
+
+    private static func baseQuery(_ action: String, _ input: [String: JSONValue]) -> EC2Query? {
         let cidr = input["DestinationCidrBlock"]?.string ?? ""
         let table = input["RouteTableId"]?.string ?? ""
         let target: RouteTarget =
             input["InstanceId"]?.string.map { .instance($0) }
             ?? .networkInterface(input["NetworkInterfaceId"]?.string ?? "")
         let ids = input["InstanceIds"]?.list ?? []
-        switch v.action {
+        switch action {
         case "DescribeRouteTables": return .describeRouteTables(ids: input["RouteTableIds"]?.list ?? [])
         case "ReplaceRoute": return .replaceRoute(tableId: table, destinationCidr: cidr, target: target)
         case "CreateRoute": return .createRoute(tableId: table, destinationCidr: cidr, target: target)
@@ -95,6 +105,10 @@ enum SigV4Vectors {
         case "DescribeInstanceAttribute":
             return .describeInstanceAttribute(
                 instanceId: input["InstanceId"]?.string ?? "", attribute: input["Attribute"]?.string ?? "")
+        case "ModifyInstanceAttribute":
+            return .modifySourceDestCheck(
+                instanceId: input["InstanceId"]?.string ?? "",
+                enabled: input["SourceDestCheck"]?.flags?["Value"] ?? true)
         default: return nil
         }
     }

@@ -59,6 +59,9 @@ import Testing
         #expect(config.tunnels[config.routes[4].homeTunnel].name == "A3")
         #expect(config.notify.exec == ["/usr/local/bin/page-oncall", "--from", "swvpn-monitor"])
         #expect(config.metricsListen == .init(address: "127.0.0.1", port: 9190))
+        #expect(config.fixSourceDestCheck == false)
+        #expect(
+            try MonitorConfig.parse(text: hubConfig + "fix-source-dest-check yes\n", source: "h").fixSourceDestCheck)
     }
 
     @Test func hubWithSeveralSpokesIsOneConfig() throws {
@@ -83,6 +86,7 @@ import Testing
         ("fall 0\n", "m.conf:1: fall: count 0 is out of range 1..100"),
         ("notify-exec page-me\n", "m.conf:1: notify-exec: 'page-me' must be an absolute path"),
         ("region 'us east'\n", "m.conf:1: region: bad region 'us east'"),
+        ("fix-source-dest-check on\n", "m.conf:1: fix-source-dest-check: bad value 'on' (must be yes or no)"),
         ("\n", "m.conf: no route lines: nothing to fail over (see conf/monitor.conf)"),
     ])
     func errorsNameFileAndLine(text: String, expected: String) {

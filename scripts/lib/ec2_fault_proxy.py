@@ -7,6 +7,7 @@ Faults are queued with POST /_fault (JSON list of {"fault": F, "action": A?, "co
   503       answer 503 with an HTML body (a load balancer's, not EC2's)
   delay     wait S seconds, then forward
   reset     close the connection without an answer
+  deny      answer 403 UnauthorizedOperation (a missing IAM permission, as EC2 words it; DryRun or not)
 A fault applies to the next N requests (default 1) whose Action is A (any action when absent).
 --clock-offset S makes the proxy act as a server whose clock is S seconds ahead: a request whose
 X-Amz-Date is more than 5 minutes off that clock gets 400 RequestExpired, and every answer carries
@@ -31,6 +32,10 @@ LOG = []
 
 THROTTLE = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code>'
             b'<Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
+DENIED = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code>'
+          '<Message>You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/'
+          'swvpn-monitor/i-0test is not authorized to perform: ec2:{} because no identity-based policy allows the '
+          'ec2:{} action.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
 EXPIRED = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestExpired</Code>'
            '<Message>Request has expired. Timestamp date is {}</Message></Error></Errors>'
            '<RequestID>fault-proxy</RequestID></Response>')
@@ -109,6 +114,8 @@ class Handler(BaseHTTPRequestHandler):
             LOG.append({"action": action, "fault": kind})
         if kind == "throttle":
             return self.reply(503, THROTTLE)
+        if kind == "deny":
+            return self.reply(403, DENIED.format(action, action).encode())
         if kind == "503":
             return self.reply(503, b"<html><body>503 Service Unavailable</body></html>", "text/html")
         if kind == "reset":

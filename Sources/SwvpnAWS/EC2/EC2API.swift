@@ -13,4 +13,8 @@ public protocol EC2API: Sendable {
     func startInstances(ids: [String]) async throws(AWSError)
     /// Whether the instance's source/destination check is on (it must be off on a VPN instance).
     func sourceDestCheck(instanceId: String) async throws(AWSError) -> Bool
+    /// Turns the instance's source/destination check on or off (ModifyInstanceAttribute).
+    func setSourceDestCheck(instanceId: String, enabled: Bool) async throws(AWSError)
+    /// Sends `write` with `DryRun=true`: whether the caller may make it, changing nothing.
+    func dryRun(_ write: EC2Write) async -> DryRunOutcome
 }

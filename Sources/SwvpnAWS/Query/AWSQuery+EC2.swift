@@ -57,4 +57,17 @@ extension AWSQuery {
     public static func describeInstanceAttribute(instanceId: String, attribute: String) -> AWSQuery {
         AWSQuery(ec2: "DescribeInstanceAttribute", [("InstanceId", instanceId), ("Attribute", attribute)])
     }
+
+    /// ModifyInstanceAttribute of the source/destination check (botocore: `SourceDestCheck={"Value": ...}`).
+    public static func modifySourceDestCheck(instanceId: String, enabled: Bool) -> AWSQuery {
+        AWSQuery(
+            ec2: "ModifyInstanceAttribute",
+            [("InstanceId", instanceId), ("SourceDestCheck.Value", enabled ? "true" : "false")])
+    }
+
+    /// The same request with `DryRun=true`: EC2 checks the caller's permission for it and answers
+    /// `DryRunOperation` (allowed) or `UnauthorizedOperation`, changing nothing.
+    public var dryRun: AWSQuery {
+        AWSQuery(action: action, version: version, parameters: parameters + [("DryRun", "true")])
+    }
 }

@@ -38,6 +38,19 @@ extension EC2Client: EC2API {
                     instanceId: instanceId,
                     attribute: "sourceDestCheck")))
     }
+
+    public func setSourceDestCheck(instanceId: String, enabled: Bool) async throws(AWSError) {
+        _ = try await perform(.modifySourceDestCheck(instanceId: instanceId, enabled: enabled))
+    }
+
+    public func dryRun(_ write: EC2Write) async -> DryRunOutcome {
+        do {
+            _ = try await perform(write.query.dryRun)
+            return DryRunOutcome(.success(()))
+        } catch {
+            return DryRunOutcome(.failure(error))
+        }
+    }
 }
 
 extension EC2Client {

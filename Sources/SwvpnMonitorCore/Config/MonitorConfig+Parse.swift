@@ -93,6 +93,14 @@ struct MonitorLine {
         return .milliseconds(millis)
     }
 
+    func yesNo(_ index: Int) throws(ConfigError) -> Bool {
+        switch arguments[index] {
+        case "yes": return true
+        case "no": return false
+        default: throw error("bad value '\(arguments[index])' (must be yes or no)")
+        }
+    }
+
     func instance(_ index: Int, in config: MonitorConfig) throws(ConfigError) -> Int {
         guard let found = config.instanceIndex(named: arguments[index]) else {
             throw error("unknown instance '\(arguments[index])' (name it in an instance line above)")

@@ -13,6 +13,9 @@ public struct MonitorConfig: Sendable, Hashable {
     public var routes: [Route] = []
     public var timings = Timings()
     public var restart = RestartPolicy()
+    /// `fix-source-dest-check yes`: turn a VPN instance's source/destination check off at start
+    /// (ModifyInstanceAttribute) instead of only alerting.
+    public var fixSourceDestCheck = false
     public var notify: Notify = Notify()
     /// `metrics-listen ADDR PORT`: where Prometheus scrapes `/metrics`.
     public var metricsListen: ListenAddress?

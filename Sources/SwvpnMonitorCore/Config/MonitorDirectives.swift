@@ -204,11 +204,7 @@ public enum MonitorDirectives {
         // MARK: Restarts
         set("restart", 1...1, "restart yes|no", "Restart VPN instances whose swvpnd stays silent (default yes).") {
             c, l throws(ConfigError) in
-            switch l.arguments[0] {
-            case "yes": c.restart.enabled = true
-            case "no": c.restart.enabled = false
-            default: throw l.error("bad value '\(l.arguments[0])' (must be yes or no)")
-            }
+            c.restart.enabled = try l.yesNo(0)
         },
         seconds(
             "restart-after",
@@ -227,6 +223,13 @@ public enum MonitorDirectives {
             c, l throws(ConfigError) in
             c.restart.limit = try l.integer(0, 0...1000, "count")
             c.restart.window = try l.seconds(1, 1...604800, "window")
+        },
+
+        set(
+            "fix-source-dest-check", 1...1, "fix-source-dest-check yes|no",
+            "At start, turn the source/destination check off on VPN instances that have it on (default no: alert only)."
+        ) { c, l throws(ConfigError) in
+            c.fixSourceDestCheck = try l.yesNo(0)
         },
 
         // MARK: Outputs

@@ -33,6 +33,7 @@ public struct MonitorReport: Sendable, Hashable, CustomStringConvertible {
         case recovered
         case ec2Error = "ec2-error"
         case sourceDestCheck = "source-dest-check"
+        case preflight
     }
     public var kind: Kind
     /// Tunnel, instance or route the line is about (config names).

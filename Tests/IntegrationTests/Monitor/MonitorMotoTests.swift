@@ -31,8 +31,14 @@ import Testing
         #expect(
             stand.monitor?.log().contains("source-dest-check") == false,
             "the seed turns the check off; the audit ran clean")
-        let audit = try stand.status().ec2Calls.filter { $0.action == "DescribeInstanceAttribute" }
+        let calls = try stand.status().ec2Calls
+        let audit = calls.filter { $0.action == "DescribeInstanceAttribute" }
         #expect(audit.map { "\($0.code) \($0.count)" } == ["ok 4"])
+        // The start-up permission check: moto carries route dry runs out (to the route's own target: no
+        // change), so they are not confirmed, and do not stop the monitor; the writes above are all it made.
+        let dryRuns = calls.filter { $0.action.hasSuffix("/DryRun") }.map { "\($0.action) \($0.code) \($0.count)" }
+        #expect(dryRuns.sorted() == ["CreateRoute/DryRun ok 4", "ReplaceRoute/DryRun ok 4"])
+        #expect(stand.monitor?.log().contains("preflight monitor: permission check: 2 of 10 calls allowed") == true)
         var lines: [String] = []
         for _ in 0..<150 where !(lines.contains("failover A") && lines.contains("routes-verified A")) {
             try stand.watch(0.1)  // the hook runs after the journal line, one program at a time
@@ -90,7 +96,9 @@ import Testing
     @Test func failbackAfterTheHoldMovesBothTablesHome() async throws {
         let stand = try MonitorStand()
         defer { stand.stop() }
-        try stand.startMonitor("failback-hold 3\n")
+        // vpn1b forwards nothing with its source/destination check on: the monitor turns it off at start.
+        #expect(try stand.sourceDestCheck("vpn1b", set: true))
+        try stand.startMonitor("failback-hold 3\nfix-source-dest-check yes\n")
         try await stand.startRecording()
         try stand.setHealth("vpn2a", "down")
         try stand.waitForStatus("failover", timeout: 30) { s in
@@ -108,6 +116,17 @@ import Testing
         let moto = try stand.motoTargets()
         #expect(moto["rt1a"] == stand.topology.instances["vpn1a"]!.eniId)
         #expect(moto["rt2a"] == stand.topology.instances["vpn2a"]!.eniId)
+
+        #expect(try stand.sourceDestCheck("vpn1b") == false, "\(stand.log)")
+        let vpn1b = stand.topology.instance("vpn1b").instanceId
+        #expect(
+            stand.monitor?.log().contains("source-dest-check vpn1b: \(vpn1b): source/destination check off (read back)")
+                == true)
+        let calls = try stand.status().ec2Calls.map { "\($0.action) \($0.code) \($0.count)" }
+        #expect(
+            calls.contains("ModifyInstanceAttribute ok 1") && calls.contains("DescribeInstanceAttribute ok 5"),
+            "\(calls)")
+        #expect(calls.contains("ModifyInstanceAttribute/DryRun DryRunOperation 4"), "\(calls)")
     }
 
     @Test func instanceStoppedBehindTheMonitorsBackIsStartedAfterItsRoutesMoved() async throws {
@@ -131,6 +150,13 @@ import Testing
         #expect(
             try await stand.recordedInstanceActions() == ["StopInstances \(vpn2a)", "StartInstances \(vpn2a)"],
             "\(stand.log)")
+        // `restart yes`: every rung's permission was dry-run at start, on every instance (moto honours DryRun there).
+        let dryRuns = try stand.status().ec2Calls.filter { $0.action.hasSuffix("Instances/DryRun") }
+        #expect(
+            dryRuns.map { "\($0.action) \($0.code) \($0.count)" }.sorted() == [
+                "RebootInstances/DryRun DryRunOperation 4", "StartInstances/DryRun DryRunOperation 4",
+                "StopInstances/DryRun DryRunOperation 4",
+            ])
         #expect(
             try await stand.recordedWrites().sorted()
                 == [stand.write("rt1a", to: "vpn1b"), stand.write("rt2a", to: "vpn2b")].sorted())
@@ -140,6 +166,16 @@ import Testing
         let stand = try MonitorStand()
         defer { stand.stop() }
         try stand.useFaultProxy()
+        // A missing permission stops the monitor at start, naming it (the proxy answers as EC2 does).
+        try await stand.lab.queueFaults([.init(fault: "deny", action: "ReplaceRoute", count: 1)])
+        let refused = try stand.runMonitorExpectingExit()
+        #expect(refused.status == 1, "\(refused.summary)")
+        #expect(
+            refused.stderr.contains(
+                "EC2 refuses calls the monitor needs (UnauthorizedOperation): ec2:ReplaceRoute on rtb-"),
+            "\(refused.summary)")
+        #expect(try await stand.lab.faultLog().contains("ReplaceRoute:deny"))
+        try await stand.lab.clearFaults()
         try stand.startMonitor()
         try await stand.startRecording()
         // Both ReplaceRoute calls are throttled on all three of their attempts: the monitor retries them.

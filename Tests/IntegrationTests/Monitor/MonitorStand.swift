@@ -5,17 +5,22 @@ import Foundation
 #endif
 
 /// swvpn-monitor against a local EC2: AWSLab's moto (EC2 and instance metadata on one port, request
-/// recorder), seeded with the four-instance layout, and scripts/lib/fake_health.py standing in for the
-/// four swvpnd /health listeners. Everything started here is stopped by PID in `stop()`.
+/// recorder), seeded with the four-instance layout, and either scripts/lib/fake_health.py standing in for
+/// the four swvpnd /health listeners or real swvpnd listeners the caller started. Everything started here
+/// is stopped by PID in `stop()`.
 final class MonitorStand {
     let dir: URL
     let lab: AWSLab
     let motoURL: String
     let topology: AWSLab.Topology
-    let healthPorts: [String: Int]
-    private let health: Daemon
+    /// Per instance name: the /health URL its monitor config line names.
+    let healthURLs: [String: String]
+    private var healthPorts: [String: Int] = [:]
+    private let health: Daemon?
     private var controlPort = 0
     private(set) var monitor: Daemon?
+    /// The timing lines of the monitor's config (fast, so each scenario takes seconds).
+    var timings = "check-interval 1\nhealth-timeout 0.8\nfall 2\nrise 2\nec2-interval 2\n"
 
     static func monitorBinary() throws -> String {
         let path =
@@ -28,22 +33,31 @@ final class MonitorStand {
         return path
     }
 
-    init() throws {
+    /// With `netns`, moto and the monitor run in that namespace (moto on its 127.0.0.1) and `healthURLs`
+    /// are real swvpnd listeners reachable from it; without, fake_health.py answers on 127.0.0.1 here.
+    init(netns: String? = nil, healthURLs given: [String: String]? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent(
             "moncore-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        lab = try AWSLab()
+        lab = try AWSLab(netns: netns)
         motoURL = String(lab.motoURL.absoluteString.dropLast(lab.motoURL.absoluteString.hasSuffix("/") ? 1 : 0))
         topology = try lab.seed()
+        if let given {
+            healthURLs = given
+            health = nil
+            return
+        }
         var ports: [String: Int] = [:]
         for name in topology.instances.keys.sorted() { ports[name] = try LoopbackPort.free() }
         healthPorts = ports
+        healthURLs = ports.mapValues { "http://127.0.0.1:\($0)/health" }
         let fake = Paths.scriptsLib.appendingPathComponent("fake_health.py").path
-        health = try Daemon(
+        let daemon = try Daemon(
             label: "fake-health", args: ["python3", fake] + ports.values.sorted().map(String.init),
             logPath: dir.appendingPathComponent("health.log").path)
-        try health.waitForLog("ready")
-        let control = health.log().split(separator: "\n").first { $0.hasPrefix("control ") }
+        health = daemon
+        try daemon.waitForLog("ready")
+        let control = daemon.log().split(separator: "\n").first { $0.hasPrefix("control ") }
         controlPort = Int(control?.dropFirst("control ".count) ?? "") ?? 0
     }
 
@@ -61,9 +75,9 @@ final class MonitorStand {
 
     func config(_ extra: String) -> String {
         var text = "ec2-endpoint \(ec2Endpoint ?? motoURL)\nimds-endpoint \(motoURL)\nstatus-file \(statusPath)\n"
-        text += "check-interval 1\nhealth-timeout 0.8\nfall 2\nrise 2\nec2-interval 2\n"
+        text += timings
         for (name, i) in topology.instances.sorted(by: { $0.key < $1.key }) {
-            text += "instance \(name) \(i.instanceId) \(i.eniId) http://127.0.0.1:\(healthPorts[name]!)/health\n"
+            text += "instance \(name) \(i.instanceId) \(i.eniId) \(healthURLs[name]!)\n"
         }
         text += "tunnel A vpn1a vpn2a\ntunnel B vpn1b vpn2b\npair A B\n"
         for (_, t) in topology.tables.sorted(by: { $0.key < $1.key }) {
@@ -77,12 +91,40 @@ final class MonitorStand {
         try config(extra).write(toFile: path, atomically: true, encoding: .utf8)
         _ = try Shell.must([try Self.monitorBinary(), "--check-config", "--config", path])
         let daemon = try Daemon(
-            label: "swvpn-monitor", args: [try Self.monitorBinary(), "run", "--config", path],
+            label: "swvpn-monitor", args: lab.inNetns([try Self.monitorBinary(), "run", "--config", path]),
             logPath: dir.appendingPathComponent("monitor.log").path)
         monitor = daemon
         // Adopted and every tunnel up: the starting point of each scenario.
         try daemon.waitForLog("adopted B", timeout: 30)
         try waitForStatus("both tunnels up", timeout: 30) { s in s.tunnels.allSatisfy { $0.status == "up" } }
+    }
+
+    /// `swvpn-monitor run` that is expected to stop by itself (a start-up refusal): its exit and output.
+    func runMonitorExpectingExit(_ extra: String = "") throws -> CommandResult {
+        let path = dir.appendingPathComponent("monitor-once.conf").path
+        try config(extra).write(toFile: path, atomically: true, encoding: .utf8)
+        return try Shell.run(lab.inNetns([try Self.monitorBinary(), "run", "--config", path]), timeout: 60)
+    }
+
+    /// Sets an instance's source/destination check in moto behind the monitor's back; reads it back.
+    @discardableResult
+    func sourceDestCheck(_ instance: String, set value: Bool? = nil) throws -> Bool {
+        let script = """
+            import boto3, sys
+            ec2 = boto3.client("ec2", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+            if sys.argv[3] != "-":
+                ec2.modify_instance_attribute(InstanceId=sys.argv[2], SourceDestCheck={"Value": sys.argv[3] == "on"})
+            print(ec2.describe_instance_attribute(InstanceId=sys.argv[2], Attribute="sourceDestCheck")["SourceDestCheck"]["Value"])
+            """
+        let arg = value.map { $0 ? "on" : "off" } ?? "-"
+        let out = try python(script, motoURL, topology.instance(instance).instanceId, arg)
+        return out.trimmingCharacters(in: .whitespacesAndNewlines) == "True"
+    }
+
+    /// A boto3 script against moto, run where moto is.
+    @discardableResult
+    private func python(_ script: String, _ arguments: String...) throws -> String {
+        try Shell.must(lab.inNetns(["python3", "-c", script] + arguments))
     }
 
     func setHealth(_ instance: String, _ mode: String) throws {
@@ -123,7 +165,7 @@ final class MonitorStand {
             print(json.dumps(out))
             """
         let byId = try JSONDecoder().decode(
-            [String: String].self, from: Data(Shell.must(["python3", "-c", script, motoURL]).utf8))
+            [String: String].self, from: Data(python(script, motoURL).utf8))
         var result: [String: String] = [:]
         for (name, t) in topology.tables { result[name] = byId[t.id] }
         return result
@@ -136,7 +178,7 @@ final class MonitorStand {
             ec2 = boto3.client("ec2", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
             ec2.stop_instances(InstanceIds=[sys.argv[2]])
             """
-        try Shell.must(["python3", "-c", script, motoURL, topology.instance(instance).instanceId])
+        try python(script, motoURL, topology.instance(instance).instanceId)
     }
 
     /// Every write other than routes (restarts) moto received since `startRecording`, as "Action INSTANCE".
@@ -152,7 +194,7 @@ final class MonitorStand {
             sns = boto3.client("sns", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
             print(sns.create_topic(Name="vpn-alerts")["TopicArn"])
             """
-        return try Shell.must(["python3", "-c", script, motoURL]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try python(script, motoURL).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The Subject of every SNS Publish moto received since `startRecording`.
@@ -230,13 +272,13 @@ final class MonitorStand {
 
     func stop() {
         monitor?.stop()
-        health.stop()
+        health?.stop()
         lab.teardown()
         try? FileManager.default.removeItem(at: dir)
     }
 
     private func httpGet(_ url: String) throws {
         let script = "import sys, urllib.request as u; u.urlopen(sys.argv[1], timeout=10).read()"
-        try Shell.must(["python3", "-c", script, url])
+        try python(script, url)
     }
 }

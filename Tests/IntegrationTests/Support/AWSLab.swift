@@ -17,6 +17,9 @@ import Foundation
 final class AWSLab {
     let workDir: String
     let motoURL: URL
+    /// Set: moto (and the stubs) run in this network namespace, on its own 127.0.0.1, and everything here
+    /// that talks to them (seeding, recorder, fault controls) goes through `ip netns exec`.
+    let netns: String?
     private(set) var proxyURL: URL?
     private(set) var imdsURL: URL?
     private var daemons: [Daemon] = []
@@ -39,7 +42,8 @@ final class AWSLab {
 
     /// With `tls`, moto serves HTTPS with a certificate for 127.0.0.1 from a CA made here (`caPath`),
     /// which no system trust store holds.
-    init(tls: Bool = false) throws {
+    init(tls: Bool = false, netns: String? = nil) throws {
+        self.netns = netns
         try Self.requireTools()
         let tag = String(UInt32.random(in: 0...0xFFFF_FFFF), radix: 36)
         workDir = NSTemporaryDirectory() + "swt-\(getpid())-aws-\(tag)"
@@ -85,8 +89,11 @@ final class AWSLab {
         return ["-c", "\(d)/server.pem", "-k", "\(d)/server.key"]
     }
 
+    /// `args` run in the lab's namespace, if it has one.
+    func inNetns(_ args: [String]) -> [String] { netns.map { ["ip", "netns", "exec", $0] + args } ?? args }
+
     private func start(label: String, _ args: [String], port: Int) throws {
-        let d = try Daemon(label: label, args: args, logPath: "\(workDir)/\(label).log")
+        let d = try Daemon(label: label, args: inNetns(args), logPath: "\(workDir)/\(label).log")
         daemons.append(d)
         try waitForListener(d, port: port)
     }
@@ -94,7 +101,7 @@ final class AWSLab {
     /// Waits until `port` accepts connections; fails at once if the process dies first.
     private func waitForListener(_ d: Daemon, port: Int, timeout: Double = 60) throws {
         let deadline = Date().addingTimeInterval(timeout)
-        while !LoopbackPort.accepts(port) {
+        while !accepts(port) {
             if !d.isRunning {
                 throw HarnessError(
                     "\(d.label) (pid \(d.pid)) exited before listening on 127.0.0.1:\(port):\n\(d.log().tail(20))")
@@ -105,6 +112,12 @@ final class AWSLab {
             }
             usleep(50_000)
         }
+    }
+
+    private func accepts(_ port: Int) -> Bool {
+        guard netns != nil else { return LoopbackPort.accepts(port) }
+        let probe = inNetns(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"])
+        return (try? Shell.run(probe, timeout: 5))?.succeeded == true
     }
 
     /// Starts the fault proxy in front of moto; returns its URL (the EC2 endpoint to use).
@@ -169,10 +182,10 @@ final class AWSLab {
     /// Seeds moto with the HA appendix topology (through boto3, before any recording starts).
     func seed() throws -> Topology {
         let r = try Shell.run(
-            [
+            inNetns([
                 "python3", Paths.scriptsLib.appendingPathComponent("moto_seed.py").path,
                 motoURL.absoluteString,
-            ], timeout: 180)
+            ]), timeout: 180)
         guard r.succeeded else { throw HarnessError("seeding moto failed: \(r.summary)") }
         return try JSONDecoder().decode(Topology.self, from: Data(r.stdout.utf8))
     }
@@ -194,13 +207,13 @@ final class AWSLab {
     }
 
     func startRecording() async throws {
-        _ = try await Self.http("POST", motoURL.appendingPathComponent("moto-api/recorder/reset-recording"))
-        _ = try await Self.http("POST", motoURL.appendingPathComponent("moto-api/recorder/start-recording"))
+        _ = try await request("POST", motoURL.appendingPathComponent("moto-api/recorder/reset-recording"))
+        _ = try await request("POST", motoURL.appendingPathComponent("moto-api/recorder/start-recording"))
     }
 
     /// Every request moto saw since `startRecording()`, in order.
     func recordedRequests() async throws -> [RecordedRequest] {
-        let (_, data) = try await Self.http(
+        let (_, data) = try await request(
             "GET", motoURL.appendingPathComponent("moto-api/recorder/download-recording"))
         // Field names are the JSON keys moto's recorder writes.
         // swift-format-ignore: AlwaysUseLowerCamelCase
@@ -239,7 +252,7 @@ final class AWSLab {
 
     func queueFaults(_ faults: [Fault]) async throws {
         guard let proxyURL else { throw HarnessError("fault proxy not started") }
-        let (status, _) = try await Self.http(
+        let (status, _) = try await request(
             "POST", proxyURL.appendingPathComponent("_fault"),
             body: try JSONEncoder().encode(faults))
         guard status == 200 else { throw HarnessError("fault proxy refused the fault plan (HTTP \(status))") }
@@ -248,20 +261,20 @@ final class AWSLab {
     /// What the proxy did to each request since the last clear: "Action:fault" strings.
     func faultLog() async throws -> [String] {
         guard let proxyURL else { throw HarnessError("fault proxy not started") }
-        let (_, data) = try await Self.http("GET", proxyURL.appendingPathComponent("_fault/log"))
+        let (_, data) = try await request("GET", proxyURL.appendingPathComponent("_fault/log"))
         let entries = try JSONDecoder().decode([[String: String]].self, from: data)
         return entries.map { "\($0["action"] ?? ""):\($0["fault"] ?? "")" }
     }
 
     func clearFaults() async throws {
         guard let proxyURL else { throw HarnessError("fault proxy not started") }
-        _ = try await Self.http("POST", proxyURL.appendingPathComponent("_fault/clear"))
+        _ = try await request("POST", proxyURL.appendingPathComponent("_fault/clear"))
     }
 
     /// The stub's request log: "METHOD path outcome" strings.
     func imdsLog() async throws -> [String] {
         guard let imdsURL else { throw HarnessError("IMDS stub not started") }
-        let (_, data) = try await Self.http("GET", imdsURL.appendingPathComponent("_control/log"))
+        let (_, data) = try await request("GET", imdsURL.appendingPathComponent("_control/log"))
         return try JSONDecoder().decode([[String: String]].self, from: data).map {
             "\($0["method"] ?? "") \($0["path"] ?? "") \($0["outcome"] ?? "")"
         }
@@ -272,7 +285,7 @@ final class AWSLab {
         guard let imdsURL, let url = URL(string: imdsURL.absoluteString + "/_control/" + command) else {
             throw HarnessError("IMDS stub not started")
         }
-        _ = try await Self.http("POST", url)
+        _ = try await request("POST", url)
     }
 
     // MARK: plumbing
@@ -286,6 +299,16 @@ final class AWSLab {
             if kv.count == 2 { out[kv[0]] = kv[1] }
         }
         return out
+    }
+
+    /// An HTTP exchange with moto or a stub: from here, or with curl inside the lab's namespace.
+    func request(_ method: String, _ url: URL, body: Data? = nil) async throws -> (Int, Data) {
+        guard netns != nil else { return try await Self.http(method, url, body: body) }
+        var args = ["curl", "-s", "-m", "30", "-X", method, "-o", "-", "-w", "\n%{http_code}", url.absoluteString]
+        if let body { args += ["--data-binary", String(decoding: body, as: UTF8.self)] }
+        let out = try Shell.must(inNetns(args), timeout: 40)
+        let status = out.split(separator: "\n", omittingEmptySubsequences: false).last.flatMap { Int($0) } ?? 0
+        return (status, Data(out.dropLast(out.hasSuffix("\n\(status)") ? "\n\(status)".count : 0).utf8))
     }
 
     static func http(_ method: String, _ url: URL, body: Data? = nil) async throws -> (Int, Data) {
