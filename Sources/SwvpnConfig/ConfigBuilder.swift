@@ -141,6 +141,7 @@ struct ConfigBuilder {
         }
 
         try finishCompat(&c)
+        try checkHealthProbe(c)
         if let ifconfig = c.ifconfig, c.ifconfigHasNetmask, ifconfig.remoteOrNetmask.netmaskPrefixLength == nil,
             let location = seen["ifconfig"]
         {
