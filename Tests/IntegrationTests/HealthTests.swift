@@ -208,6 +208,13 @@ extension IntegrationTests {
             #expect(states.count == 3, "\(watched)")
             for (line, pattern) in zip(states, expected) { #expect(line.wholeMatch(of: pattern) != nil, "\(watched)") }
             a1.process.waitUntilExit()
+            // openvpn's own EXITING line for the same SIGTERM: the same but for the time.
+            let theirExit = try ManagementShapes.watchRestartAndExit(
+                lab, seed.vpnB, port: Self.managementPort, pid: b1.pid, restartFirst: false)
+            func exiting(_ lines: [String]) -> [String] {
+                lines.filter { $0.contains(",EXITING,") }.map { $0.replacing(#/^>STATE:\d+,/#, with: ">STATE:N,") }
+            }
+            #expect(exiting(watched).count == 1 && exiting(watched) == exiting(theirExit), "openvpn: \(theirExit)")
             #expect(a2.isRunning)
         }
 
@@ -357,9 +364,11 @@ enum ManagementShapes {
         return r.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
     }
 
-    /// `state on`, `signal SIGUSR1`, and once the peer is back (CONNECTED after RECONNECTING) SIGTERM to
-    /// `pid`; every line until the daemon closes the connection.
-    static func watchRestartAndExit(_ lab: NetnsLab, _ ns: String, port: Int, pid: Int32) throws -> [String] {
+    /// `state on`, `signal SIGUSR1` (with `restartFirst`), and once the peer is back (CONNECTED after
+    /// RECONNECTING) SIGTERM to `pid`; every line until the daemon closes the connection.
+    static func watchRestartAndExit(
+        _ lab: NetnsLab, _ ns: String, port: Int, pid: Int32, restartFirst: Bool = true
+    ) throws -> [String] {
         let script = """
             import os, signal, socket, sys, time
             s = socket.create_connection(("127.0.0.1", \(port)), timeout=5)
@@ -377,8 +386,12 @@ enum ManagementShapes {
                         return True
                     out += d
                 return False
-            s.sendall(b"state on\\nsignal SIGUSR1\\n")
-            until(lambda: b",CONNECTED," in out.partition(b"RECONNECTING,SIGUSR1")[2], 15)
+            if \(restartFirst ? "True" : "False"):
+                s.sendall(b"state on\\nsignal SIGUSR1\\n")
+                until(lambda: b",CONNECTED," in out.partition(b"RECONNECTING,SIGUSR1")[2], 15)
+            else:
+                s.sendall(b"state on\\n")
+                until(lambda: b"notification set to ON" in out, 5)
             os.kill(\(pid), signal.SIGTERM)
             closed = until(lambda: False, 10)
             sys.stdout.write(out.decode(errors="replace") + ("" if closed else "NOT CLOSED\\r\\n"))
