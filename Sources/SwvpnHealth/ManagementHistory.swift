@@ -67,38 +67,6 @@ public struct BoundedHistory<Entry: Sendable>: Sendable {
 }
 
 extension TunnelSnapshot {
-    /// The management state this snapshot shows, compared with the previous one to emit transitions.
-    public func managementState(previous: TunnelSnapshot?) -> ManagementStateEntry? {
-        let prev = previous?.state
-        guard prev != state || previous == nil else { return nil }
-        switch state {
-        case .up:
-            let (rip, rport) = Self.splitHostPort(peer)
-            let (lip, lport) = Self.splitHostPort(local)
-            return ManagementStateEntry(
-                unixTime: unixTime, name: "CONNECTED", detail: "SUCCESS",
-                tunnelAddress: tunnelAddress ?? "", remoteAddress: rip, remotePort: rport,
-                localAddress: lip, localPort: lport)
-        case .lost:
-            return ManagementStateEntry(unixTime: unixTime, name: "RECONNECTING", detail: reason ?? "")
-        case .waiting:
-            return ManagementStateEntry(
-                unixTime: unixTime, name: prev == nil ? "ASSIGN_IP" : "WAIT",
-                tunnelAddress: tunnelAddress ?? "")
-        }
-    }
-
-    /// What openvpn 2.6 records while a point-to-point tunnel starts: CONNECTING, ASSIGN_IP (the
-    /// tunnel address) and, when the config has routes, ADD_ROUTES; CONNECTED follows when the peer is up.
-    public func startupManagementStates(hasRoutes: Bool) -> [ManagementStateEntry] {
-        var entries = [
-            ManagementStateEntry(unixTime: unixTime, name: "CONNECTING"),
-            ManagementStateEntry(unixTime: unixTime, name: "ASSIGN_IP", tunnelAddress: tunnelAddress ?? ""),
-        ]
-        if hasRoutes { entries.append(ManagementStateEntry(unixTime: unixTime, name: "ADD_ROUTES")) }
-        return entries
-    }
-
     /// `1.2.3.4:1194` → ("1.2.3.4", "1194"); `[2001:db8::1]:1194` → ("2001:db8::1", "1194").
     static func splitHostPort(_ text: String?) -> (String, String) {
         guard let text, let colon = text.lastIndex(of: ":") else { return ("", "") }

@@ -195,6 +195,27 @@ extension IntegrationTests {
                 #expect(lines.contains { $0.firstMatch(of: #/^>BYTECOUNT:\d+,\d+$/#) != nil }, "\(lines)")
             }
             #expect(a1.isRunning && a2.isRunning)
+
+            // `state on` sees each step as it happens: the restart and the peer's return (often in the same
+            // second), then SIGTERM's EXITING before the connection closes, as openvpn 2.6 prints them.
+            let watched = try ManagementShapes.watchRestartAndExit(
+                lab, seed.vpnA, port: Self.managementPort, pid: a1.pid)
+            let states = watched.filter { $0.hasPrefix(">STATE:") }
+            let expected = [
+                #/^>STATE:\d+,RECONNECTING,SIGUSR1,,,,,$/#, #/^>STATE:\d+,CONNECTED,SUCCESS,169\.254\.255\.1,.+$/#,
+                #/^>STATE:\d+,EXITING,SIGTERM,,,,,$/#,
+            ]
+            #expect(states.count == 3, "\(watched)")
+            for (line, pattern) in zip(states, expected) { #expect(line.wholeMatch(of: pattern) != nil, "\(watched)") }
+            a1.process.waitUntilExit()
+            // openvpn's own EXITING line for the same SIGTERM: the same but for the time.
+            let theirExit = try ManagementShapes.watchRestartAndExit(
+                lab, seed.vpnB, port: Self.managementPort, pid: b1.pid, restartFirst: false)
+            func exiting(_ lines: [String]) -> [String] {
+                lines.filter { $0.contains(",EXITING,") }.map { $0.replacing(#/^>STATE:\d+,/#, with: ">STATE:N,") }
+            }
+            #expect(exiting(watched).count == 1 && exiting(watched) == exiting(theirExit), "openvpn: \(theirExit)")
+            #expect(a2.isRunning)
         }
 
         /// `management PATH unix PW-FILE` with `management-client-user`: the password gate and the uid check.
@@ -340,6 +361,43 @@ enum ManagementShapes {
             """
         let r = try lab.run(in: ns, ["python3", "-c", script] + commands, timeout: 60)
         guard r.succeeded else { throw HarnessError("management session: \(r.summary)") }
+        return r.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+    }
+
+    /// `state on`, `signal SIGUSR1` (with `restartFirst`), and once the peer is back (CONNECTED after
+    /// RECONNECTING) SIGTERM to `pid`; every line until the daemon closes the connection.
+    static func watchRestartAndExit(
+        _ lab: NetnsLab, _ ns: String, port: Int, pid: Int32, restartFirst: Bool = true
+    ) throws -> [String] {
+        let script = """
+            import os, signal, socket, sys, time
+            s = socket.create_connection(("127.0.0.1", \(port)), timeout=5)
+            s.settimeout(0.3)
+            out = b""
+            def until(done, t):
+                global out
+                end = time.time() + t
+                while not done() and time.time() < end:
+                    try:
+                        d = s.recv(65536)
+                    except socket.timeout:
+                        continue
+                    if not d:
+                        return True
+                    out += d
+                return False
+            if \(restartFirst ? "True" : "False"):
+                s.sendall(b"state on\\nsignal SIGUSR1\\n")
+                until(lambda: b",CONNECTED," in out.partition(b"RECONNECTING,SIGUSR1")[2], 15)
+            else:
+                s.sendall(b"state on\\n")
+                until(lambda: b"notification set to ON" in out, 5)
+            os.kill(\(pid), signal.SIGTERM)
+            closed = until(lambda: False, 10)
+            sys.stdout.write(out.decode(errors="replace") + ("" if closed else "NOT CLOSED\\r\\n"))
+            """
+        let r = try lab.run(in: ns, ["python3", "-c", script], timeout: 40)
+        guard r.succeeded else { throw HarnessError("management watch: \(r.summary)") }
         return r.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
     }
 

@@ -350,10 +350,11 @@ extension IntegrationTests {
                 "systemd-analyze security: \(overall.map(String.init) ?? security.summary)")
         }
 
-        /// Two tunnels under swvpnd.target: started together, and "systemctl stop swvpnd.target" returns only
-        /// once both have stopped (each sends explicit-exit-notify for 2 s first).
+        /// Two tunnels under swvpnd.target: started together; `swvpnd status` reads both from the units' runtime
+        /// directory, and exits 1 once one of them is lost; "systemctl stop swvpnd.target" returns only once both
+        /// have stopped (each sends explicit-exit-notify for 2 s first).
         @Test
-        func twoTunnelsUnderTheTargetStartAndStopTogether() throws {
+        func twoTunnelsUnderTheTargetStartReportAndStopTogether() throws {
             let bench = try Self.bench("two")
             defer { bench.teardown() }
             let (lab, stand, peerNs) = (bench.lab, bench.stand, bench.peerNs)
@@ -361,14 +362,16 @@ extension IntegrationTests {
             var peers: [Daemon] = []
             for (i, name) in ["ta", "tb"].enumerated() {
                 let port = 1194 + i
+                // ta probes its peer through the tunnel; tb gives its peer up after 4 s of silence.
+                var config = Self.tunnelConfig(
+                    name: name, port: port, peer: "10.77.0.2", device: "tun-\(name)",
+                    extra: ["explicit-exit-notify 2", i == 0 ? "health-probe 1" : "keepalive 1 4"])
+                if i == 1 { config = config.replacingOccurrences(of: "keepalive 1 10\n", with: "") }
                 try stand.write(
                     "/etc/swvpnd/\(name).conf",
-                    Self.tunnelConfig(
-                        name: name, port: port, peer: "10.77.0.2", device: "tun-\(name)",
-                        extra: ["explicit-exit-notify 2"]
-                    )
-                    .replacingOccurrences(of: "169.254.255.", with: "169.254.\(i + 1).")
-                    .replacingOccurrences(of: "route 172.16.0.0", with: "route 172.\(17 + i).0.0"))
+                    config
+                        .replacingOccurrences(of: "169.254.255.", with: "169.254.\(i + 1).")
+                        .replacingOccurrences(of: "route 172.16.0.0", with: "route 172.\(17 + i).0.0"))
                 let key = try Self.key(lab, stand, name: name)
                 let conf = Self.peerConfig(key: key, port: port, device: "tun-\(name)")
                     .replacingOccurrences(of: "169.254.255.", with: "169.254.\(i + 1).")
@@ -385,13 +388,69 @@ extension IntegrationTests {
                     && peers.allSatisfy { $0.log().contains("Initialization Sequence Completed") }
             }
 
+            try Self.statusReportsTheUnitsTunnels(stand, units: units, killing: peers[1])
+
             try stand.must(["systemctl", "stop", "swvpnd.target"], timeout: 90)
             for unit in units {
                 let state = try stand.property(unit, "ActiveState")
                 #expect(state == "inactive", "\(unit) still \(state) when 'systemctl stop swvpnd.target' returned")
             }
             #expect(try Self.tunDevices(stand).isEmpty, "tun devices left after stopping the target")
-            for p in peers { #expect(p.isRunning) }
+            #expect(peers[0].isRunning)
+        }
+
+        /// `swvpnd status` as an operator runs it in the stand: the units' control sockets are in their
+        /// $RUNTIME_DIRECTORY, /run/swvpnd, root's alone; both tunnels up with their peers (exit 0, text and
+        /// JSON); then tb's peer dies, tb is lost after its ping-restart, and status exits 1 while ta stays up.
+        static func statusReportsTheUnitsTunnels(_ stand: SystemdStand, units: [String], killing tbPeer: Daemon) throws
+        {
+            for (unit, name) in zip(units, ["ta", "tb"]) {
+                let pid = try stand.property(unit, "MainPID")
+                let environment = try stand.must(["cat", "/proc/\(pid)/environ"]).split(separator: "\0")
+                #expect(environment.contains("RUNTIME_DIRECTORY=/run/swvpnd"), "\(unit): \(environment)")
+                let socket = try stand.must(["stat", "-c", "%a %U %F", "/run/swvpnd/\(name).sock"])
+                #expect(socket == "600 root socket\n", "/run/swvpnd/\(name).sock: \(socket)")
+            }
+            var status = try stand.run(["swvpnd", "status"])
+            try stand.eventually("swvpnd status: both up, ta's probe answered") {
+                status = try stand.run(["swvpnd", "status"])
+                return status.succeeded && status.stdout.contains("latest reply")
+                    && !status.stdout.contains("latest reply never")
+            }
+            let text = status.stdout
+            #expect(text.components(separatedBy: "state: up").count == 3, "\(text)")
+            for peer in [
+                "tunnel: ta\n  state: up\n  peer: 10.77.0.2:1194", "tunnel: tb\n  state: up\n  peer: 10.77.0.2:1195",
+            ] {
+                #expect(text.contains(peer), "\(text)")
+            }
+            let json = try stand.run(["swvpnd", "status", "--json"])
+            #expect(json.succeeded, "\(json.summary)")
+            let tunnels = (try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [[String: Any]] ?? []
+            #expect(tunnels.map { $0["tunnel"] as? String } == ["ta", "tb"], "\(json.stdout)")
+            #expect(tunnels.allSatisfy { $0["state"] as? String == "up" && $0["healthy"] as? Bool == true })
+            let probe = tunnels.first?["probe"] as? [String: Any]
+            #expect((probe?["rtt_ms"] as? Double).map { $0 > 0 } == true, "no probe RTT under the unit: \(json.stdout)")
+            // Mode 0600: another user cannot read the state.
+            let nobody = try stand.run([
+                "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/sbin/swvpnd", "status", "ta",
+            ])
+            #expect(!nobody.succeeded && nobody.stderr.contains("ta"), "status as nobody: \(nobody.summary)")
+
+            kill(tbPeer.pid, SIGKILL)
+            tbPeer.process.waitUntilExit()
+            try stand.eventually("tb lost after its peer died", timeout: 30) {
+                try stand.run(["swvpnd", "status", "tb"]).stdout.contains("state: lost (ping-restart)")
+            }
+            let down = try stand.run(["swvpnd", "status"])
+            #expect(down.status == 1 && !down.timedOut, "swvpnd status with tb lost: \(down.summary)")
+            #expect(down.stdout.contains("tunnel: ta\n  state: up"), "\(down.stdout)")
+            let downJSON = try stand.run(["swvpnd", "status", "--json", "tb"])
+            let lost = (try? JSONSerialization.jsonObject(with: Data(downJSON.stdout.utf8))) as? [[String: Any]]
+            #expect(downJSON.status == 1, "\(downJSON.summary)")
+            #expect(lost?.first?["state"] as? String == "lost" && lost?.first?["healthy"] as? Bool == false)
+            let ta = try stand.run(["swvpnd", "status", "ta"])
+            #expect(ta.succeeded, "swvpnd status ta while tb is lost: \(ta.summary)")
         }
     }
 }

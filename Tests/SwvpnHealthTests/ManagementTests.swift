@@ -8,7 +8,8 @@ struct ManagementTests {
     func context(_ s: TunnelSnapshot = Fixtures.upSnapshot()) -> ManagementSession.Context {
         var states = BoundedHistory<ManagementStateEntry>()
         states.append(ManagementStateEntry(unixTime: 10, name: "ASSIGN_IP", tunnelAddress: "10.8.0.1"))
-        states.append(s.managementState(previous: TunnelSnapshot(tunnel: "x", version: "1"))!)
+        var log = ManagementStateLog()
+        states.append(log.record(.connected(s))[0])
         var logs = BoundedHistory<ManagementLogEntry>()
         logs.append(ManagementLogEntry(unixTime: 9, flags: "I", message: "swvpnd starting"))
         logs.append(ManagementLogEntry(unixTime: 11, flags: "W", message: "two\nlines"))
@@ -133,26 +134,66 @@ struct ManagementTests {
         var s = TunnelSnapshot(tunnel: "x", version: "1")
         s.unixTime = 7
         s.tunnelAddress = "10.8.0.1"
+        var log = ManagementStateLog()
         #expect(
-            s.startupManagementStates(hasRoutes: true).map(\.line)
+            log.record(.started(s, hasRoutes: true)).map(\.line)
                 == ["7,CONNECTING,,,,,,", "7,ASSIGN_IP,,10.8.0.1,,,,", "7,ADD_ROUTES,,,,,,"])
-        #expect(s.startupManagementStates(hasRoutes: false).count == 2)
+        #expect(log.record(.started(s, hasRoutes: false)).count == 2)
+        // After SIGHUP openvpn opens the device (and routes) again, but says CONNECTING only once.
+        #expect(log.record(.setUpAgain(s, hasRoutes: true)).map(\.name) == ["ASSIGN_IP", "ADD_ROUTES"])
     }
 
-    @Test func stateTransitionsFromSnapshots() {
-        var a = TunnelSnapshot(tunnel: "x", version: "1")
-        a.unixTime = 5
-        a.tunnelAddress = "10.8.0.1"
-        #expect(a.managementState(previous: nil)?.line == "5,ASSIGN_IP,,10.8.0.1,,,,")
-        #expect(a.managementState(previous: a) == nil)
-        var b = a
-        b.state = .up
-        b.peer = "[2001:db8::7]:1194"
-        b.local = "192.0.2.1:1194"
-        #expect(b.managementState(previous: a)?.line == "5,CONNECTED,SUCCESS,10.8.0.1,2001:db8::7,1194,192.0.2.1,1194")
-        var c = b
-        c.state = .lost
-        c.reason = "ping-restart"
-        #expect(c.managementState(previous: b)?.line == "5,RECONNECTING,ping-restart,,,,,")
+    /// Every step is its own entry and its own `>STATE:`, however many fall in one second: a restart
+    /// and the peer's return within the same second are both seen, then the exit.
+    @Test func everyStateChangeIsRecordedAndNotifiedEvenWithinOneSecond() {
+        var up = TunnelSnapshot(tunnel: "x", version: "1")
+        up.unixTime = 5
+        up.tunnelAddress = "10.8.0.1"
+        up.state = .up
+        up.peer = "[2001:db8::7]:1194"
+        up.local = "192.0.2.1:1194"
+        var log = ManagementStateLog()
+        var watcher = ManagementSession(title: title, password: nil)
+        _ = watcher.handle(line: "state on", context: context())
+        var notified: [String] = []
+        func step(_ event: ManagementStateLog.Event) {
+            notified += log.record(event).compactMap { watcher.notification(state: $0) }
+        }
+        step(.started(up, hasRoutes: false))
+        step(.connected(up))
+        step(.reconnecting(unixTime: 5, detail: "ping-restart"))
+        step(.connected(up))
+        step(.reconnecting(unixTime: 5, detail: "SIGHUP"))
+        step(.setUpAgain(up, hasRoutes: false))
+        step(.connected(up))
+        step(.exiting(unixTime: 5, signal: "SIGTERM[hard,] received"))
+        let connected = ">STATE:5,CONNECTED,SUCCESS,10.8.0.1,2001:db8::7,1194,192.0.2.1,1194"
+        #expect(
+            notified == [
+                ">STATE:5,CONNECTING,,,,,,", ">STATE:5,ASSIGN_IP,,10.8.0.1,,,,", connected,
+                ">STATE:5,RECONNECTING,ping-restart,,,,,", connected, ">STATE:5,RECONNECTING,SIGHUP,,,,,",
+                ">STATE:5,ASSIGN_IP,,10.8.0.1,,,,", connected, ">STATE:5,EXITING,SIGTERM,,,,,",
+            ])
+        #expect(log.history.entries.map { ">STATE:" + $0.line } == notified)
+        // `state all` replays the same history; a client without `state on` gets no notification.
+        let replay = ManagementSession.Context(
+            snapshot: up, localTime: "2026-11-30 14:00:00", states: log.history, logs: BoundedHistory())
+        var other = ManagementSession(title: title, password: nil)
+        #expect(other.handle(line: "state all", context: replay).lines == log.history.entries.map(\.line) + ["END"])
+        #expect(other.notification(state: log.history.entries[0]) == nil)
+    }
+
+    /// EXITING's detail as openvpn's `signal_restart_status` gives it: the signal text, else the signal.
+    @Test func exitingDetailIsTheSignalTextOrTheSignal() {
+        #expect(ManagementStateLog.signalDetail("SIGTERM[hard,] received") == "SIGTERM")
+        #expect(ManagementStateLog.signalDetail("SIGINT[hard,] received") == "SIGINT")
+        #expect(ManagementStateLog.signalDetail("SIGTERM[soft,ping-exit] received") == "ping-exit")
+        #expect(
+            ManagementStateLog.signalDetail("SIGTERM[soft,exit-with-notification] received")
+                == "exit-with-notification")
+        #expect(ManagementStateLog.signalDetail("SIGTERM[hard,tun-error] received") == "tun-error")
+        var log = ManagementStateLog(capacity: 2)
+        log.record(.exiting(unixTime: 9, signal: "SIGTERM[soft,ping-exit] received"))
+        #expect(log.history.entries.map(\.line) == ["9,EXITING,ping-exit,,,,,"])
     }
 }

@@ -85,7 +85,7 @@ extension HealthService {
             c.input.removeSubrange(...newline)
             let text = String(decoding: line, as: UTF8.self)
             let context = ManagementSession.Context(
-                snapshot: snapshot(), localTime: LogSink.timestamp(), states: states,
+                snapshot: snapshot(), localTime: LogSink.timestamp(), states: stateLog.history,
                 logs: logTap?.entries ?? BoundedHistory())
             let (lines, actions) = client.session.handle(line: text, context: context)
             for l in lines { c.send(l + "\r\n") }
@@ -106,20 +106,23 @@ extension HealthService {
         if !c.input.isEmpty { c.expectRequest() }
     }
 
-    /// Every second: state changes become history (and `>STATE:`), `bytecount n` clients get `>BYTECOUNT:`.
-    func managementTick(_ s: TunnelSnapshot) {
-        if let entry = s.managementState(previous: lastSnapshot) {
-            states.append(entry)
-            broadcast { $0.session.notification(state: entry) }
-        }
-        lastSnapshot = s
+    /// A state history entry for each step, and `>STATE:` to every client that asked (`state on`).
+    func publish(_ event: ManagementStateLog.Event) {
+        for entry in stateLog.record(event) { broadcast { $0.session.notification(state: entry) } }
+    }
+
+    /// Every second: `bytecount n` clients get `>BYTECOUNT:` when theirs is due.
+    func managementTick() {
         let now = Clock.monotonicSeconds()
+        var current: TunnelSnapshot?  // taken once, only when some client is due
         for c in managementServer?.connections.values ?? [:].values {
             guard let client = c.context as? ManagementClient, client.session.authenticated,
                 client.session.bytecountSeconds > 0,
                 now - client.lastBytecount >= Int64(client.session.bytecountSeconds)
             else { continue }
             client.lastBytecount = now
+            let s = current ?? snapshot()
+            current = s
             c.send(client.session.bytecount(s) + "\r\n")
         }
     }

@@ -23,9 +23,8 @@ package final class HealthService: @unchecked Sendable {
     private var servers: [StreamServer] = []
     func servers(append server: StreamServer) { servers.append(server) }
     private var ticker: (any DispatchSourceTimer)?
-    /// Management: state history and the last snapshot it was derived from.
-    var states = BoundedHistory<ManagementStateEntry>()
-    var lastSnapshot: TunnelSnapshot?
+    /// Management: the state history, fed by the tunnel at each lifecycle step (`record`).
+    var stateLog = ManagementStateLog()
     var managementServer: StreamServer?
     var managementPassword: String?
     let exporter: PrometheusExporter
@@ -66,8 +65,7 @@ package final class HealthService: @unchecked Sendable {
     /// Dispatch source runs) until `serve()`, so no thread exists before the privilege drop.
     /// `initial`: the tunnel right after set-up (management's state history starts from it).
     package func open(initial: TunnelSnapshot, hasRoutes: Bool) throws(SetupError) {
-        for entry in initial.startupManagementStates(hasRoutes: hasRoutes) { states.append(entry) }
-        lastSnapshot = initial
+        stateLog.record(.started(initial, hasRoutes: hasRoutes))
         let directory = Self.runtimeDirectory()
         if mkdir(directory, 0o755) != 0 && errno != EEXIST {
             logger.warning("control socket: cannot create \(directory): \(SystemError.text(for: errno))")
@@ -104,20 +102,37 @@ package final class HealthService: @unchecked Sendable {
         ticker = timer
     }
 
-    /// Closes the listeners; safe from any queue (never waits for the health queue).
-    package func stop() {
+    /// Closes the listeners; safe from any queue. Without `exiting` it never waits for the health
+    /// queue. With it (the process is about to exit), management clients get `>STATE:...,EXITING,...`
+    /// first: the caller waits for that at most `exitWaitMilliseconds`, since the health queue may
+    /// itself be waiting for the caller's queue (a snapshot in flight), which then ends the wait.
+    package func stop(exiting signal: String? = nil) {
         if let controlSocketPath { unlink(controlSocketPath) }
         if case .unix(let path)? = settings.management?.endpoint { unlink(path) }
+        let flushed = DispatchSemaphore(value: 0)
+        let event = signal.map { ManagementStateLog.Event.exiting(unixTime: Int64(time(nil)), signal: $0) }
         queue.async { [self] in
+            if let event { publish(event) }
             ticker?.cancel()
             for server in servers { server.stop() }
             servers = []
+            flushed.signal()
         }
+        if event != nil, settings.management != nil {
+            _ = flushed.wait(timeout: .now() + .milliseconds(Self.exitWaitMilliseconds))
+        }
+    }
+
+    static let exitWaitMilliseconds = 500
+
+    /// A lifecycle step for the management state history (from the control queue; never waits).
+    package func record(_ event: ManagementStateLog.Event) {
+        queue.async { [self] in publish(event) }
     }
 
     private func tick() {
         guard managementServer != nil else { return }
-        managementTick(snapshot())
+        managementTick()
     }
 
     // MARK: Control socket

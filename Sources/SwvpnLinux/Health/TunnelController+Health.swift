@@ -10,7 +10,8 @@ import SwvpnProtocol
 /// data plane's atomics, the probe's timer and reply intercept, and the health service's life.
 ///
 /// One-way rule: the health queue may `queue.sync` onto the control queue (for a snapshot); the
-/// control queue never waits on the health queue (`stop()` only posts to it).
+/// control queue only posts to the health queue (`record`, `stop()`), except for a bounded wait at
+/// exit (`stop(exiting:)`) so management clients get EXITING.
 extension TunnelController {
     /// The process-wide part: started once, kept across SIGHUP.
     final class HealthState: @unchecked Sendable {  // confined to the control queue
@@ -41,8 +42,29 @@ extension TunnelController {
                     }
                 kill(getpid(), signal)
             })
-        try service.open(initial: healthSnapshot(), hasRoutes: !config.routes.isEmpty || !config.routesIPv6.isEmpty)
+        try service.open(initial: healthSnapshot(), hasRoutes: hasRoutes)
         health.service = service
+    }
+
+    var hasRoutes: Bool { !config.routes.isEmpty || !config.routesIPv6.isEmpty }
+
+    // MARK: Management states, step by step (several in one second are all reported)
+
+    /// RECONNECTING with openvpn's detail: the restart's signal text, or the signal a user sent.
+    func reportRestart(_ reason: RestartReason) {
+        let detail =
+            switch reason {
+            case .user: "SIGUSR1"
+            case .reload: "SIGHUP"
+            default: reason.rawValue
+            }
+        health.service?.record(.reconnecting(unixTime: Int64(time(nil)), detail: detail))
+    }
+
+    /// CONNECTED once the peer is heard again (after a start, a restart or a new TCP connection).
+    func reportPeerUp() {
+        guard control.state.peer == .up else { return }
+        health.service?.record(.connected(healthSnapshot()))
     }
 
     static var managementTitle: String {
@@ -56,9 +78,8 @@ extension TunnelController {
             (health.tracker, health.probe) = (nil, nil)
             return
         }
+        // The config refuses health-probe without point-to-point addresses (`checkHealthProbe`).
         guard let ifconfig = config.ifconfig, !config.ifconfigHasNetmask else {
-            logger.warning(
-                "health-probe needs 'dev tun' and 'ifconfig local remote' (net30 or p2p topology): probe off")
             (health.tracker, health.probe) = (nil, nil)
             return
         }

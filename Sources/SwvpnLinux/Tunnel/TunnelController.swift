@@ -158,7 +158,9 @@ package final class TunnelController: @unchecked Sendable {
         case .notifyStatus(let text): try? notifier?.status(text)
         case .notifyReloading: try? notifier?.reloading()
         case .notifyWatchdog: try? notifier?.watchdog()
-        case .restart: restartTunnel()
+        case .restart(let reason):
+            reportRestart(reason)
+            restartTunnel()
         case .useRemote(let index):
             let next = config.remotes[index % config.remotes.count]
             logger.notice("trying the next remote: \(next.host):\(next.port)")
@@ -171,11 +173,15 @@ package final class TunnelController: @unchecked Sendable {
                 feed(.reloadFailed(error.description))
             }
         case .rebuild:
+            reportRestart(.reload)
             tearDown(signal: "sighup")
             if let (config, key) = reloaded { (self.config, self.key) = (config, key) }
             reloaded = nil
             control.reconfigure(Self.sessionSettings(config, notify: notifier != nil))
-            if trySetUp() { startTunnel() }
+            if trySetUp() {
+                health.service?.record(.setUpAgain(healthSnapshot(), hasRoutes: hasRoutes))
+                startTunnel()
+            }
         case .retrySetUp(let seconds):
             guard dispatching else {
                 setUpRetry = seconds
@@ -217,7 +223,7 @@ package final class TunnelController: @unchecked Sendable {
         try? notifier?.stopping()
         ticker?.cancel()
         signals?.cancel()
-        health.service?.stop()
+        health.service?.stop(exiting: reason)
         if config.status != nil { writeStatusFile() }
         tearDown(signal: StatusFormat.signalText(reason))
         removePIDFile()
@@ -231,7 +237,10 @@ package final class TunnelController: @unchecked Sendable {
         guard tunnel != nil else { return }
         let now = Clock.monotonicSeconds()
         switch event {
-        case .peerAuthenticated(let address): feed(.peerAuthenticated(address: Self.openVPNAddress(address), now: now))
+        case .peerAuthenticated(let address):
+            let wasUp = control.state.peer == .up
+            feed(.peerAuthenticated(address: Self.openVPNAddress(address), now: now))
+            if !wasUp { reportPeerUp() }
         case .occ(let message): feed(.occ(message, now: now))
         case .linkFailed(let why): feed(.linkFailed(why, now: now))
         case .streamDecryptFailed(let drop): feed(.streamDecryptFailed("\(drop)", now: now))
