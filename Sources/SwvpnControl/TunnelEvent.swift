@@ -32,6 +32,8 @@ public enum TunnelEvent: Sendable {
     case reloadFailed(String)
     /// Set-up failed; `addressInUse`: the socket could not bind (EADDRINUSE), which may pass.
     case setUpFailed(String, addressInUse: Bool)
+    /// The `remote` in use needs resolving, or a lookup asked for by `.resolveRemote` answered.
+    case remoteResolution(RemoteResolution, now: Int64)
 }
 
 /// The process signals the session reacts to, with OpenVPN's meaning.

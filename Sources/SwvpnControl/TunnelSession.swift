@@ -65,6 +65,8 @@ public struct TunnelSession: Sendable {
     var bindFailures = 0
     var tcpConnected = false
     var tcpFailedAttempts = 0
+    /// The `remote` name's lookups (TunnelSession+Resolve.swift).
+    var resolve = ResolveState()
     // Tick bookkeeping.
     var lastSentSeen: Int64 = 0
     var lastReceivedSeen: Int64 = 0
@@ -162,6 +164,7 @@ public struct TunnelSession: Sendable {
             return [.log(.error, "configuration reload failed, keeping the running tunnel: \(why)")]
         case .setUpFailed(let why, let addressInUse):
             return setUpFailed(why, addressInUse: addressInUse)
+        case .remoteResolution(let resolution, let now): return remoteResolution(resolution, now: now)
         }
     }
 
@@ -179,6 +182,7 @@ public struct TunnelSession: Sendable {
         (lastSentSeen, lastReceivedSeen) = (0, 0)
         lastDrops = []  // a new data plane counts from zero
         peerAddress = nil
+        resolve = ResolveState(generation: resolve.generation)
         var actions: [TunnelAction] = []
         routesInstalled = false
         routesPending = false
@@ -306,7 +310,8 @@ public struct TunnelSession: Sendable {
             tcpFailedAttempts = 0
             actions += scheduleReconnect()
         }
-        return actions
+        let remoteChanged = actions.contains { if case .useRemote = $0 { true } else { false } }
+        return actions + resolveAfterRestart(now: now, remoteChanged: remoteChanged)
     }
 
     private mutating func advanceRemote() -> [TunnelAction] {

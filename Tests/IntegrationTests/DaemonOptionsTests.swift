@@ -596,10 +596,13 @@ extension IntegrationTests {
 
         // MARK: remote by name
 
-        /// `remote vpn2.swvpnd.test`, resolved through the namespace's own hosts file (`/etc/netns/NS/hosts`,
-        /// bind-mounted by `ip netns exec`).
+        /// `remote vpn2.swvpnd.test`, resolved by swvpnd's real getaddrinfo through the namespace's own hosts
+        /// file (`/etc/netns/NS/hosts`, bind-mounted over /etc/hosts by `ip netns exec`), with DNS pointed at
+        /// the namespace's loopback where nothing answers. The name is missing at start: swvpnd keeps trying,
+        /// accepts nothing from B meanwhile (counted as wrong source, not a single "Peer Connection
+        /// Initiated"), and pins B's address as soon as the entry appears; then the tunnel carries traffic.
         @Test
-        func remoteGivenAsDNSNameResolves() throws {
+        func remoteNameThatResolvesLateIsPinnedAndNothingIsAcceptedBefore() throws {
             let env = try Self.prepare()
             defer { env.lab.teardown() }
             let dir = "/etc/netns/\(env.seed.vpnA)"
@@ -609,12 +612,33 @@ extension IntegrationTests {
                 try? FileManager.default.removeItem(atPath: dir)
                 if createdParent { rmdir("/etc/netns") }  // only if empty: another user's entries stay
             }
-            try "127.0.0.1 localhost\n\(SeedLab.underlayB) vpn2.swvpnd.test\n".write(
-                toFile: dir + "/hosts", atomically: true, encoding: .utf8)
-            let peers = try Self.startPair(env, remoteA: "vpn2.swvpnd.test")
-            #expect(peers.a.log().contains("Peer Connection Initiated with [AF_INET]\(SeedLab.underlayB)"))
+            let hosts = dir + "/hosts"
+            try "127.0.0.1 localhost\n".write(toFile: hosts, atomically: true, encoding: .utf8)
+            try "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n".write(
+                toFile: dir + "/resolv.conf", atomically: true, encoding: .utf8)
+            // B pings every second, so A has packets to refuse while the name does not resolve.
+            let b = try env.seed.startPeer(
+                .openvpn, side: .b, config: Self.config(env, .b, extra: ["ping 1"]), name: "openvpn-B")
+            let runtime = env.lab.path("run")
+            let path = try env.lab.write("swvpnd-A.conf", Self.config(env, .a, remoteHost: "vpn2.swvpnd.test"))
+            let bin = try Prerequisites.swvpndBinary()
+            let a = try env.lab.spawn(
+                in: env.seed.vpnA, label: "swvpnd-A", ["env", "RUNTIME_DIRECTORY=\(runtime)", bin, "--config", path])
+            try a.waitForLog("RESOLVE: Cannot resolve host address: vpn2.swvpnd.test:1194")
+            try Self.eventually("B's packets counted as dropped (wrong_source) in `swvpnd status`") {
+                try Shell.run(["env", "RUNTIME_DIRECTORY=\(runtime)", bin, "status"]).stdout.contains("wrong_source")
+            }
+            #expect(!a.log().contains("Peer Connection Initiated"), "accepted B before its name resolved")
+
+            // The entry appears, written in place: the bind mount holds on to the file itself.
+            guard let file = fopen(hosts, "w") else { throw HarnessError("cannot rewrite \(hosts)") }
+            fputs("127.0.0.1 localhost\n\(SeedLab.underlayB) vpn2.swvpnd.test\n", file)
+            fclose(file)
+            try a.waitForLog("RESOLVE: vpn2.swvpnd.test:1194 resolved to [AF_INET]\(SeedLab.underlayB):1194")
+            try env.seed.waitUp([a, b])
+            #expect(a.log().contains("Peer Connection Initiated with [AF_INET]\(SeedLab.underlayB)"))
             try env.seed.pingAcrossBothWays()
-            try LogScan.assertClean([peers.a, peers.b])
+            try LogScan.assertClean([a, b])
         }
 
         /// Several `remote` lines: the first answers nothing (an unused address on the namespace's own

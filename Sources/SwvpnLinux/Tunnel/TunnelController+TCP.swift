@@ -98,10 +98,13 @@ extension TunnelController {
                 logger.warning("TCP: accept failed: \(error)")
                 return
             }
-            // With `remote`, only that IP may connect; its source port is ephemeral (PROTOCOL.md §9.5).
-            if let expected = tunnel.configuredRemote, expected.addressBytes != peer.addressBytes {
+            // With `remote`, only that IP may connect (none before its name resolves); its source port
+            // is ephemeral (PROTOCOL.md §9.5).
+            if !config.remotes.isEmpty, tunnel.configuredRemote?.addressBytes != peer.addressBytes {
+                let unresolved = tunnel.configuredRemote == nil ? " (not resolved yet)" : ""
                 logger.warning(
-                    "TCP NOTE: Rejected connection attempt from \(Self.openVPNAddress(peer)) due to --remote setting")
+                    "TCP NOTE: Rejected connection attempt from \(Self.openVPNAddress(peer)) due to --remote setting\(unresolved)"
+                )
                 continue  // dropping `socket` closes it
             }
             tcpConnected(tunnel, tcp, socket: socket, peer: peer)
@@ -111,10 +114,14 @@ extension TunnelController {
 
     private func connectTCP(_ tcp: TCPState) {
         guard let tunnel, tunnel.tcp === tcp, !tcp.closed, !tcp.link.isConnected, tcp.pending == nil else { return }
-        var remote = tunnel.configuredRemote
-        if !config.persistRemoteIP || remote == nil { remote = resolveRemote(config) ?? remote }
-        guard let remote else {
-            feed(.tcpConnectFailed(now: Clock.monotonicSeconds()))
+        // Looked up off this queue by the session's `.resolveRemote` (TunnelController+Resolve.swift).
+        guard let remote = currentRemoteAddress(tunnel) else {
+            // The session reports the failing lookups; this attempt is over (at most one a second).
+            logger.debug("TCP: \(remoteName(control.remoteIndex)) is not resolved yet")
+            after(seconds: 1) { [weak self] in
+                guard let self, self.tunnel?.tcp === tcp else { return }
+                self.feed(.tcpConnectFailed(now: Clock.monotonicSeconds()))
+            }
             return
         }
         var local: SocketAddress?
