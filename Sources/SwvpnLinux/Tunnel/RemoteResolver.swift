@@ -6,15 +6,27 @@ import Glibc
 /// request replaces it), so a resolver that hangs holds up only later lookups, never the control
 /// queue or the packet loops. Every request is answered on the caller's queue within its time limit,
 /// as a failure if the lookup is still running then; an answer that comes later is dropped.
-final class RemoteResolver: @unchecked Sendable {  // `running`/`waiting` are touched only on the reply queue
-    typealias Answer = Result<SocketAddress, ResolutionError>
+package final class RemoteResolver: @unchecked Sendable {  // `running`/`waiting`/`last`: reply queue only
+    package typealias Answer = Result<SocketAddress, ResolutionError>
+    package typealias Lookup = @Sendable (Request) throws(ResolutionError) -> SocketAddress
 
-    struct Request: Sendable {
-        let host: String
-        let port: UInt16
-        let family: SocketAddress.Family?
-        let stream: Bool
-        let answer: @Sendable (Answer) -> Void
+    package struct Request: Sendable {
+        package let host: String
+        package let port: UInt16
+        package let family: SocketAddress.Family?
+        package let stream: Bool
+        package let answer: @Sendable (Answer) -> Void
+
+        package init(
+            host: String, port: UInt16, family: SocketAddress.Family?, stream: Bool,
+            answer: @escaping @Sendable (Answer) -> Void
+        ) {
+            self.host = host
+            self.port = port
+            self.family = family
+            self.stream = stream
+            self.answer = answer
+        }
     }
 
     /// Answered once: by the lookup or by the time limit, whichever comes first (reply queue only).
@@ -32,6 +44,7 @@ final class RemoteResolver: @unchecked Sendable {  // `running`/`waiting` are to
     }
 
     private let lookups = DispatchQueue(label: "swvpnd.resolve")
+    private let lookup: Lookup
     private var running = false
     private var waiting: Ticket?
     private var last: (host: String, port: UInt16, address: SocketAddress)?
@@ -44,8 +57,16 @@ final class RemoteResolver: @unchecked Sendable {  // `running`/`waiting` are to
 
     func remember(host: String, port: UInt16, _ address: SocketAddress) { last = (host, port, address) }
 
+    /// `lookup`: getaddrinfo (tests pass one that blocks or fails on cue).
+    package init(lookup: @escaping Lookup = RemoteResolver.getaddrinfo) { self.lookup = lookup }
+
+    package static func getaddrinfo(_ request: Request) throws(ResolutionError) -> SocketAddress {
+        try NameResolution.resolve(
+            host: request.host, port: request.port, family: request.family, stream: request.stream)[0]
+    }
+
     /// Call on `queue` (the control queue); `request.answer` runs there.
-    func resolve(_ request: Request, timeoutSeconds: Int, replyOn queue: DispatchQueue) {
+    package func resolve(_ request: Request, timeoutSeconds: Int, replyOn queue: DispatchQueue) {
         let ticket = Ticket(request)
         queue.asyncAfter(deadline: .now() + .seconds(timeoutSeconds)) {
             ticket.answer(
@@ -67,9 +88,7 @@ final class RemoteResolver: @unchecked Sendable {  // `running`/`waiting` are to
         lookups.async { [self] in
             let answer: Answer
             do throws(ResolutionError) {
-                answer = .success(
-                    try NameResolution.resolve(
-                        host: request.host, port: request.port, family: request.family, stream: request.stream)[0])
+                answer = .success(try lookup(request))
             } catch {
                 answer = .failure(error)
             }
