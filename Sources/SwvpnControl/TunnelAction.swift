@@ -23,6 +23,12 @@ public enum TunnelAction: Sendable, Hashable {
     case useRemote(index: Int)
     /// tcp-client: connect after `seconds`.
     case connect(afterSeconds: Int64)
+    /// Look up `remote` line `index` after `seconds`, off the control queue and with a time limit, then
+    /// report `.remoteResolution` (`.resolved` or `.failed`) with `generation`.
+    case resolveRemote(index: Int, generation: Int, afterSeconds: Int64)
+    /// Use the address just resolved for `remote` line `index`: the link's peer and, without `float`,
+    /// the only source accepted (tcp-server: the only client).
+    case pinRemote(index: Int)
     /// SIGHUP: read config and key again, then report `.configReloaded` or `.reloadFailed`.
     case reloadConfig
     /// Tear the tunnel down and set it up again from the reloaded config, then report `.started`.

@@ -24,8 +24,9 @@ public enum TunnelEvent: Sendable {
     case peerAddressKnown(now: Int64)
     /// tcp-client/tcp-server: a connection is up; `address` in openvpn's notation.
     case tcpConnected(address: String, now: Int64)
-    /// tcp-server: a connection from an address other than `remote`'s was refused (and closed).
-    case tcpRejected(address: String, now: Int64)
+    /// tcp-server: a connection from an address other than `remote`'s was refused (and closed);
+    /// `unresolved`: the `remote` name has no address yet, so every connection is refused.
+    case tcpRejected(address: String, unresolved: Bool = false, now: Int64)
     /// tcp-client: a connect failed or timed out, or the remote did not resolve.
     case tcpConnectFailed(now: Int64)
     /// SIGHUP: the config and key were read again (`.reloadConfig` succeeded).
@@ -34,6 +35,8 @@ public enum TunnelEvent: Sendable {
     case reloadFailed(String)
     /// Set-up failed; `addressInUse`: the socket could not bind (EADDRINUSE), which may pass.
     case setUpFailed(String, addressInUse: Bool)
+    /// The `remote` in use needs resolving, or a lookup asked for by `.resolveRemote` answered.
+    case remoteResolution(RemoteResolution, now: Int64)
 }
 
 /// The process signals the session reacts to, with OpenVPN's meaning.

@@ -16,6 +16,12 @@ extension TunnelSession {
         /// `connect-retry n max`.
         public var connectRetrySeconds: Int64 = 1
         public var connectRetryMaxSeconds: Int64 = 300
+        /// `resolv-retry n`; nil: infinite (openvpn's default).
+        public var resolveRetrySeconds: Int64?
+        /// `persist-remote-ip`: a soft restart does not look the remote up again.
+        public var persistRemoteIP = false
+        /// `float`: authenticated packets from any address are accepted (also before the remote resolves).
+        public var float = false
         public var muteReplayWarnings = false
         /// `replay-persist` with a replay window: the mark is saved every minute.
         public var replayPersist = false
@@ -65,6 +71,9 @@ extension TunnelSession {
             remoteCount = config.remotes.count
             connectRetrySeconds = Int64(config.connectRetry.seconds)
             connectRetryMaxSeconds = Int64(config.connectRetry.maxSeconds)
+            resolveRetrySeconds = config.resolveRetrySeconds.map { Int64($0) }
+            persistRemoteIP = config.persistRemoteIP
+            float = config.float
             muteReplayWarnings = config.muteReplayWarnings
             replayPersist = config.replayPersistPath != nil && config.replay != .disabled
             statusFileSeconds = config.status.map { Int64(max($0.intervalSeconds, 1)) }

@@ -60,11 +60,12 @@ extension TunnelSession {
     }
 
     /// `.tcpRejected`: a tcp-server refused a connection from an address other than `remote`'s.
-    mutating func tcpConnectionRejected(_ address: String, now: Int64) -> [TunnelAction] {
+    mutating func tcpConnectionRejected(_ address: String, unresolved: Bool, now: Int64) -> [TunnelAction] {
+        let why = unresolved ? "--remote setting (not resolved yet)" : "--remote setting"
         switch tcpGuard.rejected.admit(now: now) {
         case .log(let earlier):
             return Self.notLogged(earlier, "rejected connection attempts", .warning)
-                + [.log(.warning, "TCP NOTE: Rejected connection attempt from \(address) due to --remote setting")]
+                + [.log(.warning, "TCP NOTE: Rejected connection attempt from \(address) due to \(why)")]
         case .suppress:
             return []
         }

@@ -66,6 +66,8 @@ public struct TunnelSession: Sendable {
     var tcpConnected = false
     var tcpFailedAttempts = 0
     var tcpGuard = TCPGuard()
+    /// The `remote` name's lookups (TunnelSession+Resolve.swift).
+    var resolve = ResolveState()
     // Tick bookkeeping.
     var lastSentSeen: Int64 = 0
     var lastReceivedSeen: Int64 = 0
@@ -145,7 +147,8 @@ public struct TunnelSession: Sendable {
             timers.peerAddressKnown(now: now)
             return []
         case .tcpConnected(let address, let now): return tcpConnectionOpened(address, now: now)
-        case .tcpRejected(let address, let now): return tcpConnectionRejected(address, now: now)
+        case .tcpRejected(let address, let unresolved, let now):
+            return tcpConnectionRejected(address, unresolved: unresolved, now: now)
         case .tcpConnectFailed:
             return scheduleReconnect()
         case .configReloaded:
@@ -161,6 +164,7 @@ public struct TunnelSession: Sendable {
             return [.log(.error, "configuration reload failed, keeping the running tunnel: \(why)")]
         case .setUpFailed(let why, let addressInUse):
             return setUpFailed(why, addressInUse: addressInUse)
+        case .remoteResolution(let resolution, let now): return remoteResolution(resolution, now: now)
         }
     }
 
@@ -181,6 +185,7 @@ public struct TunnelSession: Sendable {
         lifecycle.routeUpDone = false
         lifecycle.lastTunBytes = 0
         lifecycle.connectAttempts = settings.transport == .tcpClient ? 1 : 0
+        resolve = ResolveState(generation: resolve.generation)
         var actions: [TunnelAction] = []
         routesInstalled = false
         routesPending = false
@@ -312,7 +317,8 @@ public struct TunnelSession: Sendable {
             tcpFailedAttempts = 0
             actions += scheduleReconnect()
         }
-        return actions
+        let remoteChanged = actions.contains { if case .useRemote = $0 { true } else { false } }
+        return actions + resolveAfterRestart(now: now, remoteChanged: remoteChanged)
     }
 
     private mutating func advanceRemote() -> [TunnelAction] {

@@ -7,6 +7,12 @@ package struct ResolutionError: Error, Sendable, CustomStringConvertible {
     package let code: Int32
     package let message: String
 
+    package init(host: String, code: Int32, message: String) {
+        self.host = host
+        self.code = code
+        self.message = message
+    }
+
     package var description: String { "cannot resolve \(host): \(message)" }
 }
 

@@ -715,25 +715,93 @@ extension IntegrationTests {
 
         // MARK: remote by name
 
-        /// `remote vpn2.swvpnd.test`, resolved through the namespace's own hosts file (`/etc/netns/NS/hosts`,
-        /// bind-mounted by `ip netns exec`).
-        @Test
-        func remoteGivenAsDNSNameResolves() throws {
-            let env = try Self.prepare()
-            defer { env.lab.teardown() }
-            let dir = "/etc/netns/\(env.seed.vpnA)"
-            let createdParent = !FileManager.default.fileExists(atPath: "/etc/netns")
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            defer {
+        /// What getaddrinfo reads inside `ns`: `/etc/netns/NS/hosts` and `resolv.conf`, bind-mounted over
+        /// /etc by `ip netns exec`, with DNS pointed at the namespace's loopback where nothing answers.
+        final class NamespaceHosts {
+            let dir: String
+            private let createdParent: Bool
+            private var lines = ["127.0.0.1 localhost"]
+
+            init(_ ns: String) throws {
+                dir = "/etc/netns/\(ns)"
+                createdParent = !FileManager.default.fileExists(atPath: "/etc/netns")
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n".write(
+                    toFile: dir + "/resolv.conf", atomically: true, encoding: .utf8)
+                try add()
+            }
+
+            /// Rewrites the hosts file in place: a running daemon's bind mount holds on to the file itself.
+            func add(_ line: String? = nil) throws {
+                if let line { lines.append(line) }
+                guard let file = fopen(dir + "/hosts", "w") else { throw HarnessError("cannot write \(dir)/hosts") }
+                fputs(lines.joined(separator: "\n") + "\n", file)
+                fclose(file)
+            }
+
+            func remove() {
                 try? FileManager.default.removeItem(atPath: dir)
                 if createdParent { rmdir("/etc/netns") }  // only if empty: another user's entries stay
             }
-            try "127.0.0.1 localhost\n\(SeedLab.underlayB) vpn2.swvpnd.test\n".write(
-                toFile: dir + "/hosts", atomically: true, encoding: .utf8)
-            let peers = try Self.startPair(env, remoteA: "vpn2.swvpnd.test")
-            #expect(peers.a.log().contains("Peer Connection Initiated with [AF_INET]\(SeedLab.underlayB)"))
+        }
+
+        /// `remote vpn2.swvpnd.test`, resolved by swvpnd's real getaddrinfo through the namespace's own hosts
+        /// file. The name is missing at start: swvpnd keeps trying, accepts nothing from B meanwhile (counted
+        /// as wrong source, not a single "Peer Connection Initiated"), and pins B's address as soon as the
+        /// entry appears; then the tunnel carries traffic.
+        @Test
+        func remoteNameThatResolvesLateIsPinnedAndNothingIsAcceptedBefore() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let hosts = try NamespaceHosts(env.seed.vpnA)
+            defer { hosts.remove() }
+            // B pings every second, so A has packets to refuse while the name does not resolve.
+            let b = try env.seed.startPeer(
+                .openvpn, side: .b, config: Self.config(env, .b, extra: ["ping 1"]), name: "openvpn-B")
+            let runtime = env.lab.path("run")
+            let path = try env.lab.write("swvpnd-A.conf", Self.config(env, .a, remoteHost: "vpn2.swvpnd.test"))
+            let bin = try Prerequisites.swvpndBinary()
+            let a = try env.lab.spawn(
+                in: env.seed.vpnA, label: "swvpnd-A", ["env", "RUNTIME_DIRECTORY=\(runtime)", bin, "--config", path])
+            try a.waitForLog("RESOLVE: Cannot resolve host address: vpn2.swvpnd.test:1194")
+            try Self.eventually("B's packets counted as dropped (wrong_source) in `swvpnd status`") {
+                try Shell.run(["env", "RUNTIME_DIRECTORY=\(runtime)", bin, "status"]).stdout.contains("wrong_source")
+            }
+            #expect(!a.log().contains("Peer Connection Initiated"), "accepted B before its name resolved")
+
+            try hosts.add("\(SeedLab.underlayB) vpn2.swvpnd.test")
+            try a.waitForLog("RESOLVE: vpn2.swvpnd.test:1194 resolved to [AF_INET]\(SeedLab.underlayB):1194")
+            try env.seed.waitUp([a, b])
+            #expect(a.log().contains("Peer Connection Initiated with [AF_INET]\(SeedLab.underlayB)"))
             try env.seed.pingAcrossBothWays()
-            try LogScan.assertClean([peers.a, peers.b])
+            try LogScan.assertClean([a, b])
+        }
+
+        /// swvpnd as `tcp-server` with `remote vpn2.swvpnd.test` that does not resolve yet: openvpn's
+        /// tcp-client (B) is turned away until the name resolves, then accepted, and traffic flows.
+        @Test
+        func tcpServerWithARemoteNameAcceptsNoClientBeforeItResolves() throws {
+            let env = try Self.prepare()
+            defer { env.lab.teardown() }
+            let hosts = try NamespaceHosts(env.seed.vpnA)
+            defer { hosts.remove() }
+            let a = try env.seed.startPeer(
+                .swvpnd, side: .a,
+                config: Self.config(env, .a, extra: ["proto tcp-server"], remoteHost: "vpn2.swvpnd.test"),
+                name: "swvpnd-A")
+            try a.waitForLog("Listening for incoming TCP connection")
+            let b = try env.seed.startPeer(
+                .openvpn, side: .b, config: Self.config(env, .b, extra: ["proto tcp-client"]), name: "openvpn-B")
+            try a.waitForLog(
+                "Rejected connection attempt from [AF_INET]\(SeedLab.underlayB)", timeout: 20)
+            #expect(a.log().contains("due to --remote setting (not resolved yet)"))
+            #expect(!a.log().contains("TCP connection established"), "accepted a client before the name resolved")
+
+            try hosts.add("\(SeedLab.underlayB) vpn2.swvpnd.test")
+            try a.waitForLog("RESOLVE: vpn2.swvpnd.test:1194 resolved to [AF_INET]\(SeedLab.underlayB):1194")
+            try env.seed.waitUp([a, b], timeout: 30)
+            #expect(a.log().contains("TCP connection established with [AF_INET]\(SeedLab.underlayB)"))
+            try env.seed.pingAcrossBothWays()
         }
 
         /// Several `remote` lines: the first answers nothing (an unused address on the namespace's own

@@ -29,7 +29,7 @@ extension TunnelController {
         }
         try openReplayPersist(config, opener: opener)
         openStatusFile(config)
-        let remote = resolveRemote(config)
+        let remote = setUpRemoteAddress(config)
         let family: UnderlayFamily = remote.map { $0.family == .inet ? .ipv4 : .ipv6 } ?? .unknown
         let settings = config.packetPathSettings(underlay: family)
         let (link, tcp) =
@@ -61,7 +61,8 @@ extension TunnelController {
                 settings: settings, opener: opener,
                 decompressor: decompressor),
             // TCP filters the peer's IP when accepting (PROTOCOL.md §9.5); its packets all come from the connection.
-            peer: peer, pinnedSource: tcp == nil && remote != nil && !config.float, offload: offload,
+            // UDP with `remote` and no `float` accepts only the remote's address, none before it resolves.
+            peer: peer, pinnedSource: tcp == nil && !config.remotes.isEmpty && !config.float, offload: offload,
             outputPolicy: OutputPolicy(config: config, underlay: family),
             events: { [unowned self] event in self.dataPlaneEvents(event) })
         let tunnel = Tunnel(
@@ -76,9 +77,12 @@ extension TunnelController {
         // openvpn's order: up, then the routes (and route-up after them).
         try runScript(config.upCommand, kind: "up", config: config, interface: interface)
         feed(.started(now: Clock.monotonicSeconds(), peerKnown: remote != nil && tcp == nil))  // installs the routes
+        reportRemoteAtSetUp()
         if let path = config.writePIDPath { writePIDFile(path) }
         let direction = config.keyDirection.occValue.map { "key-direction \($0)" } ?? "bidirectional key"
-        let peerText = remote.map { "to \($0)" } ?? "listening"
+        let peerText =
+            remote.map { "to \($0)" }
+            ?? (config.remotes.isEmpty ? "listening" : "to \(remoteName(control.remoteIndex)) (not resolved yet)")
         logger.notice(
             "Data Channel: cipher '\(config.cipher)', auth '\(config.digest)', \(direction), link \(peerText)")
         configureProbe()
@@ -116,28 +120,6 @@ extension TunnelController {
             logger.notice(
                 "\(config.cipher) needs OpenSSL's legacy provider: loaded it (openvpn 2.6 needs 'providers legacy default' for this)"
             )
-        }
-    }
-
-    /// Resolves the current `remote` (several `remote` lines are tried in turn, like openvpn's
-    /// connection list: the session picks the next one after a ping-restart or a failed TCP connect).
-    func resolveRemote(_ config: TunnelConfig) -> SocketAddress? {
-        guard !config.remotes.isEmpty else { return nil }
-        let remote = config.remotes[control.remoteIndex % config.remotes.count]
-        let family: SocketAddress.Family? =
-            switch remote.addressFamily ?? config.addressFamily {
-            case .ipv4: .inet
-            case .ipv6: .inet6
-            case .any: nil
-            }
-        do throws(ResolutionError) {
-            let addresses = try NameResolution.resolve(
-                host: remote.host, port: remote.port, family: family,
-                stream: config.transport.isTCP)
-            return addresses.first
-        } catch {
-            logger.error("RESOLVE: \(error); will retry on restart")
-            return nil
         }
     }
 

@@ -108,10 +108,14 @@ extension TunnelController {
                 logger.warning("TCP: accept failed: \(error)")
                 return
             }
-            // With `remote`, only that IP may connect; its source port is ephemeral (PROTOCOL.md §9.5).
-            if let expected = tunnel.configuredRemote, expected.addressBytes != peer.addressBytes {
+            // With `remote`, only that IP may connect (none before its name resolves); its source port
+            // is ephemeral (PROTOCOL.md §9.5).
+            if !config.remotes.isEmpty, tunnel.configuredRemote?.addressBytes != peer.addressBytes {
                 // The session logs it, rate-limited: anyone can connect to an open port.
-                feed(.tcpRejected(address: Self.openVPNAddress(peer), now: Clock.monotonicSeconds()))
+                feed(
+                    .tcpRejected(
+                        address: Self.openVPNAddress(peer), unresolved: tunnel.configuredRemote == nil,
+                        now: Clock.monotonicSeconds()))
                 continue  // dropping `socket` closes it
             }
             tcpConnected(tunnel, tcp, socket: socket, peer: peer)
@@ -121,10 +125,14 @@ extension TunnelController {
 
     private func connectTCP(_ tcp: TCPState) {
         guard let tunnel, tunnel.tcp === tcp, !tcp.closed, !tcp.link.isConnected, tcp.pending == nil else { return }
-        var remote = tunnel.configuredRemote
-        if !config.persistRemoteIP || remote == nil { remote = resolveRemote(config) ?? remote }
-        guard let remote else {
-            feed(.tcpConnectFailed(now: Clock.monotonicSeconds()))
+        // Looked up off this queue by the session's `.resolveRemote` (TunnelController+Resolve.swift).
+        guard let remote = currentRemoteAddress(tunnel) else {
+            // The session reports the failing lookups; this attempt is over (at most one a second).
+            logger.debug("TCP: \(remoteName(control.remoteIndex)) is not resolved yet")
+            after(seconds: 1) { [weak self] in
+                guard let self, self.tunnel?.tcp === tcp else { return }
+                self.feed(.tcpConnectFailed(now: Clock.monotonicSeconds()))
+            }
             return
         }
         var local: SocketAddress?

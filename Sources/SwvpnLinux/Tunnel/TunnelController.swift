@@ -34,7 +34,7 @@ package final class TunnelController: @unchecked Sendable {
     private var setUpRetry: Int64?
     /// False while the main thread sets up: timers wait in `deferred` so no Dispatch thread exists
     /// before the privilege drop (and nothing runs beside set-up).
-    private var dispatching = false
+    private(set) var dispatching = false
     private var deferred: [(seconds: Int64, block: @Sendable () -> Void)] = []
     var pidFile: PIDFile?
     var replayPersist: ReplayPersistFile?
@@ -42,6 +42,8 @@ package final class TunnelController: @unchecked Sendable {
     /// The data plane's compressor and decompressor totals (status file, SIGUSR2).
     var compressionTotals: (compress: CompressionTotals?, decompress: CompressionTotals?) = (nil, nil)
     var forwardingChecked = false
+    /// Looks up `remote` names off this queue (TunnelController+Resolve.swift).
+    let resolver = RemoteResolver()
     /// Control socket, health listener, management, probe (Health/TunnelController+Health.swift).
     let health = HealthState()
     /// Feeds the management interface's `log` history; set by the executable before `run()`.
@@ -53,7 +55,11 @@ package final class TunnelController: @unchecked Sendable {
         let link: any TunnelLink
         let dataPlane: DataPlane
         let occ: OCCOptions
-        let configuredRemote: SocketAddress?
+        /// The address of `remote` line `remoteIndex`; nil until its name resolves (see +Resolve).
+        var configuredRemote: SocketAddress?
+        var remoteIndex = 0
+        /// A lookup's answer, until the session pins it (`.pinRemote`).
+        var resolved: (index: Int, address: SocketAddress)?
         /// `proto tcp-server`/`tcp-client` only.
         let tcp: TCPState?
 
@@ -164,6 +170,10 @@ package final class TunnelController: @unchecked Sendable {
         case .useRemote(let index):
             let next = config.remotes[index % config.remotes.count]
             logger.notice("trying the next remote: \(next.host):\(next.port)")
+            remoteChanged(to: index)
+        case .resolveRemote(let index, let generation, let seconds):
+            after(seconds: seconds) { [weak self] in self?.resolveRemote(index: index, generation: generation) }
+        case .pinRemote(let index): pinRemote(index: index)
         case .connect(let seconds): scheduleConnect(afterSeconds: seconds)
         case .reloadConfig:
             do throws(SetupError) {
@@ -213,8 +223,8 @@ package final class TunnelController: @unchecked Sendable {
             return
         }
         tunnel.dataPlane.resetSession(keepReplayMark: replayPersist != nil)
-        var remote = tunnel.configuredRemote
-        if !config.remotes.isEmpty && !config.persistRemoteIP { remote = resolveRemote(config) ?? remote }
+        // The session has the name looked up again (off this queue) unless persist-remote-ip.
+        let remote = currentRemoteAddress(tunnel)
         tunnel.dataPlane.peer.set(remote)
         if remote != nil { feed(.peerAddressKnown(now: Clock.monotonicSeconds())) }
     }

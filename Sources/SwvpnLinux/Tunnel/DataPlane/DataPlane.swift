@@ -134,7 +134,9 @@ protocol DataPlaneLoops: AnyObject {
 struct LoopPaths {
     let outbound: OutboundPath
     let inbound: InboundPath
-    /// Without `float`, a configured remote is the only source accepted (checked before any crypto).
+    /// Without `float`, a configured remote is the only source accepted (checked before any crypto):
+    /// the peer address, which the control plane sets when the name resolves; while it is nil,
+    /// nothing is accepted. Unpinned, any authenticated packet may move the peer.
     let pinnedSource: Bool
     let offload: Offload
     /// `passtos`, `shaper` (OutputPolicy.swift).

@@ -35,7 +35,8 @@ extension PacketLoops {
                 let length = rxBatch.length(at: i)
                 linkBytes += UInt64(length)
                 let source = rxBatch.address(at: i)
-                if pinnedSource, let expected = rxPeer.address, source != expected {
+                // Pinned: only the remote's address, and nothing while it has none (not resolved yet).
+                if pinnedSource, source != rxPeer.address {
                     counters.add(.wrongSource)
                     continue
                 }
