@@ -17,7 +17,8 @@ extension TunnelSession {
         public var connectRetrySeconds: Int64 = 1
         public var connectRetryMaxSeconds: Int64 = 300
         public var muteReplayWarnings = false
-        /// `replay-persist` with a replay window: the mark is saved every minute.
+        /// The replay mark is kept in a file (`replay-persist`, or by default in systemd's state
+        /// directory) and there is a replay window: saved when it moved, at most once a second.
         public var replayPersist = false
         /// `status FILE n`: written every n seconds (at least 1).
         public var statusFileSeconds: Int64?
@@ -29,7 +30,9 @@ extension TunnelSession {
 
         public init() {}
 
-        public init(config: TunnelConfig, notify: Bool) {
+        /// `stateDirectory`: systemd gave the daemon one (`$STATE_DIRECTORY`), where the replay mark is
+        /// kept by default.
+        public init(config: TunnelConfig, notify: Bool, stateDirectory: Bool = false) {
             transport =
                 switch config.transport {
                 case .udp: .udp
@@ -52,7 +55,7 @@ extension TunnelSession {
             connectRetrySeconds = Int64(config.connectRetry.seconds)
             connectRetryMaxSeconds = Int64(config.connectRetry.maxSeconds)
             muteReplayWarnings = config.muteReplayWarnings
-            replayPersist = config.replayPersistPath != nil && config.replay != .disabled
+            replayPersist = (config.replayPersistPath != nil || stateDirectory) && config.replay != .disabled
             statusFileSeconds = config.status.map { Int64(max($0.intervalSeconds, 1)) }
             self.notify = notify
         }

@@ -37,6 +37,8 @@ package final class TunnelController: @unchecked Sendable {
     private var deferred: [(seconds: Int64, block: @Sendable () -> Void)] = []
     var pidFile: PIDFile?
     var replayPersist: ReplayPersistFile?
+    /// The last replay-mark save failed (logged once per streak).
+    var replayPersistFailing = false
     var statusFile: StatusFileWriter?
     var forwardingChecked = false
     /// Control socket, health listener, management, probe (Health/TunnelController+Health.swift).
@@ -76,7 +78,8 @@ package final class TunnelController: @unchecked Sendable {
         self.logger = logger
         self.notifier = notifier
         self.reload = reload
-        control = TunnelSession(settings: .init(config: config, notify: notifier != nil), now: Clock.monotonicSeconds())
+        control = TunnelSession(
+            settings: Self.sessionSettings(config, notify: notifier != nil), now: Clock.monotonicSeconds())
     }
 
     /// Sets the tunnel up and runs it until it exits; never returns.
@@ -172,7 +175,7 @@ package final class TunnelController: @unchecked Sendable {
             tearDown(signal: "sighup")
             if let (config, key) = reloaded { (self.config, self.key) = (config, key) }
             reloaded = nil
-            control.reconfigure(.init(config: config, notify: notifier != nil))
+            control.reconfigure(Self.sessionSettings(config, notify: notifier != nil))
             if trySetUp() { startTunnel() }
         case .retrySetUp(let seconds):
             guard dispatching else {
@@ -266,7 +269,7 @@ package final class TunnelController: @unchecked Sendable {
                     tunWriteBytes: c.tunWriteBytes, tunReadBytes: c.tunReadBytes,
                     drops: PacketDrop.allCases.map {
                         DropTally(label: $0.description, count: c.drops[$0], isReplay: $0 == .replayed)
-                    })))
+                    }, replayMark: dp.replayMark.load(ordering: .relaxed))))
         healthTick()
     }
 
