@@ -56,5 +56,5 @@ swift test --skip-build "$@"
 # and a bounded run of every fuzz target (see README "Fuzzing and sanitizers").
 if (($# == 0)); then
     ./scripts/sanitizers.sh
-    ./scripts/fuzz.sh 15
+    ./scripts/fuzz.sh 12
 fi
