@@ -3,6 +3,7 @@
 
 Run from the repository root after the vectors change: python3 Fuzz/make-seeds.py
 """
+import ctypes
 import glob
 import hashlib
 import json
@@ -25,6 +26,20 @@ INBOUND = {
     "aes-256-cbc-sha256-keydir-tcp": {"B": 7},
 }
 DIGEST = {"SHA1": 20, "SHA256": 32, "SHA512": 64, "none": 0}
+
+
+# roundtrip suites: (CipherSpec.all index, DigestSpec.all index, flags, fragment byte); see
+# Fuzz/Targets/roundtrip.swift for the flag bits.
+ROUNDTRIP = [
+    (4, 4, 0x01, 0),     # AES-256-CBC / SHA256, key direction
+    (1, 2, 0x00, 0),     # BF-CBC / SHA1, openvpn's defaults
+    (2, 6, 0x16, 0),     # AES-128-CBC / SHA512, comp-lzo with LZO compression, key direction 1
+    (4, 4, 0x1d, 0),     # compress lz4 (swap) with LZ4 compression
+    (7, 5, 0x5f, 1),     # Camellia-256 / SHA384, lz4-v2, MSS clamp, TCP record headroom
+    (4, 4, 0xa1, 124),   # no-replay, fragment 500
+    (8, 1, 0xd4, 31),    # 3DES / MD5, comp-lzo, MSS clamp, fragment 128
+    (0, 0, 0x00, 0),     # cipher none, auth none
+]
 
 
 def write(target, data):
@@ -93,6 +108,26 @@ def main():
     for body in occ_bodies[:8] + [b"\x00", b"\x06", b"\x02\x05\xdc", b"\x03" + bytes(40), b"\x04",
                                   b"\x05\x05\xdc\x05\xdc", b"\x01V4,dev-type tun\x1b[31m,\nfake\x00", b"\x09"]:
         write("occ", body)
+
+    for suite, packet in zip(ROUNDTRIP * 2, inner[:2 * len(ROUNDTRIP)]):
+        body = struct.pack(">H", len(packet)) + packet
+        write("roundtrip", bytes(suite) + body + body)  # the same packet twice: the window moves on
+    write("roundtrip", bytes(ROUNDTRIP[5]) + struct.pack(">H", 1500) + bytes(range(256)) * 6)
+
+    # decompress: what liblz4 and liblzo2 make of the inner packets (raw mode, capacity 1500), and
+    # plaintext for the round-trip mode.
+    lz4 = ctypes.CDLL("liblz4.so.1")
+    lzo = ctypes.CDLL("liblzo2.so.2")
+    for packet in inner[:4] + [bytes(1000), b"abc" * 300]:
+        out = ctypes.create_string_buffer(len(packet) * 2 + 64)
+        n = lz4.LZ4_compress_default(packet, out, len(packet), len(out))
+        write("decompress", bytes([1, 0x05, 0xdc]) + out.raw[:n])
+        size = ctypes.c_ulong(len(out))
+        work = ctypes.create_string_buffer(1 << 17)  # LZO1X_1_MEM_COMPRESS on 64-bit
+        if lzo.lzo1x_1_compress(packet, ctypes.c_ulong(len(packet)), out, ctypes.byref(size), work) == 0:
+            write("decompress", bytes([0, 0x05, 0xdc]) + out.raw[:size.value])
+        write("decompress", bytes([2, 0, 0]) + packet)
+        write("decompress", bytes([3, 0, 0]) + packet)
 
     tcp = [p for p in inner if p[0] >> 4 == 4 and p[9] == 6] + [p for p in inner if p[0] >> 4 == 6 and p[6] == 6]
     for packet in tcp[:6] + inner[:2]:

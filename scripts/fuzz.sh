@@ -14,7 +14,7 @@ fi
 out=.build-fuzz
 mkdir -p "$out/modules" "$out/bin" "$out/corpus" "$out/crashes"
 flags=(-O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -enable-upcoming-feature ExistentialAny
-       -enable-testing -I "$out/modules" -I Sources/CLibcrypto)
+       -enable-testing -I "$out/modules" -I Sources/CLibcrypto -I Sources/CLZO -I Sources/CLZ4)
 
 # The pure modules, once per source change (instrumented for coverage, with ASan).
 build_module() {
@@ -31,6 +31,7 @@ build_module() {
 build_module SwvpnCrypto
 build_module SwvpnProtocol
 build_module SwvpnConfig
+build_module SwvpnCompression
 
 status=0
 for t in "${targets[@]}"; do
@@ -40,7 +41,7 @@ for t in "${targets[@]}"; do
     if [[ ! -x $bin || $src -nt $bin || -n $(find "$out/modules" Fuzz/Support -newer "$bin" -name '*.o' -o -newer "$bin" -name '*.swift' | head -1) ]]; then
         echo "fuzz.sh: building $t"
         swiftc "${flags[@]}" -module-name "Fuzz_${t//-/_}" -o "$bin" "$src" Fuzz/Support/*.swift \
-            "$out"/modules/*.o -lcrypto 2>&1 | { grep -v 'Cannot export local symbol' || true; }
+            "$out"/modules/*.o -lcrypto -llzo2 -llz4 2>&1 | { grep -v 'Cannot export local symbol' || true; }
         [[ ${PIPESTATUS[0]} -eq 0 ]] || { echo "fuzz.sh: building $t failed" >&2; exit 2; }
     fi
     corpus="$out/corpus/$t"

@@ -29,7 +29,7 @@ struct ConfigBuilder {
     init(sourceName: String) {
         config = TunnelConfig(
             sourceName: sourceName,
-            keySource: .inline(text: "", firstLine: ConfigLocation(source: sourceName, line: nil)))
+            keySource: .inline(InlineBlock(bytes: []), firstLine: ConfigLocation(source: sourceName, line: nil)))
     }
 
     func resolve(_ path: String) -> String {

@@ -4,10 +4,24 @@ public struct ConfigLine: Sendable, Hashable {
     public let name: String
     public let arguments: [String]
     public let location: ConfigLocation
-    /// For `<name> ... </name>` blocks: the text between the tags, every line ending in `\n`.
-    public let inlineText: String?
+    /// For `<name> ... </name>` blocks: the text between the tags, every line ending in `\n`, in a
+    /// buffer that can be wiped (it is key material for `<secret>`).
+    public let inline: InlineBlock?
     /// Line number of the first line inside an inline block.
     public let inlineFirstLine: Int?
+
+    /// A copy of the inline block as text (tests, and checks that there is one).
+    public var inlineText: String? { inline?.text }
+
+    public init(
+        name: String, arguments: [String], location: ConfigLocation, inline: InlineBlock?, inlineFirstLine: Int?
+    ) {
+        self.name = name
+        self.arguments = arguments
+        self.location = location
+        self.inline = inline
+        self.inlineFirstLine = inlineFirstLine
+    }
 }
 
 /// OpenVPN config-file syntax (the rules of openvpn's `parse_line`, re-implemented from its
@@ -43,30 +57,28 @@ public enum ConfigLexer {
             if tokens.count == 1, head.count > 2, head.hasPrefix("<"), head.hasSuffix(">") {
                 let tag = String(head.dropFirst().dropLast())
                 let closing = Array("</\(tag)>".utf8)
-                var text = ""
-                var closed = false
                 let firstLine = index + 1
-                while index < lines.count {
-                    let content = lines[index]
-                    index += 1
-                    if content.drop(while: isSpace).starts(with: closing) {
-                        closed = true
-                        break
-                    }
-                    text += String(decoding: content, as: UTF8.self) + "\n"
-                }
-                guard closed else {
+                guard let end = lines[index...].firstIndex(where: { $0.drop(while: isSpace).starts(with: closing) })
+                else {
                     throw ConfigError(location, directive: nil, "<\(tag)> block has no closing </\(tag)>")
                 }
+                // One buffer of exactly the block's size: no growing copies of key text are left behind.
+                var text: [UInt8] = []
+                text.reserveCapacity(lines[index..<end].reduce(0) { $0 + $1.count + 1 })
+                for content in lines[index..<end] {
+                    text += content
+                    text.append(0x0A)
+                }
+                index = end + 1
                 result.append(
                     ConfigLine(
                         name: tag, arguments: [], location: location,
-                        inlineText: text, inlineFirstLine: firstLine))
+                        inline: InlineBlock(bytes: text), inlineFirstLine: firstLine))
             } else {
                 result.append(
                     ConfigLine(
                         name: head, arguments: Array(tokens.dropFirst()), location: location,
-                        inlineText: nil, inlineFirstLine: nil))
+                        inline: nil, inlineFirstLine: nil))
             }
         }
         return result

@@ -1,3 +1,5 @@
+import SwvpnCrypto
+
 /// Reads config files for the parser; the daemon passes one backed by the real file system,
 /// tests pass an in-memory one. Paths arrive already resolved against `cd`.
 public protocol ConfigFileSystem {
@@ -55,7 +57,9 @@ extension TunnelConfig {
     ) throws(ConfigError) -> TunnelConfig {
         var loader = Loader(fileSystem: fileSystem, builder: ConfigBuilder(sourceName: source))
         loader.stack = [source]
-        for line in try ConfigLexer.lex(Array(text.utf8), source: source) {
+        var bytes = Array(text.utf8)
+        defer { SecureMemory.wipe(&bytes) }  // the caller's `text` itself stays as it is
+        for line in try ConfigLexer.lex(bytes, source: source) {
             try loader.apply(line, depth: 1)
         }
         return try loader.builder.finish(topLevel: ConfigLocation(source: source, line: nil))
@@ -87,7 +91,7 @@ extension TunnelConfig {
             lines.append(
                 ConfigLine(
                     name: String(word.dropFirst(2)), arguments: args, location: location,
-                    inlineText: nil, inlineFirstLine: nil))
+                    inline: nil, inlineFirstLine: nil))
         }
         return lines
     }
@@ -113,21 +117,30 @@ private struct Loader<FileSystem: ConfigFileSystem> {
                 location, directive: directive,
                 "too many nested includes (\(TunnelConfig.maxIncludeDepth) max) reading '\(path)'")
         }
-        let bytes: [UInt8]
+        var bytes: [UInt8]
         do {
             bytes = try fileSystem.read(path)
         } catch {
             throw ConfigError(location, directive: directive, "cannot read config file '\(path)': \(error)")
         }
+        // The file may hold an inline <secret>: once lexed, its bytes are wiped (the block has its own buffer).
+        let lines: [ConfigLine]
+        do throws(ConfigError) {
+            lines = try ConfigLexer.lex(bytes, source: path)
+            SecureMemory.wipe(&bytes)
+        } catch {
+            SecureMemory.wipe(&bytes)
+            throw error
+        }
         stack.append(path)
-        for line in try ConfigLexer.lex(bytes, source: path) {
+        for line in lines {
             try apply(line, depth: depth + 1)
         }
         stack.removeLast()
     }
 
     mutating func apply(_ line: ConfigLine, depth: Int) throws(ConfigError) {
-        if line.inlineText != nil, line.name != "secret" {
+        if line.inline != nil, line.name != "secret" {
             let problem =
                 DirectiveTable.named(line.name)?.status == .rejected
                 ? "TLS mode is not supported" : "unknown inline block <\(line.name)>"
@@ -139,9 +152,9 @@ private struct Loader<FileSystem: ConfigFileSystem> {
         }
         let invocation = Invocation(
             name: line.name, arguments: line.arguments, location: line.location,
-            inlineText: line.inlineText, inlineFirstLine: line.inlineFirstLine)
+            inline: line.inline, inlineFirstLine: line.inlineFirstLine)
         // An inline block carries its data instead of arguments.
-        let count = line.inlineText == nil ? line.arguments.count : 1
+        let count = line.inline == nil ? line.arguments.count : 1
         if directive.status != .rejected, !directive.argumentCount.contains(count) {
             throw invocation.error(argumentCountProblem(directive, count))
         }

@@ -44,7 +44,7 @@ struct Invocation {
     let name: String
     let arguments: [String]
     let location: ConfigLocation
-    let inlineText: String?
+    let inline: InlineBlock?
     let inlineFirstLine: Int?
 
     func error(_ problem: String) -> ConfigError {

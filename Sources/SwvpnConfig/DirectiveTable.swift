@@ -340,9 +340,9 @@ public enum DirectiveTable {
                     direction = try inv.keyDirection(1)
                     b.secretDirection = (direction!, inv.location)
                 }
-                if let text = inv.inlineText {
+                if let block = inv.inline {
                     b.keySource = .inline(
-                        text: text,
+                        block,
                         firstLine: ConfigLocation(
                             source: inv.location.source,
                             line: inv.inlineFirstLine))

@@ -2,7 +2,8 @@
 extension OpenVPNOptionCatalog {
     static let lifecycle: [Directive] = [
         script(
-            "route-up", "Run cmd after the routes are added (no arguments; openvpn's environment, script_type=route-up)."
+            "route-up",
+            "Run cmd after the routes are added (no arguments; openvpn's environment, script_type=route-up)."
         ) { $0.routeUpCommand = $1 },
         script(
             "route-pre-down",

@@ -388,7 +388,7 @@ extension Directive {
         var builder = ConfigBuilder(sourceName: "")
         let invocation = Invocation(
             name: name, arguments: Array(repeating: "1", count: argumentCount.lowerBound),
-            location: ConfigLocation(source: "", line: nil), inlineText: nil, inlineFirstLine: nil)
+            location: ConfigLocation(source: "", line: nil), inline: nil, inlineFirstLine: nil)
         do {
             try apply(&builder, invocation)
             return nil

@@ -189,7 +189,7 @@ public enum KeySource: Sendable, Hashable {
     /// `secret file [dir]`: path resolved against `cd`, the direction argument, and the directive's location.
     case file(path: String, direction: KeyDirection?, location: ConfigLocation)
     /// `<secret>` block: its text and the location of its first content line.
-    case inline(text: String, firstLine: ConfigLocation)
+    case inline(InlineBlock, firstLine: ConfigLocation)
 }
 
 public enum Topology: String, Sendable, Hashable {

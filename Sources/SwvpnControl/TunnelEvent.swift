@@ -69,11 +69,13 @@ public struct Tick: Sendable, Hashable {
     public var tunReadBytes: UInt64
     /// Drop counters in a fixed order, with their label.
     public var drops: [DropTally]
+    /// The receive side's replay high-water mark as `time << 32 | id` (0: nothing accepted yet).
+    public var replayMark: UInt64
 
     public init(
         now: Int64, lastSent: Int64 = 0, lastReceived: Int64 = 0, txHeartbeat: Int64? = nil,
         rxHeartbeat: Int64? = nil, peer: String? = nil, tunWriteBytes: UInt64 = 0, tunReadBytes: UInt64 = 0,
-        drops: [DropTally] = [], txStalledSince: Int64 = 0
+        drops: [DropTally] = [], txStalledSince: Int64 = 0, replayMark: UInt64 = 0
     ) {
         self.now = now
         self.lastSent = lastSent
@@ -85,6 +87,7 @@ public struct Tick: Sendable, Hashable {
         self.tunWriteBytes = tunWriteBytes
         self.tunReadBytes = tunReadBytes
         self.drops = drops
+        self.replayMark = replayMark
     }
 }
 

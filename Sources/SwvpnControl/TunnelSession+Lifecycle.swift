@@ -89,7 +89,8 @@ extension TunnelSession {
             // Fresh timers, so an expired ping-restart does not fire again while the config is re-read.
             resetPeer(now: now, lost: reason)
             return [
-                .log(.notice, "SIGHUP[soft,\(Self.signalText(reason))] received (remap-usr1): re-reading configuration"),
+                .log(
+                    .notice, "SIGHUP[soft,\(Self.signalText(reason))] received (remap-usr1): re-reading configuration"),
                 .reloadConfig,
             ]
         }

@@ -23,7 +23,8 @@ extension TunnelSession {
         /// `float`: authenticated packets from any address are accepted (also before the remote resolves).
         public var float = false
         public var muteReplayWarnings = false
-        /// `replay-persist` with a replay window: the mark is saved every minute.
+        /// The replay mark is kept in a file (`replay-persist`, or by default in systemd's state
+        /// directory) and there is a replay window: saved when it moved, at most once a second.
         public var replayPersist = false
         /// `status FILE n`: written every n seconds (at least 1).
         public var statusFileSeconds: Int64?
@@ -49,7 +50,9 @@ extension TunnelSession {
 
         public init() {}
 
-        public init(config: TunnelConfig, notify: Bool) {
+        /// `stateDirectory`: systemd gave the daemon one (`$STATE_DIRECTORY`), where the replay mark is
+        /// kept by default.
+        public init(config: TunnelConfig, notify: Bool, stateDirectory: Bool = false) {
             transport =
                 switch config.transport {
                 case .udp: .udp
@@ -75,13 +78,14 @@ extension TunnelSession {
             persistRemoteIP = config.persistRemoteIP
             float = config.float
             muteReplayWarnings = config.muteReplayWarnings
-            replayPersist = config.replayPersistPath != nil && config.replay != .disabled
+            replayPersist = (config.replayPersistPath != nil || stateDirectory) && config.replay != .disabled
             statusFileSeconds = config.status.map { Int64(max($0.intervalSeconds, 1)) }
             self.notify = notify
             let lifecycle = config.lifecycle
             routeUpScript = lifecycle.routeUpCommand != nil && config.scriptSecurity >= 2
             ipchangeScript = lifecycle.ipchangeCommand != nil && config.scriptSecurity >= 2
-            upRestart = lifecycle.upRestart && config.scriptSecurity >= 2
+            upRestart =
+                lifecycle.upRestart && config.scriptSecurity >= 2
                 && (config.upCommand != nil || config.downCommand != nil)
             self.inactivity = lifecycle.inactive
             connectRetryMax = lifecycle.connectRetryMax

@@ -1,8 +1,6 @@
 extension TunnelSession {
     /// Drop counts are summed over this many seconds into one log line, never one line per packet.
     public static let dropReportSeconds: Int64 = 10
-    /// `replay-persist`: the replay mark is saved this often (and on restart and exit).
-    public static let replaySaveSeconds: Int64 = 60
     /// Missing routes are tried again when the clock is a multiple of this.
     public static let routeRetrySeconds: Int64 = 5
 
@@ -46,10 +44,7 @@ extension TunnelSession {
         if isExiting { return actions }  // remap-usr1 SIGTERM turned the restart into an exit
         actions += tcpTick(now: now)
         if let line = dropSummary(tick.drops, now: now) { actions.append(.log(.warning, line)) }
-        if settings.replayPersist, now - lastReplaySave >= Self.replaySaveSeconds {
-            lastReplaySave = now
-            actions.append(.saveReplayMark)
-        }
+        actions += replayTick(mark: tick.replayMark, now: now)
         if !routesInstalled && !routesPending && !settings.routeNoExec && now % Self.routeRetrySeconds == 0 {
             actions.append(.installRoutes)  // what failed: a stale route removed by hand, a device that came back
         }

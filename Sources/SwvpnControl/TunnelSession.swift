@@ -74,6 +74,8 @@ public struct TunnelSession: Sendable {
     var lastDropReport: Int64 = 0
     var lastDrops: [UInt64] = []
     var lastReplaySave: Int64 = 0
+    /// The replay mark (`Tick.replayMark`) the last `.saveReplayMark` was for.
+    var savedReplayMark: UInt64 = 0
     var lastStatusFileWrite: Int64 = 0
     var lastStatusText = ""
     var peerAddress: String?
@@ -307,7 +309,7 @@ public struct TunnelSession: Sendable {
         // A TCP client that loses its connection moves on to the next remote when it reconnects.
         let reconnect = settings.transport == .tcpClient && tcpConnected
         if reason == .pingRestart && !reconnect { actions += advanceRemote() }
-        if settings.replayPersist { actions.append(.saveReplayMark) }
+        actions += replaySaveBeforeRestart
         if settings.upRestart { actions.append(.runScript(.downOnRestart(signal: Self.signalText(reason)))) }
         actions.append(.restart(reason))
         if settings.upRestart { actions.append(.runScript(.upOnRestart)) }

@@ -1,3 +1,5 @@
+import SwvpnCrypto
+
 /// Reading and writing OpenVPN static key files (PROTOCOL.md §1).
 
 /// A key file (or inline `<secret>` block) that cannot be used. Never carries key bytes.
@@ -82,6 +84,8 @@ extension StaticKey {
         var pendingNibble: UInt8? = nil
         var key = [UInt8](repeating: 0, count: WireFormat.keyFileLength)
         var count = 0
+        var parsed = false
+        defer { if !parsed { SecureMemory.wipe(&key) } }  // a rejected file's key bytes do not linger either
 
         for c in text {
             if c == UInt8(ascii: "\n") {
@@ -129,6 +133,7 @@ extension StaticKey {
         if count < WireFormat.keyFileLength {
             throw KeyFileError(source: source, line: nil, reason: .tooShort(bytesFound: count))
         }
+        parsed = true
         return StaticKey(bytes: key)!
     }
 

@@ -131,8 +131,12 @@ enum Loading {
                             "key file '\(path)' is accessible by group or others (mode \(String(mode, radix: 8))): chmod 600 '\(path)'"
                         ))
                 }
-            case .inline(let text, let location):
-                key = try StaticKey.parse(text, source: location.source, firstLine: location.line ?? 1)
+            case .inline(let block, let location):
+                // Parsed in place, then the block's buffer is wiped: no copy of the key text stays in the config.
+                defer { block.wipe() }
+                key = try block.withBytes { (text) throws(KeyFileError) in
+                    try StaticKey.parse(text, source: location.source, firstLine: location.line ?? 1)
+                }
             }
             try key.validate(for: config.cipher, source: config.sourceName)
         } catch let error as Failure {

@@ -210,7 +210,8 @@ extension IntegrationTests {
             let v = later.values
             #expect((v["pre-compress bytes"] ?? 0) > 0 && (v["post-compress bytes"] ?? 0) > 0, "\(v)")
             #expect(
-                (v["post-decompress bytes"] ?? 0) > (v["pre-decompress bytes"] ?? 0) && (v["pre-decompress bytes"] ?? 0) > 0,
+                (v["post-decompress bytes"] ?? 0) > (v["pre-decompress bytes"] ?? 0)
+                    && (v["pre-decompress bytes"] ?? 0) > 0,
                 "decompressed bytes: \(v)")
             #expect(
                 (later.values["TCP/UDP write bytes"] ?? 0) > (later.values["TUN/TAP read bytes"] ?? 0),
@@ -358,7 +359,10 @@ extension IntegrationTests {
             let dnsA = upA.filter { $0.key.hasPrefix("dns_") || $0.key.hasPrefix("foreign_option_") }
             let dnsB = upB.filter { $0.key.hasPrefix("dns_") || $0.key.hasPrefix("foreign_option_") }
             #expect(dnsB["dns_server_2_port_2"] == "853", "openvpn's dns environment: \(dnsB)")
-            #expect(dnsA == dnsB, "dns/foreign_option environment: swvpnd \(dnsA.sorted { $0.key < $1.key }) openvpn \(dnsB.sorted { $0.key < $1.key })")
+            #expect(
+                dnsA == dnsB,
+                "dns/foreign_option environment: swvpnd \(dnsA.sorted { $0.key < $1.key }) openvpn \(dnsB.sorted { $0.key < $1.key })"
+            )
 
             // route-up: no arguments, the same environment.
             try Self.eventually("route-up records") {
@@ -381,19 +385,22 @@ extension IntegrationTests {
             }
             let ipA = try Self.parseRecord(env.lab.path("script-A-ipchange.txt"))
             let ipB = try Self.parseRecord(env.lab.path("script-B-ipchange.txt"))
-            #expect(ipA["argc"] == ipB["argc"], "ipchange argc: swvpnd \(ipA["argc"] ?? "-") openvpn \(ipB["argc"] ?? "-")")
+            #expect(
+                ipA["argc"] == ipB["argc"], "ipchange argc: swvpnd \(ipA["argc"] ?? "-") openvpn \(ipB["argc"] ?? "-")")
             #expect(ipB["args"] == "[AF_INET]\(SeedLab.underlayA) 1194", "openvpn's ipchange arguments: \(ipB)")
             #expect(ipA["args"] == "[AF_INET]\(SeedLab.underlayB) 1194", "swvpnd's ipchange arguments: \(ipA)")
             #expect(ipA["trusted_ip"] == SeedLab.underlayB && ipB["trusted_ip"] == SeedLab.underlayA)
             #expect(ipA["trusted_port"] == ipB["trusted_port"] && ipA["trusted_port"] == "1194")
             for name in ["script_type", "script_context", "dev_type", "tun_mtu"] {
-                #expect(ipA[name] == ipB[name], "ipchange \(name): swvpnd \(ipA[name] ?? "-") openvpn \(ipB[name] ?? "-")")
+                #expect(
+                    ipA[name] == ipB[name], "ipchange \(name): swvpnd \(ipA[name] ?? "-") openvpn \(ipB[name] ?? "-")")
             }
 
             for kind in ["up", "route-up", "ipchange"] {
                 let names = { (side: String) -> Set<String> in
                     Set(
-                        (Self.read(env.lab.path("script-\(side)-\(kind).env")) ?? "").split(separator: "\n").compactMap {
+                        (Self.read(env.lab.path("script-\(side)-\(kind).env")) ?? "").split(separator: "\n").compactMap
+                        {
                             $0.split(separator: "=", maxSplits: 1).first.map(String.init)
                         })
                 }
@@ -401,7 +408,8 @@ extension IntegrationTests {
                 // Not passed yet: the host's default gateway. PATH: swvpnd's scripts get a fixed one.
                 #expect(
                     b.subtracting(a) == ["route_net_gateway"] && a.subtracting(b) == ["PATH"],
-                    "\(kind) variables: openvpn only \(b.subtracting(a).sorted()); swvpnd only \(a.subtracting(b).sorted())")
+                    "\(kind) variables: openvpn only \(b.subtracting(a).sorted()); swvpnd only \(a.subtracting(b).sorted())"
+                )
             }
             for name in [
                 "verb", "daemon", "daemon_log_redirect", "proto_1", "remote_port_1", "local_port_1", "route_netmask_1",
@@ -444,7 +452,8 @@ extension IntegrationTests {
                 #expect(recordA["script_type"] == kind && recordA["signal"] == "inactive")
                 #expect(
                     recordA["trusted_ip"] == SeedLab.underlayB && recordB["trusted_ip"] == SeedLab.underlayA,
-                    "\(kind) trusted_ip: swvpnd \(recordA["trusted_ip"] ?? "-") openvpn \(recordB["trusted_ip"] ?? "-")")
+                    "\(kind) trusted_ip: swvpnd \(recordA["trusted_ip"] ?? "-") openvpn \(recordB["trusted_ip"] ?? "-")"
+                )
             }
 
             // connect-retry-max, in the same namespaces now that both are gone: a tcp-client whose peer does not
@@ -460,7 +469,8 @@ extension IntegrationTests {
                 #expect(client.waitForExit(timeout: 30), "\(client.label) still retrying:\n\(client.log().tail(10))")
                 #expect(client.process.terminationStatus == 1, "\(client.label) exit status")
                 #expect(
-                    client.log().contains("All connections have been connect-retry-max (2) times unsuccessful, exiting"),
+                    client.log().contains(
+                        "All connections have been connect-retry-max (2) times unsuccessful, exiting"),
                     "\(client.label):\n\(client.log().tail(10))")
             }
         }

@@ -252,12 +252,27 @@ extension IntegrationTests {
 
         // MARK: 3. Garbage and attack traffic
 
+        /// Garbage, replays and spoofed floods never reach A's TUN; nor do the captured packets replayed
+        /// right after A restarts as systemd restarts it (a new process with `$STATE_DIRECTORY` set by
+        /// `StateDirectory=`, no `replay-persist`): the replay state kept there by default rejects them.
         @Test
         func garbageReplayAndSpoofedFloodNeverReachTheTUN() throws {
             let (lab, seed, key) = try Self.prepare()
             defer { lab.teardown() }
             let atk = try Self.addAttacker(seed)
-            let peers = try seed.startTunnel(a: .swvpnd, b: .openvpn, cipher: Self.cipher, keyPath: key)
+            let stateDirectory = lab.path("state")
+            try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+            let configA = try lab.write("tunnel-a.conf", seed.config(side: .a, cipher: Self.cipher, keyPath: key))
+            let startA = { (label: String) throws -> Daemon in
+                try lab.spawn(
+                    in: seed.vpnA, label: label,
+                    ["env", "STATE_DIRECTORY=\(stateDirectory)", try Prerequisites.swvpndBinary(), "--config", configA])
+            }
+            let b = try seed.startPeer(
+                .openvpn, side: .b, config: seed.config(side: .b, cipher: Self.cipher, keyPath: key))
+            let a = try startA("swvpnd-A")
+            let peers = (a: a, b: b)
+            try seed.waitUp([peers.a, peers.b])
 
             // Real B -> A packets, sniffed as they arrive at vpn1.
             let capturePath = lab.path("captured.hex")
@@ -320,6 +335,26 @@ extension IntegrationTests {
             #expect(
                 Self.problemsBesidesSummaries(peers.a).isEmpty,
                 "swvpnd log: \(Self.problemsBesidesSummaries(peers.a).prefix(5))")
+
+            // A restarts; the captured packets come back before B sends anything new. Without the saved
+            // mark the new window is empty and all of them would be delivered.
+            #expect(peers.a.stop(signal: SIGTERM, grace: 5))
+            let a2 = try startA("swvpnd-A-restarted")
+            try a2.waitForLog("replay-persist \(stateDirectory)/tunnel-a.replay: starting above time", timeout: 20)
+            try a2.waitForLog("Data Channel:", timeout: 20)
+            let replay = try lab.run(
+                in: atk,
+                [
+                    "python3", Paths.attackScript, "replay", "--target", target, "--bind", "\(SeedLab.underlayB):1194",
+                    "--captured", capturePath,
+                ], timeout: 30)
+            #expect(replay.succeeded, "replay: \(replay.summary)")
+            let afterRestart = try Self.waitForDrops(a2, "replayed", atLeast: captured)
+            #expect(afterRestart == captured, "replayed drops after the restart \(afterRestart), expected \(captured)")
+            #expect(try Self.tunRxPackets(seed.vpnA) == 0, "a captured packet reached the restarted swvpnd's TUN")
+            #expect(a2.isRunning)
+            #expect(
+                Self.problemsBesidesSummaries(a2).isEmpty, "swvpnd log: \(Self.problemsBesidesSummaries(a2).prefix(5))")
         }
 
         // MARK: 4. Restarts, OCC exit, ping-restart

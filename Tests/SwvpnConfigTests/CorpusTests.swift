@@ -66,11 +66,12 @@ import Testing
         #expect(a.compression == .lzoPrefix)
         #expect(a.compressionInOCC)
         #expect(a.keyDirection == .normal)
-        guard case .inline(let text, let firstLine) = a.keySource else {
+        guard case .inline(let block, let firstLine) = a.keySource else {
             Issue.record("expected an inline key")
             return
         }
         #expect(firstLine.description == "aes-128-cbc-sha512-complzo-no-inline-udp-A.conf:10")
+        let text = block.text
         #expect(text.hasPrefix("#\n# 2048 bit OpenVPN static key\n#\n-----BEGIN OpenVPN Static key V1-----\nf97f341e"))
         #expect(text.hasSuffix("-----END OpenVPN Static key V1-----\n"))
         #expect(

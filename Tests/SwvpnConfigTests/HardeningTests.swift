@@ -1,4 +1,5 @@
 import SwvpnConfig
+import SwvpnProtocol
 import Testing
 
 /// Configs that would break framing, and warnings that name a risk and its fix.
@@ -23,6 +24,27 @@ import Testing
         // A per-remote TCP override counts too.
         let perRemote = "dev tun\nremote 127.0.0.1 1194 tcp-client\nsecret k.key 1\ntun-mtu 65535\n"
         #expect(throws: ConfigError.self) { try Self.parse(perRemote) }
+    }
+
+    /// An inline `<secret>` is one buffer of its own, parsed in place; wiping it (as the daemon does
+    /// right after parsing) leaves no key text in the config, which lives as long as the process.
+    @Test func inlineSecretIsParsedInPlaceAndWiped() throws {
+        let key = StaticKey(bytes: (0..<256).map { UInt8($0) })!
+        let config = try Self.parse("dev tun\nkey-direction 0\n<secret>\n" + key.fileText + "</secret>\n")
+        guard case .inline(let block, let first) = config.keySource else {
+            Issue.record("expected an inline key")
+            return
+        }
+        #expect(first.line == 4)
+        #expect(block.count == key.fileText.utf8.count)
+        let parsed = try block.withBytes { (text) throws(KeyFileError) in
+            try StaticKey.parse(text, source: "t.conf", firstLine: 4)
+        }
+        #expect(parsed == key)
+        block.wipe()
+        #expect(block.count == 0 && block.text.isEmpty)
+        guard case .inline(let again, _) = config.keySource else { return }
+        #expect(again.count == 0, "the config shares the wiped block, not a copy")
     }
 
     @Test func udpWithoutKeyDirectionWarnsAboutReflection() throws {

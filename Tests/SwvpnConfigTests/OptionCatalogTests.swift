@@ -126,11 +126,11 @@ import Testing
         let block =
             "<secret>\n-----BEGIN OpenVPN Static key V1-----\nab\n-----END OpenVPN Static key V1-----\n</secret>\n"
         let config = try parse("dev tun\nsecret [inline] 1\n" + block)
-        guard case .inline(let text, let first) = config.keySource else {
+        guard case .inline(let inline, let first) = config.keySource else {
             Issue.record("expected the inline key")
             return
         }
-        #expect(text.contains("ab\n"))
+        #expect(inline.text.contains("ab\n"))
         #expect(first.line == 4)
         #expect(config.keyDirection == .inverse)
         // The other way round the line wins, and its file is what openvpn would open too.

@@ -20,7 +20,9 @@ struct TunnelSessionLifecycleTests {
             session.handle(.routesInstalled(complete: false)) == [.runScript(.routeUp)])
         _ = session.handle(.tick(Tick(now: 5)))
         #expect(
-            session.handle(.routesInstalled(complete: true)) == [.notifyReady(status: "waiting for peer, rx 0 B tx 0 B")],
+            session.handle(.routesInstalled(complete: true)) == [
+                .notifyReady(status: "waiting for peer, rx 0 B tx 0 B")
+            ],
             "a route retry does not run route-up again")
         // A soft restart keeps the routes: no route-up. A rebuild (SIGHUP) adds them again: route-up again.
         _ = session.handle(.signal(.user1, now: 6, peerKnown: true))
@@ -29,11 +31,18 @@ struct TunnelSessionLifecycleTests {
         #expect(session.handle(.started(now: 8, peerKnown: true)) == [.installRoutes])
         #expect(Self.scripts(session.handle(.routesInstalled(complete: true))) == [.routeUp])
 
-        var noexec = TunnelSession(settings: T.settings { $0.routeUpScript = true; $0.routeNoExec = true }, now: 0)
+        var noexec = TunnelSession(
+            settings: T.settings {
+                $0.routeUpScript = true
+                $0.routeNoExec = true
+            }, now: 0)
         #expect(Self.scripts(noexec.handle(.started(now: 0, peerKnown: true))) == [.routeUp], "route-noexec too")
 
         var delayed = TunnelSession(
-            settings: T.settings { $0.routeUpScript = true; $0.routeDelaySeconds = 2 }, now: 0)
+            settings: T.settings {
+                $0.routeUpScript = true
+                $0.routeDelaySeconds = 2
+            }, now: 0)
         #expect(Self.scripts(delayed.handle(.started(now: 0, peerKnown: true))).isEmpty)
         _ = delayed.handle(.peerAuthenticated(address: "a", now: 1))
         _ = delayed.handle(.routeDelayElapsed(generation: 1))
@@ -136,7 +145,8 @@ struct TunnelSessionLifecycleTests {
             }, now: 0)
         _ = session.handle(.started(now: 0, peerKnown: false))  // attempt 1
         for now in Int64(1)...3 {  // attempts 2, 3, 4
-            #expect(session.handle(.tcpConnectFailed(now: now)).contains { if case .connect = $0 { true } else { false } })
+            #expect(
+                session.handle(.tcpConnectFailed(now: now)).contains { if case .connect = $0 { true } else { false } })
         }
         #expect(
             session.handle(.tcpConnectFailed(now: 4)) == [

@@ -337,13 +337,8 @@ struct TunnelSessionTests {
         #expect(tick(30, 9, 1) == ["dropped 5 packets in the last 10 s: 1 bad HMAC, 4 replayed"])
     }
 
-    @Test func replayMarkStatusFileStatusAndWatchdogCadence() {
-        var session = Self.running(
-            Self.settings {
-                $0.replayPersist = true
-                $0.statusFileSeconds = 3
-            }, now: 0)
-        var saves: [Int64] = []
+    @Test func statusFileStatusAndWatchdogCadence() {
+        var session = Self.running(Self.settings { $0.statusFileSeconds = 3 }, now: 0)
         var writes: [Int64] = []
         var statuses: [Int64] = []
         var pets: [Int64] = []
@@ -351,12 +346,10 @@ struct TunnelSessionTests {
             // The receive loop stalls from 100 on: the watchdog is no longer petted after 3 s.
             let actions = session.handle(
                 .tick(Tick(now: now, rxHeartbeat: min(now, 100), tunWriteBytes: now < 90 ? 0 : 1)))
-            if actions.contains(.saveReplayMark) { saves.append(now) }
             if actions.contains(.writeStatusFile) { writes.append(now) }
             if actions.contains(where: { if case .notifyStatus = $0 { true } else { false } }) { statuses.append(now) }
             if actions.contains(.notifyWatchdog) { pets.append(now) }
         }
-        #expect(saves == [60, 120])
         #expect(writes == Array(stride(from: 60, through: 130, by: 3)))
         #expect(statuses == [60, 90], "STATUS= only when the text changes")
         #expect(pets == Array(60...103))
@@ -378,8 +371,9 @@ struct TunnelSessionTests {
             Array(lines[7...10]) == [
                 "pre-compress bytes,3", "post-compress bytes,4", "pre-decompress bytes,5", "post-decompress bytes,6",
             ])
-        #expect(!StatusFormat.statisticsLines(counters, updated: "now", compressionFraming: false).contains {
-            $0.hasPrefix("pre-compress")
-        })
+        #expect(
+            !StatusFormat.statisticsLines(counters, updated: "now", compressionFraming: false).contains {
+                $0.hasPrefix("pre-compress")
+            })
     }
 }

@@ -91,30 +91,3 @@ import Testing
         #expect(SinkLogHandler.level(forVerb: 7) == .trace)
     }
 }
-
-@Suite struct ReplayPersistFileTests {
-    @Test func roundTripsOpenVPNsSixteenByteLayout() throws {
-        let path = "/tmp/swvpnd-test-\(getpid())-replay"
-        defer { unlink(path) }
-        do {
-            let file = try ReplayPersistFile(path: path)
-            #expect(file.stored == nil)
-            file.save(time: 0x6b0c_4772, id: 7)
-        }
-        let bytes = try PosixFileSystem().read(path)
-        // Observed from openvpn 2.6 (PROTOCOL.md §4.5): 7247 0c6b 0000 0000 0700 0000 + 4 bytes padding.
-        #expect(Array(bytes[0..<12]) == [0x72, 0x47, 0x0c, 0x6b, 0, 0, 0, 0, 7, 0, 0, 0])
-        #expect(bytes.count == 16)
-        let again = try ReplayPersistFile(path: path)
-        #expect(again.stored?.time == 0x6b0c_4772)
-        #expect(again.stored?.id == 7)
-    }
-
-    @Test func secondOpenerIsRefusedByTheLock() throws {
-        let path = "/tmp/swvpnd-test-\(getpid())-replay-lock"
-        defer { unlink(path) }
-        let first = try ReplayPersistFile(path: path)
-        #expect(throws: SetupError.self) { try ReplayPersistFile(path: path) }
-        _ = first
-    }
-}

@@ -7,6 +7,7 @@ flood:   send garbage at a target: random bytes of every length in
          [--min-len, --max-len], then for each captured packet a verbatim
          replay, truncated copies and one-byte flips. --bind picks the source
          (a spoofed peer address works if it is configured locally).
+replay:  send each captured packet once, verbatim and in order (from --bind).
 blast:   send --count UDP datagrams of --size bytes (plain traffic generator).
 Every mode prints one summary line to stderr.
 """
@@ -100,6 +101,20 @@ def flood(a):
     return 0
 
 
+def replay(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if a.bind:
+        s.bind(addr(a.bind))
+    with open(a.captured) as f:
+        captured = [bytes.fromhex(line.strip()) for line in f if line.strip()]
+    for p in captured:
+        s.sendto(p, addr(a.target))
+        time.sleep(0.01)
+    print(f"replay sent={len(captured)}", file=sys.stderr, flush=True)
+    return 0
+
+
 def blast(a):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     target = addr(a.target)
@@ -134,12 +149,16 @@ def main():
     f.add_argument("--min-len", type=int, default=0)
     f.add_argument("--max-len", type=int, default=2000)
     f.add_argument("--seed", type=int, default=1)
+    r = sub.add_parser("replay")
+    r.add_argument("--target", required=True)
+    r.add_argument("--bind")
+    r.add_argument("--captured", required=True)
     b = sub.add_parser("blast")
     b.add_argument("--target", required=True)
     b.add_argument("--count", type=int, default=1000)
     b.add_argument("--size", type=int, default=1000)
     a = p.parse_args()
-    return {"capture": capture, "flood": flood, "blast": blast}[a.mode](a)
+    return {"capture": capture, "flood": flood, "replay": replay, "blast": blast}[a.mode](a)
 
 
 if __name__ == "__main__":

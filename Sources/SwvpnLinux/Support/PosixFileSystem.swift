@@ -1,5 +1,6 @@
 import Glibc
 import SwvpnConfig
+import SwvpnCrypto
 
 /// The real file system for the config parser and the key loader.
 package struct PosixFileSystem: ConfigFileSystem, Sendable {
@@ -12,9 +13,16 @@ package struct PosixFileSystem: ConfigFileSystem, Sendable {
         return try Self.readAll(fd)
     }
 
+    /// Key files and configs with an inline `<secret>` pass through here: the result is sized from
+    /// `fstat` so it does not grow (leaving freed copies behind), and the read buffer is wiped.
     private static func readAll(_ fd: Int32) throws -> [UInt8] {
         var result: [UInt8] = []
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_size > 0, info.st_size <= 4 * 1024 * 1024 {
+            result.reserveCapacity(Int(info.st_size))
+        }
         var chunk = [UInt8](repeating: 0, count: 16384)
+        defer { SecureMemory.wipe(&chunk) }
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {

@@ -20,7 +20,8 @@ extension TunnelController {
         let name = interface.device.name
         let outcome = ScriptRunner.run(
             command, arguments: upDownArguments(deviceName: name, config: config, context: context),
-            environment: scriptEnvironment(kind: kind, deviceName: name, config: config, signal: signal, context: context))
+            environment: scriptEnvironment(
+                kind: kind, deviceName: name, config: config, signal: signal, context: context))
         if !outcome.succeeded {
             throw .script(kind: kind, command: command, outcome: "\(outcome)")
         }
@@ -105,7 +106,8 @@ extension TunnelController {
         for (index, remote) in entries.enumerated() {
             let n = index + 1
             env.append(
-                "proto_\(n)=\(proto(remote?.transport ?? config.transport, remote?.addressFamily ?? config.addressFamily))")
+                "proto_\(n)=\(proto(remote?.transport ?? config.transport, remote?.addressFamily ?? config.addressFamily))"
+            )
             if let local = config.localHost { env.append("local_\(n)=\(local)") }
             env.append("local_port_\(n)=\(config.localPort)")
             if let remote { env += ["remote_\(n)=\(remote.host)", "remote_port_\(n)=\(remote.port)"] }

@@ -7,9 +7,36 @@ import SwvpnProtocol
 // MARK: - Files the tunnel keeps: replay mark, status file, pid file
 
 extension TunnelController {
+    /// `$STATE_DIRECTORY` (the first, when systemd gives several), nil outside such a unit.
+    static var stateDirectory: String? {
+        guard let value = getenv("STATE_DIRECTORY").map({ String(cString: $0) }), !value.isEmpty else { return nil }
+        return value.split(separator: ":").first.map(String.init)
+    }
+
+    /// Where the receive side's replay mark is kept: `replay-persist FILE` (resolved against `cd`),
+    /// else `STATEDIR/NAME.replay` when systemd gives a state directory (NAME as for the control
+    /// socket); nil with `no-replay` (nothing to keep) or neither.
+    static func replayStatePath(_ config: TunnelConfig, stateDirectory: String?) -> String? {
+        guard config.replay != .disabled else { return nil }
+        if let path = config.replayPersistPath { return path }
+        return stateDirectory.map { "\($0)/\(HealthService.tunnelName(sourceName: config.sourceName)).replay" }
+    }
+
+    /// The session's settings for `config`, with what the environment adds: systemd's state directory
+    /// (the replay mark is kept by default there) and `SWVPND_TCP_HANDSHAKE_SECONDS` (a positive number),
+    /// which replaces the tcp-server handshake deadline (`TunnelSession.tcpHandshakeSeconds`), for tests
+    /// and for setups whose peer stays silent longer (no `keepalive`, `disable-occ`).
+    static func sessionSettings(_ config: TunnelConfig, notify: Bool) -> TunnelSession.Settings {
+        var settings = TunnelSession.Settings(config: config, notify: notify, stateDirectory: stateDirectory != nil)
+        if let text = getenv("SWVPND_TCP_HANDSHAKE_SECONDS"), let seconds = Int64(String(cString: text)), seconds > 0 {
+            settings.tcpHandshakeSeconds = seconds
+        }
+        return settings
+    }
+
     /// Opened once and kept across SIGHUP, like openvpn (a second open would fail on our own lock).
     func openReplayPersist(_ config: TunnelConfig, opener: DataChannelOpener) throws(SetupError) {
-        guard let path = config.replayPersistPath, config.replay != .disabled else {
+        guard let path = Self.replayStatePath(config, stateDirectory: Self.stateDirectory) else {
             replayPersist = nil
             return
         }
@@ -17,16 +44,33 @@ extension TunnelController {
             replayPersist = nil
             replayPersist = try ReplayPersistFile(path: path)
         }
+        // "replay-persist" in every line about the file, also the default one: operators grep for it.
         if let mark = replayPersist?.stored {
             opener.presetReplay(time: mark.time, id: mark.id)
             logger.info("replay-persist \(path): starting above time \(mark.time) id \(mark.id)")
+        } else {
+            logger.info("replay-persist \(path): no mark saved yet")
         }
     }
 
+    /// Saves the mark, read on the RX queue that owns it, if it moved past the stored one. The
+    /// session asks for it only when the mark the RX heartbeat published moved, i.e. while the RX
+    /// loop is alive, so this wait is at most one RX wake-up. A failure is logged once, until a save
+    /// succeeds again.
     func saveReplayMark() {
         guard let replayPersist, let tunnel else { return }
         let mark = tunnel.dataPlane.replayHighWater()
-        replayPersist.save(time: mark.time, id: mark.id)
+        let wasInPlace = replayPersist.writesInPlace
+        let failure = replayPersist.save(time: mark.time, id: mark.id)
+        if replayPersist.writesInPlace && !wasInPlace {
+            logger.notice(
+                "replay-persist \(replayPersist.path): its directory takes no new files (privileges dropped?): saving in place"
+            )
+        }
+        if let failure, !replayPersistFailing {
+            logger.warning("replay-persist \(replayPersist.path): cannot save the mark: \(failure)")
+        }
+        replayPersistFailing = failure != nil
     }
 
     func statisticsLines() -> [String] {

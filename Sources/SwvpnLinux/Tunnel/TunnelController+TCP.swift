@@ -33,17 +33,6 @@ final class TCPState: @unchecked Sendable {
 }
 
 extension TunnelController {
-    /// The session's settings for `config`. `SWVPND_TCP_HANDSHAKE_SECONDS` (a positive number)
-    /// replaces the tcp-server handshake deadline (`TunnelSession.tcpHandshakeSeconds`), for tests
-    /// and for setups whose peer stays silent longer (no `keepalive`, `disable-occ`).
-    static func sessionSettings(_ config: TunnelConfig, notify: Bool) -> TunnelSession.Settings {
-        var settings = TunnelSession.Settings(config: config, notify: notify)
-        if let text = getenv("SWVPND_TCP_HANDSHAKE_SECONDS"), let seconds = Int64(String(cString: text)), seconds > 0 {
-            settings.tcpHandshakeSeconds = seconds
-        }
-        return settings
-    }
-
     func openTCPLink(_ config: TunnelConfig, remote: SocketAddress?, settings: PacketPathSettings)
         throws(SetupError) -> (any TunnelLink, TCPState?)
     {

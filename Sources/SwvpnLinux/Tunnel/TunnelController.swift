@@ -38,6 +38,8 @@ package final class TunnelController: @unchecked Sendable {
     private var deferred: [(seconds: Int64, block: @Sendable () -> Void)] = []
     var pidFile: PIDFile?
     var replayPersist: ReplayPersistFile?
+    /// The last replay-mark save failed (logged once per streak).
+    var replayPersistFailing = false
     var statusFile: StatusFileWriter?
     /// The data plane's compressor and decompressor totals (status file, SIGUSR2).
     var compressionTotals: (compress: CompressionTotals?, decompress: CompressionTotals?) = (nil, nil)
@@ -288,7 +290,8 @@ package final class TunnelController: @unchecked Sendable {
                     tunWriteBytes: c.tunWriteBytes, tunReadBytes: c.tunReadBytes,
                     drops: PacketDrop.allCases.map {
                         DropTally(label: $0.description, count: c.drops[$0], isReplay: $0 == .replayed)
-                    }, txStalledSince: tunnel?.tcp?.link.sendStalledSince ?? 0)))
+                    }, txStalledSince: tunnel?.tcp?.link.sendStalledSince ?? 0,
+                    replayMark: dp.replayMark.load(ordering: .relaxed))))
         healthTick()
     }
 

@@ -35,6 +35,9 @@ package final class DataPlane: @unchecked Sendable {  // `loops` is written once
     /// pets systemd only if both moved, or the TX loop is in a bounded TCP send wait.
     package let txHeartbeat = Atomic<Int64>(0)
     package let rxHeartbeat = Atomic<Int64>(0)
+    /// The receive side's replay mark, `time << 32 | id`, published by the RX heartbeat once a second:
+    /// the control plane decides from it whether to save the mark without a trip to the RX queue.
+    package let replayMark = Atomic<UInt64>(0)
     let events: @Sendable (Event) -> Void
     private var loops: (any DataPlaneLoops)?
 

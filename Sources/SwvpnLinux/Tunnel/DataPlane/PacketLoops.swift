@@ -150,6 +150,9 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
             let now = Clock.monotonicSeconds()
             inbound.expireFragments(now: now)
             plane.rxHeartbeat.store(now, ordering: .relaxed)
+            // Replay-state hook (#13): the mark for the control plane's save decision, once a second.
+            let mark = inbound.opener.replayHighWater
+            plane.replayMark.store(UInt64(mark.time) << 32 | UInt64(mark.id), ordering: .relaxed)
         }
     }
 
