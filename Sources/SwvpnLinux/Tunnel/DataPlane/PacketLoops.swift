@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import SwvpnProtocol
 import Synchronization
 
@@ -25,6 +26,9 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
     let streamLink: Bool
     /// Offloads in use; see `Offload`.
     let offload: Offload
+    /// Adaptive polling (`SWVPND_POLL_SPINS`, 0 = off): how often a loop that moved packets in this
+    /// wake-up yields the CPU and looks again before returning to Dispatch; see `pollAgain`.
+    let pollSpins: Int
     /// Guards the RX loop's self-rescheduling for stream links (buffered records) against running
     /// after `stop()`.
     let linkActive = Atomic<Bool>(false)
@@ -51,6 +55,8 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
 
     // TX-queue state.
     var txPeer = PeerAddress.Cache()
+    /// Monotonic seconds of the IV source's last reseed (see `heartbeat`).
+    var ivReseeded: Int64 = 0
     // RX-queue state.
     var rxPeer = PeerAddress.Cache()
     var sessionConfirmed = false
@@ -69,6 +75,7 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
         pinnedSource = paths.pinnedSource
         streamLink = !link.isDatagram
         offload = paths.offload
+        pollSpins = getenv("SWVPND_POLL_SPINS").flatMap { Int(String(cString: $0)) }.map { min(max($0, 0), 8) } ?? 0
         precondition(
             !offload.tunVirtioHeader || settings.allowsOffload, "offloads need PacketPathSettings.allowsOffload")
         let stride = settings.bufferSize
@@ -96,6 +103,18 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
         fragmentSlots = fragmentBatch.fragmentSlots
         transmitHandler = { [unowned self] in self.runDeviceToLink() }
         receiveHandler = { [unowned self] in self.runLinkToDevice() }
+    }
+
+    /// Whether to look at an empty queue once more before going back to Dispatch: a Dispatch
+    /// wake-up costs an epoll return and a worker hand-off (two context switches), a yield one
+    /// `sched_yield`; while traffic flows the queue has often refilled by then. Bounded by
+    /// `pollSpins` per wake-up (and by `Tunables.roundsPerWake`), and only after packets moved.
+    @inline(__always)
+    func pollAgain(_ spins: inout Int, active: Bool) -> Bool {
+        guard active && spins < pollSpins else { return false }
+        spins += 1
+        sched_yield()
+        return true
     }
 
     func start() {
@@ -142,7 +161,17 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
     }
 
     func heartbeat() {
-        txQueue.async { [self] in plane.txHeartbeat.store(Clock.monotonicSeconds(), ordering: .relaxed) }
+        txQueue.async { [self] in
+            let now = Clock.monotonicSeconds()
+            // The sealer's DRBG reseeds here, on its queue between batches, never while sealing.
+            if ivReseeded == 0 {
+                ivReseeded = now
+            } else if now - ivReseeded >= Tunables.ivReseedSeconds {
+                outbound.sealer.reseedIVSource()
+                ivReseeded = now
+            }
+            plane.txHeartbeat.store(now, ordering: .relaxed)
+        }
         rxQueue.async { [self] in
             let now = Clock.monotonicSeconds()
             inbound.expireFragments(now: now)

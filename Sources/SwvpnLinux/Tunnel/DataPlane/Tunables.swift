@@ -17,6 +17,9 @@ package enum Tunables {
     package static let maxGSOBytes = 65_000
     /// GSO trains per `sendmmsg`.
     package static let gsoMessages = 8
+    /// How often the sealer's IV DRBG gets fresh operating-system entropy (OpenSSL reseeds its own
+    /// per-thread DRBGs every 7 minutes by default).
+    package static let ivReseedSeconds: Int64 = 420
     /// Socket buffers: OpenVPN's defaults (the kernel's ~212 KB) drop bursts at a few hundred Mbit/s.
     package static let socketBufferBytes = 4 * 1024 * 1024
 }
