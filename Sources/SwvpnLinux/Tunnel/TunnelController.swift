@@ -120,7 +120,8 @@ package final class TunnelController: @unchecked Sendable {
         queue.async { [self] in startListening() }
         // Set-up's code and heap are not needed again: let them leave the resident set (speed #9).
         queue.asyncAfter(deadline: .now() + .seconds(1)) { [logger] in
-            logger.debug("released \(ResidentMemory.releaseStartUpPages() / 1024) kB of start-up pages")
+            let released = ResidentMemory.releaseStartUpPages()  // not inside the autoclosure of `debug`
+            logger.debug("released \(released / 1024) kB of start-up pages")
         }
     }
 
