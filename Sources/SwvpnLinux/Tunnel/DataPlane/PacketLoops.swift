@@ -26,8 +26,9 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
     let streamLink: Bool
     /// Offloads in use; see `Offload`.
     let offload: Offload
-    /// Adaptive polling (`SWVPND_POLL_SPINS`, 0 = off): how often a loop that moved packets in this
-    /// wake-up yields the CPU and looks again before returning to Dispatch; see `pollAgain`.
+    /// Adaptive polling (`Tunables.pollSpins`; `SWVPND_POLL_SPINS=0` turns it off): how often a loop
+    /// that moved packets in this wake-up yields the CPU and looks again before returning to
+    /// Dispatch; see `pollAgain`.
     let pollSpins: Int
     /// Guards the RX loop's self-rescheduling for stream links (buffered records) against running
     /// after `stop()`.
@@ -75,7 +76,8 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
         pinnedSource = paths.pinnedSource
         streamLink = !link.isDatagram
         offload = paths.offload
-        pollSpins = getenv("SWVPND_POLL_SPINS").flatMap { Int(String(cString: $0)) }.map { min(max($0, 0), 8) } ?? 0
+        let spins = getenv("SWVPND_POLL_SPINS").flatMap { Int(String(cString: $0)) }
+        pollSpins = spins.map { min(max($0, 0), 8) } ?? Tunables.pollSpins
         precondition(
             !offload.tunVirtioHeader || settings.allowsOffload, "offloads need PacketPathSettings.allowsOffload")
         let stride = settings.bufferSize
