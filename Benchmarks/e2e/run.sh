@@ -75,7 +75,8 @@ trap 'exit 130' INT TERM
 
 [ "$(id -u)" -eq 0 ] || die "run as root (namespaces, TUN devices)"
 for tool in ip iperf3 ping python3 openvpn; do command -v "$tool" >/dev/null || die "$tool missing"; done
-case " $PAIRS " in *" wg-wg "*)
+RUN_PAIRS="$PAIRS"; [ "$PROFILE" = 1 ] && RUN_PAIRS="${PROFILE_PAIRS:-swvpnd-swvpnd}"
+case " $RUN_PAIRS " in *" wg-wg "*)
     command -v "$WG_BIN" >/dev/null || die "no wireguard-go at '$WG_BIN': build it and pass WIREGUARD_GO=/path, or apt-get install wireguard-go"
     command -v wg >/dev/null || die "wg missing: apt-get install wireguard-tools" ;;
 esac
