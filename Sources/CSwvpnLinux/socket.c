@@ -2,6 +2,7 @@
 #include "CSwvpnLinux.h"
 #ifdef __linux__
 #include <errno.h>
+#include <malloc.h>
 #include <sched.h>
 #include <unistd.h>
 #include <netinet/udp.h>
@@ -104,6 +105,10 @@ int swvpn_unshare_netns(void) { return unshare(CLONE_NEWNET) < 0 ? -errno : 0; }
 int swvpn_set_keepcaps(int on) {
     return prctl(PR_SET_KEEPCAPS, (unsigned long)on, 0, 0, 0) < 0 ? -errno : 0;
 }
+
+int swvpn_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
+
+int swvpn_malloc_trim(void) { return malloc_trim(0); }
 
 int swvpn_set_dumpable(int on) {
     return prctl(PR_SET_DUMPABLE, (unsigned long)on, 0, 0, 0) < 0 ? -errno : 0;

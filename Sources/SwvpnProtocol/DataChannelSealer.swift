@@ -5,7 +5,8 @@ import SwvpnCrypto
 ///
 /// One per transmit queue: it owns the packet-id counter and the encrypt context. Not thread-safe
 /// (`@unchecked Sendable` only so it can be handed to the queue that owns it). Sealing allocates
-/// nothing: IVs come from a pool refilled in bulk from `RAND_bytes`.
+/// nothing, on any thread: IVs come from a pool refilled in bulk from the sealer's own DRBG
+/// (`OwnedDRBG`), not from `RAND_bytes`, whose per-thread state OpenSSL builds on each new thread.
 public final class DataChannelSealer: @unchecked Sendable {
     public let layout: FrameLayout
     /// Packet-id state; settable so a test can resume a captured session.
@@ -13,11 +14,13 @@ public final class DataChannelSealer: @unchecked Sendable {
 
     private let cipher: CBCCipher?
     private let hmac: HMACContext?
+    /// The IV source (nil for `cipher none`); reseeded by the owner with `reseedIVSource()`.
+    private let ivSource: OwnedDRBG?
     private let ivPool: UnsafeMutableRawPointer
     private let ivPoolBytes: Int
     private var ivPoolUsed: Int
 
-    /// IVs drawn per `RAND_bytes` call.
+    /// IVs drawn per refill.
     static let ivPoolCount = 64
 
     /// Sends with `direction.sendSlot` of `key`.
@@ -25,6 +28,7 @@ public final class DataChannelSealer: @unchecked Sendable {
         self.layout = layout
         cipher = try DataChannelKeys.cipher(layout.cipher, key: key, slot: direction.sendSlot, operation: .encrypt)
         hmac = try DataChannelKeys.hmac(layout.digest, key: key, slot: direction.sendSlot)
+        ivSource = cipher == nil ? nil : try OwnedDRBG(personalization: "swvpnd data-channel IV")
         ivPoolBytes = max(layout.cipher.ivLength * Self.ivPoolCount, 1)
         ivPool = UnsafeMutableRawPointer.allocate(byteCount: ivPoolBytes, alignment: 16)
         ivPoolUsed = ivPoolBytes  // empty: filled on first use
@@ -36,6 +40,11 @@ public final class DataChannelSealer: @unchecked Sendable {
         ivPool.deallocate()
     }
 
+    /// Mixes fresh operating-system entropy into the IV source. Call it on the sealer's queue, off
+    /// the packet path (it may allocate inside OpenSSL); false if OpenSSL refused.
+    @discardableResult
+    public func reseedIVSource() -> Bool { ivSource?.reseed() ?? true }
+
     /// Restart: the next packet gets id 1 and a session time newer than the previous one.
     public func resetSession() {
         packetID = PacketIDSender(after: packetID.time)
@@ -45,18 +54,14 @@ public final class DataChannelSealer: @unchecked Sendable {
     public func seal(
         _ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, capacity: Int, now: UInt32
     ) -> SealResult {
-        guard let cipher else {
+        guard let cipher, let ivSource else {
             return sealCore(
                 buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now,
                 iv: nil)
         }
         let ivLength = cipher.ivLength
         if ivPoolUsed + ivLength > ivPoolBytes {
-            do throws(CryptoError) {
-                try SecureRandom.fill(UnsafeMutableRawBufferPointer(start: ivPool, count: ivPoolBytes))
-            } catch {
-                return .dropped(.randomFailure)
-            }
+            guard ivSource.fill(ivPool, count: ivPoolBytes) else { return .dropped(.randomFailure) }
             ivPoolUsed = 0
         }
         let iv = UnsafeRawPointer(ivPool + ivPoolUsed)

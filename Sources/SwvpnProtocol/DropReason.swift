@@ -46,7 +46,7 @@ public enum SealFailure: Sendable, Hashable, CaseIterable {
     case packetIDRollOver
     /// The caller's buffer lacks the layout's headroom or tailroom.
     case noRoom
-    /// `RAND_bytes` could not supply an IV.
+    /// The sealer's DRBG could not supply an IV.
     case randomFailure
     /// libcrypto refused to encrypt or authenticate.
     case cryptoFailure

@@ -29,6 +29,7 @@ struct Swvpnd: ParsableCommand {
 
     /// `swvpnd status ...` is a command of its own; everything else is openvpn-style directives.
     static func main() {
+        ResidentMemory.useOneMallocArena()  // before any thread exists
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "status" {
             StatusCommand.main(Array(arguments.dropFirst()))

@@ -71,6 +71,39 @@ struct ZeroAllocationTests {
         #expect(allocations == 0, "\(allocations) allocations in \(Self.packets) sealed packets")
     }
 
+    /// Dispatch runs the TX queue on whichever worker thread is free, so sealing must not allocate
+    /// on a thread that never sealed before either. `RAND_bytes` did (OpenSSL 3 builds its DRBG per
+    /// thread, ~20 mallocs: the positive control below); the sealer's own `OwnedDRBG` does not.
+    @Test func sealingOnAFreshThreadAllocatesNothing() throws {
+        try #require(AllocationCounter.isLive, "malloc interposer not in effect")
+        let settings = Self.settings(Self.suites[0])
+        let path = OutboundPath(
+            settings: settings,
+            sealer: try DataChannelSealer(key: try VectorFixtures.key(), direction: .normal, layout: settings.layout))
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: settings.bufferSize, alignment: 64)
+        defer { buffer.deallocate() }
+        Self.writeIPv4(into: buffer + settings.payloadOffset, size: 512)
+        for _ in 0..<10 { _ = path.sealTunnelPacket(buffer, length: 512, now: Self.now) }  // warm-up, this thread
+        let control = FreshThread.run {
+            var byte: UInt8 = 0
+            return AllocationCounter.count {
+                withUnsafeMutableBytes(of: &byte) { _ = try? SecureRandom.fill($0) }
+            }
+        }
+        #expect(control > 0, "RAND_bytes on a new thread allocated nothing: the check below would prove nothing")
+        var sealed = 0
+        // 200 packets: the 64-IV pool is refilled three times on the new thread.
+        let allocations = FreshThread.run {
+            AllocationCounter.count {
+                for _ in 0..<200 {
+                    if case .sealed = path.sealTunnelPacket(buffer, length: 512, now: Self.now) { sealed += 1 }
+                }
+            }
+        }
+        #expect(sealed == 200)
+        #expect(allocations == 0, "\(allocations) allocations sealing 200 packets on a new thread")
+    }
+
     @Test(arguments: suites, payloadSizes)
     func openTunnelPacket(suite: CipherSuite, size: Int) throws {
         try #require(AllocationCounter.isLive, "malloc interposer not in effect")

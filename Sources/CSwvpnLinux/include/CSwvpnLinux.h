@@ -90,6 +90,9 @@ int swvpn_set_keepcaps(int on);
 /* prctl(PR_SET_DUMPABLE, on) / prctl(PR_GET_DUMPABLE): 1, 0 or -errno. */
 int swvpn_set_dumpable(int on);
 int swvpn_get_dumpable(void);
+/* glibc malloc tuning (<malloc.h> is not in Swift's Glibc module): mallopt(M_ARENA_MAX, n), malloc_trim(0). */
+int swvpn_malloc_arena_max(int arenas);
+int swvpn_malloc_trim(void);
 /* capset: permitted = effective = the given capability bit mask (e.g. 1 << CAP_NET_ADMIN), inheritable = 0. */
 int swvpn_capset(uint64_t caps);
 /* capget of the effective set into *effective; returns 0 or -errno. */

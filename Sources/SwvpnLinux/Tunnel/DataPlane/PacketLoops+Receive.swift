@@ -17,6 +17,7 @@ extension PacketLoops {
         var linkBytes: UInt64 = 0
         var received: UInt64 = 0
         var tally = ReceiveTally()
+        var spins = 0
         rounds: for _ in 0..<Tunables.roundsPerWake {
             let n: Int
             do {
@@ -28,7 +29,10 @@ extension PacketLoops {
                 plane.events(.linkFailed(error.description))
                 return
             }
-            if n == 0 { break }
+            if n == 0 {
+                if pollAgain(&spins, active: received > 0) { continue }
+                break
+            }
             received += UInt64(n)
             rxPeer.refresh(from: plane.peer)
             for i in 0..<n {
@@ -55,7 +59,7 @@ extension PacketLoops {
                     if tally.streamEnded { break rounds }
                 }
             }
-            if n < rxBatch.capacity { break }
+            if n < rxBatch.capacity && !pollAgain(&spins, active: true) { break }
         }
         if !coalescer.isEmpty { flushCoalescer() }
         if streamLink && !tally.streamEnded && link.hasBufferedInput && linkActive.load(ordering: .acquiring) {

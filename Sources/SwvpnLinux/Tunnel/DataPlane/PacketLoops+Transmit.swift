@@ -9,6 +9,7 @@ extension PacketLoops {
         var deviceBytes: UInt64 = 0
         var linkBytes: UInt64 = 0
         var sentAny = false
+        var spins = 0
         for _ in 0..<Tunables.roundsPerWake {
             let n: Int
             do {
@@ -17,7 +18,10 @@ extension PacketLoops {
                 plane.events(.tunFailed(error.description))
                 return
             }
-            if n == 0 { break }
+            if n == 0 {
+                if pollAgain(&spins, active: sentAny) { continue }
+                break
+            }
             guard let peer = txPeer.address else {
                 for i in 0..<n { deviceBytes += UInt64(txBatch.length(at: i)) }
                 counters.add(.noPeer, UInt64(n))
@@ -72,8 +76,8 @@ extension PacketLoops {
             }
             linkBytes += flush(txBatch, from: runStart, to: n, peer: peer)
             sentAny = true
-            if n < txBatch.capacity { break }
             if outputPolicy?.shaper != nil { break }  // Hook: shaper: one paced batch per wake-up
+            if n < txBatch.capacity && !pollAgain(&spins, active: true) { break }
         }
         TrafficCounters.add(counters.tunReadBytes, deviceBytes)
         TrafficCounters.add(counters.linkWriteBytes, linkBytes)

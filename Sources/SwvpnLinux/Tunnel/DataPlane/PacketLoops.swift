@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import SwvpnProtocol
 import Synchronization
 
@@ -25,6 +26,10 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
     let streamLink: Bool
     /// Offloads in use; see `Offload`.
     let offload: Offload
+    /// Adaptive polling (`Tunables.pollSpins`; `SWVPND_POLL_SPINS=0` turns it off): how often a loop
+    /// that moved packets in this wake-up yields the CPU and looks again before returning to
+    /// Dispatch; see `pollAgain`.
+    let pollSpins: Int
     /// Guards the RX loop's self-rescheduling for stream links (buffered records) against running
     /// after `stop()`.
     let linkActive = Atomic<Bool>(false)
@@ -53,6 +58,8 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
     var txPeer = PeerAddress.Cache()
     /// `passtos`, `shaper`; nil without them.
     var outputPolicy: OutputPolicy?
+    /// Monotonic seconds of the IV source's last reseed (see `heartbeat`).
+    var ivReseeded: Int64 = 0
     // RX-queue state.
     var rxPeer = PeerAddress.Cache()
     var sessionConfirmed = false
@@ -72,6 +79,8 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
         streamLink = !link.isDatagram
         offload = paths.offload
         outputPolicy = paths.outputPolicy
+        let spins = getenv("SWVPND_POLL_SPINS").flatMap { Int(String(cString: $0)) }
+        pollSpins = spins.map { min(max($0, 0), 8) } ?? Tunables.pollSpins
         precondition(
             !offload.tunVirtioHeader || settings.allowsOffload, "offloads need PacketPathSettings.allowsOffload")
         let stride = settings.bufferSize
@@ -99,6 +108,18 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
         fragmentSlots = fragmentBatch.fragmentSlots
         transmitHandler = { [unowned self] in self.runDeviceToLink() }
         receiveHandler = { [unowned self] in self.runLinkToDevice() }
+    }
+
+    /// Whether to look at an empty queue once more before going back to Dispatch: a Dispatch
+    /// wake-up costs an epoll return and a worker hand-off (two context switches), a yield one
+    /// `sched_yield`; while traffic flows the queue has often refilled by then. Bounded by
+    /// `pollSpins` per wake-up (and by `Tunables.roundsPerWake`), and only after packets moved.
+    @inline(__always)
+    func pollAgain(_ spins: inout Int, active: Bool) -> Bool {
+        guard active && spins < pollSpins else { return false }
+        spins += 1
+        sched_yield()
+        return true
     }
 
     func start() {
@@ -145,7 +166,17 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
     }
 
     func heartbeat() {
-        txQueue.async { [self] in plane.txHeartbeat.store(Clock.monotonicSeconds(), ordering: .relaxed) }
+        txQueue.async { [self] in
+            let now = Clock.monotonicSeconds()
+            // The sealer's DRBG reseeds here, on its queue between batches, never while sealing.
+            if ivReseeded == 0 {
+                ivReseeded = now
+            } else if now - ivReseeded >= Tunables.ivReseedSeconds {
+                outbound.sealer.reseedIVSource()
+                ivReseeded = now
+            }
+            plane.txHeartbeat.store(now, ordering: .relaxed)
+        }
         rxQueue.async { [self] in
             let now = Clock.monotonicSeconds()
             inbound.expireFragments(now: now)

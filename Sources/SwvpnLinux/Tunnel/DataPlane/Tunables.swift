@@ -17,6 +17,13 @@ package enum Tunables {
     package static let maxGSOBytes = 65_000
     /// GSO trains per `sendmmsg`.
     package static let gsoMessages = 8
+    /// Looks at an empty queue after a yield before going back to Dispatch, per wake-up that moved
+    /// packets (`PacketLoops.pollAgain`). 2 halved context switches and syscalls per GB against 0 in
+    /// one interleaved run (Benchmarks/REPORT.md, "Speed round two").
+    package static let pollSpins = 2
+    /// How often the sealer's IV DRBG gets fresh operating-system entropy (OpenSSL reseeds its own
+    /// per-thread DRBGs every 7 minutes by default).
+    package static let ivReseedSeconds: Int64 = 420
     /// Socket buffers: OpenVPN's defaults (the kernel's ~212 KB) drop bursts at a few hundred Mbit/s.
     package static let socketBufferBytes = 4 * 1024 * 1024
 }
