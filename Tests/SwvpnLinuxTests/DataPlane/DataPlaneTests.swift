@@ -39,6 +39,15 @@ struct DataPlaneTests {
         }
         #expect(b.waitForEvent { if case .peerAuthenticated(addressA) = $0 { true } else { false } })
         #expect(b.plane.peer.current == addressA)
+        // Every byte A wrote to the link is a byte B read (each loop adds its counts after a wake-up).
+        var written: UInt64 = 0
+        var read: UInt64 = 0
+        for _ in 0..<100 {
+            (written, read) = (a.plane.counters.snapshot().linkWriteBytes, b.plane.counters.snapshot().linkReadBytes)
+            if written == read { break }
+            usleep(10_000)
+        }
+        #expect(written == read && written > 0, "A wrote \(written) link bytes, B read \(read)")
         for i in 0..<20 {
             b.device.inject(innerPacket(100 + i, size: 1000))
             #expect(a.device.delivered() == innerPacket(100 + i, size: 1000), "B → A packet \(i)")

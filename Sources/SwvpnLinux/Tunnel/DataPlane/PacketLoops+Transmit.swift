@@ -62,8 +62,8 @@ extension PacketLoops {
                         runStart = i + 1
                         continue
                     }
+                    // Counted when its run is flushed.
                     txBatch.setPacket(at: i, offset: start, length: wireLength)
-                    linkBytes += UInt64(wireLength)
                 case .fragmented(let count):
                     linkBytes += flush(txBatch, from: runStart, to: i, peer: peer)
                     linkBytes += flush(fragmentBatch, from: 0, to: count, peer: peer)
