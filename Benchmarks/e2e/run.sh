@@ -46,31 +46,9 @@ DAEMONS=()      # pids of the tunnel daemons currently up
 OTHERS=()       # iperf3 server and helpers
 CREATED_NS=()
 
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
-
-stop_pids() {
-    local pid
-    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "$@"; do
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-}
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    stop_pids "${DAEMONS[@]}" "${OTHERS[@]}"
-    for ns in "${CREATED_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -f /var/run/wireguard/wgb"$$"a.sock /var/run/wireguard/wgb"$$"b.sock
-    if [ "$rc" -ne 0 ]; then
-        for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $(basename "$f")"; tail -n 12 "$f"; }; done >&2
-    fi
-    rm -rf "$WORK"
-    exit "$rc"
-}
-trap cleanup EXIT
+. "$HERE/../tools/lab.sh"
+lab_extra_cleanup() { rm -f /var/run/wireguard/wgb"$$"a.sock /var/run/wireguard/wgb"$$"b.sock; }
+trap lab_cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ "$(id -u)" -eq 0 ] || die "run as root (namespaces, TUN devices)"
@@ -91,12 +69,7 @@ fi
 mkdir -p "$OUT"
 
 # --- namespaces: A and B joined by one veth pair --------------------------------------------
-for ns in "$NSA" "$NSB"; do ip netns add "$ns"; CREATED_NS+=("$ns"); ip -n "$ns" link set lo up; done
-ip -n "$NSA" link add veth0 type veth peer name veth0 netns "$NSB"
-ip -n "$NSA" addr add "$UA/24" dev veth0
-ip -n "$NSB" addr add "$UB/24" dev veth0
-ip -n "$NSA" link set veth0 up
-ip -n "$NSB" link set veth0 up
+lab_veth_pair "$NSA" "$NSB" "$UA" "$UB"
 ip netns exec "$NSB" iperf3 -s >"$WORK/iperf3-server.log" 2>&1 &
 OTHERS+=($!)
 
@@ -168,15 +141,6 @@ tunnel_up() { # pair
 }
 tunnel_down() { stop_pids "${DAEMONS[@]}"; DAEMONS=(); sleep 0.5; }
 
-cpu_ticks() { # sum of utime+stime of the daemons, in clock ticks
-    local t=0 pid f
-    for pid in "${DAEMONS[@]}"; do
-        f="$(cat "/proc/$pid/stat")"; f="${f##*) }"
-        set -- $f
-        t=$(( t + ${12} + ${13} ))
-    done
-    echo "$t"
-}
 mem_kb() { # field (VmRSS|VmHWM|RssAnon): the largest of the daemons, kB
     local m=0 v pid
     for pid in "${DAEMONS[@]}"; do
