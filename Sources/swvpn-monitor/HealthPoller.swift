@@ -32,15 +32,19 @@ final class HealthPoller: Sendable {
         return zip(targets, results).map { target, outcome in
             let result: HealthResult
             let evidence: String
+            var probe: (loss: Int?, age: Int?) = (nil, nil)
             switch outcome {
             case .answered(let response):
                 result = response.status == 200 ? .ok : .notOK(status: response.status)
                 evidence = Self.summarize(response.body)
+                probe = Self.probe(response.body)
             case .failed(let why):
                 result = .unreachable
                 evidence = why
             }
-            return HealthObservation(tunnel: target.tunnel, end: target.end, result: result, evidence: evidence)
+            return HealthObservation(
+                tunnel: target.tunnel, end: target.end, result: result, evidence: evidence,
+                probeLossPercent: probe.loss, probeLastReplySeconds: probe.age)
         }
     }
 
@@ -150,6 +154,14 @@ final class HealthPoller: Sendable {
         } else {
             x.outcome = .failed("not an HTTP answer")
         }
+    }
+
+    /// `probe.loss_percent` and `probe.last_reply_seconds` from swvpnd's JSON, for the core's standby check.
+    static func probe(_ body: [UInt8]) -> (loss: Int?, age: Int?) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.prefix(16384))) as? [String: Any],
+            let probe = object["probe"] as? [String: Any]
+        else { return (nil, nil) }
+        return ((probe["loss_percent"] as? NSNumber)?.intValue, (probe["last_reply_seconds"] as? NSNumber)?.intValue)
     }
 
     /// `state=lost reason=... probe_loss=..%` from swvpnd's JSON, at most a line.

@@ -13,6 +13,8 @@ struct Stand {
     var alive: [String: Bool] = [:]
     /// Per tunnel name: does swvpnd say it is up (200) or not (503).
     var tunnelUp: [String: Bool] = [:]
+    /// Per tunnel name: the probe loss its swvpnd reports with a 200 (absent: 0).
+    var probeLoss: [String: Int] = [:]
     /// EC2 state per instance name, and impaired flags.
     var ec2State: [String: String] = [:]
     var impaired: Set<String> = []
@@ -94,7 +96,10 @@ struct Stand {
                     let answers = alive[name]! && ec2State[name] == "running" && !monitorCut
                     let result: HealthResult =
                         !answers ? .unreachable : (tunnelUp[tunnel.name]! ? .ok : .notOK(status: 503))
-                    round.append(HealthObservation(tunnel: t, end: end, result: result))
+                    round.append(
+                        HealthObservation(
+                            tunnel: t, end: end, result: result, probeLossPercent: probeLoss[tunnel.name] ?? 0,
+                            probeLastReplySeconds: 0))
                 }
             }
             return [.healthRound(round)]

@@ -33,6 +33,10 @@ public enum MetricsText {
         sample("swvpn_monitor_isolated", [], s.isolated ? 1 : 0)
         family("swvpn_monitor_failovers_total", "counter", "Route moves away from a down tunnel.")
         sample("swvpn_monitor_failovers_total", [], Double(s.failovers))
+        family(
+            "swvpn_monitor_failovers_held_total", "counter",
+            "Checks on which a failover waited: the standby answered 200 but reported probe loss (see the log).")
+        sample("swvpn_monitor_failovers_held_total", [], Double(s.failoversHeld))
         family("swvpn_monitor_failbacks_total", "counter", "Route moves back home after the hold.")
         sample("swvpn_monitor_failbacks_total", [], Double(s.failbacks))
         family("swvpn_monitor_failover_seconds", "gauge", "Latest failover: first bad check to every route read back.")

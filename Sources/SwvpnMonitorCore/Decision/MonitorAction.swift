@@ -22,6 +22,7 @@ public struct MonitorReport: Sendable, Hashable, CustomStringConvertible {
         case routeWriteFailed = "route-write-failed"
         case routeDrift = "route-drift"
         case bothDown = "both-down"
+        case failoverHeld = "failover-held"
         case isolated
         case isolationOver = "isolation-over"
         case damped

@@ -28,6 +28,9 @@ extension MonitorCore {
 
         for t in tunnels.indices {
             let (evidence, answering) = badEvidence(t, observations)
+            // A standby with a bad check (not yet `fall` of them) is no failover target either.
+            tunnels[t].degrading =
+                evidence.isEmpty ? degradation(t, observations) : "bad check: " + evidence.joined(separator: "; ")
             if evidence.isEmpty { good(t) } else { bad(t, evidence.joined(separator: "; "), bothAnswer: answering) }
         }
     }
@@ -57,6 +60,18 @@ extension MonitorCore {
             }
         }
         return (evidence, answering)
+    }
+
+    /// Why tunnel `t`'s 200s are not confirmed evidence (nil: clean): an end reports probe loss, or its latest
+    /// probe reply is older than two check intervals (swvpnd still says 200 for a few seconds after a cut).
+    func degradation(_ t: Int, _ observations: [HealthObservation]) -> String? {
+        let stale = max(2, Int((Self.secondsValue(config.timings.checkInterval) * 2).rounded(.up)))
+        for o in observations where o.tunnel == t && o.result == .ok {
+            let name = config.instances[config.tunnels[t].ends[o.end]].name
+            if let loss = o.probeLossPercent, loss > 0 { return "probe loss \(loss) % at \(name)" }
+            if let age = o.probeLastReplySeconds, age > stale { return "last probe reply \(age) s ago at \(name)" }
+        }
+        return nil
     }
 
     mutating func good(_ t: Int) {

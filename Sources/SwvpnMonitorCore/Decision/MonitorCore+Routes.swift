@@ -86,8 +86,15 @@ extension MonitorCore {
             if tunnels[t].status == .up || tunnels[u].status == .up { bothDownReported.remove(pair) }
             switch placement[t] {
             case .home:
-                guard tunnels[t].status == .down else { continue }
-                if tunnels[u].status == .up && placement[u] == .home {
+                guard tunnels[t].status == .down else {
+                    tunnels[t].heldSince = nil
+                    continue
+                }
+                if tunnels[u].status == .up && placement[u] == .home, let why = tunnels[u].degrading,
+                    now - (tunnels[t].heldSince ?? now) < failoverHoldLimit
+                {
+                    holdFailover(t, u, why)
+                } else if tunnels[u].status == .up && placement[u] == .home {
                     move(
                         t, to: .standby, firstBad: tunnels[t].firstBad ?? tunnels[t].since, failover: true,
                         "\(name) down (\(tunnels[t].evidence)), \(other) up")
@@ -128,6 +135,21 @@ extension MonitorCore {
         lastFailback[pair] = now
         counters.failbacks += 1
         move(t, to: .home, firstBad: now, failover: false, "\(name) up for \(Self.seconds(now - tunnels[t].since))")
+    }
+
+    /// Long enough for a cut standby's swvpnd to stop saying 200 and for `fall` bad checks after that;
+    /// a standby that stays up but lossy that long gets the routes anyway.
+    var failoverHoldLimit: Duration { config.timings.checkInterval * (config.timings.fall + 3) }
+
+    /// The standby answers 200 but its probe is losing replies: it may be cut too (its swvpnd notices seconds
+    /// later). Wait for the next check: it comes clean (fail over) or goes down (both down, nothing written).
+    mutating func holdFailover(_ t: Int, _ u: Int, _ why: String) {
+        counters.failoversHeld += 1
+        guard tunnels[t].heldSince == nil else { return }
+        tunnels[t].heldSince = now
+        emit(
+            .failoverHeld, config.tunnels[t].name,
+            "\(config.tunnels[t].name) down, failover held: standby degrading: \(why) (\(config.tunnels[u].name))")
     }
 
     mutating func reportBothDown(_ pair: Int, _ t: Int, _ u: Int) {

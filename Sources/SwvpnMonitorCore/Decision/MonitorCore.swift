@@ -46,6 +46,8 @@ public struct MonitorCore: Sendable {
 
     public struct Counters: Sendable, Hashable {
         public var failovers = 0
+        /// Checks on which a failover waited for a degrading standby.
+        public var failoversHeld = 0
         public var failbacks = 0
         public var routeWrites = 0
         public var restarts: [RestartStep: Int] = [:]
@@ -158,6 +160,9 @@ extension MonitorCore {
         /// When it went down, within the flap window.
         var downs: [Duration] = []
         var evidence = ""
+        /// Up, but its latest 200s carry probe loss or a stale probe reply: not a failover target yet.
+        var degrading: String?
+        var heldSince: Duration?
     }
 
     struct RouteState: Sendable {

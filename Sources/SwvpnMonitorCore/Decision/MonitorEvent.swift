@@ -30,12 +30,21 @@ public struct HealthObservation: Sendable, Hashable {
     public var result: HealthResult
     /// What the answer said (state/reason from swvpnd's JSON, or the transport error), for the logs.
     public var evidence: String
+    /// swvpnd's in-tunnel probe: `probe.loss_percent` and `probe.last_reply_seconds` (nil: not reported).
+    /// A 200 with loss or a stale reply is a standby the core does not fail over onto yet.
+    public var probeLossPercent: Int?
+    public var probeLastReplySeconds: Int?
 
-    public init(tunnel: Int, end: Int, result: HealthResult, evidence: String = "") {
+    public init(
+        tunnel: Int, end: Int, result: HealthResult, evidence: String = "", probeLossPercent: Int? = nil,
+        probeLastReplySeconds: Int? = nil
+    ) {
         self.tunnel = tunnel
         self.end = end
         self.result = result
         self.evidence = evidence
+        self.probeLossPercent = probeLossPercent
+        self.probeLastReplySeconds = probeLastReplySeconds
     }
 }
 

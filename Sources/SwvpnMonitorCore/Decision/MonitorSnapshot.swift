@@ -42,6 +42,8 @@ public struct MonitorSnapshot: Sendable, Hashable, Codable {
     public var routeWrites: Int
     public var restarts: [String: Int]
     public var lastFailoverSeconds: Double?
+    /// Checks on which a failover waited for a degrading standby.
+    public var failoversHeld = 0
 }
 
 extension MonitorCore {
@@ -80,6 +82,6 @@ extension MonitorCore {
             isolated: isolated, failovers: counters.failovers, failbacks: counters.failbacks,
             routeWrites: counters.routeWrites,
             restarts: Dictionary(uniqueKeysWithValues: counters.restarts.map { ($0.key.rawValue, $0.value) }),
-            lastFailoverSeconds: counters.lastFailoverSeconds)
+            lastFailoverSeconds: counters.lastFailoverSeconds, failoversHeld: counters.failoversHeld)
     }
 }
