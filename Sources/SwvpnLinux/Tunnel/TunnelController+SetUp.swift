@@ -9,6 +9,17 @@ import SwvpnProtocol
 // MARK: - Set-up and teardown of the I/O of one config
 
 extension TunnelController {
+    /// Sets up, or hands the failure to the session (which retries or exits).
+    func trySetUp() -> Bool {
+        do throws(SetupError) {
+            try setUp()
+            return true
+        } catch {
+            feed(.setUpFailed(error.description, addressInUse: error.isAddressInUse))
+            return false
+        }
+    }
+
     func setUp() throws(SetupError) {
         let config = self.config
         _ = Self.daemonStartTime  // fixed at the first set-up

@@ -115,16 +115,6 @@ package final class TunnelController: @unchecked Sendable {
     }
 
     /// Set-up, its failure fed to the session (which decides: retry, exit or fail).
-    private func trySetUp() -> Bool {
-        do throws(SetupError) {
-            try setUp()
-            return true
-        } catch {
-            feed(.setUpFailed(error.description, addressInUse: error.isAddressInUse))
-            return false
-        }
-    }
-
     private func startTunnel() {
         tunnel?.dataPlane.start()
         queue.async { [self] in startListening() }
