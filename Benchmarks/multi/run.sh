@@ -28,12 +28,7 @@ WORK="$(mktemp -d /tmp/swvpnd-multi.XXXXXX)"
 DAEMONS=() OTHERS=() CREATED_NS=()
 
 . "$HERE/../tools/lab.sh"
-trap lab_cleanup EXIT
-trap 'exit 130' INT TERM
-
-lab_require ip iperf3 python3 openvpn
-lab_swvpnd_bin "$ROOT"
-mkdir -p "$OUT"
+lab_init "$ROOT" "$OUT" ip iperf3 python3 openvpn
 
 lab_veth_pair "$NSA" "$NSB" "$UA" "$UB"
 openvpn --genkey secret "$WORK/static.key" >/dev/null

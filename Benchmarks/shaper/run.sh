@@ -10,38 +10,30 @@
 # Env: SWVPND_BIN [.build/release/swvpnd, else .build/debug/swvpnd], RATE bytes/s [1000000],
 #      DURATION seconds [10], IMPLS [swvpnd openvpn].
 # Addresses 192.0.2.1/.2 (veth) and 10.98.0.1/.2 (tunnel) exist only in the namespaces made here
-# (netopts-shA-<pid>, netopts-shB-<pid>), deleted on exit.
+# (bsA-<pid>, bsB-<pid>), deleted on exit.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
 RATE="${RATE:-1000000}"
 DURATION="${DURATION:-10}"
 IMPLS="${IMPLS:-swvpnd openvpn}"
+NSA="bsA-$$" NSB="bsB-$$"
+WORK="$(mktemp -d /tmp/swvpnd-shaper.XXXXXX)"
+DAEMONS=() OTHERS=() CREATED_NS=()
+
+. "$HERE/../tools/lab.sh"
+trap lab_cleanup EXIT
+trap 'exit 130' INT TERM
+lab_require openvpn iperf3 ip python3
 BIN="${SWVPND_BIN:-}"
 if [ -z "$BIN" ]; then
     BIN="$ROOT/.build/release/swvpnd"
     [ -x "$BIN" ] || BIN="$ROOT/.build/debug/swvpnd"
 fi
-[ -x "$BIN" ] || { echo "no swvpnd binary (set SWVPND_BIN)" >&2; exit 1; }
-for tool in openvpn iperf3 ip; do command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }; done
+[ -x "$BIN" ] || die "no swvpnd binary (set SWVPND_BIN)"
 
-NSA="netopts-shA-$$" NSB="netopts-shB-$$"
-WORK="$(mktemp -d /tmp/netopts-shaper.XXXXXX)"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    sleep 0.5
-    ip netns del "$NSA" 2>/dev/null || true
-    ip netns del "$NSB" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-ip netns add "$NSA"; ip netns add "$NSB"
-ip -n "$NSA" link set lo up; ip -n "$NSB" link set lo up
-ip -n "$NSA" link add veth0 type veth peer name veth0 netns "$NSB"
-ip -n "$NSA" addr add 192.0.2.1/24 dev veth0; ip -n "$NSB" addr add 192.0.2.2/24 dev veth0
-ip -n "$NSA" link set veth0 up; ip -n "$NSB" link set veth0 up
+lab_veth_pair "$NSA" "$NSB" 192.0.2.1 192.0.2.2
 openvpn --genkey secret "$WORK/key" 2>/dev/null
 
 conf() {  # side local remote-underlay extra...
@@ -59,13 +51,13 @@ run_one() {  # impl
     [ "$impl" = swvpnd ] && cmd_a=("$BIN" --config "$WORK/a.conf")
     ip netns exec "$NSB" openvpn --config "$WORK/b.conf" >"$WORK/b.log" 2>&1 & b=$!
     ip netns exec "$NSA" "${cmd_a[@]}" >"$WORK/a.log" 2>&1 & a=$!
-    PIDS+=("$a" "$b")
+    DAEMONS=("$a" "$b")
     for _ in $(seq 1 100); do
         grep -q "Initialization Sequence Completed" "$WORK/a.log" && grep -q "Initialization Sequence Completed" "$WORK/b.log" && break
         sleep 0.1
     done
-    ip netns exec "$NSA" ping -c 1 -W 2 10.98.0.2 >/dev/null || { tail "$WORK/a.log" "$WORK/b.log" >&2; return 1; }
-    ip netns exec "$NSB" iperf3 -s -1 -B 10.98.0.2 >/dev/null 2>&1 & PIDS+=($!)
+    ip netns exec "$NSA" ping -c 1 -W 2 10.98.0.2 >/dev/null || { tail "$WORK/a.log" "$WORK/b.log" >&2; stop_pids "${DAEMONS[@]}"; return 1; }
+    ip netns exec "$NSB" iperf3 -s -1 -B 10.98.0.2 >/dev/null 2>&1 & OTHERS+=($!)
     sleep 0.5
     read -r tx0 p0 < <(ip -n "$NSA" -s -j link show veth0 | python3 -c 'import json,sys; s=json.load(sys.stdin)[0]["stats64"]["tx"]; print(s["bytes"], s["packets"])')
     local start end
@@ -73,8 +65,8 @@ run_one() {  # impl
     ip netns exec "$NSA" iperf3 -c 10.98.0.2 -t "$DURATION" >/dev/null
     end=$(date +%s.%N)
     read -r tx1 p1 < <(ip -n "$NSA" -s -j link show veth0 | python3 -c 'import json,sys; s=json.load(sys.stdin)[0]["stats64"]["tx"]; print(s["bytes"], s["packets"])')
-    kill "$a" "$b" 2>/dev/null || true
-    wait "$a" "$b" 2>/dev/null || true
+    stop_pids "${DAEMONS[@]}"
+    DAEMONS=()
     python3 - "$impl" "$RATE" "$tx0" "$p0" "$tx1" "$p1" "$start" "$end" <<'PY'
 import sys
 impl, rate = sys.argv[1], int(sys.argv[2])

@@ -64,3 +64,13 @@ lab_swvpnd_bin() { # ROOT: sets SWVPND_BIN, building the release binary when non
     fi
     [ -x "$SWVPND_BIN" ] || die "no swvpnd at $SWVPND_BIN"
 }
+
+lab_init() { # ROOT OUT tool...: cleanup trap, prerequisites, SWVPND_BIN, the results directory
+    local root=$1 out=$2
+    shift 2
+    trap lab_cleanup EXIT
+    trap 'exit 130' INT TERM
+    lab_require "$@"
+    lab_swvpnd_bin "$root"
+    mkdir -p "$out"
+}
