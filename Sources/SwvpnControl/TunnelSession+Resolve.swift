@@ -24,7 +24,8 @@ extension TunnelSession {
         var address: String?
         var since: Int64 = 0
         var failures = 0
-        var lastLogged: Int64 = 0
+        /// The first failure is logged, then at most one line per `resolveLogSeconds`.
+        var failureLog = LogRateLimit(burst: 1, intervalSeconds: TunnelSession.resolveLogSeconds)
     }
 
     mutating func remoteResolution(_ resolution: RemoteResolution, now: Int64) -> [TunnelAction] {
@@ -114,16 +115,12 @@ extension TunnelSession {
         let interval = retry == nil ? max(settings.connectRetrySeconds, 1) : Self.resolveRetryIntervalSeconds
         var actions: [TunnelAction] = []
         let limit = retry.map { "resolv-retry \($0)" } ?? "resolv-retry infinite"
-        if resolve.failures == 1 {
-            resolve.lastLogged = now
-            actions.append(.log(.warning, "\(cannot); trying again every \(interval) s (\(limit))\(waitNote)"))
-        } else if now - resolve.lastLogged >= Self.resolveLogSeconds {
-            resolve.lastLogged = now
-            actions.append(
-                .log(
-                    .warning,
-                    "\(cannot); still unresolved after \(resolve.failures) tries in \(spent) s, trying again every \(interval) s (\(limit))"
-                ))
+        if case .log = resolve.failureLog.admit(now: now) {
+            let line =
+                resolve.failures == 1
+                ? "\(cannot); trying again every \(interval) s (\(limit))\(waitNote)"
+                : "\(cannot); still unresolved after \(resolve.failures) tries in \(spent) s, trying again every \(interval) s (\(limit))"
+            actions.append(.log(.warning, line))
         }
         return actions + [.resolveRemote(index: remoteIndex, generation: resolve.generation, afterSeconds: interval)]
     }
