@@ -14,8 +14,7 @@ public struct UnderlayGateway: Sendable, Hashable {
         }
 
         public func contains(_ other: IPv4Address) -> Bool {
-            let mask: UInt32 = prefixLength == 0 ? 0 : ~UInt32(0) << (32 - prefixLength)
-            return (other.value ^ address.value) & mask == 0
+            (other.value ^ address.value) & IPv4Address.mask(prefixLength: prefixLength) == 0
         }
     }
 
@@ -97,7 +96,7 @@ extension RedirectGateway {
             plan.routes.append(RedirectPlan.Route(underlay.address.value, 32, via: .underlay(underlay.address)))
             var seen: Set<UnderlayGateway.Subnet> = []
             for subnet in underlay.subnets where (1...31).contains(subnet.prefixLength) {
-                let mask = ~UInt32(0) << (32 - subnet.prefixLength)
+                let mask = IPv4Address.mask(prefixLength: subnet.prefixLength)
                 let network = UnderlayGateway.Subnet(
                     address: IPv4Address(subnet.address.value & mask), prefixLength: subnet.prefixLength)
                 guard seen.insert(network).inserted else { continue }

@@ -269,11 +269,15 @@ public struct IPv4Address: Sendable, Hashable, CustomStringConvertible {
         self.value = value
     }
 
+    /// The netmask of a prefix length 0...32 (`/0` is no bits, not a shift by 32).
+    public static func mask(prefixLength: Int) -> UInt32 {
+        prefixLength == 0 ? 0 : ~UInt32(0) << (32 - prefixLength)
+    }
+
     /// The prefix length when this is a contiguous netmask.
     public var netmaskPrefixLength: Int? {
         let ones = value.leadingZeroBitCount == 0 ? (~value).leadingZeroBitCount : 0
-        let expected: UInt32 = ones == 0 ? 0 : ~UInt32(0) << (32 - ones)
-        return value == expected ? ones : nil
+        return value == Self.mask(prefixLength: ones) ? ones : nil
     }
 
     public var description: String {

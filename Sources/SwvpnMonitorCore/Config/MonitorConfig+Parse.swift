@@ -155,8 +155,9 @@ struct MonitorLine {
         else {
             throw error("bad destination '\(text)' (expected an IPv4 CIDR like 172.16.0.0/16)")
         }
-        let mask: UInt32 = prefix == 0 ? 0 : ~UInt32(0) << (32 - prefix)
-        guard address.value & ~mask == 0 else { throw error("destination '\(text)' has host bits set") }
+        guard address.value & ~IPv4Address.mask(prefixLength: prefix) == 0 else {
+            throw error("destination '\(text)' has host bits set")
+        }
         return text
     }
 }
