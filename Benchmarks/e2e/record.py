@@ -19,7 +19,7 @@ def test(pair, rep, name, jpath, pingpath, ticks, hz):
         with open(jpath) as f:
             j = json.load(f)
         end = j["end"]
-        if name == "udp":
+        if name.startswith("udp"):
             s = end["sum"]
             out.update(mbps=s["bits_per_second"] / 1e6 * (1 - s["lost_percent"] / 100),
                        offered_mbps=s["bits_per_second"] / 1e6, loss_pct=s["lost_percent"],

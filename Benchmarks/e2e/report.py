@@ -9,7 +9,7 @@ below the line `<!-- manual -->` of an existing REPORT.md (profile analysis writ
 import json, os, statistics, sys
 
 BASE = "openvpn-openvpn"
-TESTS = ["tcp1-fwd", "tcp1-rev", "tcp4-fwd", "tcp4-rev", "udp"]
+TESTS = ["tcp1-fwd", "tcp1-rev", "tcp4-fwd", "tcp4-rev", "udp", "udp64"]
 LABEL = {"swvpnd-swvpnd": "swvpnd↔swvpnd", "openvpn-openvpn": "openvpn↔openvpn",
          "swvpndplain-swvpndplain": "swvpnd↔swvpnd, offloads off",
          "swvpnd-openvpn": "swvpnd↔openvpn", "wg-wg": "wireguard-go↔wireguard-go"}
@@ -43,8 +43,8 @@ def summarize(rows, pairs):
             tr = [x for x in rows if x["kind"] == "test" and x["pair"] == p and x["test"] == t]
             r[t + ".mbps"] = med([x.get("mbps") for x in tr])
             r[t + ".cpu"] = med([x.get("cpu_s_per_gb") for x in tr])
-            if t == "udp":
-                r["udp.loss"] = med([x.get("loss_pct") for x in tr])
+            if t.startswith("udp"):
+                r[t + ".loss"] = med([x.get("loss_pct") for x in tr])
             if t == "tcp1-fwd":
                 r["load.avg"] = med([statistics.mean(x["ping_load"]) for x in tr if x.get("ping_load")])
                 r["load.p99"] = med([pct(x["ping_load"], 99) for x in tr if x.get("ping_load")])
@@ -65,6 +65,7 @@ def summarize(rows, pairs):
 COLS = [("tcp1-fwd.mbps", "TCP 1 →  Mbit/s"), ("tcp1-rev.mbps", "TCP 1 ←  Mbit/s"),
         ("tcp4-fwd.mbps", "TCP 4 →  Mbit/s"), ("tcp4-rev.mbps", "TCP 4 ←  Mbit/s"),
         ("udp.mbps", "UDP goodput Mbit/s"), ("udp.loss", "UDP loss %"),
+        ("udp64.mbps", "UDP 64-byte received Mbit/s"), ("udp64.loss", "UDP 64-byte loss %"),
         ("tcp1-fwd.cpu", "CPU-s/GB TCP 1 →"), ("tcp4-fwd.cpu", "CPU-s/GB TCP 4 →"),
         ("idle.avg", "ping idle avg ms"), ("idle.p99", "ping idle p99 ms"),
         ("load.avg", "ping load avg ms"), ("load.p99", "ping load p99 ms"),

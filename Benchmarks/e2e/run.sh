@@ -181,6 +181,8 @@ run_pair() { # pair rep
     run_test "$pair" "$rep" tcp4-fwd -P 4
     run_test "$pair" "$rep" tcp4-rev -P 4 -R
     run_test "$pair" "$rep" udp -u -b "$UDP_RATE" -l 1200
+    # Small-packet rate: 64-byte datagrams as fast as the sender can, received share counted.
+    run_test "$pair" "$rep" udp64 -u -b 0 -l 64
     sleep 2  # RSS once the load is over: what stays resident after traffic
     python3 "$HERE/record.py" mem "$pair" "$rep" "$idle_rss" "$(mem_kb VmHWM)" "$idle_anon" "$(mem_kb VmRSS)" \
         >>"$OUT/results.jsonl"
