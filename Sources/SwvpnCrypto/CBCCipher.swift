@@ -14,6 +14,9 @@ public final class CBCCipher: @unchecked Sendable {
     public let keyLength: Int
     private let cipher: OpaquePointer
     private let context: OpaquePointer
+    /// The same key in ECB mode, for `encryptLanes` (encrypt contexts of 16-byte block ciphers whose
+    /// ECB variant this OpenSSL has; nil otherwise).
+    let laneContext: OpaquePointer?
 
     /// - Parameters:
     ///   - name: OpenSSL cipher name (`AES-256-CBC`, `BF-CBC`...); must be a CBC mode cipher.
@@ -27,9 +30,10 @@ public final class CBCCipher: @unchecked Sendable {
         try self.init(made: made.get(), operation: operation)
     }
 
-    private init(made: (cipher: OpaquePointer, context: OpaquePointer), operation: Operation) {
+    private init(made: (cipher: OpaquePointer, context: OpaquePointer, lanes: OpaquePointer?), operation: Operation) {
         self.cipher = made.cipher
         self.context = made.context
+        self.laneContext = made.lanes
         self.operation = operation
         self.keyLength = Int(EVP_CIPHER_get_key_length(made.cipher))
         self.blockSize = Int(EVP_CIPHER_get_block_size(made.cipher))
@@ -37,7 +41,7 @@ public final class CBCCipher: @unchecked Sendable {
     }
 
     private static func make(name: String, key: UnsafeRawBufferPointer, operation: Operation) throws(CryptoError)
-        -> (cipher: OpaquePointer, context: OpaquePointer)
+        -> (cipher: OpaquePointer, context: OpaquePointer, lanes: OpaquePointer?)
     {
         guard let cipher = EVP_CIPHER_fetch(nil, name, nil) else { throw Self.unavailableError(name) }
         guard EVP_CIPHER_get_mode(cipher) == EVP_CIPH_CBC_MODE else {
@@ -64,10 +68,12 @@ public final class CBCCipher: @unchecked Sendable {
             EVP_CIPHER_free(cipher)
             throw CryptoError.fromQueue("Cannot initialise cipher \(name)")
         }
-        return (cipher, context)
+        let lanes = operation == .encrypt ? makeLaneContext(cbcName: name, cipher: cipher, key: key) : nil
+        return (cipher, context, lanes)
     }
 
     deinit {
+        if let laneContext { EVP_CIPHER_CTX_free(laneContext) }
         EVP_CIPHER_CTX_free(context)
         EVP_CIPHER_free(cipher)
     }

@@ -23,6 +23,17 @@ public final class DataChannelSealer: @unchecked Sendable {
     /// IVs drawn per refill.
     static let ivPoolCount = 64
 
+    // Batched encryption (`beginBatch` ... `completeBatch`): packets sealed in between are framed,
+    // padded and given their IV at once, and encrypted and authenticated together at the end.
+    private let lanes: UnsafeMutablePointer<CBCLane>
+    private let macs: UnsafeMutablePointer<PendingMAC>
+    private let laneScratch: UnsafeMutableRawPointer
+    private var pending = 0
+    private var batching = false
+    private var batchFailed = false
+    /// Packets held per batch before they are encrypted (more are flushed as they come).
+    public static let batchCapacity = 64
+
     /// Sends with `direction.sendSlot` of `key`.
     public init(key: StaticKey, direction: KeyDirection, layout: FrameLayout) throws(CryptoError) {
         self.layout = layout
@@ -32,12 +43,54 @@ public final class DataChannelSealer: @unchecked Sendable {
         ivPoolBytes = max(layout.cipher.ivLength * Self.ivPoolCount, 1)
         ivPool = UnsafeMutableRawPointer.allocate(byteCount: ivPoolBytes, alignment: 16)
         ivPoolUsed = ivPoolBytes  // empty: filled on first use
+        lanes = .allocate(capacity: Self.batchCapacity)
+        macs = .allocate(capacity: Self.batchCapacity)
+        laneScratch = .allocate(byteCount: CBCCipher.laneWidth * 16, alignment: 16)
     }
 
     deinit {
         // IVs are not secret, but there is no reason to leave them lying around either.
         ivPool.initializeMemory(as: UInt8.self, repeating: 0, count: ivPoolBytes)
         ivPool.deallocate()
+        laneScratch.initializeMemory(as: UInt8.self, repeating: 0, count: CBCCipher.laneWidth * 16)
+        laneScratch.deallocate()
+        lanes.deallocate()
+        macs.deallocate()
+    }
+
+    /// Starts a batch: until `completeBatch()`, `seal` returns each packet's final place and length
+    /// but leaves it unencrypted and unauthenticated; `completeBatch()` encrypts the batch several
+    /// packets at a time (`CBCCipher.encryptLanes`) and then authenticates each. The caller must not
+    /// send anything sealed in a batch before `completeBatch()` returned true. False (and no batch)
+    /// when the cipher cannot batch (`cipher none`, 8-byte block ciphers): `seal` works as always.
+    @discardableResult
+    public func beginBatch() -> Bool {
+        guard let cipher, cipher.supportsLanes else { return false }
+        batching = true
+        batchFailed = false
+        return true
+    }
+
+    /// Finishes the batch. False when libcrypto failed for any packet of it: then none of the batch's
+    /// packets may be sent (never expected; counted by the caller as seal failures).
+    public func completeBatch() -> Bool {
+        guard batching else { return true }
+        batching = false
+        let ok = flushBatch() && !batchFailed
+        batchFailed = false
+        return ok
+    }
+
+    private func flushBatch() -> Bool {
+        defer { pending = 0 }
+        guard pending > 0 else { return true }
+        guard let cipher, cipher.encryptLanes(lanes, count: pending, scratch: laneScratch) else { return false }
+        guard let hmac else { return true }
+        for i in 0..<pending {
+            let mac = macs[i]
+            guard hmac.authenticate(mac.body, count: mac.count, into: mac.tag) else { return false }
+        }
+        return true
     }
 
     /// Mixes fresh operating-system entropy into the IV source. Call it on the sealer's queue, off
@@ -106,6 +159,10 @@ public final class DataChannelSealer: @unchecked Sendable {
         }
         var bodyStart = plainStart
         var bodyLength = payloadOffset + payloadLength - plainStart
+        if batching, let cipher, let iv {
+            return sealLater(
+                buffer, start: start, plainStart: plainStart, plainLength: bodyLength, cipher: cipher, iv: iv)
+        }
         if let cipher, let iv {
             guard let encrypted = cipher.encrypt(buffer + plainStart, length: bodyLength, iv: iv) else {
                 return .dropped(.cryptoFailure)
@@ -123,4 +180,30 @@ public final class DataChannelSealer: @unchecked Sendable {
         }
         return .sealed(start: start, length: bodyLength)
     }
+
+    /// `sealCore` inside a batch: padding and IV now, encryption and HMAC in `completeBatch()`.
+    @inline(__always)
+    private func sealLater(
+        _ buffer: UnsafeMutableRawPointer, start: Int, plainStart: Int, plainLength: Int, cipher: CBCCipher,
+        iv: UnsafeRawPointer
+    ) -> SealResult {
+        if pending == Self.batchCapacity, !flushBatch() { batchFailed = true }
+        // PKCS#7, as EVP pads: 1...16 bytes, each the pad length (room checked by `sealCore`).
+        let pad = 16 - plainLength % 16
+        (buffer + plainStart + plainLength).initializeMemory(as: UInt8.self, repeating: UInt8(pad), count: pad)
+        let ivStart = plainStart - cipher.ivLength
+        (buffer + ivStart).copyMemory(from: iv, byteCount: cipher.ivLength)
+        let padded = plainLength + pad
+        lanes[pending] = CBCLane(data: buffer + plainStart, length: padded, iv: UnsafeRawPointer(buffer + ivStart))
+        macs[pending] = PendingMAC(body: buffer + ivStart, count: cipher.ivLength + padded, tag: buffer + start)
+        pending += 1
+        return .sealed(start: start, length: (hmac?.length ?? 0) + cipher.ivLength + padded)
+    }
+}
+
+/// What `completeBatch()` authenticates: HMAC over `body[0..<count]` written to `tag`.
+private struct PendingMAC {
+    var body: UnsafeMutableRawPointer
+    var count: Int
+    var tag: UnsafeMutableRawPointer
 }

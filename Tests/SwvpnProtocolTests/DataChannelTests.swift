@@ -250,3 +250,51 @@ private func testKey() -> StaticKey {
         if !layout.digest.isNone { #expect(drops == rounds) }
     }
 }
+
+/// A batch (`beginBatch` ... `completeBatch`) puts exactly the bytes on the wire that sealing the
+/// same packets one by one does, for every suite that batches, and nothing for one that does not.
+@Suite struct DataChannelBatchTests {
+    @Test(arguments: suites)
+    func batchedSealingIsByteForByteOneByOneSealing(_ layout: FrameLayout) throws {
+        let key = testKey()
+        let one = try DataChannelSealer(key: key, direction: .normal, layout: layout)
+        let batched = try DataChannelSealer(key: key, direction: .normal, layout: layout)
+        var generator = SeededGenerator(seed: 5)
+        // More packets than one batch holds, so the sealer also flushes inside a batch.
+        let count = DataChannelSealer.batchCapacity + 13
+        let sizes = (0..<count).map { i in i % 5 == 0 ? 1400 : (i * 97) % 1500 }
+        let payloads = sizes.map { n in (0..<n).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+        let ivs = (0..<count).map { _ in (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+        let expected = try (0..<count).map { try #require(sealCopy(one, payloads[$0], now: 77, iv: ivs[$0])) }
+
+        let headroom = layout.cryptoHeadroom
+        let stride = headroom + 1500 + layout.tailroom
+        let train = UnsafeMutableRawPointer.allocate(byteCount: stride * count, alignment: 16)
+        defer { train.deallocate() }
+        let batching = batched.beginBatch()
+        #expect(batching == (!layout.cipher.isNone && layout.cipher.blockSize == 16))
+        var results: [(Int, Int)] = []
+        for i in 0..<count {
+            let base = train + i * stride
+            payloads[i].withUnsafeBytes {
+                base.advanced(by: headroom).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+            }
+            let sealed = (ivs[i] + [0]).withUnsafeBytes { iv in
+                batched.seal(
+                    base, payloadOffset: headroom, payloadLength: payloads[i].count, capacity: stride, now: 77,
+                    iv: iv.baseAddress!)
+            }
+            guard case .sealed(let start, let length) = sealed else {
+                Issue.record("packet \(i): \(sealed)")
+                return
+            }
+            results.append((start, length))
+        }
+        #expect(batched.completeBatch())
+        for i in 0..<count {
+            let (start, length) = results[i]
+            let wire = Array(UnsafeRawBufferPointer(start: train + i * stride + start, count: length))
+            #expect(wire == expected[i], "\(layout): packet \(i) of \(sizes[i]) bytes")
+        }
+    }
+}

@@ -71,6 +71,34 @@ struct ZeroAllocationTests {
         #expect(allocations == 0, "\(allocations) allocations in \(Self.packets) sealed packets")
     }
 
+    /// A batch of segments sealed together (the TSO train path: multi-buffer CBC, then the HMACs).
+    @Test(arguments: suites)
+    func sealTunnelPacketsInABatch(suite: CipherSuite) throws {
+        try #require(AllocationCounter.isLive, "malloc interposer not in effect")
+        let settings = Self.settings(suite)
+        let path = OutboundPath(
+            settings: settings,
+            sealer: try DataChannelSealer(key: try VectorFixtures.key(), direction: .normal, layout: settings.layout))
+        let slots = 40
+        let train = UnsafeMutableRawPointer.allocate(byteCount: settings.bufferSize * slots, alignment: 64)
+        defer { train.deallocate() }
+        func batch() -> Int {
+            var sealed = 0
+            let batched = path.sealer.beginBatch()
+            for i in 0..<slots {
+                let base = train + i * settings.bufferSize
+                Self.writeIPv4(into: base + settings.payloadOffset, size: 1400)
+                if case .sealed = path.sealTunnelPacket(base, length: 1400, now: Self.now) { sealed += 1 }
+            }
+            return batched && !path.sealer.completeBatch() ? 0 : sealed
+        }
+        _ = batch()  // warm-up
+        var sealed = 0
+        let allocations = AllocationCounter.count { for _ in 0..<25 { sealed += batch() } }
+        #expect(sealed == 25 * slots)
+        #expect(allocations == 0, "\(allocations) allocations in \(sealed) packets sealed in batches")
+    }
+
     /// Dispatch runs the TX queue on whichever worker thread is free, so sealing must not allocate
     /// on a thread that never sealed before either. `RAND_bytes` did (OpenSSL 3 builds its DRBG per
     /// thread, ~20 mallocs: the positive control below); the sealer's own `OwnedDRBG` does not.

@@ -50,6 +50,8 @@ extension PacketLoops {
             let train = gsoBatch.slotBase(message) + slack
             var total = 0
             var sealed = 0
+            // The train's segments are encrypted together (multi-buffer CBC) once all are framed.
+            let batched = outbound.sealer.beginBatch()
             for j in 0..<count {
                 let base = layout.sealBase(train, offset: total)
                 let segmentLength = TCPSegmenter.writeSegment(
@@ -63,6 +65,7 @@ extension PacketLoops {
                 total += wireLength
                 sealed += 1
             }
+            if batched, !outbound.sealer.completeBatch() { sealed = 0 }
             if sealed < count { counters.add(.seal, UInt64(count - sealed)) }
             segment += count
             guard sealed > 0 else { continue }
