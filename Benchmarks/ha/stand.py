@@ -490,19 +490,24 @@ def run():
     results.append(row)
 
     def window(name, inject, clear, hold=15, after=12):
+        """Route writes from the fault until, after the repair, both tunnels are up again and every route is home,
+        read back (at least `after` s after the repair): a move made while recovering counts, and so would its
+        failback."""
         wait_settled(topo)
         f0 = failovers()
         _, mark = writes_since(proxy, 0)
         inject()
         time.sleep(hold)
         clear()
+        t_clear = time.time()
         time.sleep(after)
+        settled_ok = wait_settled(topo)
         writes, _ = writes_since(proxy, mark)
         row = {"fault": name, "tunnel": "-", "failovers": failovers() - f0, "routes_verified_s": None,
-               "traffic_gap_s": None, "route_writes": writes}
+               "traffic_gap_s": None, "route_writes": writes,
+               "settled_after_repair_s": round(time.time() - t_clear, 1) if settled_ok else None}
         log(json.dumps(row))
         results.append(row)
-        wait_settled(topo)
         return writes
 
     both = window("both tunnels cut", lambda: (udp_block("vpn1a", "vpn2a", True), udp_block("vpn1b", "vpn2b", True)),

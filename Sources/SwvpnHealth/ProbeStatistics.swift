@@ -9,26 +9,34 @@ public struct ProbeStatistics: Sendable, Equatable {
     public var lossPercent: Int
     /// Round trip of the latest reply, in milliseconds; nil before the first reply.
     public var rttMilliseconds: Double?
-    /// Seconds since the latest good reply; nil before the first.
-    public var lastReplySeconds: Int64?
+    /// Milliseconds since the latest good reply; nil before the first.
+    public var lastReplyMilliseconds: Int64?
     /// The probe counts as healthy while the latest reply is at most this old.
-    public var thresholdSeconds: Int64
+    public var thresholdMilliseconds: Int64
 
     public init(
         intervalSeconds: Int, sent: UInt64, received: UInt64, lossPercent: Int,
-        rttMilliseconds: Double?, lastReplySeconds: Int64?, thresholdSeconds: Int64
+        rttMilliseconds: Double?, lastReplyMilliseconds: Int64?, thresholdMilliseconds: Int64
     ) {
         self.intervalSeconds = intervalSeconds
         self.sent = sent
         self.received = received
         self.lossPercent = lossPercent
         self.rttMilliseconds = rttMilliseconds
-        self.lastReplySeconds = lastReplySeconds
-        self.thresholdSeconds = thresholdSeconds
+        self.lastReplyMilliseconds = lastReplyMilliseconds
+        self.thresholdMilliseconds = thresholdMilliseconds
     }
 
+    /// Whole seconds since the latest good reply (status text, metrics, JSON `last_reply_seconds`).
+    public var lastReplySeconds: Int64? {
+        get { lastReplyMilliseconds.map { $0 / 1000 } }
+        set { lastReplyMilliseconds = newValue.map { $0 * 1000 } }
+    }
+
+    public var thresholdSeconds: Double { Double(thresholdMilliseconds) / 1000 }
+
     public var isHealthy: Bool {
-        guard let age = lastReplySeconds else { return false }
-        return age <= thresholdSeconds
+        guard let age = lastReplyMilliseconds else { return false }
+        return age <= thresholdMilliseconds
     }
 }

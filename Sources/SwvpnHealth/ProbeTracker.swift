@@ -27,8 +27,10 @@ public struct ProbeTracker: Sendable {
     /// A reply later than this counts the probe as lost (one interval, at least a second).
     public var timeoutNanoseconds: Int64 { intervalNanos }
 
-    /// The latest reply must be at most this old for the probe to be healthy: three intervals.
-    public var thresholdSeconds: Int64 { Int64(3 * intervalSeconds) }
+    /// The latest reply must be at most this old for the probe to be healthy: two and a half intervals.
+    /// One lost probe leaves the age near two intervals (healthy, with half an interval for a late tick);
+    /// two lost in a row make it unhealthy, 1.5 to 2.5 intervals after the link broke.
+    public var thresholdMilliseconds: Int64 { Int64(intervalSeconds) * 2_500 }
 
     /// Whether a probe is due at `now` (one per interval; a caller ticking once a second may run a
     /// little early, hence the quarter-second slack).
@@ -75,7 +77,7 @@ public struct ProbeTracker: Sendable {
         return ProbeStatistics(
             intervalSeconds: intervalSeconds, sent: sent, received: received, lossPercent: loss,
             rttMilliseconds: lastRTT.map { Double($0) / 1_000_000 },
-            lastReplySeconds: lastReplyAt.map { max(0, now - $0) / 1_000_000_000 },
-            thresholdSeconds: thresholdSeconds)
+            lastReplyMilliseconds: lastReplyAt.map { max(0, now - $0) / 1_000_000 },
+            thresholdMilliseconds: thresholdMilliseconds)
     }
 }

@@ -52,7 +52,8 @@ extension TunnelSnapshot {
             w.int("loss_percent", Int64(probe.lossPercent))
             w.double("rtt_ms", probe.rttMilliseconds)
             w.int("last_reply_seconds", probe.lastReplySeconds)
-            w.int("threshold_seconds", probe.thresholdSeconds)
+            w.int("last_reply_ms", probe.lastReplyMilliseconds)
+            w.double("threshold_seconds", probe.thresholdSeconds)
             w.bool("healthy", probe.isHealthy)
             w.endObject()
         } else {
@@ -115,8 +116,9 @@ extension TunnelSnapshot {
             probe = ProbeStatistics(
                 intervalSeconds: Int(p["interval_seconds"]?.int64 ?? 0), sent: p["sent"]?.uint64 ?? 0,
                 received: p["received"]?.uint64 ?? 0, lossPercent: Int(p["loss_percent"]?.int64 ?? 0),
-                rttMilliseconds: p["rtt_ms"]?.double, lastReplySeconds: p["last_reply_seconds"]?.int64,
-                thresholdSeconds: p["threshold_seconds"]?.int64 ?? 0)
+                rttMilliseconds: p["rtt_ms"]?.double,
+                lastReplyMilliseconds: p["last_reply_ms"]?.int64 ?? p["last_reply_seconds"]?.int64.map { $0 * 1000 },
+                thresholdMilliseconds: Int64(((p["threshold_seconds"]?.double ?? 0) * 1000).rounded()))
         }
     }
 }

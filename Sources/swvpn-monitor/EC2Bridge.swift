@@ -21,8 +21,9 @@ final class EC2Bridge: Sendable {
 
     func perform(_ action: MonitorAction) async -> MonitorEvent? {
         switch action {
-        case .readRoutes:
+        case .readRoutes(let read):
             return .routesRead(
+                read: read,
                 await call("DescribeRouteTables") { [self] () throws(AWSError) in
                     try await observations(ec2.describeRouteTables(ids: tableIds))
                 })

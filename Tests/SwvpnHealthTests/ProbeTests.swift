@@ -111,12 +111,30 @@ struct ProbeTests {
         #expect(st.lossPercent == 50)
         #expect(st.lastReplySeconds == 11)
         #expect(!st.isHealthy)
-        #expect(st.thresholdSeconds == 3)
+        #expect(st.thresholdMilliseconds == 2_500)
         // The in-flight probe is not yet lost.
         var u = ProbeTracker(intervalSeconds: 5)
         _ = u.send(now: 0)
         #expect(u.statistics(now: 4 * s).lossPercent == 0)
         #expect(u.statistics(now: 6 * s).lossPercent == 100)
+    }
+
+    /// One lost probe (and a tick 400 ms late) keeps /health at 200; two in a row turn it 503 2.5 s after the last reply.
+    @Test func oneLostProbeIsToleratedTwoInARowAreNot() {
+        let ms: Int64 = 1_000_000
+        var t = ProbeTracker(intervalSeconds: 1)
+        let first = t.send(now: 0)
+        t.reply(sequence: first, now: 1 * ms)
+        _ = t.send(now: 1_000 * ms)  // lost
+        #expect(t.statistics(now: 2_400 * ms).isHealthy)
+        let third = t.send(now: 2_400 * ms)
+        t.reply(sequence: third, now: 2_401 * ms)
+        _ = t.send(now: 3_400 * ms)  // lost
+        _ = t.send(now: 4_400 * ms)  // lost
+        #expect(t.statistics(now: 4_901 * ms).isHealthy)
+        let late = t.statistics(now: 4_902 * ms)
+        #expect(!late.isHealthy)
+        #expect(late.lastReplyMilliseconds == 2_501 && late.lastReplySeconds == 2)
     }
 
     @Test func sequenceWrapsAndResetKeepsTotals() {

@@ -29,7 +29,7 @@ enum Fixtures {
         s.unixTime = 1_800_000_000
         s.probe = ProbeStatistics(
             intervalSeconds: 1, sent: 10, received: 9, lossPercent: 10, rttMilliseconds: 0.8125,
-            lastReplySeconds: 1, thresholdSeconds: 3)
+            lastReplyMilliseconds: 1_200, thresholdMilliseconds: 2_500)
         return s
     }
 }

@@ -13,7 +13,7 @@ import Testing
         if probe {
             s.probe = ProbeStatistics(
                 intervalSeconds: 1, sent: 3, received: 3, lossPercent: 0, rttMilliseconds: 1.5,
-                lastReplySeconds: 0, thresholdSeconds: 3)
+                lastReplyMilliseconds: 0, thresholdMilliseconds: 2_500)
         }
         return s
     }

@@ -103,8 +103,8 @@ struct Stand {
                 }
             }
             return [.healthRound(round)]
-        case .readRoutes:
-            guard ec2Reachable else { return [.routesRead(.failure(unreachable))] }
+        case .readRoutes(let read):
+            guard ec2Reachable else { return [.routesRead(read: read, .failure(unreachable))] }
             let observed = config.routes.compactMap { r -> RouteObservation? in
                 let key = Self.key(r.tableId, r.destination)
                 guard let name = shown[key] else { return nil }
@@ -113,7 +113,12 @@ struct Stand {
                     tableId: r.tableId, destination: r.destination, instanceId: nil,
                     networkInterfaceId: i?.eniId ?? name, blackhole: blackhole.contains(name))
             }
-            return [.routesRead(.success(observed))]
+            let event = MonitorEvent.routesRead(read: read, .success(observed))
+            if stallReads {
+                stalledReads.append(event)
+                return []
+            }
+            return [event]
         case .readInstances:
             guard ec2Reachable else { return [.instancesRead(.failure(unreachable))] }
             return [
@@ -169,6 +174,16 @@ struct Stand {
     var holdRestarts = false
     var heldRestarts: [MonitorEvent] = []
 
+    /// While set, route reads get no answer until `releaseReads()`, which gives what EC2 showed when they were made.
+    var stallReads = false
+    var stalledReads: [MonitorEvent] = []
+
+    mutating func releaseReads() {
+        let held = stalledReads
+        stalledReads = []
+        for event in held { feed(event) }
+    }
+
     /// Answers the held restart calls now.
     mutating func releaseRestarts() {
         let held = heldRestarts
@@ -200,6 +215,8 @@ let seedConfig = """
 
 let movedA = ["rtb-1a 172.16.0.0/16 → vpn1b", "rtb-2a 10.0.0.0/16 → vpn2b"]
 let backA = ["rtb-1a 172.16.0.0/16 → vpn1a", "rtb-2a 10.0.0.0/16 → vpn2a"]
+/// B's routes on A's instances.
+let movedB = ["rtb-1b 172.16.0.0/16 → vpn1a", "rtb-2b 10.0.0.0/16 → vpn2a"]
 
 /// A hub VPC (hub-a, hub-b) with tunnel pairs to two spokes; hub-a and hub-b carry two tunnels each.
 let hubConfig = """

@@ -39,6 +39,10 @@ public enum MetricsText {
         sample("swvpn_monitor_failovers_held_total", [], Double(s.failoversHeld))
         family("swvpn_monitor_failbacks_total", "counter", "Route moves back home after the hold.")
         sample("swvpn_monitor_failbacks_total", [], Double(s.failbacks))
+        family(
+            "swvpn_monitor_failbacks_held_total", "counter",
+            "Checks on which a due failback waited: the home tunnel reported probe loss or a bad check (see the log).")
+        sample("swvpn_monitor_failbacks_held_total", [], Double(s.failbacksHeld))
         family("swvpn_monitor_failover_seconds", "gauge", "Latest failover: first bad check to every route read back.")
         if let seconds = s.lastFailoverSeconds { sample("swvpn_monitor_failover_seconds", [], seconds) }
         family("swvpn_monitor_ec2_calls_total", "counter", "EC2 API calls by action and result code.")

@@ -2,7 +2,8 @@
 public enum MonitorAction: Sendable, Hashable {
     /// GET every tunnel end's /health (within the health timeout) and report one `healthRound`.
     case checkHealth
-    case readRoutes
+    /// DescribeRouteTables; `read` numbers it, and its `routesRead` carries the number back.
+    case readRoutes(read: Int)
     case readInstances
     /// ReplaceRoute `routes[route]` to `instances[target]`'s ENI (CreateRoute when missing).
     case writeRoute(route: Int, target: Int)
@@ -23,6 +24,7 @@ public struct MonitorReport: Sendable, Hashable, CustomStringConvertible {
         case routeDrift = "route-drift"
         case bothDown = "both-down"
         case failoverHeld = "failover-held"
+        case failbackHeld = "failback-held"
         case isolated
         case isolationOver = "isolation-over"
         case damped

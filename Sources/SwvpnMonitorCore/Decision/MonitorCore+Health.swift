@@ -2,6 +2,7 @@ extension MonitorCore {
     /// One round of /health answers: instance silence, the monitor's own view, then each tunnel's fall/rise.
     mutating func healthRound(_ observations: [HealthObservation]) {
         schedule.healthInFlight = false
+        checkRound = true
         var probed = Array(repeating: false, count: instances.count)
         var answered = probed
         var allOK = Array(repeating: true, count: instances.count)
@@ -92,6 +93,7 @@ extension MonitorCore {
         guard tunnels[t].status != .down, tunnels[t].bad >= config.timings.fall else { return }
         let wasUp = tunnels[t].status == .up
         tunnels[t].status = .down
+        tunnels[t].failbackHeld = false
         tunnels[t].since = now
         if wasUp { tunnels[t].downs.append(now) }
         let name = config.tunnels[t].name

@@ -147,12 +147,17 @@ extension MonitorCore {
             schedule.health = Swift.max(schedule.health + timings.checkInterval, now)
             out.append(.checkHealth)
         }
-        // While a move waits for its read-back, routes are read every check interval.
+        // While a move waits for its read-back, routes are read every check interval. Once the writes of a
+        // decision have landed, a read starts at once, beside any read that began before them (a slow one
+        // would otherwise hold the verification up to its timeout).
         let verifying = !moves.isEmpty || routes.contains { $0.written != nil && !$0.inFlight }
-        if !schedule.routesInFlight, now >= schedule.routes {
-            schedule.routesInFlight = true
+        let readBack = schedule.routeReadAfterWrite && !routes.contains { $0.inFlight }
+        if readBack || (schedule.routeReadsInFlight.isEmpty && now >= schedule.routes) {
+            schedule.routeReadAfterWrite = false
+            schedule.routeReads += 1
+            schedule.routeReadsInFlight.insert(schedule.routeReads)
             schedule.routes = now + (verifying ? timings.checkInterval : timings.ec2Interval)
-            out.append(.readRoutes)
+            out.append(.readRoutes(read: schedule.routeReads))
         }
         if !schedule.instancesInFlight, now >= schedule.instances {
             schedule.instancesInFlight = true

@@ -14,12 +14,15 @@ extension MonitorCore {
         return observed.networkInterfaceId ?? observed.instanceId ?? "another target"
     }
 
-    mutating func routesRead(_ result: Result<[RouteObservation], APIFailure>) {
-        schedule.routesInFlight = false
+    mutating func routesRead(_ read: Int, _ result: Result<[RouteObservation], APIFailure>) {
+        schedule.routeReadsInFlight.remove(read)
+        // A read older than one already applied may show targets written over since: it says nothing new.
+        guard read > schedule.routeReadApplied else { return }
         switch result {
         case .failure(let failure):
             ec2Failed("DescribeRouteTables", failure)
         case .success(let observed):
+            schedule.routeReadApplied = read
             ec2Succeeded()
             for (r, route) in config.routes.enumerated() {
                 routes[r].observed = observed.first {
@@ -90,11 +93,17 @@ extension MonitorCore {
                     tunnels[t].heldSince = nil
                     continue
                 }
-                if tunnels[u].status == .up && placement[u] == .home, let why = tunnels[u].degrading,
+                let standbyReady = tunnels[u].status == .up && placement[u] == .home
+                if standbyReady && rising(t) {
+                    // Its own checks are good again (after both were down, a hold, or isolation): it comes back by
+                    // itself, and a move now would be moved back after the failback hold.
+                    tunnels[t].heldSince = nil
+                    continue
+                } else if standbyReady, let why = tunnels[u].degrading,
                     now - (tunnels[t].heldSince ?? now) < failoverHoldLimit
                 {
                     holdFailover(t, u, why)
-                } else if tunnels[u].status == .up && placement[u] == .home {
+                } else if standbyReady {
                     move(
                         t, to: .standby, firstBad: tunnels[t].firstBad ?? tunnels[t].since, failover: true,
                         "\(name) down (\(tunnels[t].evidence)), \(other) up")
@@ -132,6 +141,11 @@ extension MonitorCore {
         dampedReported.remove(t)
         guard now - tunnels[t].since >= config.timings.failbackHold else { return }
         if let last = lastFailback[pair], now - last < config.timings.failbackMinInterval { return }
+        if let why = tunnels[t].degrading {
+            holdFailback(t, why)
+            return
+        }
+        tunnels[t].failbackHeld = false
         lastFailback[pair] = now
         counters.failbacks += 1
         move(t, to: .home, firstBad: now, failover: false, "\(name) up for \(Self.seconds(now - tunnels[t].since))")
@@ -144,12 +158,27 @@ extension MonitorCore {
     /// The standby answers 200 but its probe is losing replies: it may be cut too (its swvpnd notices seconds
     /// later). Wait for the next check: it comes clean (fail over) or goes down (both down, nothing written).
     mutating func holdFailover(_ t: Int, _ u: Int, _ why: String) {
-        counters.failoversHeld += 1
+        if checkRound { counters.failoversHeld += 1 }
         guard tunnels[t].heldSince == nil else { return }
         tunnels[t].heldSince = now
         emit(
             .failoverHeld, config.tunnels[t].name,
             "\(config.tunnels[t].name) down, failover held: standby degrading: \(why) (\(config.tunnels[u].name))")
+    }
+
+    /// Down, but its latest checks are good (fewer than `rise` so far).
+    func rising(_ t: Int) -> Bool { tunnels[t].status == .down && tunnels[t].good > 0 }
+
+    /// Home is up but its 200s carry probe loss (or it just had a bad check): the standby carries the traffic
+    /// well, so going back waits for a clean check, however long that takes.
+    mutating func holdFailback(_ t: Int, _ why: String) {
+        if checkRound { counters.failbacksHeld += 1 }
+        guard !tunnels[t].failbackHeld else { return }
+        tunnels[t].failbackHeld = true
+        emit(
+            .failbackHeld, config.tunnels[t].name,
+            "\(config.tunnels[t].name) up for \(Self.seconds(now - tunnels[t].since)), failback held: home degrading: \(why)"
+        )
     }
 
     mutating func reportBothDown(_ pair: Int, _ t: Int, _ u: Int) {
@@ -215,7 +244,7 @@ extension MonitorCore {
             routes[r].failures = 0
             counters.routeWrites += 1
             emit(.routeWrite, route.tableId, "\(route.destination) → \(target) written; reading back")
-            schedule.routes = now
+            schedule.routeReadAfterWrite = true
         case .failure(let failure):
             if failure.kind == .unreachable { ec2Failed("ReplaceRoute", failure) }
             routes[r].failures += 1

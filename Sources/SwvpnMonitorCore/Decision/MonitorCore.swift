@@ -40,6 +40,8 @@ public struct MonitorCore: Sendable {
     var dampedReported: Set<Int> = []
 
     var schedule = Schedule()
+    /// This event is a health round: the held counters count checks, not events.
+    var checkRound = false
     var out: [MonitorAction] = []
 
     public internal(set) var counters = Counters()
@@ -48,6 +50,8 @@ public struct MonitorCore: Sendable {
         public var failovers = 0
         /// Checks on which a failover waited for a degrading standby.
         public var failoversHeld = 0
+        /// Checks on which a due failback waited for a degrading home tunnel.
+        public var failbacksHeld = 0
         public var failbacks = 0
         public var routeWrites = 0
         public var restarts: [RestartStep: Int] = [:]
@@ -70,10 +74,11 @@ public struct MonitorCore: Sendable {
         now = max(now, time)
         if started == nil { started = now }
         out = []
+        checkRound = false
         switch event {
         case .tick: break
         case .healthRound(let observations): healthRound(observations)
-        case .routesRead(let result): routesRead(result)
+        case .routesRead(let read, let result): routesRead(read, result)
         case .instancesRead(let result): instancesRead(result)
         case .routeWritten(let route, let result): routeWritten(route, result)
         case .restartFinished(let instance, let step, let result): restartFinished(instance, step, result)
@@ -163,6 +168,8 @@ extension MonitorCore {
         /// Up, but its latest 200s carry probe loss or a stale probe reply: not a failover target yet.
         var degrading: String?
         var heldSince: Duration?
+        /// A due failback waits for its degrading home (reported once per wait).
+        var failbackHeld = false
     }
 
     struct RouteState: Sendable {
@@ -209,7 +216,12 @@ extension MonitorCore {
         var routes: Duration = .zero
         var instances: Duration = .zero
         var healthInFlight = false
-        var routesInFlight = false
+        /// Route reads by number: the last one asked for, those not answered yet, the newest one applied.
+        var routeReads = 0
+        var routeReadsInFlight: Set<Int> = []
+        var routeReadApplied = 0
+        /// A write landed: the next read must start after it (one in flight may have started before).
+        var routeReadAfterWrite = false
         var instancesInFlight = false
     }
 }

@@ -4,8 +4,9 @@ public enum MonitorEvent: Sendable, Hashable {
     case tick
     /// One round of swvpnd /health GETs, one result per tunnel end.
     case healthRound([HealthObservation])
-    /// DescribeRouteTables of the configured tables: every configured (table, destination) found, or the failure.
-    case routesRead(Result<[RouteObservation], APIFailure>)
+    /// DescribeRouteTables of the configured tables (`read`: the number of its `readRoutes`): every configured
+    /// (table, destination) found, or the failure.
+    case routesRead(read: Int, Result<[RouteObservation], APIFailure>)
     /// DescribeInstanceStatus (all states) of the configured instances.
     case instancesRead(Result<[InstanceObservation], APIFailure>)
     /// ReplaceRoute (or CreateRoute) of `routes[route]` finished.

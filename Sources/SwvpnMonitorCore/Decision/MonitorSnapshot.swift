@@ -44,6 +44,8 @@ public struct MonitorSnapshot: Sendable, Hashable, Codable {
     public var lastFailoverSeconds: Double?
     /// Checks on which a failover waited for a degrading standby.
     public var failoversHeld = 0
+    /// Checks on which a due failback waited for a degrading home tunnel.
+    public var failbacksHeld = 0
 }
 
 extension MonitorCore {
@@ -82,6 +84,7 @@ extension MonitorCore {
             isolated: isolated, failovers: counters.failovers, failbacks: counters.failbacks,
             routeWrites: counters.routeWrites,
             restarts: Dictionary(uniqueKeysWithValues: counters.restarts.map { ($0.key.rawValue, $0.value) }),
-            lastFailoverSeconds: counters.lastFailoverSeconds, failoversHeld: counters.failoversHeld)
+            lastFailoverSeconds: counters.lastFailoverSeconds, failoversHeld: counters.failoversHeld,
+            failbacksHeld: counters.failbacksHeld)
     }
 }
