@@ -68,6 +68,14 @@ extension IntegrationTests.DaemonOptions {
             let authenticated = status.firstMatch(of: /"auth_read_bytes":([0-9]+)/).flatMap { UInt64($0.1) } ?? 0
             return status.contains("\"state\":\"up\"") && status.contains("\"device\":\"null\"") && authenticated > 0
         }
+        // The OCC strings agree with openvpn's own: what B expects is what A announces, and back.
+        let expected = b.log().firstMatch(of: /Expected Remote Options String \(VER=V4\): '([^']*)'/).map {
+            String($0.1)
+        }
+        let local = b.log().firstMatch(of: /Local Options String \(VER=V4\): '([^']*)'/).map { String($0.1) }
+        #expect(expected?.hasPrefix("V4,dev-type null,") == true, "\(b.log().tail(40))")
+        #expect(a.log().contains("Local Options String: '\(expected ?? "?")'"), "\(a.log().tail(40))")
+        #expect(a.log().contains("Expected Remote Options String: '\(local ?? "?")'"), "\(a.log().tail(40))")
         for daemon in [a, b] {
             #expect(!daemon.log().contains("inconsistently"), "\(daemon.label): OCC mismatch: \(daemon.log().tail(20))")
         }
