@@ -6,6 +6,8 @@
 #include <sched.h>
 #include <unistd.h>
 #include <netinet/udp.h>
+#include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <syslog.h>
@@ -99,6 +101,79 @@ struct cmsghdr *swvpn_cmsg_nxthdr(const struct msghdr *msg, const struct cmsghdr
 void *swvpn_cmsg_data(const struct cmsghdr *cmsg) { return CMSG_DATA((struct cmsghdr *)cmsg); }
 size_t swvpn_cmsg_space(size_t payload) { return CMSG_SPACE(payload); }
 size_t swvpn_cmsg_len(size_t payload) { return CMSG_LEN(payload); }
+
+int swvpn_enable_pktinfo(int fd, int family) {
+    int on = 1;
+    int r = family == AF_INET6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on)
+                               : setsockopt(fd, SOL_IP, IP_PKTINFO, &on, sizeof on);
+    return r < 0 ? -errno : 0;
+}
+
+size_t swvpn_pktinfo_space(void) { return CMSG_SPACE(sizeof(struct in6_pktinfo)); }
+
+int swvpn_pktinfo_parse(const struct msghdr *msg, uint8_t address[16], uint32_t *ifindex) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+        if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_PKTINFO
+            && c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+            struct in_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            memset(address, 0, 16);
+            memcpy(address, &info.ipi_spec_dst, 4);
+            *ifindex = (uint32_t)info.ipi_ifindex;
+            return AF_INET;
+        }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO
+            && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+            struct in6_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            memcpy(address, &info.ipi6_addr, 16);
+            *ifindex = info.ipi6_ifindex;
+            return AF_INET6;
+        }
+    }
+    return 0;
+}
+
+/* One control message of `length` data bytes at the start of `buffer`; returns its CMSG_SPACE or -EINVAL. */
+static int put_cmsg(void *buffer, size_t size, int level, int type, const void *data, size_t length) {
+    if (size < CMSG_SPACE(length)) return -EINVAL;
+    memset(buffer, 0, CMSG_SPACE(length));
+    struct cmsghdr *c = buffer;
+    c->cmsg_level = level;
+    c->cmsg_type = type;
+    c->cmsg_len = CMSG_LEN(length);
+    memcpy(CMSG_DATA(c), data, length);
+    return (int)CMSG_SPACE(length);
+}
+
+int swvpn_pktinfo_build(void *buffer, size_t size, int socket_family, int address_family,
+                        const uint8_t address[16], uint32_t ifindex) {
+    if (socket_family == AF_INET && address_family == AF_INET) {
+        struct in_pktinfo info = {0};
+        info.ipi_ifindex = (int)ifindex;
+        memcpy(&info.ipi_spec_dst, address, 4);
+        return put_cmsg(buffer, size, SOL_IP, IP_PKTINFO, &info, sizeof info);
+    }
+    if (socket_family == AF_INET6) {
+        struct in6_pktinfo info = {0};
+        info.ipi6_ifindex = ifindex;
+        if (address_family == AF_INET) {
+            /* An IPv4 arrival on a dual-stack socket: ::ffff:a.b.c.d, as the kernel reports it. */
+            info.ipi6_addr.s6_addr[10] = 0xff;
+            info.ipi6_addr.s6_addr[11] = 0xff;
+            memcpy(&info.ipi6_addr.s6_addr[12], address, 4);
+        } else {
+            memcpy(&info.ipi6_addr, address, 16);
+        }
+        return put_cmsg(buffer, size, IPPROTO_IPV6, IPV6_PKTINFO, &info, sizeof info);
+    }
+    return -EINVAL;
+}
+
+int swvpn_null_device_fd(void) {
+    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
 
 int swvpn_unshare_netns(void) { return unshare(CLONE_NEWNET) < 0 ? -errno : 0; }
 

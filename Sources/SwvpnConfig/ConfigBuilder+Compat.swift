@@ -36,28 +36,29 @@ public struct CompatSettings: Sendable, Hashable {
     public var bindDevice: String?
     /// `mtu-disc no|maybe|yes`: IP(V6)_MTU_DISCOVER on the tunnel socket; nil keeps the kernel's default.
     public var mtuDiscovery: MTUDiscovery?
+    /// `multihome`: UDP replies leave from the local address and interface the peer's packets arrive on.
+    public var multihome = false
 
     public init() {}
 }
 
 extension ConfigBuilder {
-    /// `dev NAME`, as openvpn reads it: `tun`/`tunN` is a TUN device, `tap…` a TAP device, `null` no
-    /// device at all; any other name is the device's own name and `dev-type` gives its type.
+    /// `dev NAME`, as openvpn reads it: `tun`/`tunN` is a TUN device, `tap…` a TAP device, `null…` no
+    /// device at all (ConfigBuilder+NullDevice.swift); any other name is the device's own name and
+    /// `dev-type` gives its type.
     mutating func setDevice(_ inv: Invocation) throws(ConfigError) {
         let name = inv.arguments[0]
-        if name == "null" {
-            throw inv.error(
-                "dev null (a tunnel without a device, for openvpn's tests) is not supported: swvpnd needs a tun device")
-        }
         guard !name.isEmpty, name.utf8.count < 16, !name.contains("/"),
             !name.contains(where: { $0 == " " || $0 == "%" })
         else {
             throw inv.error("bad device name '\(name)' (1 to 15 characters, no '/', blank or '%')")
         }
-        let typed = name.hasPrefix("tun") || name.hasPrefix("tap")
+        // openvpn's dev_type_enum compares prefixes: tun…, tap…, null….
+        let typed = name.hasPrefix("tun") || name.hasPrefix("tap") || name.hasPrefix("null")
         compat.untypedDevice = typed ? nil : (name, inv.location)
         config.device = name
-        config.deviceType = compat.explicitDeviceType ?? (name.hasPrefix("tap") ? .tap : .tun)
+        config.deviceType =
+            compat.explicitDeviceType ?? (name.hasPrefix("tap") ? .tap : name.hasPrefix("null") ? .null : .tun)
     }
 
     /// `dev-type tun|tap|null`.
@@ -65,8 +66,8 @@ extension ConfigBuilder {
         switch inv.arguments[0] {
         case "tun": compat.explicitDeviceType = .tun
         case "tap": compat.explicitDeviceType = .tap
-        case "null": throw inv.error("dev-type null is not supported: swvpnd needs a tun or tap device")
-        default: throw inv.error("bad device type '\(inv.arguments[0])' (tun or tap)")
+        case "null": compat.explicitDeviceType = .null
+        default: throw inv.error("bad device type '\(inv.arguments[0])' (tun, tap or null)")
         }
     }
 
@@ -106,7 +107,13 @@ extension ConfigBuilder {
                     location, directive: name, "not supported yet with proto tcp (only on the UDP socket)")
             }
         }
-        if c.deviceType == .tun, let location = seen["lladdr"] {
+        if c.compat.multihome, c.transport.isTCP, let location = seen["multihome"] {
+            c.warnings.append(
+                ConfigDiagnostic(
+                    location, directive: "multihome",
+                    "no effect with proto tcp: a connection has one local address (openvpn ignores it there too)"))
+        }
+        if c.deviceType != .tap, let location = seen["lladdr"] {
             throw ConfigError(
                 location, directive: "lladdr", "a MAC address needs a tap device (dev tap or dev-type tap)")
         }

@@ -142,6 +142,7 @@ struct ConfigBuilder {
 
         try finishCompat(&c)
         finishHost(&c)
+        try finishNullDevice(&c)  // dev null: before the routes, which it drops (ConfigBuilder+NullDevice.swift)
         try checkHealthProbe(c)
         if let ifconfig = c.ifconfig, c.ifconfigHasNetmask, ifconfig.remoteOrNetmask.netmaskPrefixLength == nil,
             let location = seen["ifconfig"]

@@ -4,13 +4,13 @@ import SwvpnProtocol
 extension DirectiveTable {
     static let device: [Directive] = [
         Directive(
-            "dev", 1...1, "dev tunX|tapX|name",
-            "Device: tun/tap (first free), tunN/tapN, or any name with dev-type."
+            "dev", 1...1, "dev tunX|tapX|null|name",
+            "Device: tun/tap (first free), tunN/tapN, null (none: decrypted packets are discarded), or any name with dev-type."
         ) { b, inv throws(ConfigError) in
             try b.setDevice(inv)
         },
         Directive(
-            "dev-type", 1...1, "dev-type tun|tap",
+            "dev-type", 1...1, "dev-type tun|tap|null",
             "Device type (tun: IP packets, tap: Ethernet frames); wins over the dev name."
         ) { b, inv throws(ConfigError) in
             try b.setDeviceType(inv)

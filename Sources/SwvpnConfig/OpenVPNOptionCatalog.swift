@@ -81,6 +81,17 @@ public enum OpenVPNOptionCatalog {
             b.config.compat.mtuDiscovery = mode
         },
         Directive(
+            "multihome", 0...1, "multihome [same-interface]",
+            "UDP: reply from the local address, and by the interface, the peer's packets arrive on (IP_PKTINFO)."
+        ) { b, inv throws(ConfigError) in
+            // openvpn 2.6 sends out of the arrival interface; 2.7 made that `same-interface` and the
+            // kernel's choice the default. Both spellings get 2.6's behaviour here.
+            if let flag = inv[0], flag != "same-interface" {
+                throw inv.error("bad flag '\(flag)' (only same-interface)")
+            }
+            b.config.compat.multihome = true
+        },
+        Directive(
             "tun-mtu-extra", 1...1, "tun-mtu-extra n",
             "Room for the Ethernet header on a tap device (default 32 there): counts in link-mtu, lowers the MSS clamp."
         ) { b, inv throws(ConfigError) in
@@ -262,11 +273,6 @@ public enum OpenVPNOptionCatalog {
         reject(
             "ifconfig-noexec", "ifconfig-noexec", "Leave the device unconfigured",
             notYet("a device left without addresses")),
-        reject(
-            "multihome", "multihome [same-interface]", "Reply from the address a packet came to",
-            notYet(
-                "multihome (it needs the arrival address of every datagram, IP_PKTINFO, carried through the batched "
-                    + "recvmmsg/sendmmsg path; bind the address the peer sends to with local instead)")),
         reject("mtu-test", "mtu-test", "Measure the path MTU at start", notYet("the empirical MTU test")),
         reject("block-ipv6", "block-ipv6", "Answer IPv6 with unreachable", notYet("block-ipv6")),
         reject(

@@ -30,8 +30,10 @@ package final class PacketBatch {
     @usableFromInline let addresses: UnsafeMutablePointer<sockaddr_storage>
     @usableFromInline let messages: UnsafeMutablePointer<swvpn_mmsghdr>
     @usableFromInline let iovecs: UnsafeMutablePointer<iovec>
-    @usableFromInline let controls: UnsafeMutableRawPointer
-    @usableFromInline let controlStride: Int
+    /// Per-slot control buffers: room for UDP_GRO/UDP_SEGMENT, grown once for `multihome`'s pktinfo
+    /// (`reserveControlRoom`).
+    @usableFromInline var controls: UnsafeMutableRawPointer
+    @usableFromInline var controlStride: Int
 
     /// - Parameters:
     ///   - capacity: packets per batch (wireguard-go uses 128).
@@ -167,8 +169,10 @@ package final class PacketBatch {
     }
 
     /// Points messages `start ..< start + count` at their packets and destinations for one `sendmmsg`.
+    /// `source` (multihome): a prebuilt IP_PKTINFO/IPV6_PKTINFO control message every message carries;
+    /// a GSO message gets it behind its UDP_SEGMENT one (the caller reserved the room).
     @inlinable
-    func prepareSend(start: Int, count: Int) {
+    func prepareSend(start: Int, count: Int, source: UnsafeRawBufferPointer? = nil) {
         for i in start..<(start + count) {
             iovecs[i].iov_base = slab + i * stride + offsets[i]
             iovecs[i].iov_len = lengths[i]
@@ -187,13 +191,46 @@ package final class PacketBatch {
                     swvpn_cmsg_data(cmsg).storeBytes(of: UInt16(segmentSizes[i]), as: UInt16.self)
                 }
             }
+            var controlStart = controlLength == 0 ? nil : control
+            if let source {  // Hook: multihome (UDPLink+Multihome.swift)
+                if controlLength == 0 {
+                    controlStart = UnsafeMutableRawPointer(mutating: source.baseAddress)
+                } else {
+                    (control + controlLength).copyMemory(from: source.baseAddress!, byteCount: source.count)
+                }
+                controlLength += source.count
+            }
             messages[i].msg_hdr = msghdr(
                 msg_name: nameLength == 0 ? nil : UnsafeMutableRawPointer(addresses + i),
                 msg_namelen: socklen_t(nameLength),
                 msg_iov: iovecs + i, msg_iovlen: 1,
-                msg_control: controlLength == 0 ? nil : control, msg_controllen: controlLength, msg_flags: 0)
+                msg_control: controlStart, msg_controllen: controlLength, msg_flags: 0)
             messages[i].msg_len = 0
         }
+    }
+}
+
+/// multihome: the arrival address of a received datagram, and room for it in the control buffers.
+extension PacketBatch {
+    /// Control bytes per slot with `multihome`: a UDP_GRO/UDP_SEGMENT message plus a pktinfo one.
+    @usableFromInline static let packetInfoControlRoom =
+        swvpn_cmsg_space(MemoryLayout<Int32>.size) + swvpn_pktinfo_space()
+
+    /// Grows the per-slot control buffers to `bytes` once (the first receive or send of a multihome
+    /// socket with this batch; never per packet). Without multihome nothing calls it.
+    @inlinable
+    func reserveControlRoom(_ bytes: Int) {
+        guard controlStride < bytes else { return }
+        controls.deallocate()
+        controlStride = bytes
+        controls = UnsafeMutableRawPointer.allocate(byteCount: capacity * bytes, alignment: 16)
+        controls.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * bytes)
+    }
+
+    /// The local address and interface datagram `index` of the last receive arrived on (IP_PKTINFO /
+    /// IPV6_PKTINFO); nil without them. Valid until the next receive into this batch.
+    package func arrivalAddress(at index: Int) -> ArrivalAddress? {
+        withUnsafePointer(to: &messages[index].msg_hdr) { header in ArrivalAddress(header) }
     }
 }
 

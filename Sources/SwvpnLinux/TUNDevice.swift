@@ -10,6 +10,8 @@ package final class TUNDevice {
     /// The kernel's name for the device, e.g. `tun0`.
     package let name: String
     package let ifindex: Int32
+    /// `dev null`: no device behind the fd (see `init(null:)`); writes are thrown away.
+    @usableFromInline let discards: Bool
 
     package struct Options: OptionSet, Sendable {
         package let rawValue: Int32
@@ -47,6 +49,17 @@ package final class TUNDevice {
         ifindex = Int32(try syscallNoWait("if_nametoindex \(name)") { Int(swvpn_ifindex(kernelName)) })
         self.name = name
         self.owned = owned
+        discards = false
+    }
+
+    /// `dev null`, as openvpn 2.6 does it: no device at all. The fd is an eventfd nothing ever writes,
+    /// so the TX loop waits on it forever and reads nothing; every decrypted packet written here is
+    /// discarded (and counted like a device write). Named `null`, interface index 0.
+    package init(null: Void) throws(SystemError) {
+        owned = OwnedFD(Int32(try syscallNoWait("eventfd (dev null)") { Int(swvpn_null_device_fd()) }))
+        name = "null"
+        ifindex = 0
+        discards = true
     }
 
     /// Adopts an already attached TUN fd (inherited from a privileged parent, like wireguard-go's `WG_TUN_FD`).
@@ -55,6 +68,7 @@ package final class TUNDevice {
         ifindex = Int32(try syscallNoWait("if_nametoindex \(name)") { Int(swvpn_ifindex(name)) })
         self.name = name
         owned = fd
+        discards = false
     }
 
     /// Sets a tap device's Ethernet address (openvpn's `lladdr`).
@@ -77,7 +91,8 @@ package final class TUNDevice {
     /// Writes one packet; returns the bytes written or `.wouldBlock`.
     @inlinable
     package func write(_ packet: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
-        try syscall("write tun") { swvpn_write(fd, packet.baseAddress, packet.count) }
+        if discards { return .processed(packet.count) }  // dev null: the packet ends here
+        return try syscall("write tun") { swvpn_write(fd, packet.baseAddress, packet.count) }
     }
 
     /// Reads up to `maxCount` packets into `batch` slots at `batch.headroom` until the queue is empty.

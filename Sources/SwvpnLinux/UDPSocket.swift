@@ -14,6 +14,8 @@ package final class UDPSocket {
     private let owned: OwnedFD
     package var fd: Int32 { owned.raw }
     package let family: SocketAddress.Family
+    /// `multihome`: every received datagram carries its arrival address (see `enablePacketInfo`).
+    package private(set) var packetInfo = false
 
     /// Creates a nonblocking socket bound to `address` (port 0 = ephemeral).
     package init(bindingTo address: SocketAddress, reuseAddress: Bool = false) throws(SystemError) {
@@ -101,10 +103,20 @@ package final class UDPSocket {
         _ = try syscallNoWait("setsockopt(UDP_GRO)") { Int(swvpn_setsockopt_int(fd, swvpn_SOL_UDP, swvpn_UDP_GRO, 1)) }
     }
 
+    /// `multihome`: IP_PKTINFO / IPV6_RECVPKTINFO, so `PacketBatch.arrivalAddress(at:)` can tell which
+    /// local address each datagram came to.
+    package func enablePacketInfo() throws(SystemError) {
+        _ = try syscallNoWait("setsockopt(\(family == .inet ? "IP_PKTINFO" : "IPV6_RECVPKTINFO"))") {
+            Int(swvpn_enable_pktinfo(fd, family.rawValue))
+        }
+        packetInfo = true
+    }
+
     /// One `recvmmsg` into all of `batch`'s slots (at `headroom`); sets `batch.count`, lengths, sources.
     /// Returns the number received, or `.wouldBlock` when nothing is queued.
     @inlinable
     package func receive(into batch: PacketBatch) throws(SystemError) -> IOResult<Int> {
+        if packetInfo { batch.reserveControlRoom(PacketBatch.packetInfoControlRoom) }  // Hook: multihome
         batch.prepareReceive(count: batch.capacity)
         let result = try syscall("recvmmsg") {
             Int(swvpn_recvmmsg(fd, batch.messages, UInt32(batch.capacity), 0))
@@ -120,11 +132,15 @@ package final class UDPSocket {
 
     /// One `sendmmsg` of packets `start ..< start + count` to their addresses (none = connected peer).
     /// Returns how many the kernel took; the caller retries the rest when the socket is writable.
+    /// `source` (multihome): the pktinfo control message every message carries.
     @inlinable
-    package func send(from batch: PacketBatch, start: Int = 0, count: Int) throws(SystemError) -> IOResult<Int> {
+    package func send(
+        from batch: PacketBatch, start: Int = 0, count: Int, source: UnsafeRawBufferPointer? = nil
+    ) throws(SystemError) -> IOResult<Int> {
         precondition(start >= 0 && count >= 0 && start + count <= batch.capacity, "send range outside batch")
         if count == 0 { return .processed(0) }
-        batch.prepareSend(start: start, count: count)
+        if source != nil { batch.reserveControlRoom(PacketBatch.packetInfoControlRoom) }  // Hook: multihome
+        batch.prepareSend(start: start, count: count, source: source)
         return try syscall("sendmmsg") {
             Int(swvpn_sendmmsg(fd, batch.messages + start, UInt32(count), 0))
         }

@@ -1,7 +1,7 @@
 /// Inputs of the OCC options string (PROTOCOL.md §7.3, §7.4), built by the config layer.
 public struct OCCOptions: Sendable, Hashable {
-    /// Corresponds to OpenVPN `--dev` / `--dev-type`.
-    public enum DevType: String, Sendable, Hashable { case tun, tap }
+    /// Corresponds to OpenVPN `--dev` / `--dev-type` (`null`: no device, openvpn's test setting).
+    public enum DevType: String, Sendable, Hashable { case tun, tap, null }
     /// Corresponds to OpenVPN `--proto`.
     public enum Proto: Sendable, Hashable {
         case udp, tcpServer, tcpClient

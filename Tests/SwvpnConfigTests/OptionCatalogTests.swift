@@ -190,11 +190,41 @@ import Testing
                 == "t.conf:2: lladdr: bad MAC address '02:00:5e:10:00' (six hex bytes: 02:00:5e:10:00:01)")
     }
 
-    @Test func nullDevicesAreRejectedWithTheirReason() {
+    /// `dev null` as openvpn 2.6: no device; an address is refused (openvpn exits on it), routes are
+    /// dropped with a warning (openvpn fails to add them and goes on).
+    @Test func nullDeviceHasNoAddressAndNoRoutes() throws {
+        let null = try parse("dev null\nsecret k\ncipher AES-256-CBC\nauth SHA256\n")
+        #expect(null.deviceType == .null && null.device == "null")
         #expect(
-            errorText { () throws(ConfigError) in try parse("dev null\nsecret k\n") }
-                == "t.conf:1: dev: dev null (a tunnel without a device, for openvpn's tests) is not supported: swvpnd needs a tun device"
+            null.occOptions.localString
+                == "V4,dev-type null,link-mtu 1572,tun-mtu 1500,proto UDPv4,cipher AES-256-CBC,auth SHA256,keysize 256,secret"
         )
+        #expect(try parse("dev tun\ndev-type null\nsecret k\n").deviceType == .null)
+        #expect(
+            errorText { () throws(ConfigError) in try parse("dev null\nifconfig 10.1.0.1 10.1.0.2\nsecret k\n") }?
+                .hasPrefix("t.conf:2: ifconfig: dev null has no device to put an address on") == true)
+        let routed = try parse(
+            "dev null\nroute 10.8.0.0 255.255.0.0\nroute-ipv6 fd00:8::/64\nredirect-gateway def1\nsecret k\n")
+        #expect(routed.routes.isEmpty && routed.routesIPv6.isEmpty && routed.host.redirect == nil)
+        #expect(
+            routed.warnings.filter { $0.message == "ignored with dev null: there is no device to route through" }
+                .map(\.directive) == ["route", "route-ipv6", "redirect-gateway"])
+        #expect(
+            errorText { () throws(ConfigError) in try parse("dev-type nul\nsecret k\n") }
+                == "t.conf:1: dev-type: bad device type 'nul' (tun, tap or null)")
+    }
+
+    /// `multihome` (openvpn 2.6) and `multihome same-interface` (2.7's name for 2.6's behaviour).
+    @Test func multihomeIsAUDPSocketSetting() throws {
+        #expect(try parse(Self.base + "multihome\n").compat.multihome)
+        #expect(try parse(Self.base + "multihome same-interface\n").compat.multihome)
+        #expect(!(try parse(Self.base).compat.multihome))
+        #expect(
+            errorText { () throws(ConfigError) in try parse(Self.base + "multihome any\n") }
+                == "t.conf:3: multihome: bad flag 'any' (only same-interface)")
+        let tcp = try parse(Self.base + "proto tcp-server\nmultihome\n")
+        #expect(
+            tcp.warnings.contains { $0.directive == "multihome" && $0.message.hasPrefix("no effect with proto tcp") })
     }
 
     // MARK: Addresses and MTU

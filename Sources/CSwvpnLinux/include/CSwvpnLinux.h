@@ -82,6 +82,27 @@ void *swvpn_cmsg_data(const struct cmsghdr *cmsg);
 size_t swvpn_cmsg_space(size_t payload);
 size_t swvpn_cmsg_len(size_t payload);
 
+/* ---- multihome: the local address a datagram arrived on (IP_PKTINFO / IPV6_PKTINFO) ---- */
+/* Asks for the arrival address of every datagram: IP_PKTINFO on an AF_INET socket, IPV6_RECVPKTINFO on an
+   AF_INET6 one (which reports IPv4-mapped arrivals too). Returns 0 or -errno. */
+int swvpn_enable_pktinfo(int fd, int family);
+/* Room one pktinfo control message needs (CMSG_SPACE of the larger, in6_pktinfo). */
+size_t swvpn_pktinfo_space(void);
+/* Scans a received message's control messages for IP_PKTINFO (ipi_spec_dst, ipi_ifindex) or IPV6_PKTINFO
+   (ipi6_addr, ipi6_ifindex): writes the address's network bytes to address (4 or 16 of its 16) and the
+   interface index. Returns AF_INET, AF_INET6, or 0 when the message carries neither. */
+int swvpn_pktinfo_parse(const struct msghdr *msg, uint8_t address[16], uint32_t *ifindex);
+/* Writes the control message that sends from `address` out of interface `ifindex` (openvpn 2.6's
+   link_socket_write_udp_posix_sendmsg): IP_PKTINFO for an AF_INET socket (ipi_spec_dst), IPV6_PKTINFO for
+   an AF_INET6 one (an IPv4 arrival there is IPv4-mapped). Returns its length (CMSG_SPACE) or -EINVAL. */
+int swvpn_pktinfo_build(void *buffer, size_t size, int socket_family, int address_family,
+                        const uint8_t address[16], uint32_t ifindex);
+
+/* ---- dev null ---- */
+/* An eventfd that is never written: a file descriptor that is never readable, for a tunnel without a
+   device. Returns the fd (nonblocking, close-on-exec) or -errno. */
+int swvpn_null_device_fd(void);
+
 /* ---- namespaces and capabilities ---- */
 /* unshare(CLONE_NEWNET) for the calling thread. */
 int swvpn_unshare_netns(void);

@@ -157,7 +157,11 @@ extension TunnelController {
             let local = (try? socket.localAddress())?.description ?? bindAddress.description
             logger.notice("UDP link local (bound): \(local), buffers rx \(sizes.receive) tx \(sizes.send)")
             if let remote { logger.notice("UDP link remote: \(remote)") }
-            let udp = UDPLink(socket: socket)
+            if config.compat.multihome {
+                try socket.enablePacketInfo()
+                logger.notice("multihome: replies leave from the address and interface the peer's packets arrive on")
+            }
+            let udp = UDPLink(socket: socket, multihome: config.compat.multihome)
             if wantsOffload(config, settings), UDPSocket.offloadSupport.receiveCoalescing {
                 do throws(SystemError) {
                     try socket.enableReceiveCoalescing()

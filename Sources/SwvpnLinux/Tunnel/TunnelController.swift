@@ -247,6 +247,7 @@ package final class TunnelController: @unchecked Sendable {
         case .peerAuthenticated(let address):
             let wasUp = control.state.peer == .up
             feed(.peerAuthenticated(address: Self.openVPNAddress(address), now: now))
+            logMultihomeSource(peer: address)  // TunnelController+Multihome.swift
             if !wasUp { reportPeerUp() }
         case .occ(let message): feed(.occ(message, now: now))
         case .linkFailed(let why): feed(.linkFailed(why, now: now))

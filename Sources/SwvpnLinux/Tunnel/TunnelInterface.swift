@@ -23,6 +23,17 @@ package final class TunnelInterface {
 
     package init(config: TunnelConfig, logger: Logger, virtioHeader wantVirtioHeader: Bool = false) throws(SetupError) {
         self.logger = logger
+        if config.deviceType == .null {  // dev null: no device, no address, no routes (the config dropped them)
+            do throws(SystemError) {
+                netlink = try Netlink()
+                device = try TUNDevice(null: ())
+            } catch {
+                throw .tunOpen(device: config.device, error)
+            }
+            virtioHeader = false
+            logger.notice("dev null: no device (decrypted packets are discarded, as openvpn does)")
+            return
+        }
         do throws(SystemError) {
             netlink = try Netlink()
             var options: TUNDevice.Options = wantVirtioHeader ? [.virtioHeader] : []

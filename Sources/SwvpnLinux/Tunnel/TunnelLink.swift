@@ -16,11 +16,16 @@ package protocol TunnelLink: AnyObject, SendableMetatype {
     var hasBufferedInput: Bool { get }
     /// `passtos`: the TOS byte of the packets sent from now on (IP_TOS); links without one ignore it.
     func setTypeOfService(_ tos: UInt8)
+    /// The RX loop heard the peer in slot `slot` of `batch` (the first authenticated packet of a
+    /// session, or the peer moved; never per packet): a `multihome` UDP link latches the local address
+    /// that packet arrived on for its replies. Other links ignore it.
+    func peerHeard(_ peer: SocketAddress, slot: Int, in batch: PacketBatch)
 }
 
 extension TunnelLink {
     package var hasBufferedInput: Bool { false }
     package func setTypeOfService(_ tos: UInt8) {}
+    package func peerHeard(_ peer: SocketAddress, slot: Int, in batch: PacketBatch) {}
 }
 
 /// Why a link stopped working. UDP links only fail on local errors; TCP links also when the

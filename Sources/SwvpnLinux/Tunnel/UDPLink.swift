@@ -10,8 +10,15 @@ package final class UDPLink: TunnelLink {
     package var receiveCoalescing = false
     package var readFD: Int32 { socket.fd }
     package var isDatagram: Bool { true }
+    /// `multihome` (UDPLink+Multihome.swift); nil without it: one nil check per send call.
+    package let multihome: MultihomeReplies?
 
-    package init(socket: UDPSocket) { self.socket = socket }
+    /// With `multihome` the socket must have `enablePacketInfo()` on.
+    package init(socket: UDPSocket, multihome: Bool = false) {
+        precondition(!multihome || socket.packetInfo, "multihome needs the socket's packet info")
+        self.socket = socket
+        self.multihome = multihome ? MultihomeReplies(socketFamily: socket.family.rawValue) : nil
+    }
 
     /// IP_TOS, as openvpn's passtos sets it (on an IPv6 socket it applies to IPv4-mapped peers only).
     package func setTypeOfService(_ tos: UInt8) {
@@ -34,13 +41,14 @@ package final class UDPLink: TunnelLink {
 
     package func send(_ batch: PacketBatch, start: Int, count: Int, to peer: SocketAddress) throws(LinkError) -> Int {
         for i in start..<start + count { batch.setAddress(peer, at: i) }
+        let source = multihome?.controlMessage(to: peer)  // Hook: multihome
         var next = start
         let end = start + count
         var lost = 0
         var waits = 0
         while next < end {
             do {
-                switch try socket.send(from: batch, start: next, count: end - next) {
+                switch try socket.send(from: batch, start: next, count: end - next, source: source) {
                 case .processed(let n):
                     next += max(n, 1)
                     if n == 0 { lost += 1 }

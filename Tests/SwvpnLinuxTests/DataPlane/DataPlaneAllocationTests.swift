@@ -49,6 +49,25 @@ struct DataPlaneAllocationTests {
             DataPlaneTests().stop(a, b)
             _ = wire
         }
+        try Self.roundTripsAllocateNothing(a, b, size: size)
+    }
+
+    /// `multihome` on loopback UDP sockets (MultihomeDataPlaneTests): the arrival address on every
+    /// receive and the pktinfo control message on every send cost no allocation either.
+    @Test func multihomeRoundTripsAllocateNothingInTheLoops() throws {
+        try #require(AllocationCounter.isLive, "malloc interposer not in effect")
+        let settings = PacketPathSettings(layout: FrameLayout(cipher: .aes256CBC, digest: .sha256))
+        let (a, b) = try MultihomeDataPlaneTests.loopbackPair(multihome: true, settings: settings)
+        defer { DataPlaneTests().stop(a, b) }
+        b.device.inject(innerPacket(99))  // A has no remote: it learns B (and the address to answer from) here
+        #expect(a.device.delivered() == innerPacket(99))
+        #expect(a.waitForEvent { if case .peerAuthenticated = $0 { true } else { false } })
+        #expect(a.link.multihome?.current != nil)
+        try Self.roundTripsAllocateNothing(a, b, size: 1400)
+    }
+
+    /// 1000 round trips between `a` and `b` after a warm-up, counted on the loops' own queues.
+    static func roundTripsAllocateNothing<L>(_ a: Side<L>, _ b: Side<L>, size: Int) throws {
         let packets = (0..<8).map { innerPacket($0, size: size) }
         func exchange(_ rounds: Int) -> Int {
             var delivered = 0

@@ -19,13 +19,9 @@ final class Side<Link: TunnelLink> {
         pinnedSource: Bool = false, offload: Offload = .none
     ) throws {
         self.link = link
-        let key = try #require(StaticKey(bytes: (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }))
-        outbound = OutboundPath(
-            settings: settings,
-            sealer: try DataChannelSealer(key: key, direction: direction, layout: settings.layout))
-        let inbound = InboundPath(
-            settings: settings,
-            opener: try DataChannelOpener(key: key, direction: direction, layout: settings.layout, replay: .init()))
+        let paths = try testPaths(settings, direction)
+        outbound = paths.0
+        let inbound = paths.1
         plane = DataPlane(
             device: device, link: link, outbound: outbound, inbound: inbound, peer: PeerAddress(peer),
             pinnedSource: pinnedSource, offload: offload, events: { [log] in log.append($0) })
@@ -46,6 +42,18 @@ final class EventLog: Sendable {
     func append(_ event: DataPlane.Event) { events.withLock { $0.append(event) } }
     func contains(_ match: (DataPlane.Event) -> Bool) -> Bool { events.withLock { $0.contains(where: match) } }
     func clear() { events.withLock { $0.removeAll() } }
+}
+
+/// One side's packet paths with the harness key (both sides share it; their directions differ).
+func testPaths(_ settings: PacketPathSettings, _ direction: KeyDirection) throws -> (OutboundPath, InboundPath) {
+    let key = try #require(StaticKey(bytes: (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }))
+    return (
+        OutboundPath(
+            settings: settings, sealer: try DataChannelSealer(key: key, direction: direction, layout: settings.layout)),
+        InboundPath(
+            settings: settings,
+            opener: try DataChannelOpener(key: key, direction: direction, layout: settings.layout, replay: .init()))
+    )
 }
 
 /// Settings every root-free test uses unless it needs others: AES-256-CBC + SHA256 on datagrams.

@@ -51,11 +51,12 @@ extension PacketLoops {
                     var offset = 0
                     while offset < length {
                         let part = min(segment, length - offset)
-                        receiveOne(packet + offset, length: part, source: source, now: now, claim: claim, &tally)
+                        receiveOne(
+                            packet + offset, length: part, source: source, slot: i, now: now, claim: claim, &tally)
                         offset += part
                     }
                 } else {
-                    receiveOne(packet, length: length, source: source, now: now, claim: claim, &tally)
+                    receiveOne(packet, length: length, source: source, slot: i, now: now, claim: claim, &tally)
                     if tally.streamEnded { break rounds }
                 }
             }
@@ -78,7 +79,7 @@ extension PacketLoops {
     /// Opens one wire packet and delivers what it carries.
     @inline(__always)
     private func receiveOne(
-        _ packet: UnsafeMutableRawPointer, length: Int, source: SocketAddress?, now: Int64,
+        _ packet: UnsafeMutableRawPointer, length: Int, source: SocketAddress?, slot: Int, now: Int64,
         claim: InboundIntercept?, _ tally: inout ReceiveTally
     ) {
         let result = inbound.open(packet, length: length, now: now)
@@ -108,13 +109,14 @@ extension PacketLoops {
         guard result.isAuthenticated else { return }
         tally.authBytes += UInt64(length)
         if let source, !sessionConfirmed || source != rxPeer.address {
-            notePeer(source)
+            notePeer(source, slot: slot)
         }
     }
 
-    /// An authenticated packet from a new address, or the first one of a session.
-    private func notePeer(_ source: SocketAddress) {
+    /// An authenticated packet from a new address, or the first one of a session (in `rxBatch` slot `slot`).
+    private func notePeer(_ source: SocketAddress, slot: Int) {
         sessionConfirmed = true
+        link.peerHeard(source, slot: slot, in: rxBatch)  // Hook: multihome (UDPLink+Multihome.swift)
         if source != rxPeer.address {
             // Only authenticated packets move the peer (OpenVPN's float rule); with a pinned remote
             // the source already equals it.
