@@ -142,6 +142,7 @@ struct ConfigBuilder {
 
         try finishCompat(&c)
         finishHost(&c)
+        finishIPv6Routes(&c)
         try checkHealthProbe(c)
         if let ifconfig = c.ifconfig, c.ifconfigHasNetmask, ifconfig.remoteOrNetmask.netmaskPrefixLength == nil,
             let location = seen["ifconfig"]
@@ -175,7 +176,7 @@ struct ConfigBuilder {
                 Route(
                     network: pending.network, netmask: pending.netmask,
                     prefixLength: pending.netmask.netmaskPrefixLength ?? 32, gateway: gateway,
-                    metric: pending.metric ?? c.routeMetric, location: pending.location))
+                    metric: pending.metric ?? c.defaultRouteMetric, location: pending.location))
         }
         return c
     }

@@ -275,7 +275,8 @@ extension IntegrationTests {
             let rejectedInReference = Set(
                 lines.filter { $0.hasPrefix("# REJECTED ") }
                     .compactMap { $0.dropFirst("# REJECTED ".count).split(separator: " ").first.map(String.init) })
-            #expect(rejectedInHelp.count >= 100, "rejected list in --help: \(rejectedInHelp.count) entries")
+            // A floor against a broken listing; it drops as rejected options become implemented.
+            #expect(rejectedInHelp.count >= 90, "rejected list in --help: \(rejectedInHelp.count) entries")
             #expect(
                 rejectedInHelp == rejectedInReference,
                 "--help and reference.conf disagree on what is rejected: \(rejectedInHelp.symmetricDifference(rejectedInReference).sorted())"
