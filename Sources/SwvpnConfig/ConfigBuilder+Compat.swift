@@ -118,11 +118,6 @@ extension ConfigBuilder {
                 location, directive: "lladdr", "a MAC address needs a tap device (dev tap or dev-type tap)")
         }
         if seen["remote-random"] != nil { c.remotes.shuffle() }
-        if let gateway = compat.routeIPv6Gateway {
-            for index in c.routesIPv6.indices where c.routesIPv6[index].gateway == nil {
-                c.routesIPv6[index].gateway = gateway
-            }
-        }
         try finishLifecycle(&c)
         if let (linkMTU, location) = compat.linkMTU {
             if let tunLocation = seen["tun-mtu"] {

@@ -143,6 +143,7 @@ struct ConfigBuilder {
         try finishCompat(&c)
         finishHost(&c)
         try finishNullDevice(&c)  // dev null: before the routes, which it drops (ConfigBuilder+NullDevice.swift)
+        finishIPv6Routes(&c)
         try checkHealthProbe(c)
         if let ifconfig = c.ifconfig, c.ifconfigHasNetmask, ifconfig.remoteOrNetmask.netmaskPrefixLength == nil,
             let location = seen["ifconfig"]
@@ -176,7 +177,7 @@ struct ConfigBuilder {
                 Route(
                     network: pending.network, netmask: pending.netmask,
                     prefixLength: pending.netmask.netmaskPrefixLength ?? 32, gateway: gateway,
-                    metric: pending.metric ?? c.routeMetric, location: pending.location))
+                    metric: pending.metric ?? c.defaultRouteMetric, location: pending.location))
         }
         return c
     }

@@ -54,11 +54,14 @@ extension DirectiveTable {
         ) {
             b, inv throws(ConfigError) in
             let (network, prefix) = try parseIPv6Prefix(inv.arguments[0], inv, "network")
-            if let gateway = inv[1], !isIPv6Literal(gateway) { throw inv.error("bad gateway '\(gateway)'") }
-            let metric = inv[2] == nil ? nil : try inv.integer(2, 0...Int(Int32.max), "metric")
+            // `default` leaves a parameter to its default, as in openvpn.
+            let gateway = inv[1] == "default" ? nil : inv[1]
+            if let gateway, !isIPv6Literal(gateway) { throw inv.error("bad gateway '\(gateway)'") }
+            let metric =
+                inv[2] == nil || inv[2] == "default" ? nil : try inv.integer(2, 0...Int(Int32.max), "metric")
             b.config.routesIPv6.append(
                 RouteIPv6(
-                    network: network, prefixLength: prefix, gateway: inv[1],
+                    network: network, prefixLength: prefix, gateway: gateway,
                     metric: metric, location: inv.location))
         },
         Directive(

@@ -89,7 +89,7 @@ extension ConfigBuilder {
     }
 
     /// What redirect-gateway needs from the whole config (after finishCompat settled the device type):
-    /// the VPN gateway, the IPv6 routes (with route-ipv6-gateway, as openvpn adds them to route-ipv6).
+    /// the VPN gateway, the IPv6 routes (added to route-ipv6's, whose defaults then apply to them too).
     func finishHost(_ c: inout TunnelConfig) {
         guard var redirect = c.host.redirect, let location = seen["redirect-gateway"] ?? seen["redirect-private"]
         else { return }
@@ -115,7 +115,7 @@ extension ConfigBuilder {
             for (network, prefix) in RedirectGateway.ipv6Networks {
                 c.routesIPv6.append(
                     RouteIPv6(
-                        network: network, prefixLength: prefix, gateway: compat.routeIPv6Gateway, metric: nil,
+                        network: network, prefixLength: prefix, gateway: nil, metric: nil,
                         location: location))
             }
         }

@@ -117,12 +117,20 @@ public enum OpenVPNOptionCatalog {
         },
         Directive(
             "route-ipv6-gateway", 1...1, "route-ipv6-gateway address",
-            "Default gateway of route-ipv6 lines without one."
+            "Default gateway of route-ipv6 lines without one (instead of the ifconfig-ipv6 peer); the kernel gets it on "
+                + "tap devices only, as openvpn."
         ) { b, inv throws(ConfigError) in
             guard isIPv6Literal(inv.arguments[0]) else {
                 throw inv.error("bad gateway '\(inv.arguments[0])' (not an IPv6 address)")
             }
             b.compat.routeIPv6Gateway = inv.arguments[0]
+        },
+        Directive(
+            "ifconfig-noexec", 0...0, "ifconfig-noexec",
+            "Leave the device unconfigured (no address, MTU or link up) for an up script to set up from the ifconfig_* "
+                + "variables; routes are still added, after the up script."
+        ) { b, _ in
+            b.config.ifconfigNoExec = true
         },
         Directive(
             "remote-random", 0...0, "remote-random", "Try the remote lines in a random order (shuffled at each start)."
@@ -270,9 +278,6 @@ public enum OpenVPNOptionCatalog {
             "removed in OpenVPN 2.5 (openvpn 2.6 refuses it too)"),
 
         // Not implemented yet, though a static-key tunnel can use them.
-        reject(
-            "ifconfig-noexec", "ifconfig-noexec", "Leave the device unconfigured",
-            notYet("a device left without addresses")),
         reject("mtu-test", "mtu-test", "Measure the path MTU at start", notYet("the empirical MTU test")),
         reject("block-ipv6", "block-ipv6", "Answer IPv6 with unreachable", notYet("block-ipv6")),
         reject(

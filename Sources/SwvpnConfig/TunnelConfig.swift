@@ -56,9 +56,13 @@ public struct TunnelConfig: Sendable {
     public var ifconfigIPv6: IPv6Ifconfig?
     /// `ifconfig-nowarn`: leave ifconfig out of the OCC string.
     public var ifconfigNoWarn = false
+    /// `ifconfig-noexec`: the device is left as opened (no address, MTU or link up); scripts still get
+    /// the `ifconfig_*` variables, so an `up` script can configure it. Routes are still added.
+    public var ifconfigNoExec = false
     /// `route`, with gateway and metric resolved (PROTOCOL.md §9.2).
     public var routes: [Route] = []
-    /// `route-ipv6 network/prefix [gateway] [metric]`.
+    /// `route-ipv6 network/prefix [gateway] [metric]`, with openvpn's defaults filled in: gateway
+    /// `route-ipv6-gateway`, else the `ifconfig-ipv6` peer; metric `route-metric`.
     public var routesIPv6: [RouteIPv6] = []
     /// `route-gateway`.
     public var routeGateway: IPv4Address?

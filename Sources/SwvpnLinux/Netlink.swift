@@ -207,28 +207,57 @@ package final class Netlink {
                 rtm_table: 0, rtm_protocol: 0, rtm_scope: 0, rtm_type: 0, rtm_flags: 0))
         var result: [Route] = []
         try exchange(message, "list routes") { type, payload in
-            guard type == UInt16(RTM_NEWROUTE), payload.count >= MemoryLayout<rtmsg>.size else { return }
-            let header = payload.loadUnaligned(as: rtmsg.self)
-            var table = UInt32(header.rtm_table)
-            var route = Route(destination: .any(family), prefixLength: Int(header.rtm_dst_len), ifindex: 0)
-            forEachAttribute(payload, from: align(MemoryLayout<rtmsg>.size)) { kind, value in
-                switch Int32(kind) {
-                case Int32(RTA_DST.rawValue):
-                    if let address = Netlink.address(Int32(header.rtm_family), value) { route.destination = address }
-                case Int32(RTA_GATEWAY.rawValue):
-                    route.gateway = Netlink.address(Int32(header.rtm_family), value)
-                case Int32(RTA_OIF.rawValue) where value.count >= 4:
-                    route.ifindex = value.loadUnaligned(as: Int32.self)
-                case Int32(RTA_PRIORITY.rawValue) where value.count >= 4:
-                    route.metric = value.loadUnaligned(as: UInt32.self)
-                case Int32(RTA_TABLE.rawValue) where value.count >= 4:
-                    table = value.loadUnaligned(as: UInt32.self)
-                default: break
-                }
-            }
+            guard type == UInt16(RTM_NEWROUTE), let (route, table) = Self.route(payload, family: family) else { return }
             if table == UInt32(RT_TABLE_MAIN.rawValue) { result.append(route) }
         }
         return result
+    }
+
+    /// The kernel's route for one address, as `ip route get ADDRESS` (rules and all tables); the error
+    /// when there is none (ENETUNREACH).
+    package func route(to destination: SocketAddress) throws(NetlinkError) -> Route {
+        let family = destination.family
+        let bytes = destination.addressBytes
+        var message = Message(type: UInt16(RTM_GETROUTE), flags: NLM_F_REQUEST)
+        message.append(
+            rtmsg(
+                rtm_family: UInt8(family.rawValue), rtm_dst_len: UInt8(bytes.count * 8), rtm_src_len: 0, rtm_tos: 0,
+                rtm_table: 0, rtm_protocol: 0, rtm_scope: 0, rtm_type: 0, rtm_flags: 0))
+        message.appendAttribute(UInt16(RTA_DST.rawValue), bytes: bytes)
+        var result: Route?
+        try exchange(message, "route get \(destination.ipString)") { type, payload in
+            if type == UInt16(RTM_NEWROUTE) { result = Self.route(payload, family: family)?.route }
+        }
+        guard let result else {
+            throw NetlinkError(operation: "route get \(destination.ipString)", errno: ENETUNREACH, kernelMessage: nil)
+        }
+        return result
+    }
+
+    /// An RTM_NEWROUTE payload: the route and its table.
+    private static func route(_ payload: UnsafeRawBufferPointer, family: SocketAddress.Family) -> (
+        route: Route, table: UInt32
+    )? {
+        guard payload.count >= MemoryLayout<rtmsg>.size else { return nil }
+        let header = payload.loadUnaligned(as: rtmsg.self)
+        var table = UInt32(header.rtm_table)
+        var route = Route(destination: .any(family), prefixLength: Int(header.rtm_dst_len), ifindex: 0)
+        forEachAttribute(payload, from: align(MemoryLayout<rtmsg>.size)) { kind, value in
+            switch Int32(kind) {
+            case Int32(RTA_DST.rawValue):
+                if let address = Netlink.address(Int32(header.rtm_family), value) { route.destination = address }
+            case Int32(RTA_GATEWAY.rawValue):
+                route.gateway = Netlink.address(Int32(header.rtm_family), value)
+            case Int32(RTA_OIF.rawValue) where value.count >= 4:
+                route.ifindex = value.loadUnaligned(as: Int32.self)
+            case Int32(RTA_PRIORITY.rawValue) where value.count >= 4:
+                route.metric = value.loadUnaligned(as: UInt32.self)
+            case Int32(RTA_TABLE.rawValue) where value.count >= 4:
+                table = value.loadUnaligned(as: UInt32.self)
+            default: break
+            }
+        }
+        return (route, table)
     }
 
     // MARK: wire

@@ -276,6 +276,9 @@ extension IntegrationTests {
         // MARK: up/down scripts
 
         /// A script that records its arguments and openvpn's script environment in `script-<SIDE>-<type>.txt`.
+        /// As `up` it also records the device as the script finds it (link up, MTU, number of addresses) and,
+        /// with `CONFIGURE_DEVICE` set (for `ifconfig-noexec`), then configures it from the `ifconfig_*`
+        /// variables; as `down` it exits with `DOWN_STATUS` when that is set.
         static func writeRecorderScript(_ env: Env) throws -> String {
             let path = try env.lab.write(
                 "record.sh",
@@ -287,12 +290,27 @@ extension IntegrationTests {
                   echo "args=$*"
                   for v in dev dev_type tun_mtu link_mtu ifconfig_local ifconfig_remote script_type script_context signal \
                       trusted_ip trusted_port verb daemon daemon_log_redirect proto_1 remote_1 remote_port_1 local_port_1 \
-                      route_network_1 route_netmask_1 route_gateway_1 route_vpn_gateway redirect_gateway; do
+                      route_network_1 route_netmask_1 route_gateway_1 route_vpn_gateway redirect_gateway \
+                      route_net_gateway net_gateway_ipv6 ifconfig_ipv6_local ifconfig_ipv6_netbits ifconfig_ipv6_remote \
+                      route_ipv6_network_1 route_ipv6_gateway_1 route_ipv6_metric_1 \
+                      route_ipv6_network_2 route_ipv6_gateway_2 route_ipv6_metric_2; do
                     eval "echo $v=\\${$v-UNSET}"
                   done
                   env | grep -E '^(dns_|foreign_option_)' | sort
+                  if [ "$script_type" = up ]; then
+                    echo "device_up=$(ip -o link show dev "$dev" | grep -cE '[<,]UP[,>]')"
+                    echo "device_mtu=$(ip -o link show dev "$dev" | sed -n 's/.* mtu \\([0-9]*\\) .*/\\1/p')"
+                    echo "device_addresses=$(ip -o addr show dev "$dev" | grep -c inet)"
+                  fi
                 } > "$f"
                 env | sort > "${f%.txt}.env"
+                if [ "$script_type" = up ] && [ -n "$CONFIGURE_DEVICE" ]; then
+                  ip link set dev "$dev" up mtu "$tun_mtu" || exit 1
+                  ip addr add "$ifconfig_local" peer "$ifconfig_remote" dev "$dev" || exit 1
+                  ip -6 addr add "$ifconfig_ipv6_local/$ifconfig_ipv6_netbits" dev "$dev" nodad || exit 1
+                fi
+                if [ "$script_type" = down ] && [ -n "$DOWN_STATUS" ]; then exit "$DOWN_STATUS"; fi
+                exit 0
 
                 """)
             try Shell.must(["chmod", "755", path])
@@ -313,21 +331,39 @@ extension IntegrationTests {
         /// arguments (up/down/route-pre-down: `tun_dev tun_mtu link_mtu ifconfig_local ifconfig_remote init`;
         /// route-up none; ipchange "ip port") and environment (`dns_*` and `foreign_option_N` from `dns` and
         /// `dhcp-option` included); compared field by field with what the real openvpn passes the same script
-        /// on B. Both ends then exit on `inactive` (no tunnel traffic), with openvpn's log lines and `signal`.
+        /// on B. Both ends run with `ifconfig-noexec` (the `up` script finds the device as openvpn leaves it and
+        /// configures it from `ifconfig_*`), `route-ipv6` lines with `route-ipv6-gateway` (`route_ipv6_*` and
+        /// the kernel routes compared), and host default routes (`route_net_gateway`, `net_gateway_ipv6`).
+        /// Both ends then exit on `inactive` (no tunnel traffic), with openvpn's log lines and `signal`. Then,
+        /// without default routes, a `down` script that fails: both exit with status 1 and openvpn's lines.
         @Test
         func scriptsGetOpenvpnArgumentsAndEnvironmentAndInactiveExits() throws {
             let env = try Self.prepare()
             defer { env.lab.teardown() }
             let script = try Self.writeRecorderScript(env)
+            // The hosts' default gateways: each VPN instance's IPv4 and IPv6 default routes point at the other.
+            let defaults = [
+                (env.seed.vpnA, SeedLab.underlayB, "fd77::1", "fd77::2"),
+                (env.seed.vpnB, SeedLab.underlayA, "fd77::2", "fd77::1"),
+            ]
+            for (ns, gateway, own6, gateway6) in defaults {
+                try env.lab.must(in: ns, ["ip", "route", "add", "default", "via", gateway])
+                try env.lab.must(in: ns, ["ip", "-6", "addr", "add", "\(own6)/64", "dev", "inet0", "nodad"])
+                try env.lab.must(in: ns, ["ip", "-6", "route", "add", "default", "via", gateway6, "dev", "inet0"])
+            }
             let common = [
                 "script-security 2", "up \(script)", "down \(script)", "route-up \(script)",
                 "route-pre-down \(script)", "ipchange \(script)", "dhcp-option DNS 10.1.1.1",
                 "dhcp-option DOMAIN corp.example", "dns server 2 address 10.0.0.53 [fd00:0::53]:853",
                 "dns server 2 transport DoT", "dns server -1 address 10.0.0.54", "dns search-domains example.net",
+                "ifconfig-noexec", "setenv CONFIGURE_DEVICE 1", "route-ipv6 fd99:1::/64",
+                "route-ipv6 fd99:2::1/64 fd00:77::9 7", "route-ipv6-gateway fd00:77::5",
                 // Long enough for both ends to start on a loaded machine; no tunnel traffic afterwards.
                 "inactive 12",
             ]
-            let peers = try Self.startPair(env, extraA: common + ["setenv SIDE A"], extraB: common + ["setenv SIDE B"])
+            let peers = try Self.startPair(
+                env, extraA: common + ["setenv SIDE A", "ifconfig-ipv6 fd00:77::1/64 fd00:77::2"],
+                extraB: common + ["setenv SIDE B", "ifconfig-ipv6 fd00:77::2/64 fd00:77::1"])
             let devA = try env.seed.tunDevices(in: env.seed.vpnA).map(\.name)
             let upA = try Self.parseRecord(env.lab.path("script-A-up.txt"))
             let upB = try Self.parseRecord(env.lab.path("script-B-up.txt"))
@@ -355,6 +391,15 @@ extension IntegrationTests {
                     upA[name] == upB[name], "up env \(name): swvpnd \(upA[name] ?? "-") openvpn \(upB[name] ?? "-")")
             }
             #expect(upA["script_type"] == "up")
+            // ifconfig-noexec: the up script finds the device down, without addresses, at the kernel's MTU.
+            for name in ["device_up", "device_mtu", "device_addresses", "ifconfig_ipv6_netbits"] {
+                #expect(
+                    upA[name] != nil && upA[name] == upB[name],
+                    "up \(name): swvpnd \(upA[name] ?? "-") openvpn \(upB[name] ?? "-")")
+            }
+            #expect(upA["device_up"] == "0" && upA["device_addresses"] == "0", "swvpnd configured the device: \(upA)")
+            #expect(upA["ifconfig_ipv6_local"] == "fd00:77::1" && upB["ifconfig_ipv6_local"] == "fd00:77::2")
+            #expect(upA["ifconfig_ipv6_remote"] == "fd00:77::2" && upB["ifconfig_ipv6_remote"] == "fd00:77::1")
             // dns_* and foreign_option_N: the same names and values as openvpn's.
             let dnsA = upA.filter { $0.key.hasPrefix("dns_") || $0.key.hasPrefix("foreign_option_") }
             let dnsB = upB.filter { $0.key.hasPrefix("dns_") || $0.key.hasPrefix("foreign_option_") }
@@ -405,12 +450,40 @@ extension IntegrationTests {
                         })
                 }
                 let (a, b) = (names("A"), names("B"))
-                // Not passed yet: the host's default gateway. PATH: swvpnd's scripts get a fixed one.
+                // PATH: swvpnd's scripts get a fixed one.
                 #expect(
-                    b.subtracting(a) == ["route_net_gateway"] && a.subtracting(b) == ["PATH"],
+                    b.subtracting(a).isEmpty && a.subtracting(b) == ["PATH"],
                     "\(kind) variables: openvpn only \(b.subtracting(a).sorted()); swvpnd only \(a.subtracting(b).sorted())"
                 )
             }
+            // The route lists: the same IPv6 entries (network as given, route-ipv6-gateway as the default
+            // gateway, the metric), and each host's own default gateways.
+            for name in [
+                "route_ipv6_network_1", "route_ipv6_gateway_1", "route_ipv6_metric_1", "route_ipv6_network_2",
+                "route_ipv6_gateway_2", "route_ipv6_metric_2",
+            ] {
+                #expect(
+                    routeUpA[name] != nil && routeUpA[name] == routeUpB[name],
+                    "route-up \(name): swvpnd \(routeUpA[name] ?? "-") openvpn \(routeUpB[name] ?? "-")")
+            }
+            #expect(routeUpB["route_ipv6_gateway_1"] == "fd00:77::5", "openvpn's route-ipv6 default: \(routeUpB)")
+            #expect(
+                routeUpA["route_net_gateway"] == SeedLab.underlayB
+                    && routeUpB["route_net_gateway"] == SeedLab.underlayA,
+                "route_net_gateway: swvpnd \(routeUpA["route_net_gateway"] ?? "-") openvpn \(routeUpB["route_net_gateway"] ?? "-")"
+            )
+            #expect(
+                routeUpA["net_gateway_ipv6"] == "fd77::2" && routeUpB["net_gateway_ipv6"] == "fd77::1",
+                "net_gateway_ipv6: swvpnd \(routeUpA["net_gateway_ipv6"] ?? "-") openvpn \(routeUpB["net_gateway_ipv6"] ?? "-")"
+            )
+            // The kernel's IPv6 routes as each daemon added them (tun: no gateway; host bits cleared; metric).
+            let kernelRoutes = { (ns: String) throws -> [String] in
+                let tun = try env.seed.tunDevices(in: ns).map(\.name).first ?? "-"
+                return try Shell.must(["ip", "-n", ns, "-6", "route", "show"]).split(separator: "\n")
+                    .filter { $0.contains("fd99:") }.map { $0.replacingOccurrences(of: tun, with: "TUN") }.sorted()
+            }
+            let (routes6A, routes6B) = (try kernelRoutes(env.seed.vpnA), try kernelRoutes(env.seed.vpnB))
+            #expect(routes6A.count == 2 && routes6A == routes6B, "IPv6 routes: swvpnd \(routes6A) openvpn \(routes6B)")
             for name in [
                 "verb", "daemon", "daemon_log_redirect", "proto_1", "remote_port_1", "local_port_1", "route_netmask_1",
                 "redirect_gateway",
@@ -472,6 +545,35 @@ extension IntegrationTests {
                     client.log().contains(
                         "All connections have been connect-retry-max (2) times unsuccessful, exiting"),
                     "\(client.label):\n\(client.log().tail(10))")
+            }
+
+            // No default routes now; a down script that fails at SIGTERM is fatal: exit status 1, openvpn's lines.
+            for (ns, _, _, _) in defaults {
+                try env.lab.must(in: ns, ["ip", "route", "del", "default"])
+                try env.lab.must(in: ns, ["ip", "-6", "route", "del", "default"])
+            }
+            let failing = [
+                "script-security 2", "up \(script)", "down \(script)", "setenv DOWN_STATUS 3", "route-ipv6 fd99:1::/64",
+            ]
+            let ending = try Self.startPair(
+                env, extraA: failing + ["setenv SIDE A3"], extraB: failing + ["setenv SIDE B3"],
+                nameA: "swvpnd-A-down-fails", nameB: "openvpn-B-down-fails")
+            let upA3 = try Self.parseRecord(env.lab.path("script-A3-up.txt"))
+            let upB3 = try Self.parseRecord(env.lab.path("script-B3-up.txt"))
+            for name in ["route_net_gateway", "net_gateway_ipv6", "route_ipv6_network_1", "route_ipv6_gateway_1"] {
+                #expect(
+                    upA3[name] != nil && upA3[name] == upB3[name],
+                    "without default routes, \(name): swvpnd \(upA3[name] ?? "-") openvpn \(upB3[name] ?? "-")")
+            }
+            for daemon in [ending.b, ending.a] {
+                daemon.stop(grace: 15)
+                let log = daemon.log()
+                #expect(daemon.process.terminationStatus == 1, "\(daemon.label) exit status:\n\(log.tail(10))")
+                #expect(
+                    log.contains(
+                        "WARNING: Failed running command (--up/--down): external program exited with error status: 3")
+                        && log.contains("Exiting due to fatal error") && !log.contains("process exiting"),
+                    "\(daemon.label):\n\(log.tail(10))")
             }
         }
 

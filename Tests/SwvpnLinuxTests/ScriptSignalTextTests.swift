@@ -2,7 +2,8 @@ import Testing
 
 @testable import SwvpnLinux
 
-/// The down script's `signal` variable, derived from the exit reason as openvpn names it.
+/// The down script's `signal` variable, derived from the exit reason as openvpn names it, and how a failed
+/// script is described.
 struct ScriptSignalTextTests {
     @Test(arguments: [
         ("SIGTERM[hard,] received", "sigterm"),
@@ -13,5 +14,13 @@ struct ScriptSignalTextTests {
     ])
     func downScriptSignalNamesWhatEndedTheTunnel(_ reason: String, _ expected: String) {
         #expect(TunnelController.signalText(reason) == expected)
+    }
+
+    /// openvpn 2.6's words for a failed script, as its warning and fatal lines carry them.
+    @Test func failedScriptsAreDescribedInOpenVPNsWords() {
+        #expect(ScriptRunner.Outcome.exited(3).openvpnText == "external program exited with error status: 3")
+        #expect(ScriptRunner.Outcome.signaled(9).openvpnText == "external program did not exit normally")
+        #expect(ScriptRunner.Outcome.timedOut(seconds: 60).openvpnText == "external program did not exit normally")
+        #expect(ScriptRunner.Outcome.notStarted("ENOENT").openvpnText == "could not execute external program")
     }
 }

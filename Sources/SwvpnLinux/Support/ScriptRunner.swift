@@ -26,6 +26,16 @@ package enum ScriptRunner {
             case .notStarted(let why): "could not be started: \(why)"
             }
         }
+
+        /// openvpn 2.6's words for the same outcome (system_error_message), as its warning and fatal lines
+        /// carry them: "external program exited with error status: 1".
+        package var openvpnText: String {
+            switch self {
+            case .exited(let status): "external program exited with error status: \(status)"
+            case .signaled, .timedOut: "external program did not exit normally"
+            case .notStarted: "could not execute external program"
+            }
+        }
     }
 
     package static func run(

@@ -5,8 +5,10 @@ import SwvpnControl
 /// Scripts, called like openvpn 2.6 calls them for a tun device. `up`, `down` and `route-pre-down` get
 /// `cmd tun_dev tun_mtu 0 ifconfig_local_ip ifconfig_remote_ip init|restart`; `route-up` gets no
 /// arguments; `ipchange` gets "[AF_INET]ip port" as one argument (openvpn 2.6's argv). All get the same
-/// environment (`dev`, `tun_mtu`, `ifconfig_local`, ..., `script_type`, `foreign_option_N`, `dns_*`,
-/// `trusted_ip`/`trusted_port` once the peer is known). Only with `script-security 2` or higher.
+/// environment (`dev`, `tun_mtu`, `ifconfig_*`, the route lists' `route_*` with `route_net_gateway`,
+/// `script_type`, `foreign_option_N`, `dns_*`, `trusted_ip`/`trusted_port` once the peer is known).
+/// Only with `script-security 2` or higher. As in openvpn, a failing `up`, `down` or `route-pre-down`
+/// is fatal (exit status 1), a failing `route-up` or `ipchange` only a warning.
 extension TunnelController {
     func runScript(
         _ command: String?, kind: String, config: TunnelConfig, interface: TunnelInterface,
@@ -21,23 +23,31 @@ extension TunnelController {
         let outcome = ScriptRunner.run(
             command, arguments: upDownArguments(deviceName: name, config: config, context: context),
             environment: scriptEnvironment(
-                kind: kind, deviceName: name, config: config, signal: signal, context: context))
+                kind: kind, deviceName: name, config: config, routes: interface.routeEnvironment, signal: signal,
+                context: context))
         if !outcome.succeeded {
-            throw .script(kind: kind, command: command, outcome: "\(outcome)")
+            throw .script(kind: kind, command: command, outcome: outcome)
         }
         logger.notice("\(kind) script '\(command)' done")
     }
 
-    /// `peer`: the trusted peer of the closed tunnel (`trustedPeer` taken before it closed).
-    func runScriptAfterClose(_ command: String?, deviceName: String, signal: String, peer: SocketAddress?)
-        throws(SetupError)
-    {
-        guard let command, config.scriptSecurity >= 2 else { return }
+    /// `route-pre-down` or `down` at teardown (the device may be closed already: `deviceName`, `routes`
+    /// and `peer`, the trusted peer, were taken before). A failure returns openvpn's fatal message
+    /// ("WARNING: Failed running command (--up/--down): ..."): the caller exits with status 1, as openvpn.
+    func runTeardownScript(
+        _ command: String?, kind: String, deviceName: String, routes: [String], signal: String, peer: SocketAddress?
+    ) -> String? {
+        guard let command, config.scriptSecurity >= 2 else { return nil }
         let outcome = ScriptRunner.run(
             command, arguments: upDownArguments(deviceName: deviceName, config: config, context: "init"),
             environment: scriptEnvironment(
-                kind: "down", deviceName: deviceName, config: config, signal: signal, peer: peer))
-        if !outcome.succeeded { logger.warning("down script '\(command)' \(outcome)") }
+                kind: kind, deviceName: deviceName, config: config, routes: routes, signal: signal, peer: peer))
+        guard !outcome.succeeded else {
+            logger.notice("\(kind) script '\(command)' done")
+            return nil
+        }
+        logger.error("\(kind) script '\(command)' \(outcome)")
+        return "WARNING: Failed running command (--up/--down): \(outcome.openvpnText)"
     }
 
     /// The hooks the session decides on (route-up, ipchange, up-restart).
@@ -72,22 +82,11 @@ extension TunnelController {
         }
     }
 
-    /// `route-pre-down`, before the routes go (openvpn: at every teardown that closes the device).
-    func runRoutePreDown(interface: TunnelInterface, signal: String) {
-        guard let command = config.lifecycle.routePreDownCommand, config.scriptSecurity >= 2 else { return }
-        let name = interface.device.name
-        let outcome = ScriptRunner.run(
-            command, arguments: upDownArguments(deviceName: name, config: config, context: "init"),
-            environment: scriptEnvironment(kind: "route-pre-down", deviceName: name, config: config, signal: signal))
-        if !outcome.succeeded { logger.warning("route-pre-down script '\(command)' \(outcome)") }
-    }
-
     /// When the daemon started (openvpn's daemon_start_time); read first at set-up.
     static let daemonStartTime = time(nil)
 
-    /// openvpn's setenv_settings and route list: config, verb, daemon*, the connection entries
-    /// (proto_N, remote_N, remote_port_N, local_N, local_port_N), route_vpn_gateway and route_*_N.
-    /// (route_net_gateway, the host's default gateway, is not passed yet.)
+    /// openvpn's setenv_settings: config, verb, daemon*, the connection entries (proto_N, remote_N,
+    /// remote_port_N, local_N, local_port_N). The route lists' variables come with the device.
     static func settingsEnvironment(_ config: TunnelConfig) -> [String] {
         var env = [
             "config=\(config.sourceName)", "verb=\(config.verbosity)", "daemon=0",
@@ -112,15 +111,6 @@ extension TunnelController {
             env.append("local_port_\(n)=\(config.localPort)")
             if let remote { env += ["remote_\(n)=\(remote.host)", "remote_port_\(n)=\(remote.port)"] }
         }
-        if let gateway = config.routeGateway ?? (config.ifconfigHasNetmask ? nil : config.ifconfig?.remoteOrNetmask) {
-            env.append("route_vpn_gateway=\(gateway)")
-        }
-        for (index, route) in config.routes.enumerated() {
-            let n = index + 1
-            env += ["route_network_\(n)=\(route.network)", "route_netmask_\(n)=\(route.netmask)"]
-            if case .address(let gateway) = route.gateway { env.append("route_gateway_\(n)=\(gateway)") }
-            if let metric = route.metric { env.append("route_metric_\(n)=\(metric)") }
-        }
         return env
     }
 
@@ -134,11 +124,12 @@ extension TunnelController {
         guard let command, config.scriptSecurity >= 2 else { return }
         let outcome = ScriptRunner.run(
             command, arguments: arguments,
-            environment: scriptEnvironment(kind: kind, deviceName: interface.device.name, config: config))
+            environment: scriptEnvironment(
+                kind: kind, deviceName: interface.device.name, config: config, routes: interface.routeEnvironment))
         if outcome.succeeded {
             logger.notice("\(kind) script '\(command)' done")
         } else {
-            logger.warning("WARNING: Failed running command (--\(kind)): '\(command)' \(outcome)")
+            logger.warning("WARNING: Failed running command (--\(kind)): \(outcome.openvpnText) ('\(command)')")
         }
     }
 
@@ -151,22 +142,21 @@ extension TunnelController {
     }
 
     /// openvpn 2.6's script environment; it no longer exports `link_mtu`. `signal` is what ended the
-    /// tunnel (`sigterm`, `sighup`, `ping-exit`...) for down and route-pre-down.
+    /// tunnel (`sigterm`, `sighup`, `ping-exit`...) for down and route-pre-down. `routes`: the device's
+    /// `TunnelInterface.routeEnvironment`.
     private func scriptEnvironment(
-        kind: String, deviceName: String, config: TunnelConfig, signal: String? = nil, context: String = "init",
-        peer: SocketAddress?? = nil
+        kind: String, deviceName: String, config: TunnelConfig, routes: [String], signal: String? = nil,
+        context: String = "init", peer: SocketAddress?? = nil
     ) -> [String] {
-        let local = config.ifconfig.map { "\($0.local)" } ?? ""
-        let remote = config.ifconfig.map { "\($0.remoteOrNetmask)" } ?? ""
         var env = [
             "dev=\(deviceName)", "dev_type=\(config.deviceType.rawValue)", "tun_mtu=\(config.tunMTU)",
-            "ifconfig_local=\(local)",
-            "\(config.ifconfigHasNetmask ? "ifconfig_netmask" : "ifconfig_remote")=\(remote)",
             "script_type=\(kind)", "script_context=\(context)",
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ]
+        env += RouteEnvironment.ifconfigVariables(config)
         if let signal { env.append("signal=\(signal)") }
         env += Self.settingsEnvironment(config)
+        env += routes
         // openvpn sets redirect_gateway once it added the routes (do_route), so from route-up on.
         if kind != "up" || context == "restart", !config.routeNoExec { env.append("redirect_gateway=0") }
         // openvpn sets trusted_ip/trusted_port when the peer is first heard and keeps them for later scripts.

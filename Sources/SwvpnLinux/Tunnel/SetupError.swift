@@ -20,8 +20,8 @@ package enum SetupError: Error, CustomStringConvertible {
     case tcpListen(SocketAddress, SystemError, holder: String?)
     case tunOpen(device: String, SystemError)
     case tunConfigure(device: String, NetlinkError)
-    /// `outcome`: how it ended ("failed with status 3", "killed by signal 9", "timed out ...").
-    case script(kind: String, command: String, outcome: String)
+    /// `outcome`: how it ended; fatal as in openvpn, whose line leads the message.
+    case script(kind: String, command: String, outcome: ScriptRunner.Outcome)
     case privileges(PrivilegeDrop.Failure)
     /// `chroot DIR` failed.
     case chroot(path: String, SystemError)
@@ -46,7 +46,8 @@ package enum SetupError: Error, CustomStringConvertible {
                 + (error.errno == ENOENT
                     ? " (is the tun module loaded? the clone device, /dev/net/tun or dev-node, is missing)" : "")
         case .tunConfigure(let device, let error): "cannot configure \(device): \(error)"
-        case .script(let kind, let command, let outcome): "\(kind) script '\(command)' \(outcome)"
+        case .script(let kind, let command, let outcome):
+            "WARNING: Failed running command (--up/--down): \(outcome.openvpnText) (\(kind) script '\(command)' \(outcome))"
         case .privileges(let error): "cannot drop privileges: \(error)"
         case .chroot(let path, let error): "chroot to '\(path)' failed: \(error.message)"
         case .monitoring(let message): message

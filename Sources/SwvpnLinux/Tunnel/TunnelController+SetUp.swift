@@ -48,7 +48,7 @@ extension TunnelController {
             ? openTCPLink(config, remote: remote, settings: settings)
             : (openUDPLink(config, remote: remote, settings: settings), nil)
         let interface = try TunnelInterface(
-            config: config, logger: logger, virtioHeader: wantsOffload(config, settings))
+            config: config, logger: logger, virtioHeader: wantsOffload(config, settings), remote: remote)
         let offload = Offload(
             tunVirtioHeader: interface.virtioHeader, segmentation: interface.virtioHeader,
             receiveCoalescing: (link as? UDPLink)?.receiveCoalescing ?? false)
@@ -191,25 +191,34 @@ extension TunnelController {
         feed(.routesInstalled(complete: complete))
     }
 
-    /// `signal` is openvpn's text for what ended the tunnel, given to the down script.
-    func tearDown(signal: String = "sigterm") {
-        guard let tunnel else { return }
+    /// openvpn's order: route-pre-down, the routes go, then the device closes and `down` runs (with
+    /// `down-pre`, `down` runs before the device closes). `signal` is openvpn's text for what ended the
+    /// tunnel, given to both scripts. Returns openvpn's fatal message when one of them failed (openvpn
+    /// then exits with status 1, and runs no `down` after a failed route-pre-down).
+    @discardableResult
+    func tearDown(signal: String = "sigterm") -> String? {
+        guard let tunnel else { return nil }
         if let tcp = tunnel.tcp { closeTCP(tcp) }
         tunnel.dataPlane.stop()
         saveReplayMark()
-        runRoutePreDown(interface: tunnel.interface, signal: signal)
-        if config.downPre {
-            try? runScript(
-                config.downCommand, kind: "down", config: config, interface: tunnel.interface, signal: signal)
-        }
-        tunnel.interface.removeRoutes()
         let name = tunnel.interface.device.name
+        let routes = tunnel.interface.routeEnvironment
         let peer = trustedPeer()
+        var fatal = runTeardownScript(
+            config.lifecycle.routePreDownCommand, kind: "route-pre-down", deviceName: name, routes: routes,
+            signal: signal, peer: peer)
+        tunnel.interface.removeRoutes()  // also after a failed route-pre-down: no route of ours is left behind
+        if config.downPre, fatal == nil {
+            fatal = runTeardownScript(
+                config.downCommand, kind: "down", deviceName: name, routes: routes, signal: signal, peer: peer)
+        }
         self.tunnel = nil  // closes the TUN fd: the kernel removes the device and its addresses
         logger.notice("Closed TUN/TAP device \(name)")
-        if !config.downPre {
-            try? runScriptAfterClose(config.downCommand, deviceName: name, signal: signal, peer: peer)
+        if !config.downPre, fatal == nil {
+            fatal = runTeardownScript(
+                config.downCommand, kind: "down", deviceName: name, routes: routes, signal: signal, peer: peer)
         }
+        return fatal
     }
 
     private func keySourceName(_ config: TunnelConfig) -> String {

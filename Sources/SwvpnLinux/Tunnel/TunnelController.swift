@@ -181,7 +181,7 @@ package final class TunnelController: @unchecked Sendable {
             }
         case .rebuild:
             reportRestart(.reload)
-            tearDown(signal: "sighup")
+            if let fatal = tearDown(signal: "sighup") { exitFatally(fatal) }  // openvpn: fatal on SIGHUP too
             if let (config, key) = reloaded { (self.config, self.key) = (config, key) }
             reloaded = nil
             control.reconfigure(Self.sessionSettings(config, notify: notifier != nil))
@@ -232,10 +232,19 @@ package final class TunnelController: @unchecked Sendable {
         signals?.cancel()
         health.service?.stop(exiting: reason)
         if config.status != nil { writeStatusFile() }
-        tearDown(signal: StatusFormat.signalText(reason))
+        if let fatal = tearDown(signal: StatusFormat.signalText(reason)) { exitFatally(fatal) }
         removePIDFile()
         logger.notice("\(reason), process exiting")
         exit(0)
+    }
+
+    /// A `down` or `route-pre-down` script failed at teardown: fatal in openvpn 2.6, which logs this and
+    /// exits with status 1 instead of its "process exiting" line (what a systemd unit then sees).
+    private func exitFatally(_ message: String) -> Never {
+        logger.critical("\(message)")
+        logger.critical("Exiting due to fatal error")
+        removePIDFile()
+        exit(1)
     }
 
     // MARK: Events in

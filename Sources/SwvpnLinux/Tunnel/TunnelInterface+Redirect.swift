@@ -51,30 +51,6 @@ extension TunnelInterface {
         return complete
     }
 
-    /// As openvpn (init_route_ipv6_list): when a route-ipv6 covers an IPv6 peer, the peer gets a host route
-    /// via the underlay's IPv6 default gateway (metric 1), so the tunnel's packets do not enter the tunnel.
-    func installIPv6PeerRoute(config: TunnelConfig, remote: SocketAddress?) -> Bool {
-        guard let remote, remote.family == .inet6 else { return true }
-        let host = remote.addressBytes
-        let covered = config.routesIPv6.contains { route in
-            SocketAddress(ip: route.network).map { ipv6Prefix($0.addressBytes, route.prefixLength, covers: host) }
-                ?? false
-        }
-        guard covered else { return true }
-        let routes = (try? netlink.routes(family: .inet6)) ?? []
-        guard let underlay = routes.first(where: { $0.prefixLength == 0 && $0.ifindex != device.ifindex }) else {
-            logger.warning(
-                "ROUTE6: a route-ipv6 covers the IPv6 peer \(remote.ipString), but there is no IPv6 default route to keep it on"
-            )
-            return false
-        }
-        var peer = remote
-        peer.port = 0
-        let route = KernelRoute(
-            destination: peer, prefixLength: 128, gateway: underlay.gateway, ifindex: underlay.ifindex, metric: 1)
-        return add(route, location: "route-ipv6 (host route to the peer)")
-    }
-
     /// Puts back the default route redirect-gateway (without def1) replaced; after the tunnel's routes are gone.
     func restoreDefaultRoute() {
         guard let route = redirectState.replacedDefault else { return }
@@ -102,7 +78,7 @@ extension TunnelInterface {
         return (UnderlayGateway(address: Self.ipv4(gateway), subnets: subnets), route)
     }
 
-    private static func ipv4(_ address: SocketAddress) -> IPv4Address {
+    static func ipv4(_ address: SocketAddress) -> IPv4Address {
         IPv4Address(address.addressBytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
     }
 }

@@ -20,8 +20,19 @@ package final class TunnelInterface {
 
     /// The device was opened with `IFF_VNET_HDR` (every read and write carries a virtio header).
     package let virtioHeader: Bool
+    /// The host's default gateways, read before the device or any route of ours existed (openvpn reads
+    /// them when it builds its route lists): `route_net_gateway`, `net_gateway_ipv6`, the IPv6 peer's host route.
+    package let hostGateways: HostGateways
+    /// The IPv6 routes as openvpn lists and installs them (their order is the scripts' numbering).
+    package let ipv6Routes: IPv6RoutePlan
+    /// The route lists' script variables (`route_net_gateway`, `route_vpn_gateway`, `route_*_N`,
+    /// `net_gateway_ipv6`, `route_ipv6_*_N`), fixed at set-up as openvpn fixes them.
+    package let routeEnvironment: [String]
 
-    package init(config: TunnelConfig, logger: Logger, virtioHeader wantVirtioHeader: Bool = false) throws(SetupError) {
+    /// `remote`: the peer's address at set-up, if known (the IPv6 gateway is looked up towards it).
+    package init(
+        config: TunnelConfig, logger: Logger, virtioHeader wantVirtioHeader: Bool = false, remote: SocketAddress? = nil
+    ) throws(SetupError) {
         self.logger = logger
         if config.deviceType == .null {  // dev null: no device, no address, no routes (the config dropped them)
             do throws(SystemError) {
@@ -46,6 +57,12 @@ package final class TunnelInterface {
             throw .tunOpen(device: config.device, error)
         }
         logger.notice("TUN/TAP device \(device.name) opened")
+        let remoteIPv6 = remote?.family == .inet6 ? remote?.ipString : nil
+        hostGateways = Self.readHostGateways(netlink, remoteIPv6: remote?.family == .inet6 ? remote : nil)
+        ipv6Routes = IPv6RoutePlan(config: config, remoteIPv6: remoteIPv6, gateway: hostGateways.ipv6)
+        routeEnvironment = RouteEnvironment.routeVariables(
+            config, gateways: hostGateways, remote: remote.flatMap { $0.family == .inet ? Self.ipv4($0) : nil },
+            ipv6Routes: ipv6Routes)
         if wantVirtioHeader {
             // TSO lets the kernel hand over 64 KB TCP super-packets; CSUM leaves checksums to us.
             do throws(SystemError) {
@@ -56,6 +73,11 @@ package final class TunnelInterface {
         }
         // With the header but without TSO every read is one plain packet: still correct.
         virtioHeader = wantVirtioHeader
+        if config.ifconfigNoExec {
+            // openvpn skips its whole ifconfig step: the up script sets address, MTU and link state.
+            logger.notice("\(device.name): left unconfigured (ifconfig-noexec)")
+            return
+        }
         do throws(NetlinkError) {
             try netlink.setMTU(ifindex: device.ifindex, mtu: UInt32(config.tunMTU))
             if let ifconfig = config.ifconfig {
@@ -104,20 +126,7 @@ package final class TunnelInterface {
                 metric: route.metric.map { UInt32($0) })
             complete = add(kernelRoute, location: route.location.description) && complete
         }
-        complete = installIPv6PeerRoute(config: config, remote: remote) && complete
-        for route in config.routesIPv6 {
-            guard let destination = SocketAddress(ip: route.network) else {
-                logger.error("\(route.location): route-ipv6 \(route.network): not an IPv6 address")
-                complete = false
-                continue
-            }
-            let kernelRoute = KernelRoute(
-                destination: destination, prefixLength: route.prefixLength,
-                gateway: route.gateway.flatMap { SocketAddress(ip: $0) }, ifindex: device.ifindex,
-                metric: route.metric.map { UInt32($0) })
-            complete = add(kernelRoute, location: route.location.description) && complete
-        }
-        return complete
+        return installIPv6Routes() && complete
     }
 
     func add(_ route: KernelRoute, location: String) -> Bool {
@@ -148,6 +157,21 @@ package final class TunnelInterface {
         }
         installedRoutes.removeAll()
         restoreDefaultRoute()
+    }
+
+    /// openvpn's two lookups (`HostGateways` has the rules): a dump of the main table for IPv4, the
+    /// kernel's route to the IPv6 peer (or to `::`) for IPv6.
+    private static func readHostGateways(_ netlink: Netlink, remoteIPv6: SocketAddress?) -> HostGateways {
+        let table = (try? netlink.routes(family: .inet))?.map { route in
+            HostGateways.TableRoute(
+                prefixLength: route.prefixLength, gateway: route.gateway.map(ipv4), ifindex: route.ifindex)
+        }
+        var target = remoteIPv6 ?? SocketAddress(ipv6: Array(repeating: 0, count: 16), port: 0)
+        target.port = 0
+        let lookup = (try? netlink.route(to: target)).map { (gateway: $0.gateway?.ipString, ifindex: $0.ifindex) }
+        return HostGateways(
+            ipv4: HostGateways.ipv4(mainTable: table),
+            ipv6: HostGateways.ipv6(lookup: lookup, destination: remoteIPv6?.ipString))
     }
 
     /// The main table's IPv4 default gateway, for `net_gateway`.
