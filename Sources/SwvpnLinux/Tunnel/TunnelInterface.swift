@@ -42,6 +42,9 @@ package final class TunnelInterface {
                 throw .tunOpen(device: config.device, error)
             }
             virtioHeader = false
+            hostGateways = HostGateways()
+            ipv6Routes = IPv6RoutePlan(config: config, remoteIPv6: nil, gateway: nil)
+            routeEnvironment = []
             logger.notice("dev null: no device (decrypted packets are discarded, as openvpn does)")
             return
         }
