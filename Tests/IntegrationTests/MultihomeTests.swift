@@ -31,6 +31,12 @@ extension IntegrationTests.DaemonOptions {
                 "multihome: replies to [AF_INET]\(SeedLab.underlayB):1194 leave via [AF_INET]\(secondary)%inet0"),
             "\(a.log().tail(20))")
         try env.seed.pingAcrossBothWays()
+        // TCP through the tunnel: with offloads A sends UDP GSO trains, each message carrying the
+        // pktinfo behind its UDP_SEGMENT control message; one from the wrong address would be dropped.
+        try env.seed.transferBothWays(bytes: 4 * 1024 * 1024)
+        print(
+            "multihome: swvpnd \(a.log().split(separator: "\n").first { $0.contains("offloads:") } ?? "offloads off")")
+        #expect(!b.log().contains("Incoming packet rejected from [AF_INET]\(secondary)"))
         #expect(a.isRunning && b.isRunning, "a peer died during the test")
     }
 
