@@ -145,7 +145,8 @@ package final class TunnelController: @unchecked Sendable {
     }
 
     private func perform(_ action: TunnelAction) {
-        let dp = tunnel?.dataPlane
+        // Not held: `.rebuild` must not keep the old data plane (socket, TUN fd) alive while it binds anew.
+        var dp: DataPlane? { tunnel?.dataPlane }
         switch action {
         case .log(let level, let text): logger.log(level: level.logging, "\(text)")
         case .sendPing: dp?.sendControl(.ping)
@@ -272,22 +273,25 @@ package final class TunnelController: @unchecked Sendable {
     }
 
     private func tick() {
-        guard let dp = tunnel?.dataPlane else { return }
-        dp.heartbeat()
-        let c = dp.counters.snapshot()
-        feed(
-            .tick(
-                Tick(
-                    now: Clock.monotonicSeconds(), lastSent: dp.lastSent.load(ordering: .relaxed),
-                    lastReceived: dp.lastReceived.load(ordering: .relaxed),
-                    txHeartbeat: dp.txHeartbeat.load(ordering: .relaxed),
-                    rxHeartbeat: dp.rxHeartbeat.load(ordering: .relaxed), peer: dp.peer.current?.description,
-                    tunWriteBytes: c.tunWriteBytes, tunReadBytes: c.tunReadBytes,
-                    drops: PacketDrop.allCases.map {
-                        DropTally(label: $0.description, count: c.drops[$0], isReplay: $0 == .replayed)
-                    }, txStalledSince: tunnel?.tcp?.link.sendStalledSince ?? 0,
-                    replayMark: dp.replayMark.load(ordering: .relaxed))))
+        // The tick may end in a rebuild (a ping-restart remapped to SIGHUP): no data plane held meanwhile.
+        guard let tick = currentTick() else { return }
+        feed(.tick(tick))
         healthTick()
     }
 
+    private func currentTick() -> Tick? {
+        guard let dp = tunnel?.dataPlane else { return nil }
+        dp.heartbeat()
+        let c = dp.counters.snapshot()
+        return Tick(
+            now: Clock.monotonicSeconds(), lastSent: dp.lastSent.load(ordering: .relaxed),
+            lastReceived: dp.lastReceived.load(ordering: .relaxed),
+            txHeartbeat: dp.txHeartbeat.load(ordering: .relaxed),
+            rxHeartbeat: dp.rxHeartbeat.load(ordering: .relaxed), peer: dp.peer.current?.description,
+            tunWriteBytes: c.tunWriteBytes, tunReadBytes: c.tunReadBytes,
+            drops: PacketDrop.allCases.map {
+                DropTally(label: $0.description, count: c.drops[$0], isReplay: $0 == .replayed)
+            }, txStalledSince: tunnel?.tcp?.link.sendStalledSince ?? 0,
+            replayMark: dp.replayMark.load(ordering: .relaxed))
+    }
 }
