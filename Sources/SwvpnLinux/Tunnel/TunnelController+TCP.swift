@@ -123,7 +123,7 @@ extension TunnelController {
             logger.debug("TCP: \(remoteName(control.remoteIndex)) is not resolved yet")
             after(seconds: 1) { [weak self] in
                 guard let self, self.tunnel?.tcp === tcp else { return }
-                self.feed(.tcpConnectFailed(now: Clock.monotonicSeconds()))
+                self.feed(.tcpConnectFailed(now: Clock.monotonicSeconds(), unresolved: true))
             }
             return
         }

@@ -44,6 +44,8 @@ package final class TunnelController: @unchecked Sendable {
     /// The data plane's compressor and decompressor totals (status file, SIGUSR2).
     var compressionTotals: (compress: CompressionTotals?, decompress: CompressionTotals?) = (nil, nil)
     var forwardingChecked = false
+    /// A soft restart happened since the last set-up: scripts get no route variables (Scripts.swift).
+    var softRestarted = false
     /// Looks up `remote` names off this queue (TunnelController+Resolve.swift).
     let resolver = RemoteResolver()
     /// Control socket, health listener, management, probe (Health/TunnelController+Health.swift).
@@ -216,6 +218,7 @@ package final class TunnelController: @unchecked Sendable {
     /// device and routes stay, as openvpn keeps them with persist-tun, so traffic is not black-holed).
     private func restartTunnel() {
         guard let tunnel else { return }
+        softRestarted = true
         if let tcp = tunnel.tcp {
             restartTCP(tunnel, tcp)
             return
