@@ -15,6 +15,8 @@ extension TunnelSession {
         var lastTunBytes: UInt64 = 0
         /// tcp-client: connection attempts since the last one that succeeded (openvpn's unsuccessful_attempts).
         var connectAttempts = 0
+        /// `remap-usr1 SIGHUP`: the remapped restart's text for the reload's down script (nil: sighup).
+        var reloadSignal: String?
     }
 
     /// openvpn's `signal` text for a soft restart's cause (`down` under `up-restart`): a SIGUSR1 sent by a
@@ -101,8 +103,16 @@ extension TunnelSession {
         case .hangUp?:
             // Fresh timers, so an expired ping-restart does not fire again while the config is re-read.
             resetPeer(now: now, lost: lost)
+            lifecycle.reloadSignal = text.isEmpty ? nil : text
             return [.log(.notice, "SIGHUP[soft,\(text)] received, process restarting"), .reloadConfig]
         }
+    }
+
+    /// The `signal` of the reload under way (openvpn's text of the SIGHUP: its own, or the remapped
+    /// restart's), cleared for the next one.
+    mutating func takeReloadSignal() -> String {
+        defer { lifecycle.reloadSignal = nil }
+        return lifecycle.reloadSignal ?? "sighup"
     }
 
     // MARK: connect-timeout

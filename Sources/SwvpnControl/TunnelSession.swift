@@ -161,8 +161,9 @@ public struct TunnelSession: Sendable {
             carriedTx &+= txBytes
             (rxBytes, txBytes) = (0, 0)
             restarts[.reload, default: 0] += 1
-            return [.notifyReloading, .rebuild]
+            return [.notifyReloading, .rebuild(signal: takeReloadSignal())]
         case .reloadFailed(let why):
+            _ = takeReloadSignal()
             return [.log(.error, "configuration reload failed, keeping the running tunnel: \(why)")]
         case .setUpFailed(let why, let addressInUse):
             return setUpFailed(why, addressInUse: addressInUse)

@@ -192,7 +192,17 @@ struct TunnelSessionLifecycleTests {
         let user = hup.handle(.signal(.user1, now: 101, peerKnown: true))
         #expect(T.withoutLogs(user) == [.reloadConfig])
         #expect(T.logs(user) == ["SIGHUP[soft,] received, process restarting"])
-        #expect(T.withoutLogs(hup.handle(.configReloaded(now: 102))) == [.notifyReloading, .rebuild])
+        #expect(T.withoutLogs(hup.handle(.configReloaded(now: 102))) == [.notifyReloading, .rebuild(signal: "sighup")])
+        // A remapped ping-restart keeps its text for the down script, as openvpn's signal_description.
+        var hupPing = T.running(
+            T.settings {
+                $0.remapUser1 = .hangUp
+                $0.timers = PeerTimerSettings(inactivity: .restart(seconds: 5), occ: false)
+            }, now: 0)
+        #expect(
+            T.logs(hupPing.handle(.tick(Tick(now: 5)))).last == "SIGHUP[soft,ping-restart] received, process restarting"
+        )
+        #expect(hupPing.handle(.configReloaded(now: 6)) == [.notifyReloading, .rebuild(signal: "ping-restart")])
     }
 
     /// openvpn remaps a failed tcp-client connect ("connection-failed") like any other soft SIGUSR1.

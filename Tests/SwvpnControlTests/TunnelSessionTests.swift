@@ -272,7 +272,7 @@ struct TunnelSessionTests {
         _ = session.handle(.tick(Tick(now: 1, tunWriteBytes: 2048, tunReadBytes: 100)))
         #expect(Self.withoutLogs(session.handle(.signal(.hangUp, now: 2, peerKnown: false))) == [.reloadConfig])
         #expect(session.handle(.reloadFailed("x.conf:3: unknown directive")).count == 1)
-        #expect(session.handle(.configReloaded(now: 3)) == [.notifyReloading, .rebuild])
+        #expect(session.handle(.configReloaded(now: 3)) == [.notifyReloading, .rebuild(signal: "sighup")])
         #expect(session.handle(.tick(Tick(now: 3))) == [], "no tick while rebuilding")
         #expect(session.handle(.signal(.hangUp, now: 3, peerKnown: false)) == [], "one reload at a time")
         #expect(session.handle(.started(now: 4, peerKnown: true)) == [.installRoutes])

@@ -182,9 +182,9 @@ package final class TunnelController: @unchecked Sendable {
             } catch {
                 feed(.reloadFailed(error.description))
             }
-        case .rebuild:
+        case .rebuild(let signal):
             reportRestart(.reload)
-            tearDown(signal: "sighup")
+            tearDown(signal: signal)
             if let (config, key) = reloaded { (self.config, self.key) = (config, key) }
             reloaded = nil
             control.reconfigure(Self.sessionSettings(config, notify: notifier != nil))
