@@ -99,14 +99,6 @@ extension ConfigBuilder {
                 "cannot tell whether '\(name)' is a tun or a tap device: add 'dev-type tun' or 'dev-type tap'")
         }
         if let type = compat.explicitDeviceType { c.deviceType = type }
-        for name in ["mark", "bind-dev", "mtu-disc"] {
-            if let location = seen[name],
-                c.transport.isTCP || c.remotes.contains(where: { $0.transport?.isTCP == true })
-            {
-                throw ConfigError(
-                    location, directive: name, "not supported yet with proto tcp (only on the UDP socket)")
-            }
-        }
         if c.compat.multihome, c.transport.isTCP, let location = seen["multihome"] {
             c.warnings.append(
                 ConfigDiagnostic(

@@ -56,7 +56,8 @@ public enum OpenVPNOptionCatalog {
             if inv[0] != nil { _ = try inv.integer(0, 1...3, "status version") }
         },
         Directive(
-            "mark", 1...1, "mark value", "SO_MARK on the UDP tunnel socket (policy routing; needs CAP_NET_ADMIN)."
+            "mark", 1...1, "mark value",
+            "SO_MARK on the tunnel socket, UDP or TCP (policy routing; needs CAP_NET_ADMIN)."
         ) { b, inv throws(ConfigError) in
             // openvpn reads it with atoi: "0x2a" would silently be mark 0 there, so only decimal is accepted.
             guard let mark = UInt32(inv.arguments[0])
@@ -64,7 +65,8 @@ public enum OpenVPNOptionCatalog {
             b.config.compat.socketMark = mark
         },
         Directive(
-            "bind-dev", 1...1, "bind-dev device", "SO_BINDTODEVICE on the UDP tunnel socket (a VRF or an interface)."
+            "bind-dev", 1...1, "bind-dev device",
+            "SO_BINDTODEVICE on the tunnel socket, UDP or TCP (a VRF or an interface)."
         ) { b, inv throws(ConfigError) in
             let name = inv.arguments[0]
             guard !name.isEmpty, name.utf8.count < 16, !name.contains("/"), !name.contains(" ") else {
@@ -73,7 +75,8 @@ public enum OpenVPNOptionCatalog {
             b.config.compat.bindDevice = name
         },
         Directive(
-            "mtu-disc", 1...1, "mtu-disc no|maybe|yes", "Path MTU discovery on the UDP tunnel socket (IP_MTU_DISCOVER)."
+            "mtu-disc", 1...1, "mtu-disc no|maybe|yes",
+            "Path MTU discovery on the tunnel socket, UDP or TCP (IP_MTU_DISCOVER)."
         ) { b, inv throws(ConfigError) in
             guard let mode = MTUDiscovery(rawValue: inv.arguments[0]) else {
                 throw inv.error("bad mode '\(inv.arguments[0])' (no, maybe or yes)")

@@ -31,8 +31,9 @@ public enum TunnelAction: Sendable, Hashable {
     case pinRemote(index: Int)
     /// SIGHUP: read config and key again, then report `.configReloaded` or `.reloadFailed`.
     case reloadConfig
-    /// Tear the tunnel down and set it up again from the reloaded config, then report `.started`.
-    case rebuild
+    /// Tear the tunnel down and set it up again from the reloaded config, then report `.started`;
+    /// `signal` is the down script's (`sighup`, or a remapped restart's text such as `ping-restart`).
+    case rebuild(signal: String)
     /// Set up again after `seconds` (a socket that could not bind).
     case retrySetUp(afterSeconds: Int64)
     case saveReplayMark

@@ -27,8 +27,9 @@ public enum TunnelEvent: Sendable {
     /// tcp-server: a connection from an address other than `remote`'s was refused (and closed);
     /// `unresolved`: the `remote` name has no address yet, so every connection is refused.
     case tcpRejected(address: String, unresolved: Bool = false, now: Int64)
-    /// tcp-client: a connect failed or timed out, or the remote did not resolve.
-    case tcpConnectFailed(now: Int64)
+    /// tcp-client: a connect failed or timed out (openvpn's "connection-failed" restart), or the remote
+    /// did not resolve (`unresolved`: the next attempt is only scheduled).
+    case tcpConnectFailed(now: Int64, unresolved: Bool = false)
     /// SIGHUP: the config and key were read again (`.reloadConfig` succeeded).
     case configReloaded(now: Int64)
     /// SIGHUP: the config could not be read again; the running tunnel stays.

@@ -15,12 +15,24 @@ extension TunnelSession {
         var lastTunBytes: UInt64 = 0
         /// tcp-client: connection attempts since the last one that succeeded (openvpn's unsuccessful_attempts).
         var connectAttempts = 0
+        /// `remap-usr1 SIGHUP`: the remapped restart's text for the reload's down script (nil: sighup).
+        var reloadSignal: String?
     }
 
     /// openvpn's `signal` text for a soft restart's cause (`down` under `up-restart`): a SIGUSR1 sent by a
     /// user has no text, so openvpn uses the signal's name.
     static func signalText(_ reason: RestartReason) -> String {
         reason == .user ? "sigusr1" : reason.rawValue
+    }
+
+    /// The text in openvpn's `SIGUSR1[hard,] received` line: a signal from outside carries none.
+    static func logText(_ reason: RestartReason) -> String {
+        reason == .user ? "" : reason.rawValue
+    }
+
+    /// openvpn's source in that line: a signal from outside is "hard", one the daemon raised "soft".
+    static func signalSource(_ reason: RestartReason) -> String {
+        reason == .user ? "hard" : "soft"
     }
 
     // MARK: route-up, ipchange
@@ -80,20 +92,38 @@ extension TunnelSession {
 
     // MARK: remap-usr1
 
-    /// `remap-usr1`: the restart becomes a reload (SIGHUP) or an exit (SIGTERM); nil without remapping.
-    mutating func remappedRestart(_ reason: RestartReason, now: Int64) -> [TunnelAction]? {
+    /// `remap-usr1`: a restart (`lost` names it, nil for a failed connect) becomes a reload (SIGHUP) or an
+    /// exit (SIGTERM); nil without remapping. openvpn re-raises the signal as a soft one with the restart's
+    /// `text` (none for a SIGUSR1 from outside): `SIGHUP[soft,] received, process restarting`,
+    /// `SIGTERM[soft,ping-restart] received`.
+    mutating func remapped(_ text: String, lost: RestartReason?, now: Int64) -> [TunnelAction]? {
         switch settings.remapUser1 {
         case nil: return nil
-        case .terminate?: return softTerminate(Self.signalText(reason), now: now, peerKnown: peerAddress != nil)
+        case .terminate?: return softTerminate(text, now: now, peerKnown: peerAddress != nil)
         case .hangUp?:
             // Fresh timers, so an expired ping-restart does not fire again while the config is re-read.
-            resetPeer(now: now, lost: reason)
-            return [
-                .log(
-                    .notice, "SIGHUP[soft,\(Self.signalText(reason))] received (remap-usr1): re-reading configuration"),
-                .reloadConfig,
-            ]
+            resetPeer(now: now, lost: lost)
+            lifecycle.reloadSignal = text.isEmpty ? nil : text
+            return [.log(.notice, "SIGHUP[soft,\(text)] received, process restarting"), .reloadConfig]
         }
+    }
+
+    /// The `signal` of the reload under way (openvpn's text of the SIGHUP: its own, or the remapped
+    /// restart's), cleared for the next one.
+    mutating func takeReloadSignal() -> String {
+        defer { lifecycle.reloadSignal = nil }
+        return lifecycle.reloadSignal ?? "sighup"
+    }
+
+    // MARK: connect-timeout
+
+    /// A tcp-client connect was refused or ran out of `connect-timeout`: openvpn's soft SIGUSR1
+    /// "connection-failed" (remapped like any other), then the next attempt after the restart pause.
+    mutating func tcpConnectFailed(now: Int64) -> [TunnelAction] {
+        guard settings.transport == .tcpClient, case .running = phase else { return [] }
+        if let remapped = remapped("connection-failed", lost: nil, now: now) { return remapped }
+        return [.log(.notice, "SIGUSR1[connection failed(soft),connection-failed] received, process restarting")]
+            + scheduleReconnect(announce: true)
     }
 
     // MARK: connect-retry-max

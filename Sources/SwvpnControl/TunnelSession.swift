@@ -151,8 +151,8 @@ public struct TunnelSession: Sendable {
         case .tcpConnected(let address, let now): return tcpConnectionOpened(address, now: now)
         case .tcpRejected(let address, let unresolved, let now):
             return tcpConnectionRejected(address, unresolved: unresolved, now: now)
-        case .tcpConnectFailed:
-            return scheduleReconnect()
+        case .tcpConnectFailed(let now, let unresolved):
+            return unresolved ? scheduleReconnect() : tcpConnectFailed(now: now)
         case .configReloaded:
             guard case .running = phase else { return [] }
             phase = .reloading
@@ -161,8 +161,9 @@ public struct TunnelSession: Sendable {
             carriedTx &+= txBytes
             (rxBytes, txBytes) = (0, 0)
             restarts[.reload, default: 0] += 1
-            return [.notifyReloading, .rebuild]
+            return [.notifyReloading, .rebuild(signal: takeReloadSignal())]
         case .reloadFailed(let why):
+            _ = takeReloadSignal()
             return [.log(.error, "configuration reload failed, keeping the running tunnel: \(why)")]
         case .setUpFailed(let why, let addressInUse):
             return setUpFailed(why, addressInUse: addressInUse)
@@ -303,9 +304,11 @@ public struct TunnelSession: Sendable {
     /// OpenVPN's SIGUSR1: a new session on the same device and socket.
     mutating func restart(_ reason: RestartReason, now: Int64) -> [TunnelAction] {
         guard case .running = phase else { return [] }
-        if let remapped = remappedRestart(reason, now: now) { return remapped }
+        if let remapped = remapped(Self.logText(reason), lost: reason, now: now) { return remapped }
         restarts[reason, default: 0] += 1
-        var actions: [TunnelAction] = [.log(.notice, "SIGUSR1[soft,\(reason.rawValue)] received, process restarting")]
+        var actions: [TunnelAction] = [
+            .log(.notice, "SIGUSR1[\(Self.signalSource(reason)),\(Self.logText(reason))] received, process restarting")
+        ]
         // A TCP client that loses its connection moves on to the next remote when it reconnects.
         let reconnect = settings.transport == .tcpClient && tcpConnected
         if reason == .pingRestart && !reconnect { actions += advanceRemote() }
@@ -317,7 +320,7 @@ public struct TunnelSession: Sendable {
         tcpConnected = false
         if reconnect {
             tcpFailedAttempts = 0
-            actions += scheduleReconnect()
+            actions += scheduleReconnect(announce: true)
         }
         let remoteChanged = actions.contains { if case .useRemote = $0 { true } else { false } }
         return actions + resolveAfterRestart(now: now, remoteChanged: remoteChanged)
@@ -330,16 +333,19 @@ public struct TunnelSession: Sendable {
     }
 
     /// `connect-retry n [max]`: n seconds between attempts, doubled after every attempt past the
-    /// fifth, up to max (openvpn's backoff); each failure moves to the next remote.
-    private mutating func scheduleReconnect() -> [TunnelAction] {
+    /// fifth, up to max (openvpn's backoff); each failure moves to the next remote. `announce` logs
+    /// openvpn's "Restart pause" line.
+    mutating func scheduleReconnect(announce: Bool = false) -> [TunnelAction] {
         guard settings.transport == .tcpClient, case .running = phase else { return [] }
         if let stop = connectRetryLimitReached() { return stop }
         tcpFailedAttempts += 1
         let actions = advanceRemote()
         let retry = settings.connectRetrySeconds
         let extra = max(0, tcpFailedAttempts - 5)
-        let delay = extra == 0 ? retry : min(retry << min(extra, 16), max(settings.connectRetryMaxSeconds, retry))
-        return actions + [.connect(afterSeconds: max(delay, 0))]
+        let delay = max(
+            extra == 0 ? retry : min(retry << min(extra, 16), max(settings.connectRetryMaxSeconds, retry)), 0)
+        let pause: [TunnelAction] = announce && delay > 0 ? [.log(.info, "Restart pause, \(delay) second(s)")] : []
+        return actions + pause + [.connect(afterSeconds: delay)]
     }
 
     mutating func exit(_ reason: String) -> [TunnelAction] {

@@ -18,9 +18,17 @@ package final class TCPSocket {
         return taken
     }
 
+    /// Options the tunnel sets on a new socket before it is bound or connects (openvpn's `mark`,
+    /// `bind-dev`, `mtu-disc`); given the fd.
+    package typealias Configure = (Int32) throws(SystemError) -> Void
+
     /// A listening socket bound to `address` (port 0 = ephemeral), SO_REUSEADDR set so restarts can rebind.
-    package static func listen(on address: SocketAddress, backlog: Int32 = 1) throws(SystemError) -> TCPSocket {
+    /// The connections it accepts inherit what `configure` set (the kernel clones the listener's options).
+    package static func listen(
+        on address: SocketAddress, backlog: Int32 = 1, configure: Configure = { _ in }
+    ) throws(SystemError) -> TCPSocket {
         let socket = try TCPSocket.make(address.family)
+        try configure(socket.fd)
         _ = try syscallNoWait("setsockopt(SO_REUSEADDR)") {
             Int(swvpn_setsockopt_int(socket.fd, SOL_SOCKET, SO_REUSEADDR, 1))
         }
@@ -31,12 +39,13 @@ package final class TCPSocket {
         return socket
     }
 
-    /// Starts a nonblocking connect, from `local` if given (openvpn `local` on a tcp-client). Wait for
-    /// writability, then call `finishConnect()`.
-    package static func connect(to address: SocketAddress, from local: SocketAddress? = nil) throws(SystemError)
-        -> TCPSocket
-    {
+    /// Starts a nonblocking connect, from `local` if given (openvpn `local` on a tcp-client), after
+    /// `configure`. Wait for writability, then call `finishConnect()`.
+    package static func connect(
+        to address: SocketAddress, from local: SocketAddress? = nil, configure: Configure = { _ in }
+    ) throws(SystemError) -> TCPSocket {
         let socket = try TCPSocket.make(address.family)
+        try configure(socket.fd)
         if let local {
             _ = try syscallNoWait("setsockopt(SO_REUSEADDR)") {
                 Int(swvpn_setsockopt_int(socket.fd, SOL_SOCKET, SO_REUSEADDR, 1))

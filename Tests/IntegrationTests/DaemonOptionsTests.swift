@@ -334,8 +334,9 @@ extension IntegrationTests {
         /// on B. Both ends run with `ifconfig-noexec` (the `up` script finds the device as openvpn leaves it and
         /// configures it from `ifconfig_*`), `route-ipv6` lines with `route-ipv6-gateway` (`route_ipv6_*` and
         /// the kernel routes compared), and host default routes (`route_net_gateway`, `net_gateway_ipv6`).
-        /// Both ends then exit on `inactive` (no tunnel traffic), with openvpn's log lines and `signal`. Then,
-        /// without default routes, a `down` script that fails: both exit with status 1 and openvpn's lines.
+        /// Both ends then exit on `inactive` (no tunnel traffic), with openvpn's log lines and `signal`. Then
+        /// tcp-clients of both give up on an address that never answers after `connect-timeout`, and exit after
+        /// `connect-retry-max`; then, without default routes, a `down` script that fails: both exit with status 1 and openvpn's lines.
         @Test
         func scriptsGetOpenvpnArgumentsAndEnvironmentAndInactiveExits() throws {
             let env = try Self.prepare()
@@ -529,22 +530,55 @@ extension IntegrationTests {
                 )
             }
 
-            // connect-retry-max, in the same namespaces now that both are gone: a tcp-client whose peer does not
-            // listen gives up after n attempts per remote, exit status 1, with openvpn's line.
-            let giveUp = ["proto tcp-client", "nobind", "connect-retry 1", "connect-retry-max 2", "connect-timeout 5"]
-            let clients = [
-                try env.seed.startPeer(
-                    .openvpn, side: .b, config: Self.config(env, .b, extra: giveUp), name: "openvpn-B-retry-max"),
-                try env.seed.startPeer(
-                    .swvpnd, side: .a, config: Self.config(env, .a, extra: giveUp), name: "swvpnd-A-retry-max"),
+            // connect-timeout and connect-retry-max, in the same namespaces now that both are gone: a tcp-client
+            // tries 10.77.0.9 first, whose SYNs go nowhere (a permanent neighbour entry with a MAC no namespace
+            // has: the far end of the veth drops them), and gives up on it after connect-timeout; then the far
+            // underlay address, where nobody listens any more (refused). After connect-retry-max 1 round over
+            // both remotes it exits with status 1 and openvpn's line. openvpn on B is the reference.
+            let silent = "10.77.0.9"
+            for ns in [env.seed.vpnA, env.seed.vpnB] {
+                try Shell.must(
+                    [
+                        "ip", "-n", ns, "neigh", "replace", silent, "lladdr", "02:00:00:00:00:09", "dev", "inet0",
+                        "nud", "permanent",
+                    ])
+            }
+            let timeout = 3
+            let giveUp = [
+                "proto tcp-client", "nobind", "connect-retry 1", "connect-retry-max 1", "connect-timeout \(timeout)",
             ]
-            for client in clients {
+            let clients = [
+                (
+                    try env.seed.startPeer(
+                        .openvpn, side: .b,
+                        config: Self.config(
+                            env, .b, extra: giveUp + ["remote \(SeedLab.underlayA)"], remoteHost: silent),
+                        name: "openvpn-B-retry-max"), SeedLab.underlayA
+                ),
+                (
+                    try env.seed.startPeer(
+                        .swvpnd, side: .a,
+                        config: Self.config(
+                            env, .a, extra: giveUp + ["remote \(SeedLab.underlayB)"], remoteHost: silent),
+                        name: "swvpnd-A-retry-max"), SeedLab.underlayB
+                ),
+            ]
+            for (client, refusing) in clients {
                 #expect(client.waitForExit(timeout: 30), "\(client.label) still retrying:\n\(client.log().tail(10))")
                 #expect(client.process.terminationStatus == 1, "\(client.label) exit status")
-                #expect(
-                    client.log().contains(
-                        "All connections have been connect-retry-max (2) times unsuccessful, exiting"),
-                    "\(client.label):\n\(client.log().tail(10))")
+                let log = client.log()
+                for line in [
+                    "TCP: connect to [AF_INET]\(silent):1194 failed: Connection timed out",
+                    "TCP: connect to [AF_INET]\(refusing):1194 failed: Connection refused",
+                    "All connections have been connect-retry-max (1) times unsuccessful, exiting",
+                ] {
+                    #expect(log.contains(line), "\(client.label): no '\(line)':\n\(log.tail(15))")
+                }
+                // It waited for the timeout (a lower bound; whole seconds in the log, so one less).
+                let waited =
+                    try Self.loggedTime(of: "failed: Connection timed out", in: log)
+                    - Self.loggedTime(of: "Attempting to establish TCP connection with [AF_INET]\(silent)", in: log)
+                #expect(waited >= timeout - 1, "\(client.label) gave up on \(silent) after \(waited) s")
             }
 
             // No default routes now; a down script that fails at SIGTERM is fatal: exit status 1, openvpn's lines.

@@ -389,7 +389,7 @@ extension IntegrationTests {
             // SIGUSR1: soft restart with a new session on the same device.
             usleep(1_100_000)
             kill(a2.pid, SIGUSR1)
-            try a2.waitForLog("SIGUSR1[soft,user]", timeout: 10)
+            try a2.waitForLog("SIGUSR1[hard,] received", timeout: 10)
             try seed.ping(from: seed.hostA, to: SeedLab.hostAddrB, deadline: 15)
             try seed.ping(from: seed.hostB, to: SeedLab.hostAddrA, deadline: 15)
 
@@ -399,7 +399,7 @@ extension IntegrationTests {
             _ = try lab.run(in: seed.vpnA, ["ping", "-n", "-c", "1", "-W", "1", SeedLab.tunnelB], timeout: 5)
             kill(a2.pid, SIGUSR1)
             let deadline = Date().addingTimeInterval(10)
-            while a2.log().components(separatedBy: "SIGUSR1[soft,user]").count < 4 && Date() < deadline {
+            while a2.log().components(separatedBy: "SIGUSR1[hard,] received").count < 4 && Date() < deadline {
                 usleep(50_000)
             }
             try seed.ping(from: seed.hostA, to: SeedLab.hostAddrB, deadline: 15)

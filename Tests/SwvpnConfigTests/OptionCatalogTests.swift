@@ -343,7 +343,7 @@ import Testing
 }
 
 extension OptionCatalogTests {
-    @Test func socketOptionsOnTheUDPSocket() throws {
+    @Test func socketOptionsOnTheUDPAndTCPSocket() throws {
         let config = try parse("dev tun\nsecret k\nmark 42\nbind-dev vrf-blue\nmtu-disc maybe\n")
         #expect(
             config.compat.socketMark == 42 && config.compat.bindDevice == "vrf-blue"
@@ -354,8 +354,8 @@ extension OptionCatalogTests {
         #expect(
             errorText { () throws(ConfigError) in try parse("dev tun\nsecret k\nmtu-disc always\n") }
                 == "t.conf:3: mtu-disc: bad mode 'always' (no, maybe or yes)")
+        let tcp = try parse("dev tun\nproto tcp-server\nsecret k\nmark 42\nbind-dev vrf-blue\nmtu-disc yes\n")
         #expect(
-            errorText { () throws(ConfigError) in try parse("dev tun\nproto tcp-server\nsecret k\nmark 42\n") }
-                == "t.conf:4: mark: not supported yet with proto tcp (only on the UDP socket)")
+            tcp.compat.socketMark == 42 && tcp.compat.bindDevice == "vrf-blue" && tcp.compat.mtuDiscovery == .yes)
     }
 }

@@ -148,10 +148,12 @@ struct TunnelSessionLifecycleTests {
             #expect(
                 session.handle(.tcpConnectFailed(now: now)).contains { if case .connect = $0 { true } else { false } })
         }
+        let last = session.handle(.tcpConnectFailed(now: 4))
         #expect(
-            session.handle(.tcpConnectFailed(now: 4)) == [
+            T.withoutLogs(last) == [
                 .fail("All connections have been connect-retry-max (2) times unsuccessful, exiting")
             ])
+        #expect(T.logs(last) == ["SIGUSR1[connection failed(soft),connection-failed] received, process restarting"])
         #expect(session.handle(.tcpConnectFailed(now: 5)) == [], "stopped")
 
         // A connection that succeeded starts the count again.
@@ -176,12 +178,51 @@ struct TunnelSessionLifecycleTests {
         let pingRestart = term.handle(.tick(Tick(now: 5)))
         #expect(pingRestart.last == .exit(reason: "SIGTERM[soft,ping-restart] received"))
         #expect(term.state.restarts.isEmpty, "no restart happened")
+        // A SIGUSR1 from outside has no text in openvpn's lines; unmapped, it is a "hard" one.
+        var userTerm = T.running(T.settings { $0.remapUser1 = .terminate })
+        #expect(
+            userTerm.handle(.signal(.user1, now: 1, peerKnown: true)).last == .exit(reason: "SIGTERM[soft,] received"))
+        var plain = T.running(T.settings())
+        #expect(
+            T.logs(plain.handle(.signal(.user1, now: 1, peerKnown: true))) == [
+                "SIGUSR1[hard,] received, process restarting"
+            ])
 
         var hup = T.running(T.settings { $0.remapUser1 = .hangUp })
         let user = hup.handle(.signal(.user1, now: 101, peerKnown: true))
         #expect(T.withoutLogs(user) == [.reloadConfig])
-        #expect(T.logs(user) == ["SIGHUP[soft,sigusr1] received (remap-usr1): re-reading configuration"])
-        #expect(T.withoutLogs(hup.handle(.configReloaded(now: 102))) == [.notifyReloading, .rebuild])
+        #expect(T.logs(user) == ["SIGHUP[soft,] received, process restarting"])
+        #expect(T.withoutLogs(hup.handle(.configReloaded(now: 102))) == [.notifyReloading, .rebuild(signal: "sighup")])
+        // A remapped ping-restart keeps its text for the down script, as openvpn's signal_description.
+        var hupPing = T.running(
+            T.settings {
+                $0.remapUser1 = .hangUp
+                $0.timers = PeerTimerSettings(inactivity: .restart(seconds: 5), occ: false)
+            }, now: 0)
+        #expect(
+            T.logs(hupPing.handle(.tick(Tick(now: 5)))).last == "SIGHUP[soft,ping-restart] received, process restarting"
+        )
+        #expect(hupPing.handle(.configReloaded(now: 6)) == [.notifyReloading, .rebuild(signal: "ping-restart")])
+    }
+
+    /// openvpn remaps a failed tcp-client connect ("connection-failed") like any other soft SIGUSR1.
+    @Test func aFailedConnectIsRemappedToo() {
+        let client = { (remap: LifecycleSettings.RemappedSignal) in
+            T.running(
+                T.settings {
+                    $0.transport = .tcpClient
+                    $0.remapUser1 = remap
+                }, peerKnown: false)
+        }
+        var term = client(.terminate)
+        #expect(
+            term.handle(.tcpConnectFailed(now: 101)).last == .exit(reason: "SIGTERM[soft,connection-failed] received"))
+        var hup = client(.hangUp)
+        let reload = hup.handle(.tcpConnectFailed(now: 101))
+        #expect(T.withoutLogs(reload) == [.reloadConfig])
+        #expect(T.logs(reload) == ["SIGHUP[soft,connection-failed] received, process restarting"])
+        // A remote that did not resolve is no failed connect: only the next attempt, never remapped.
+        #expect(T.withoutLogs(hup.handle(.tcpConnectFailed(now: 102, unresolved: true))) == [.connect(afterSeconds: 1)])
     }
 }
 

@@ -229,7 +229,7 @@ struct TunnelSessionTests {
         #expect(
             Self.logs(reset) == [
                 "Connection reset by peer", "Connection reset, restarting",
-                "SIGUSR1[soft,connection-reset] received, process restarting",
+                "SIGUSR1[soft,connection-reset] received, process restarting", "Restart pause, 5 second(s)",
             ])
         #expect(session.handle(.linkFailed("EOF", now: 211)) == [], "no connection: nothing to reset")
     }
@@ -241,7 +241,14 @@ struct TunnelSessionTests {
                 $0.remoteCount = 2
             }, now: 0)
         #expect(session.handle(.started(now: 0, peerKnown: false)) == [.installRoutes, .connect(afterSeconds: 0)])
-        #expect(session.handle(.tcpConnectFailed(now: 1)) == [.useRemote(index: 1), .connect(afterSeconds: 1)])
+        let failed = session.handle(.tcpConnectFailed(now: 1))
+        #expect(Self.withoutLogs(failed) == [.useRemote(index: 1), .connect(afterSeconds: 1)])
+        // openvpn's lines for a failed connect (refused, or past connect-timeout).
+        #expect(
+            Self.logs(failed) == [
+                "SIGUSR1[connection failed(soft),connection-failed] received, process restarting",
+                "Restart pause, 1 second(s)",
+            ])
         _ = session.handle(.tcpConnected(address: "b", now: 2))
         // ping-restart on a live connection moves on once (with the reconnect), not twice.
         let restart = Self.withoutLogs(session.handle(.signal(.user1, now: 3, peerKnown: true)))
@@ -265,7 +272,7 @@ struct TunnelSessionTests {
         _ = session.handle(.tick(Tick(now: 1, tunWriteBytes: 2048, tunReadBytes: 100)))
         #expect(Self.withoutLogs(session.handle(.signal(.hangUp, now: 2, peerKnown: false))) == [.reloadConfig])
         #expect(session.handle(.reloadFailed("x.conf:3: unknown directive")).count == 1)
-        #expect(session.handle(.configReloaded(now: 3)) == [.notifyReloading, .rebuild])
+        #expect(session.handle(.configReloaded(now: 3)) == [.notifyReloading, .rebuild(signal: "sighup")])
         #expect(session.handle(.tick(Tick(now: 3))) == [], "no tick while rebuilding")
         #expect(session.handle(.signal(.hangUp, now: 3, peerKnown: false)) == [], "one reload at a time")
         #expect(session.handle(.started(now: 4, peerKnown: true)) == [.installRoutes])

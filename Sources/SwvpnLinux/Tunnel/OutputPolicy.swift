@@ -9,7 +9,7 @@ package struct OutputPolicy {
     let passTOS: Bool
     /// A tap device: the IPv4 packet is behind an Ethernet header.
     let ethernet: Bool
-    /// The TOS the socket has now (0 for a new socket).
+    /// The TOS the socket has now (0 at first; a TCP link puts it on each new connection itself).
     var socketTOS: UInt8 = 0
     /// `shaper n`.
     var shaper: TrafficShaper?

@@ -158,7 +158,10 @@ extension TunnelController {
         env += Self.settingsEnvironment(config)
         env += routes
         // openvpn sets redirect_gateway once it added the routes (do_route), so from route-up on.
-        if kind != "up" || context == "restart", !config.routeNoExec { env.append("redirect_gateway=0") }
+        if kind != "up", !config.routeNoExec { env.append("redirect_gateway=0") }
+        // openvpn sets the route variables when it opens the device and adds the routes; its soft restart
+        // with persist-tun (swvpnd's only kind) does neither, so from then on its scripts get none.
+        if softRestarted { env.removeAll { $0.hasPrefix("route_") || $0.hasPrefix("redirect_gateway=") } }
         // openvpn sets trusted_ip/trusted_port when the peer is first heard and keeps them for later scripts.
         // Not for up: a new instance (start, SIGHUP, a soft restart's up-restart) has not heard the peer yet.
         if kind != "up", let peer = peer ?? trustedPeer() {

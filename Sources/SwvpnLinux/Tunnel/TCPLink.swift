@@ -52,6 +52,9 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
     private var sendFailed = false
     /// Monotonic seconds since a send waits for room in the socket buffer, 0 when none waits.
     private let stalledSince = Atomic<Int64>(0)
+    /// `passtos`: the TOS the TX loop last asked for (TX queue; read by `attach` while the loops are
+    /// stopped), put on every new connection too, since the loop only sets it when it changes.
+    private var typeOfService: UInt8 = 0
 
     /// - Parameters:
     ///   - maxRecordLength: the largest wire packet accepted (`PacketPathSettings.maxWirePacket`);
@@ -82,8 +85,9 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
         iovecs.deallocate()
     }
 
-    /// Takes ownership of a connected socket and sets its `TCP_USER_TIMEOUT` to the stall limit
-    /// (not a TCP socket, as in tests: left as it is). Only while the data plane is stopped.
+    /// Takes ownership of a connected socket and sets its `TCP_USER_TIMEOUT` to the stall limit and
+    /// the `passtos` TOS in use (not a TCP socket, as in tests: left as it is). Only while the data plane
+    /// is stopped.
     package func attach(fd: consuming OwnedFD, peer: SocketAddress) {
         precondition(self.fd < 0, "TCPLink: a connection is already attached")
         self.fd = fd.raw
@@ -96,6 +100,14 @@ package final class TCPLink: TunnelLink, @unchecked Sendable {  // the threading
         sendFailed = false
         stalledSince.store(0, ordering: .relaxed)
         _ = swvpn_setsockopt_int(self.fd, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, Int32(stallMilliseconds))
+        if typeOfService != 0 { setTypeOfService(typeOfService) }
+    }
+
+    /// IP_TOS on the connection, as openvpn's passtos sets it on its TCP socket (an IPv6 socket applies
+    /// it to IPv4-mapped peers only). Without a connection it waits for the next one.
+    package func setTypeOfService(_ tos: UInt8) {
+        typeOfService = tos
+        if fd >= 0 { _ = swvpn_setsockopt_int(fd, Int32(IPPROTO_IP), IP_TOS, Int32(tos)) }
     }
 
     /// Monotonic seconds since the TX loop waits in `send` for room on the connection; 0 when it

@@ -22,6 +22,7 @@ extension TunnelController {
 
     func setUp() throws(SetupError) {
         let config = self.config
+        softRestarted = false
         _ = Self.daemonStartTime  // fixed at the first set-up
         try loadCrypto(config)
         let layout = config.frameLayout

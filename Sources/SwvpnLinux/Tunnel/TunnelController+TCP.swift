@@ -57,7 +57,10 @@ extension TunnelController {
             address = resolved
         }
         do throws(SystemError) {
-            tcp.listener = try TCPSocket.listen(on: address)
+            // mark, bind-dev, mtu-disc before the bind, as openvpn; accepted connections inherit them.
+            tcp.listener = try TCPSocket.listen(on: address) { (fd: Int32) throws(SystemError) in
+                try TunnelSocketOptions.apply(config.compat, fd: fd, family: address.family)
+            }
         } catch {
             let holder = error.errno == EADDRINUSE ? PortHolder.describe(port: address.port, stream: true) : nil
             throw .tcpListen(address, error, holder: holder)
@@ -120,7 +123,7 @@ extension TunnelController {
             logger.debug("TCP: \(remoteName(control.remoteIndex)) is not resolved yet")
             after(seconds: 1) { [weak self] in
                 guard let self, self.tunnel?.tcp === tcp else { return }
-                self.feed(.tcpConnectFailed(now: Clock.monotonicSeconds()))
+                self.feed(.tcpConnectFailed(now: Clock.monotonicSeconds(), unresolved: true))
             }
             return
         }
@@ -136,7 +139,10 @@ extension TunnelController {
         logger.notice("Attempting to establish TCP connection with \(Self.openVPNAddress(remote))")
         let socket: TCPSocket
         do throws(SystemError) {
-            socket = try TCPSocket.connect(to: remote, from: local)
+            // A refused option (SO_MARK without CAP_NET_ADMIN) fails this attempt with its reason.
+            socket = try TCPSocket.connect(to: remote, from: local) { [config] (fd: Int32) throws(SystemError) in
+                try TunnelSocketOptions.apply(config.compat, fd: fd, family: remote.family)
+            }
         } catch {
             logger.notice("TCP: connect to \(Self.openVPNAddress(remote)) failed: \(error)")
             feed(.tcpConnectFailed(now: Clock.monotonicSeconds()))

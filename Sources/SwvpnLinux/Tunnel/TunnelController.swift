@@ -44,6 +44,8 @@ package final class TunnelController: @unchecked Sendable {
     /// The data plane's compressor and decompressor totals (status file, SIGUSR2).
     var compressionTotals: (compress: CompressionTotals?, decompress: CompressionTotals?) = (nil, nil)
     var forwardingChecked = false
+    /// A soft restart happened since the last set-up: scripts get no route variables (Scripts.swift).
+    var softRestarted = false
     /// Looks up `remote` names off this queue (TunnelController+Resolve.swift).
     let resolver = RemoteResolver()
     /// Control socket, health listener, management, probe (Health/TunnelController+Health.swift).
@@ -145,7 +147,8 @@ package final class TunnelController: @unchecked Sendable {
     }
 
     private func perform(_ action: TunnelAction) {
-        let dp = tunnel?.dataPlane
+        // Not held: `.rebuild` must not keep the old data plane (socket, TUN fd) alive while it binds anew.
+        var dp: DataPlane? { tunnel?.dataPlane }
         switch action {
         case .log(let level, let text): logger.log(level: level.logging, "\(text)")
         case .sendPing: dp?.sendControl(.ping)
@@ -179,9 +182,9 @@ package final class TunnelController: @unchecked Sendable {
             } catch {
                 feed(.reloadFailed(error.description))
             }
-        case .rebuild:
+        case .rebuild(let signal):
             reportRestart(.reload)
-            if let fatal = tearDown(signal: "sighup") { exitFatally(fatal) }  // openvpn: fatal on SIGHUP too
+            if let fatal = tearDown(signal: signal) { exitFatally(fatal) }  // openvpn: fatal on SIGHUP too
             if let (config, key) = reloaded { (self.config, self.key) = (config, key) }
             reloaded = nil
             control.reconfigure(Self.sessionSettings(config, notify: notifier != nil))
@@ -215,6 +218,7 @@ package final class TunnelController: @unchecked Sendable {
     /// device and routes stay, as openvpn keeps them with persist-tun, so traffic is not black-holed).
     private func restartTunnel() {
         guard let tunnel else { return }
+        softRestarted = true
         if let tcp = tunnel.tcp {
             restartTCP(tunnel, tcp)
             return
@@ -282,22 +286,25 @@ package final class TunnelController: @unchecked Sendable {
     }
 
     private func tick() {
-        guard let dp = tunnel?.dataPlane else { return }
-        dp.heartbeat()
-        let c = dp.counters.snapshot()
-        feed(
-            .tick(
-                Tick(
-                    now: Clock.monotonicSeconds(), lastSent: dp.lastSent.load(ordering: .relaxed),
-                    lastReceived: dp.lastReceived.load(ordering: .relaxed),
-                    txHeartbeat: dp.txHeartbeat.load(ordering: .relaxed),
-                    rxHeartbeat: dp.rxHeartbeat.load(ordering: .relaxed), peer: dp.peer.current?.description,
-                    tunWriteBytes: c.tunWriteBytes, tunReadBytes: c.tunReadBytes,
-                    drops: PacketDrop.allCases.map {
-                        DropTally(label: $0.description, count: c.drops[$0], isReplay: $0 == .replayed)
-                    }, txStalledSince: tunnel?.tcp?.link.sendStalledSince ?? 0,
-                    replayMark: dp.replayMark.load(ordering: .relaxed))))
+        // The tick may end in a rebuild (a ping-restart remapped to SIGHUP): no data plane held meanwhile.
+        guard let tick = currentTick() else { return }
+        feed(.tick(tick))
         healthTick()
     }
 
+    private func currentTick() -> Tick? {
+        guard let dp = tunnel?.dataPlane else { return nil }
+        dp.heartbeat()
+        let c = dp.counters.snapshot()
+        return Tick(
+            now: Clock.monotonicSeconds(), lastSent: dp.lastSent.load(ordering: .relaxed),
+            lastReceived: dp.lastReceived.load(ordering: .relaxed),
+            txHeartbeat: dp.txHeartbeat.load(ordering: .relaxed),
+            rxHeartbeat: dp.rxHeartbeat.load(ordering: .relaxed), peer: dp.peer.current?.description,
+            tunWriteBytes: c.tunWriteBytes, tunReadBytes: c.tunReadBytes,
+            drops: PacketDrop.allCases.map {
+                DropTally(label: $0.description, count: c.drops[$0], isReplay: $0 == .replayed)
+            }, txStalledSince: tunnel?.tcp?.link.sendStalledSince ?? 0,
+            replayMark: dp.replayMark.load(ordering: .relaxed))
+    }
 }

@@ -3,8 +3,10 @@ import Glibc
 import SwvpnConfig
 
 /// openvpn's options for the tunnel socket itself: `mark` (SO_MARK, for policy routing), `bind-dev`
-/// (SO_BINDTODEVICE, a VRF or an interface) and `mtu-disc` (IP/IPV6_MTU_DISCOVER). Applied once at set-up;
-/// a refusal (SO_MARK needs CAP_NET_ADMIN) fails the set-up with the syscall's reason.
+/// (SO_BINDTODEVICE, a VRF or an interface) and `mtu-disc` (IP/IPV6_MTU_DISCOVER). Applied before the
+/// bind: at set-up to the UDP socket or the tcp-server's listening socket (whose connections inherit
+/// them), and to each tcp-client connecting socket before its connect. A refusal (SO_MARK needs
+/// CAP_NET_ADMIN) fails the set-up, or that connection attempt, with the syscall's reason.
 enum TunnelSocketOptions {
     static func apply(_ compat: CompatSettings, fd: Int32, family: SocketAddress.Family) throws(SystemError) {
         if let mark = compat.socketMark {
