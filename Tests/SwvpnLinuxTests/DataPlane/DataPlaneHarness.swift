@@ -16,7 +16,7 @@ final class Side<Link: TunnelLink> {
 
     init(
         link: Link, settings: PacketPathSettings, direction: KeyDirection, peer: SocketAddress?,
-        pinnedSource: Bool = false, offload: Offload = .none
+        pinnedSource: Bool = false, offload: Offload = .none, workers: Int = 1
     ) throws {
         self.link = link
         let key = try #require(StaticKey(bytes: (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }))
@@ -28,7 +28,9 @@ final class Side<Link: TunnelLink> {
             opener: try DataChannelOpener(key: key, direction: direction, layout: settings.layout, replay: .init()))
         plane = DataPlane(
             device: device, link: link, outbound: outbound, inbound: inbound, peer: PeerAddress(peer),
-            pinnedSource: pinnedSource, offload: offload, events: { [log] in log.append($0) })
+            pinnedSource: pinnedSource, offload: offload,
+            helpers: try CryptoHelpers(workers: workers, key: key, direction: direction, settings: settings),
+            events: { [log] in log.append($0) })
     }
 
     /// Waits until an event matching `match` arrived (or `timeout` ms passed).

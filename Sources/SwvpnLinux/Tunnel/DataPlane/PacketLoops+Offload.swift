@@ -50,18 +50,23 @@ extension PacketLoops {
             let train = gsoBatch.slotBase(message) + slack
             var total = 0
             var sealed = 0
-            for j in 0..<count {
-                let base = layout.sealBase(train, offset: total)
-                let segmentLength = TCPSegmenter.writeSegment(
-                    segment + j, of: packet, plan: plan,
-                    to: base + settings.payloadOffset)
-                guard
-                    case .sealed(let start, let wireLength) = outbound.sealTunnelPacket(
-                        base, length: segmentLength, now: now),
-                    start == layout.wireStart
-                else { break }
-                total += wireLength
-                sealed += 1
+            if txCrypto != nil {
+                (sealed, total) = sealTrainInParallel(
+                    packet, plan: plan, train: train, layout: layout, first: segment, count: count, now: now)
+            } else {
+                for j in 0..<count {
+                    let base = layout.sealBase(train, offset: total)
+                    let segmentLength = TCPSegmenter.writeSegment(
+                        segment + j, of: packet, plan: plan,
+                        to: base + settings.payloadOffset)
+                    guard
+                        case .sealed(let start, let wireLength) = outbound.sealTunnelPacket(
+                            base, length: segmentLength, now: now),
+                        start == layout.wireStart
+                    else { break }
+                    total += wireLength
+                    sealed += 1
+                }
             }
             if sealed < count { counters.add(.seal, UInt64(count - sealed)) }
             segment += count
