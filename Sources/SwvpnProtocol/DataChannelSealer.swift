@@ -107,10 +107,48 @@ public final class DataChannelSealer: @unchecked Sendable {
     public func seal(
         _ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, capacity: Int, now: UInt32
     ) -> SealResult {
+        sealWithFreshIV(
+            buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity,
+            packetID: .next(now: now))
+    }
+
+    /// Takes the next packet-id for a packet another sealer seals (`seal(...packetID:)`): the owner
+    /// hands out ids in send order on its queue, helper sealers on other threads encrypt with them.
+    /// Nil on roll-over without clock progress (the packet must be dropped). (0, 0) without replay
+    /// protection, where no id goes on the wire.
+    @inline(__always)
+    public func takePacketID(now: UInt32) -> (id: UInt32, time: UInt32)? {
+        guard layout.replayProtection else { return (0, 0) }
+        return packetID.next(now: now)
+    }
+
+    /// Seals with an id the owning sealer took (`takePacketID`), with this sealer's own cipher, HMAC
+    /// and IV source: a helper sealer on a crypto worker thread (same key, same direction). Its own
+    /// packet-id counter is not used.
+    @inline(__always)
+    public func seal(
+        _ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, capacity: Int,
+        packetID: (id: UInt32, time: UInt32)
+    ) -> SealResult {
+        sealWithFreshIV(
+            buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity,
+            packetID: .assigned(packetID.id, packetID.time))
+    }
+
+    /// Where a packet's id comes from: this sealer's counter, or the owner's (`takePacketID`).
+    enum IDSource {
+        case next(now: UInt32)
+        case assigned(UInt32, UInt32)
+    }
+
+    @inline(__always)
+    private func sealWithFreshIV(
+        _ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, capacity: Int, packetID: IDSource
+    ) -> SealResult {
         guard let cipher, let ivSource else {
             return sealCore(
-                buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now,
-                iv: nil)
+                buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity,
+                packetID: packetID, iv: nil)
         }
         let ivLength = cipher.ivLength
         if ivPoolUsed + ivLength > ivPoolBytes {
@@ -119,7 +157,8 @@ public final class DataChannelSealer: @unchecked Sendable {
         }
         let iv = UnsafeRawPointer(ivPool + ivPoolUsed)
         let result = sealCore(
-            buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now, iv: iv)
+            buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity,
+            packetID: packetID, iv: iv)
         if case .sealed = result { ivPoolUsed += ivLength }  // never reuse an IV that went on the wire
         return result
     }
@@ -136,13 +175,14 @@ public final class DataChannelSealer: @unchecked Sendable {
         iv: UnsafeRawPointer
     ) -> SealResult {
         sealCore(
-            buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity, now: now, iv: iv)
+            buffer, payloadOffset: payloadOffset, payloadLength: payloadLength, capacity: capacity,
+            packetID: .next(now: now), iv: iv)
     }
 
     @inline(__always)
     private func sealCore(
-        _ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, capacity: Int, now: UInt32,
-        iv: UnsafeRawPointer?
+        _ buffer: UnsafeMutableRawPointer, payloadOffset: Int, payloadLength: Int, capacity: Int,
+        packetID source: IDSource, iv: UnsafeRawPointer?
     ) -> SealResult {
         let start = payloadOffset - layout.cryptoHeadroom
         guard start >= 0, payloadLength >= 0, payloadLength <= capacity,
@@ -152,7 +192,13 @@ public final class DataChannelSealer: @unchecked Sendable {
         // Plaintext to encrypt: [packet-id ‖ time] ‖ payload.
         var plainStart = payloadOffset
         if layout.replayProtection {
-            guard let next = packetID.next(now: now) else { return .dropped(.packetIDRollOver) }
+            let next: (id: UInt32, time: UInt32)
+            switch source {
+            case .next(let now):
+                guard let taken = packetID.next(now: now) else { return .dropped(.packetIDRollOver) }
+                next = taken
+            case .assigned(let id, let time): next = (id, time)
+            }
             plainStart -= WireFormat.packetIDLength
             storeBigEndian(next.id, at: buffer + plainStart)
             storeBigEndian(next.time, at: buffer + plainStart + 4)

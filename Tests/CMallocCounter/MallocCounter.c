@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -27,6 +28,15 @@ static atomic_int watched_count;
 static const char *(*queue_label)(void *);  // dispatch_queue_get_label, resolved outside malloc
 static atomic_uint_fast64_t queue_count;
 
+// The data plane's crypto worker threads are plain threads, not Dispatch queues: they are counted
+// with the watched queues by their name (`swvpnd-cw-tx1`, `swvpnd-cw-rx1`, ...; PR_GET_NAME is a
+// syscall that does not allocate).
+static inline int is_crypto_worker(void) {
+    char name[17] = {0};
+    if (prctl(PR_GET_NAME, name) != 0) return 0;
+    return strncmp(name, "swvpnd-cw-", 10) == 0;
+}
+
 static inline void note(void) {
     if (!atomic_load_explicit(&interposed, memory_order_relaxed)) atomic_store_explicit(&interposed, 1, memory_order_relaxed);
     if (counting) thread_count++;
@@ -37,6 +47,7 @@ static inline void note(void) {
         int n = atomic_load_explicit(&watched_count, memory_order_acquire);
         for (int i = 0; i < n; i++)
             if (label == watched[i]) atomic_fetch_add_explicit(&queue_count, 1, memory_order_relaxed);
+        if (is_crypto_worker()) atomic_fetch_add_explicit(&queue_count, 1, memory_order_relaxed);
     }
 }
 

@@ -105,6 +105,49 @@ private func testKey() -> StaticKey {
         }
     }
 
+    /// Crypto workers: the owner takes ids in order, a helper sealer (same key) seals with them; a
+    /// helper opener authenticates, the owner's `accept` keeps the replay window exact.
+    @Test func helperSealersUseTheOwnersIDsAndTheOwnerKeepsTheReplayWindow() throws {
+        let layout = FrameLayout(cipher: .aes256CBC, digest: .sha256)
+        let owner = try DataChannelSealer(key: testKey(), direction: .normal, layout: layout)
+        let helper = try DataChannelSealer(key: testKey(), direction: .normal, layout: layout)
+        let ids = (0..<3).compactMap { _ in owner.takePacketID(now: 50) }
+        #expect(ids.map { $0.id } == [1, 2, 3] && ids.allSatisfy { $0.time == 50 })
+        let wires: [[UInt8]] = try ids.reversed().map { id in
+            let headroom = layout.cryptoHeadroom
+            var buffer = [UInt8](repeating: 0, count: headroom + 1 + layout.tailroom)
+            buffer[headroom] = UInt8(id.id)
+            let result = buffer.withUnsafeMutableBytes {
+                helper.seal(
+                    $0.baseAddress!, payloadOffset: headroom, payloadLength: 1, capacity: $0.count, packetID: id)
+            }
+            guard case .sealed(let start, let length) = result else { throw SealError() }
+            return Array(buffer[start..<start + length])
+        }
+        // The owner's own next packet continues the sequence.
+        #expect(try #require(sealCopy(owner, [4], now: 50)).count > 0)
+        #expect(owner.packetID.lastID == 4)
+        let ownerOpener = try DataChannelOpener(key: testKey(), direction: .inverse, layout: layout, replay: .init())
+        let helperOpener = try DataChannelOpener(key: testKey(), direction: .inverse, layout: layout, replay: nil)
+        var accepted: [Bool] = []
+        for wire in wires + wires {  // ids 3, 2, 1 (reordered, inside the window), then the same again
+            var buffer = wire
+            let authenticated = buffer.withUnsafeMutableBytes {
+                helperOpener.authenticate($0.baseAddress!, length: wire.count)
+            }
+            guard case .payload(let offset, _, let id, _) = authenticated else {
+                Issue.record("helper failed to authenticate: \(authenticated)")
+                continue
+            }
+            #expect(buffer[offset] == UInt8(id))
+            accepted.append(ownerOpener.accept(authenticated, now: 0) == authenticated)
+        }
+        #expect(accepted == [true, true, true, false, false, false])
+        #expect(ownerOpener.replayHighWater == (50, 3))
+    }
+
+    private struct SealError: Error {}
+
     @Test func openerWithoutReplayWindowStillReadsIDs() throws {
         let layout = FrameLayout(cipher: .aes128CBC, digest: .sha256)
         let sealer = try DataChannelSealer(key: testKey(), direction: .normal, layout: layout)

@@ -63,6 +63,7 @@ extension TunnelController {
         let compressor = config.compressesPayloads ? CompressionBuffer(capacity: settings.maxTunnelPacket) : nil
         let decompressor = config.decompressesPayloads ? DecompressionBuffer(capacity: settings.maxTunnelPacket) : nil
         compressionTotals = (compressor?.totals, decompressor?.totals)
+        let helpers = try cryptoHelpers(config, settings: settings)  // Hook: parallel crypto (SWVPND_WORKERS)
         let dataPlane = DataPlane(
             tun: interface.device, link: link,
             outbound: OutboundPath(
@@ -75,7 +76,7 @@ extension TunnelController {
             // TCP filters the peer's IP when accepting (PROTOCOL.md §9.5); its packets all come from the connection.
             // UDP with `remote` and no `float` accepts only the remote's address, none before it resolves.
             peer: peer, pinnedSource: tcp == nil && !config.remotes.isEmpty && !config.float, offload: offload,
-            outputPolicy: OutputPolicy(config: config, underlay: family),
+            outputPolicy: OutputPolicy(config: config, underlay: family), helpers: helpers,
             events: { [unowned self] event in self.dataPlaneEvents(event) })
         let tunnel = Tunnel(
             interface: interface, link: link, dataPlane: dataPlane, occ: config.occOptions,
@@ -98,6 +99,24 @@ extension TunnelController {
         logger.notice(
             "Data Channel: cipher '\(config.cipher)', auth '\(config.digest)', \(direction), link \(peerText)")
         configureProbe()
+    }
+
+    /// Extra sealers and openers for `SWVPND_WORKERS` crypto workers per direction (none by default).
+    func cryptoHelpers(_ config: TunnelConfig, settings: PacketPathSettings) throws(SetupError) -> CryptoHelpers {
+        let workers: Int
+        switch CryptoHelpers.configuredWorkers() {
+        case .success(let n): workers = n
+        case .failure(let error):
+            logger.warning("\(error); using \(Tunables.defaultWorkers)")
+            workers = Tunables.defaultWorkers
+        }
+        guard workers > 1 else { return .none }
+        logger.info("crypto workers: \(workers) per direction (SWVPND_WORKERS)")
+        do throws(CryptoError) {
+            return try CryptoHelpers(workers: workers, key: key, direction: config.keyDirection, settings: settings)
+        } catch {
+            throw .dataChannel(cipher: "\(config.cipher)", digest: "\(config.digest)", error)
+        }
     }
 
     /// Kernel offloads change how many packets cross into user space per syscall, never the wire.

@@ -26,9 +26,25 @@ public final class InboundPath: @unchecked Sendable {  // owned by one queue (se
     /// that stays valid until the next call.
     @inline(__always)
     public func open(_ buffer: UnsafeMutableRawPointer, length: Int, now: Int64) -> InboundResult {
-        guard length <= settings.maxWirePacket else { return .dropped(.crypto(.tooLong)) }
+        finish(buffer, authenticate(buffer, length: length, with: opener), now: now)
+    }
+
+    /// The crypto part of `open` (size check, HMAC, decryption), with `opener` this path's own or a
+    /// helper's (same key and direction) on a crypto worker thread. Changes no state of this path.
+    @inline(__always)
+    public func authenticate(
+        _ buffer: UnsafeMutableRawPointer, length: Int, with opener: DataChannelOpener
+    ) -> OpenResult {
+        guard length <= settings.maxWirePacket else { return .dropped(.tooLong) }
+        return opener.authenticate(buffer, length: length)
+    }
+
+    /// The rest of `open` for a packet `authenticate` handled, on the owner's queue in arrival order:
+    /// replay check, reassembly, unframing, classification.
+    @inline(__always)
+    public func finish(_ buffer: UnsafeMutableRawPointer, _ authenticated: OpenResult, now: Int64) -> InboundResult {
         var payload: UnsafeMutableRawBufferPointer
-        switch opener.open(buffer, length: length, now: now) {
+        switch opener.accept(authenticated, now: now) {
         case .dropped(let why): return .dropped(.crypto(why))
         case .payload(let offset, let len, _, _):
             payload = UnsafeMutableRawBufferPointer(start: buffer + offset, count: len)

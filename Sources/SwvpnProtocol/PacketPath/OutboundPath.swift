@@ -38,11 +38,7 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
         let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
         let offset = settings.payloadOffset
         guard length > 0, length <= settings.maxTunnelPacket else { return .dropped(.noRoom) }
-        if let limit = settings.mssLimit {
-            MSSClamp.clamp(
-                UnsafeMutableRawBufferPointer(rebasing: buf[offset..<offset + length]),
-                ethernet: settings.ethernetFrames, maxMSS: limit)
-        }
+        clampMSS(buf, offset: offset, length: length)
         if let compressor, length >= compressionThreshold,
             let packed = compressor.compress(
                 compressionAlgorithm, UnsafeRawBufferPointer(rebasing: buf[offset..<offset + length]))
@@ -53,6 +49,25 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
                 buf, offset: offset, length: packed.count, now: now, fragments: fragments, compressed: true)
         }
         return sealPayload(buf, offset: offset, length: length, now: now, fragments: fragments)
+    }
+
+    /// True when every tunnel packet becomes exactly one sealed packet with one packet-id (no
+    /// compression, no `fragment`): then ids can be taken in order on the owner's queue
+    /// (`sealer.takePacketID`) and the packets sealed elsewhere (`sealTunnelPacket(...packetID:)`).
+    public var sealsOnePacketEach: Bool { compressor == nil && splitter == nil }
+
+    /// `sealTunnelPacket` with a packet-id the owner's sealer took, on this path's own sealer: for a
+    /// helper path (same settings, a helper sealer) on a crypto worker thread. Only for paths where
+    /// `sealsOnePacketEach`.
+    @inline(__always)
+    public func sealTunnelPacket(
+        _ buffer: UnsafeMutableRawPointer, length: Int, packetID: (id: UInt32, time: UInt32)
+    ) -> OutboundResult {
+        let buf = UnsafeMutableRawBufferPointer(start: buffer, count: settings.bufferSize)
+        let offset = settings.payloadOffset
+        guard length > 0, length <= settings.maxTunnelPacket else { return .dropped(.noRoom) }
+        clampMSS(buf, offset: offset, length: length)
+        return sealPayload(buf, offset: offset, length: length, now: 0, fragments: .none, packetID: packetID)
     }
 
     /// `sealTunnelPacket` for callers with no fragment slots (a split is dropped as `.noRoom`).
@@ -87,9 +102,19 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
     }
 
     @inline(__always)
+    private func clampMSS(_ buf: UnsafeMutableRawBufferPointer, offset: Int, length: Int) {
+        if let limit = settings.mssLimit {
+            MSSClamp.clamp(
+                UnsafeMutableRawBufferPointer(rebasing: buf[offset..<offset + length]),
+                ethernet: settings.ethernetFrames, maxMSS: limit)
+        }
+    }
+
+    @inline(__always)
     private func sealPayload(
         _ buf: UnsafeMutableRawBufferPointer, offset: Int, length: Int,
-        now: UInt32, fragments: PacketSlots, compressed: Bool = false
+        now: UInt32, fragments: PacketSlots, compressed: Bool = false,
+        packetID: (id: UInt32, time: UInt32)? = nil
     ) -> OutboundResult {
         let framed: (offset: Int, length: Int)? =
             compressed
@@ -107,7 +132,15 @@ public final class OutboundPath: @unchecked Sendable {  // owned by one queue (s
             FragmentHeader.whole.write(into: buf, at: start)
             len += FragmentHeader.length
         }
-        switch seal(buf.baseAddress!, payloadOffset: start, payloadLength: len, now: now) {
+        let sealed =
+            if let packetID {
+                sealer.seal(
+                    buf.baseAddress!, payloadOffset: start, payloadLength: len, capacity: settings.bufferSize,
+                    packetID: packetID)
+            } else {
+                seal(buf.baseAddress!, payloadOffset: start, payloadLength: len, now: now)
+            }
+        switch sealed {
         case .sealed(let s, let l): return .sealed(start: s, length: l)
         case .dropped(let why): return .dropped(why)
         }

@@ -16,7 +16,8 @@ uint64_t counter_end(void);
 /// Adds the Dispatch queue the calling thread is running to the watched queues (at most 8; call it
 /// from a work item on that queue, watchers are serialised by the caller). 0 if it could not.
 int counter_watch_current_queue(void);
-/// Starts counting allocations made on any thread while it runs a watched queue. 0 if none watched.
+/// Starts counting allocations made on any thread while it runs a watched queue, and on the data
+/// plane's crypto worker threads (named `swvpnd-cw-*`). 0 if no queue is watched.
 int counter_begin_queues(void);
 /// Stops queue counting and forgets the watched queues; returns how many allocations they made.
 uint64_t counter_end_queues(void);

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import SwvpnLinux
 import SwvpnProtocol
 import SwvpnTestSupport
@@ -28,6 +29,64 @@ struct DataPlaneAllocationTests {
         #expect(watched.sync { AllocationCounter.watchCurrentQueue() })
         let ignored = try #require(AllocationCounter.countOnWatchedQueues { allocate(on: other) })
         #expect(ignored == 0, "a queue with the same label text but not watched")
+    }
+
+    /// The crypto workers' positive control: they are plain threads, counted by their name.
+    @Test func cryptoWorkerThreadsAreCountedByName() throws {
+        let watched = DispatchQueue(label: "swvpnd.probe")
+        #expect(watched.sync { AllocationCounter.watchCurrentQueue() })
+        let counted = try #require(
+            AllocationCounter.countOnWatchedQueues {
+                _ = FreshThread.run {
+                    let fd = open("/proc/thread-self/comm", O_WRONLY)
+                    _ = write(fd, "swvpnd-cw-test", 14)
+                    close(fd)
+                    return withExtendedLifetime([Int](repeating: 1, count: 64)) { 1 }
+                }
+            })
+        #expect(counted >= 1)
+    }
+
+    /// Two crypto workers: bursts of 64 packets, so batches are sealed and opened half by each loop
+    /// thread and half by its helper; the loops and the helpers allocate nothing.
+    @Test func sharedBatchesAllocateNothing() throws {
+        try #require(AllocationCounter.isLive, "malloc interposer not in effect")
+        let settings = PacketPathSettings(layout: FrameLayout(cipher: .aes256CBC, digest: .sha256))
+        let (a, b, wire) = try DataPlaneTests().datagramPair(settings: settings, pinB: true, workers: 2)
+        defer {
+            DataPlaneTests().stop(a, b)
+            _ = wire
+        }
+        let packets = (0..<64).map { innerPacket($0, size: 1000) }
+        func burst() -> Int {
+            for packet in packets { a.device.inject(packet) }
+            return packets.filter { b.device.delivered() == $0 }.count
+        }
+        b.plane.setInboundIntercept { _ in
+            AllocationCounter.watchCurrentQueue()
+            return false
+        }
+        a.plane.sendControl(
+            .innerPacket(write: { room in
+                AllocationCounter.watchCurrentQueue()
+                room.copyBytes(from: packets[0])
+                return packets[0].count
+            }))
+        #expect(b.device.delivered() == packets[0])
+        for _ in 0..<5 { #expect(burst() == 64, "warm-up") }
+        b.plane.setInboundIntercept(nil)
+        let before = (a.plane.parallelBatches().tx, b.plane.parallelBatches().rx)
+        var delivered = 0
+        let allocations = try #require(
+            AllocationCounter.countOnWatchedQueues { for _ in 0..<20 { delivered += burst() } },
+            "no loop queue watched")
+        #expect(delivered == 20 * 64)
+        #expect(allocations == 0, "\(allocations) allocations in the loops and workers for \(delivered) packets")
+        let after = (a.plane.parallelBatches().tx, b.plane.parallelBatches().rx)
+        #expect(after.0 > before.0, "A's TX loop shared batches while counted")
+        #expect(after.1 > before.1, "B's RX loop shared batches while counted")
+        #expect(a.plane.counters.snapshot().drops == DropCounts())
+        #expect(b.plane.counters.snapshot().drops == DropCounts())
     }
 
     struct Case: Sendable, CustomTestStringConvertible {

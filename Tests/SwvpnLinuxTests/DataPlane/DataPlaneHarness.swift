@@ -16,7 +16,7 @@ final class Side<Link: TunnelLink> {
 
     init(
         link: Link, settings: PacketPathSettings, direction: KeyDirection, peer: SocketAddress?,
-        pinnedSource: Bool = false, offload: Offload = .none
+        pinnedSource: Bool = false, offload: Offload = .none, workers: Int = 1
     ) throws {
         self.link = link
         let paths = try testPaths(settings, direction)
@@ -24,7 +24,9 @@ final class Side<Link: TunnelLink> {
         let inbound = paths.1
         plane = DataPlane(
             device: device, link: link, outbound: outbound, inbound: inbound, peer: PeerAddress(peer),
-            pinnedSource: pinnedSource, offload: offload, events: { [log] in log.append($0) })
+            pinnedSource: pinnedSource, offload: offload,
+            helpers: try CryptoHelpers(workers: workers, key: testKey(), direction: direction, settings: settings),
+            events: { [log] in log.append($0) })
     }
 
     /// Waits until an event matching `match` arrived (or `timeout` ms passed).
@@ -46,7 +48,7 @@ final class EventLog: Sendable {
 
 /// One side's packet paths with the harness key (both sides share it; their directions differ).
 func testPaths(_ settings: PacketPathSettings, _ direction: KeyDirection) throws -> (OutboundPath, InboundPath) {
-    let key = try #require(StaticKey(bytes: (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }))
+    let key = try testKey()
     return (
         OutboundPath(
             settings: settings, sealer: try DataChannelSealer(key: key, direction: direction, layout: settings.layout)),
@@ -54,6 +56,11 @@ func testPaths(_ settings: PacketPathSettings, _ direction: KeyDirection) throws
             settings: settings,
             opener: try DataChannelOpener(key: key, direction: direction, layout: settings.layout, replay: .init()))
     )
+}
+
+/// The harness key (both sides share it; their directions differ).
+func testKey() throws -> StaticKey {
+    try #require(StaticKey(bytes: (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }))
 }
 
 /// Settings every root-free test uses unless it needs others: AES-256-CBC + SHA256 on datagrams.

@@ -8,16 +8,16 @@ import Testing
 @Suite(.serialized)
 struct DataPlaneTests {
     /// A (remote pinned to B) and B (no remote: learns A from its first authenticated packet).
-    func datagramPair(settings: PacketPathSettings = testSettings(), pinB: Bool = false)
+    func datagramPair(settings: PacketPathSettings = testSettings(), pinB: Bool = false, workers: Int = 1)
         throws -> (Side<SocketPairLink>, Side<SocketPairLink>, SocketPair)
     {
         let wire = SocketPair(SOCK_SEQPACKET)
         let a = try Side(
             link: SocketPairLink(fd: wire.inner, source: addressB), settings: settings, direction: .normal,
-            peer: addressB, pinnedSource: true)
+            peer: addressB, pinnedSource: true, workers: workers)
         let b = try Side(
             link: SocketPairLink(fd: wire.outer, source: addressA), settings: settings, direction: .inverse,
-            peer: pinB ? addressA : nil, pinnedSource: pinB)
+            peer: pinB ? addressA : nil, pinnedSource: pinB, workers: workers)
         a.plane.start()
         b.plane.start()
         return (a, b, wire)

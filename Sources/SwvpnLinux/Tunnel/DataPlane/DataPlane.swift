@@ -45,12 +45,12 @@ package final class DataPlane: @unchecked Sendable {  // `loops` is written once
     package convenience init(
         tun: TUNDevice, link: any TunnelLink, outbound: OutboundPath, inbound: InboundPath,
         peer: PeerAddress, pinnedSource: Bool, offload: Offload = .none, outputPolicy: OutputPolicy? = nil,
-        events: @escaping @Sendable (Event) -> Void
+        helpers: CryptoHelpers = .none, events: @escaping @Sendable (Event) -> Void
     ) {
         self.init(peer: peer, events: events)
         let paths = LoopPaths(
             outbound: outbound, inbound: inbound, pinnedSource: pinnedSource, offload: offload,
-            outputPolicy: outputPolicy)
+            outputPolicy: outputPolicy, helpers: helpers)
         switch link {
         case let udp as UDPLink: loops = PacketLoops(plane: self, device: tun, link: udp, paths: paths)
         case let tcp as TCPLink: loops = PacketLoops(plane: self, device: tun, link: tcp, paths: paths)
@@ -62,12 +62,12 @@ package final class DataPlane: @unchecked Sendable {  // `loops` is written once
     package convenience init<Device: PacketDevice, Link: TunnelLink>(
         device: Device, link: Link, outbound: OutboundPath, inbound: InboundPath, peer: PeerAddress,
         pinnedSource: Bool, offload: Offload = .none, outputPolicy: OutputPolicy? = nil,
-        events: @escaping @Sendable (Event) -> Void
+        helpers: CryptoHelpers = .none, events: @escaping @Sendable (Event) -> Void
     ) {
         self.init(peer: peer, events: events)
         let paths = LoopPaths(
             outbound: outbound, inbound: inbound, pinnedSource: pinnedSource, offload: offload,
-            outputPolicy: outputPolicy)
+            outputPolicy: outputPolicy, helpers: helpers)
         loops = makeLoops(device: device, link: link, paths: paths)
     }
 
@@ -107,6 +107,9 @@ package final class DataPlane: @unchecked Sendable {  // `loops` is written once
     /// the RX queue, before the device write; returning true claims the packet (it is not written).
     /// It must be cheap and must not allocate or block: a health probe matching its echo replies.
     package func setInboundIntercept(_ intercept: InboundIntercept?) { loops!.setInboundIntercept(intercept) }
+
+    /// Batches each loop shared with its crypto workers so far (0 with one worker), read on each queue.
+    package func parallelBatches() -> (tx: Int, rx: Int) { loops!.parallelBatches() }
 }
 
 /// See `DataPlane.setInboundIntercept`. The bytes are valid only during the call.
@@ -131,6 +134,7 @@ protocol DataPlaneLoops: AnyObject {
     func sendControl(_ message: ControlMessage)
     func heartbeat()
     func setInboundIntercept(_ intercept: InboundIntercept?)
+    func parallelBatches() -> (tx: Int, rx: Int)
 }
 
 /// The packet paths and per-tunnel choices a `PacketLoops` is built from.
@@ -144,4 +148,6 @@ struct LoopPaths {
     let offload: Offload
     /// `passtos`, `shaper` (OutputPolicy.swift).
     var outputPolicy: OutputPolicy? = nil
+    /// Crypto workers beyond the loop threads (`SWVPND_WORKERS`).
+    var helpers: CryptoHelpers = .none
 }

@@ -50,20 +50,26 @@ extension PacketLoops {
             let train = gsoBatch.slotBase(message) + slack
             var total = 0
             var sealed = 0
-            // The train's segments are encrypted together (multi-buffer CBC) once all are framed.
-            let batched = outbound.sealer.beginBatch()
-            for j in 0..<count {
-                let base = layout.sealBase(train, offset: total)
-                let segmentLength = TCPSegmenter.writeSegment(
-                    segment + j, of: packet, plan: plan,
-                    to: base + settings.payloadOffset)
-                guard
-                    case .sealed(let start, let wireLength) = outbound.sealTunnelPacket(
-                        base, length: segmentLength, now: now),
-                    start == layout.wireStart
-                else { break }
-                total += wireLength
-                sealed += 1
+            // Serially, the train's segments are encrypted together (multi-buffer CBC) once all are framed.
+            var batched = false
+            if txCrypto != nil {
+                (sealed, total) = sealTrainInParallel(
+                    packet, plan: plan, train: train, layout: layout, first: segment, count: count, now: now)
+            } else {
+                batched = outbound.sealer.beginBatch()
+                for j in 0..<count {
+                    let base = layout.sealBase(train, offset: total)
+                    let segmentLength = TCPSegmenter.writeSegment(
+                        segment + j, of: packet, plan: plan,
+                        to: base + settings.payloadOffset)
+                    guard
+                        case .sealed(let start, let wireLength) = outbound.sealTunnelPacket(
+                            base, length: segmentLength, now: now),
+                        start == layout.wireStart
+                    else { break }
+                    total += wireLength
+                    sealed += 1
+                }
             }
             if batched, !outbound.sealer.completeBatch() { sealed = 0 }
             if sealed < count { counters.add(.seal, UInt64(count - sealed)) }

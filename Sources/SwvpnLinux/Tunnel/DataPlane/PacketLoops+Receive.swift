@@ -35,6 +35,8 @@ extension PacketLoops {
             }
             received += UInt64(n)
             rxPeer.refresh(from: plane.peer)
+            // With crypto workers, datagrams are queued and opened a batch at a time (PacketLoops+Parallel).
+            var queued = 0
             for i in 0..<n {
                 let length = rxBatch.length(at: i)
                 linkBytes += UInt64(length)
@@ -51,15 +53,23 @@ extension PacketLoops {
                     var offset = 0
                     while offset < length {
                         let part = min(segment, length - offset)
-                        receiveOne(
-                            packet + offset, length: part, source: source, slot: i, now: now, claim: claim, &tally)
+                        if opensInParallel {
+                            queueForOpening(
+                                packet + offset, length: part, slot: i, queued: &queued, now: now, claim: claim, &tally)
+                        } else {
+                            receiveOne(
+                                packet + offset, length: part, source: source, slot: i, now: now, claim: claim, &tally)
+                        }
                         offset += part
                     }
+                } else if opensInParallel {
+                    queueForOpening(packet, length: length, slot: i, queued: &queued, now: now, claim: claim, &tally)
                 } else {
                     receiveOne(packet, length: length, source: source, slot: i, now: now, claim: claim, &tally)
                     if tally.streamEnded { break rounds }
                 }
             }
+            if opensInParallel { openQueued(&queued, now: now, claim: claim, &tally) }
             if n < rxBatch.capacity && !pollAgain(&spins, active: true) { break }
         }
         if !coalescer.isEmpty { flushCoalescer() }
@@ -77,12 +87,18 @@ extension PacketLoops {
     }
 
     /// Opens one wire packet and delivers what it carries.
+    /// `authenticated`: what a crypto worker's `authenticate` found (nil: open it here).
     @inline(__always)
-    private func receiveOne(
+    func receiveOne(
         _ packet: UnsafeMutableRawPointer, length: Int, source: SocketAddress?, slot: Int, now: Int64,
-        claim: InboundIntercept?, _ tally: inout ReceiveTally
+        claim: InboundIntercept?, _ tally: inout ReceiveTally, authenticated: OpenResult? = nil
     ) {
-        let result = inbound.open(packet, length: length, now: now)
+        let result: InboundResult
+        if let authenticated {
+            result = inbound.finish(packet, authenticated, now: now)
+        } else {
+            result = inbound.open(packet, length: length, now: now)
+        }
         switch result {
         case .tunnelPacket(let ip):
             if let claim, claim(UnsafeRawBufferPointer(ip)) { break }

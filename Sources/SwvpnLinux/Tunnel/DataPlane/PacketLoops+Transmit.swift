@@ -28,6 +28,8 @@ extension PacketLoops {
                 continue
             }
             // Seal in place; send contiguous runs so a rare drop or fragmentation keeps order.
+            // With crypto workers a plain batch is sealed as a whole first (PacketLoops+Parallel).
+            let presealed = presealsBatches && presealBatch(n, now: now)
             var runStart = 0
             for i in 0..<n {
                 var length = txBatch.length(at: i)
@@ -53,7 +55,11 @@ extension PacketLoops {
                     }
                 }
                 deviceBytes += UInt64(length)
-                switch outbound.sealTunnelPacket(base, length: length, now: now, fragments: fragmentSlots) {
+                let result =
+                    presealed
+                    ? txScratch.unsafelyUnwrapped.sealResults[i]
+                    : outbound.sealTunnelPacket(base, length: length, now: now, fragments: fragmentSlots)
+                switch result {
                 case .sealed(let start, let wireLength):
                     if streamLink && !TCPFraming.canFrame(length: wireLength) {
                         // A `tun-mtu` near 64 KB can seal packets no 16-bit record length carries.

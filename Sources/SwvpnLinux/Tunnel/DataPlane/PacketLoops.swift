@@ -30,6 +30,17 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
     /// that moved packets in this wake-up yields the CPU and looks again before returning to
     /// Dispatch; see `pollAgain`.
     let pollSpins: Int
+    /// Crypto workers (`SWVPND_WORKERS` > 1; see `CryptoWorkers`): nil runs every seal and open on
+    /// the loop thread, as with one worker. `presealsBatches`: plain TX batches are sealed as a whole
+    /// before sending (not with TUN offloads, whose super-packets are split per GSO train, nor with
+    /// `passtos`/`shaper`, which look at each packet before it is sealed).
+    let txCrypto: CryptoWorkers?
+    let rxCrypto: CryptoWorkers?
+    let presealsBatches: Bool
+    /// `rxCrypto != nil`, as a plain flag for the per-datagram branch.
+    let opensInParallel: Bool
+    let txScratch: CryptoScratch?
+    let rxScratch: CryptoScratch?
     /// Guards the RX loop's self-rescheduling for stream links (buffered records) against running
     /// after `stop()`.
     let linkActive = Atomic<Bool>(false)
@@ -106,8 +117,39 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
         fragmentBatch = PacketBatch(
             capacity: FragmentHeader.maxPieces, stride: stride, headroom: settings.payloadOffset)
         fragmentSlots = fragmentBatch.fragmentSlots
+        // Parallel sealing needs one packet-id per packet (no compression, no `fragment`); parallel
+        // opening needs datagrams (a stream ends at its first bad record).
+        if !paths.helpers.outbound.isEmpty && outbound.sealsOnePacketEach {
+            txCrypto = CryptoWorkers(
+                seat: CryptoSeat(outbound: outbound), helpers: paths.helpers.outbound.map { CryptoSeat(outbound: $0) },
+                name: "swvpnd-cw-tx")
+            txScratch = CryptoScratch(capacity: max(txBatch.capacity, Tunables.maxGSOSegments))
+        } else {
+            txCrypto = nil
+            txScratch = nil
+        }
+        presealsBatches = txCrypto != nil && !offload.tunVirtioHeader && outputPolicy == nil
+        if !paths.helpers.openers.isEmpty && link.isDatagram {
+            rxCrypto = CryptoWorkers(
+                seat: CryptoSeat(inbound: inbound, opener: inbound.opener),
+                helpers: paths.helpers.openers.map { [inbound = paths.inbound] in
+                    CryptoSeat(inbound: inbound, opener: $0)
+                },
+                name: "swvpnd-cw-rx")
+            // A GRO read holds at most 64 datagrams per slot (the kernel's UDP_GRO_CNT_MAX).
+            rxScratch = CryptoScratch(capacity: rxBatch.capacity * (offload.receiveCoalescing ? 64 : 1))
+        } else {
+            rxCrypto = nil
+            rxScratch = nil
+        }
+        opensInParallel = rxCrypto != nil
         transmitHandler = { [unowned self] in self.runDeviceToLink() }
         receiveHandler = { [unowned self] in self.runLinkToDevice() }
+    }
+
+    deinit {
+        txScratch?.free()
+        rxScratch?.free()
     }
 
     /// Whether to look at an empty queue once more before going back to Dispatch: a Dispatch
@@ -173,6 +215,7 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
                 ivReseeded = now
             } else if now - ivReseeded >= Tunables.ivReseedSeconds {
                 outbound.sealer.reseedIVSource()
+                txCrypto?.reseedIVSources()
                 ivReseeded = now
             }
             plane.txHeartbeat.store(now, ordering: .relaxed)
@@ -189,5 +232,9 @@ final class PacketLoops<Device: PacketDevice, Link: TunnelLink>: DataPlaneLoops,
 
     func setInboundIntercept(_ intercept: InboundIntercept?) {
         rxQueue.sync { self.intercept = intercept }
+    }
+
+    func parallelBatches() -> (tx: Int, rx: Int) {
+        (txQueue.sync { txCrypto?.sharedRuns ?? 0 }, rxQueue.sync { rxCrypto?.sharedRuns ?? 0 })
     }
 }

@@ -21,6 +21,11 @@ package enum Tunables {
     /// packets (`PacketLoops.pollAgain`). 2 halved context switches and syscalls per GB against 0 in
     /// one interleaved run (Benchmarks/REPORT.md, "Speed round two").
     package static let pollSpins = 2
+    /// Crypto workers per direction without `SWVPND_WORKERS` (the loop thread counts as one). 1: on
+    /// the 2-core machine where both tunnel ends and the traffic share the cores, a second worker
+    /// measured no gain (Benchmarks/REPORT.md, "Parallel crypto").
+    package static let defaultWorkers = 1
+    package static let maxWorkers = 16
     /// How often the sealer's IV DRBG gets fresh operating-system entropy (OpenSSL reseeds its own
     /// per-thread DRBGs every 7 minutes by default).
     package static let ivReseedSeconds: Int64 = 420
