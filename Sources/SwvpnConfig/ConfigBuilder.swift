@@ -163,10 +163,8 @@ struct ConfigBuilder {
                 }
                 gateway = .address(address)
             default:
-                if let routeGateway = c.routeGateway {
-                    gateway = .address(routeGateway)
-                } else if let ifconfig = c.ifconfig, !c.ifconfigHasNetmask {
-                    gateway = .address(ifconfig.remoteOrNetmask)
+                if let vpnGateway = c.vpnGateway {
+                    gateway = .address(vpnGateway)
                 } else {
                     throw ConfigError(
                         pending.location, directive: "route",

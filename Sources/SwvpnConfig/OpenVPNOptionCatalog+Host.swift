@@ -94,10 +94,8 @@ extension ConfigBuilder {
         guard var redirect = c.host.redirect, let location = seen["redirect-gateway"] ?? seen["redirect-private"]
         else { return }
         let name = seen["redirect-gateway"] != nil ? "redirect-gateway" : "redirect-private"
-        if let gateway = c.routeGateway {
+        if let gateway = c.vpnGateway {
             redirect.vpnGateway = gateway
-        } else if let ifconfig = c.ifconfig, !c.ifconfigHasNetmask {
-            redirect.vpnGateway = ifconfig.remoteOrNetmask
         } else if redirect.rerouteIPv4 {
             c.warnings.append(
                 ConfigDiagnostic(

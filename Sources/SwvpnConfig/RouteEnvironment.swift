@@ -33,7 +33,7 @@ public enum RouteEnvironment {
         var env: [String] = []
         if !config.routes.isEmpty || config.host.redirect != nil {
             if let net = gateways.ipv4 { env.append("route_net_gateway=\(net)") }
-            if let vpn = config.routeGateway ?? (config.ifconfigHasNetmask ? nil : config.ifconfig?.remoteOrNetmask) {
+            if let vpn = config.vpnGateway {
                 env.append("route_vpn_gateway=\(vpn)")
             }
             env += ipv4Routes(config, gateways: gateways, remote: remote)

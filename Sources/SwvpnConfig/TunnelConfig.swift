@@ -66,6 +66,11 @@ public struct TunnelConfig: Sendable {
     public var routesIPv6: [RouteIPv6] = []
     /// `route-gateway`.
     public var routeGateway: IPv4Address?
+    /// openvpn's `vpn_gateway`: `route-gateway`, else the point-to-point peer of `ifconfig` (none with a
+    /// netmask: a subnet has no single peer).
+    public var vpnGateway: IPv4Address? {
+        routeGateway ?? (ifconfigHasNetmask ? nil : ifconfig?.remoteOrNetmask)
+    }
     /// `route-metric`.
     public var routeMetric: Int?
     /// `route-delay [n] [w]`: nil installs routes right after the TUN is up.

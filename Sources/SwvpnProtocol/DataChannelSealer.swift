@@ -234,8 +234,8 @@ public final class DataChannelSealer: @unchecked Sendable {
         iv: UnsafeRawPointer
     ) -> SealResult {
         if pending == Self.batchCapacity, !flushBatch() { batchFailed = true }
-        // PKCS#7, as EVP pads: 1...16 bytes, each the pad length (room checked by `sealCore`).
-        let pad = 16 - plainLength % 16
+        // PKCS#7, as EVP pads: 1...blockSize bytes, each the pad length (room checked by `sealCore`).
+        let pad = cipher.blockSize - plainLength % cipher.blockSize
         (buffer + plainStart + plainLength).initializeMemory(as: UInt8.self, repeating: UInt8(pad), count: pad)
         let ivStart = plainStart - cipher.ivLength
         (buffer + ivStart).copyMemory(from: iv, byteCount: cipher.ivLength)

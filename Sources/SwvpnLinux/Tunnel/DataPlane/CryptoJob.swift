@@ -84,28 +84,27 @@ final class CryptoSeat: @unchecked Sendable {  // used by one thread only (its w
         switch job {
         case .none: break
         case .seal(let j):
-            for i in range {
-                j.results[i] =
-                    j.ids[i] == PacketIDs.none
-                    ? .dropped(.packetIDRollOver)
-                    : outbound!.sealTunnelPacket(
-                        j.slab + i * j.stride, length: j.lengths[i], packetID: PacketIDs.unpack(j.ids[i]))
-            }
+            for i in range { j.results[i] = seal(j.slab + i * j.stride, length: j.lengths[i], id: j.ids[i]) }
         case .sealSegments(let j):
             for i in range {
                 let base = j.layout.sealBase(j.train, offset: i * j.layout.segmentWireLength)
                 let length = TCPSegmenter.writeSegment(
                     j.firstSegment + i, of: j.packet, plan: j.plan, to: base + j.layout.payloadOffset)
-                j.results[i] =
-                    j.ids[i] == PacketIDs.none
-                    ? .dropped(.packetIDRollOver)
-                    : outbound!.sealTunnelPacket(base, length: length, packetID: PacketIDs.unpack(j.ids[i]))
+                j.results[i] = seal(base, length: length, id: j.ids[i])
             }
         case .open(let j):
             for i in range {
                 j.results[i] = inbound!.authenticate(j.packets[i], length: j.lengths[i], with: opener!)
             }
         }
+    }
+
+    /// One tunnel packet with the id the loop took for it (`PacketIDs.none`: roll-over, dropped).
+    @inline(__always)
+    private func seal(_ base: UnsafeMutableRawPointer, length: Int, id: UInt64) -> OutboundResult {
+        id == PacketIDs.none
+            ? .dropped(.packetIDRollOver)
+            : outbound!.sealTunnelPacket(base, length: length, packetID: PacketIDs.unpack(id))
     }
 }
 
